@@ -1,0 +1,2 @@
+DROP INDEX users_username_lower;
+DROP TABLE users;

@@ -1,0 +1,163 @@
+//! Passwords: the policy a new password must meet, and argon2id hashing (SECURITY.md 1-2).
+//!
+//! Hashing is deliberately slow (about 20 MiB of memory and tens of milliseconds); servers call
+//! these functions on the blocking pool, never on an async worker.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash as PhcHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::Username;
+
+/// Argon2id parameters of OWASP's password storage cheat sheet: m=19 MiB, t=2, p=1.
+const M_COST_KIB: u32 = 19_456;
+const T_COST: u32 = 2;
+const P_COST: u32 = 1;
+
+/// Words that make a password trivially guessable for this app, besides the username.
+const APP_NAMES: [&str; 2] = ["monoweb", "monobank"];
+
+/// A password that meets the policy; the plaintext stays secret.
+#[derive(Debug)]
+pub struct NewPassword(SecretString);
+
+/// Why a new password was refused; the text names the rule and is shown to the user.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct PasswordError(pub String);
+
+impl NewPassword {
+    pub const MIN_CHARS: usize = 12;
+    pub const MAX_CHARS: usize = 128;
+
+    /// Checks the policy: 12 to 128 characters (any Unicode, counted as characters, not bytes),
+    /// and not the username or the app's name.
+    pub fn parse(raw: SecretString, username: &Username) -> Result<Self, PasswordError> {
+        let text = raw.expose_secret();
+        let chars = text.chars().count();
+        if chars < Self::MIN_CHARS {
+            return Err(PasswordError(format!(
+                "password must be at least {} characters (it has {chars})",
+                Self::MIN_CHARS
+            )));
+        }
+        if chars > Self::MAX_CHARS {
+            return Err(PasswordError(format!(
+                "password must be at most {} characters",
+                Self::MAX_CHARS
+            )));
+        }
+        let folded = text.trim().to_lowercase();
+        if folded == username.key() || APP_NAMES.iter().any(|name| folded.contains(name)) {
+            return Err(PasswordError(
+                "password must not be your username or contain the app's name".into(),
+            ));
+        }
+        Ok(NewPassword(raw))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+/// A PHC-format argon2id hash, as stored in `users.password_hash`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasswordHash(pub String);
+
+fn hasher() -> Result<Argon2<'static>, argon2::Error> {
+    let params = Params::new(M_COST_KIB, T_COST, P_COST, None)?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Hashes a new password with a random salt.
+pub fn hash(password: &NewPassword) -> Result<PasswordHash, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    let phc = hasher()?.hash_password(password.expose().as_bytes(), &salt)?;
+    Ok(PasswordHash(phc.to_string()))
+}
+
+/// Whether `candidate` matches the stored hash. A malformed stored hash never matches.
+pub fn verify(stored: &PasswordHash, candidate: &str) -> bool {
+    let Ok(parsed) = PhcHash::new(&stored.0) else {
+        tracing::error!("a stored password hash is malformed");
+        return false;
+    };
+    // Verification uses the parameters inside the stored hash, so old hashes keep working.
+    Argon2::default()
+        .verify_password(candidate.as_bytes(), &parsed)
+        .is_ok()
+}
+
+/// Whether a stored hash uses weaker parameters (or another algorithm) than the current policy,
+/// so that it should be re-hashed at the next successful login.
+pub fn needs_rehash(stored: &PasswordHash) -> bool {
+    let Ok(parsed) = PhcHash::new(&stored.0) else {
+        return true;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return true;
+    };
+    parsed.algorithm != Algorithm::Argon2id.ident()
+        || params.m_cost() < M_COST_KIB
+        || params.t_cost() < T_COST
+        || params.p_cost() < P_COST
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn user() -> Username {
+        Username::parse("alice").unwrap()
+    }
+
+    fn new(raw: &str) -> Result<NewPassword, PasswordError> {
+        NewPassword::parse(SecretString::from(raw.to_owned()), &user())
+    }
+
+    #[test]
+    fn length_is_counted_in_characters() {
+        assert!(new("short").unwrap_err().0.contains("at least 12"));
+        assert!(new("ёжикёжикёжи").is_err(), "11 characters, 22 bytes");
+        assert!(new("ёжикёжикёжик").is_ok(), "12 characters");
+        assert!(new(&"x".repeat(128)).is_ok());
+        assert!(new(&"x".repeat(129)).unwrap_err().0.contains("at most 128"));
+    }
+
+    #[test]
+    fn username_and_app_name_are_refused() {
+        let u = Username::parse("alice.longname").unwrap();
+        let err = NewPassword::parse(SecretString::from("Alice.Longname".to_owned()), &u).unwrap_err();
+        assert!(err.0.contains("username"));
+        assert!(new("my monobank pass").is_err());
+        assert!(new("MONOWEB-2026-pass").is_err());
+    }
+
+    #[test]
+    fn hash_is_argon2id_with_the_policy_parameters_and_verifies() {
+        let pw = new("correct horse battery").unwrap();
+        let h = hash(&pw).unwrap();
+        assert!(h.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", h.0);
+        assert!(verify(&h, "correct horse battery"));
+        assert!(!verify(&h, "correct horse batterz"));
+        assert!(!needs_rehash(&h));
+        assert_ne!(h, hash(&pw).unwrap(), "random salt");
+    }
+
+    #[test]
+    fn weaker_hashes_need_rehash_and_garbage_never_verifies() {
+        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(4096, 1, 1, None).unwrap())
+            .hash_password(b"correct horse battery", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
+        let weak = PasswordHash(weak);
+        assert!(verify(&weak, "correct horse battery"));
+        assert!(needs_rehash(&weak));
+        let garbage = PasswordHash("not a hash".into());
+        assert!(!verify(&garbage, ""));
+        assert!(needs_rehash(&garbage));
+    }
+}

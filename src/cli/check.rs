@@ -1,0 +1,155 @@
+//! `monoweb check`: reports insecure or broken settings, like Django's `check --deploy`.
+//! Each finding is one line; the exit code is 1 when any finding is a warning or an error.
+#![allow(clippy::print_stdout)]
+
+use std::net::IpAddr;
+
+use url::{Host, Url};
+
+use super::{connect, Failure};
+use crate::config::{DatabaseUrl, Settings};
+use crate::crypto::{self, SecretFileError};
+use crate::db::migrations;
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    Ok,
+    Warn,
+    Error,
+}
+
+struct Finding {
+    level: Level,
+    subject: String,
+    message: String,
+}
+
+pub fn run(settings: &Settings) -> Result<(), Failure> {
+    let findings = [
+        secret_file(settings),
+        public_url(settings),
+        mono_api_url(settings),
+        database(settings),
+    ];
+    let mut worst = Level::Ok;
+    for f in &findings {
+        let tag = match f.level {
+            Level::Ok => "ok   ",
+            Level::Warn => "WARN ",
+            Level::Error => "ERROR",
+        };
+        println!("{tag} {}: {}", f.subject, f.message);
+        worst = worst.max(f.level);
+    }
+    match worst {
+        Level::Ok => {
+            println!("no problems found");
+            Ok(())
+        }
+        _ => Err(Failure::Failed(
+            "problems found: fix the lines marked WARN or ERROR above".into(),
+        )),
+    }
+}
+
+fn finding(level: Level, subject: impl Into<String>, message: impl Into<String>) -> Finding {
+    Finding {
+        level,
+        subject: subject.into(),
+        message: message.into(),
+    }
+}
+
+fn secret_file(settings: &Settings) -> Finding {
+    let path = &settings.secret_key_file;
+    let subject = format!("secret key file {}", path.display());
+    match crypto::load(path) {
+        Err(SecretFileError::Unreadable(_, e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            finding(Level::Ok, subject, "absent; it will be created (mode 0600) at the first start")
+        }
+        Err(e) => finding(Level::Error, subject, e.to_string()),
+        Ok(_) => match crypto::file_mode(path) {
+            Ok(mode) if mode & 0o077 != 0 => finding(
+                Level::Warn,
+                subject,
+                format!("readable by its group (mode {:04o}); run `chmod 600`", mode & 0o7777),
+            ),
+            _ => finding(Level::Ok, subject, "present, readable only by its owner"),
+        },
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(name)) => name == "localhost",
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+fn public_url(settings: &Settings) -> Finding {
+    let url = &settings.public_url;
+    let subject = format!("public_url {url}");
+    if settings.is_https() {
+        return finding(Level::Ok, subject, "https: cookies are Secure with the __Host- prefix");
+    }
+    let reach = if is_loopback(url) {
+        "fine on your own machine, but"
+    } else {
+        "reachable from other machines, and"
+    };
+    finding(
+        Level::Warn,
+        subject,
+        format!(
+            "plain http: {reach} session cookies cannot be Secure and passwords travel \
+             unencrypted; serve monoweb behind HTTPS and set MONOWEB_PUBLIC_URL=https://..."
+        ),
+    )
+}
+
+fn mono_api_url(settings: &Settings) -> Finding {
+    let url = &settings.mono_api_url;
+    let subject = format!("mono_api_url {url}");
+    if url.scheme() == "https" || is_loopback(url) {
+        finding(Level::Ok, subject, "tokens travel encrypted or stay on this machine")
+    } else {
+        finding(Level::Warn, subject, "plain http to another host would expose Monobank tokens")
+    }
+}
+
+fn database(settings: &Settings) -> Finding {
+    let subject = format!("database ({})", settings.database_url.backend());
+    if let DatabaseUrl::Sqlite(path) = &settings.database_url {
+        if !path.exists() {
+            // Connecting would create the file; a check changes nothing.
+            return finding(
+                Level::Ok,
+                subject,
+                format!("{} absent; it will be created at the first start", path.display()),
+            );
+        }
+    }
+    let mut conn = match connect(settings) {
+        Ok(conn) => conn,
+        Err(Failure::Failed(message) | Failure::Usage(message)) => {
+            return finding(Level::Error, subject, message)
+        }
+    };
+    match migrations::pending(&mut conn) {
+        Ok(pending) if pending.is_empty() => {
+            finding(Level::Ok, subject, "reachable, migrations up to date")
+        }
+        Ok(pending) => finding(
+            Level::Warn,
+            subject,
+            format!(
+                "reachable, {} migration(s) pending; they apply at the next start or with \
+                 `monoweb migrate`",
+                pending.len()
+            ),
+        ),
+        Err(e) => finding(Level::Error, subject, format!("cannot read migrations: {e}")),
+    }
+}

@@ -1,0 +1,227 @@
+//! The command line: `monoweb [serve] | migrate | user … | check`.
+//!
+//! Exit codes: 0 success, 1 the operation failed (e.g. the user exists), 2 bad usage or
+//! configuration (clap's own usage errors exit 2 as well).
+
+mod check;
+mod user;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, Key, Layers, Settings};
+use crate::db::{self, migrations, DbConnection};
+use crate::startup::{Application, StartupError};
+use crate::telemetry;
+
+#[derive(Parser)]
+#[command(
+    name = "monoweb",
+    version,
+    about = "Self-hosted web app and REST API for your own Monobank data",
+    after_help = "Settings come from defaults, then monoweb.toml, then MONOWEB_* environment \
+                  variables, then these flags; a later one wins."
+)]
+struct Cli {
+    /// Read settings from this TOML file [default: ./monoweb.toml when it exists; env: MONOWEB_CONFIG]
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    settings: SettingFlags,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// One flag per setting, accepted by every command.
+#[derive(Args)]
+#[command(next_help_heading = "Settings")]
+struct SettingFlags {
+    /// Address to listen on [env: MONOWEB_BIND] [default: 127.0.0.1:8080]
+    #[arg(long, global = true, value_name = "ADDR")]
+    bind: Option<String>,
+    /// URL people use to reach monoweb [env: MONOWEB_PUBLIC_URL] [default: http://<bind>]
+    #[arg(long, global = true, value_name = "URL")]
+    public_url: Option<String>,
+    /// Directory for the database and secret key [env: MONOWEB_DATA_DIR] [default: ./data]
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<String>,
+    /// sqlite://PATH or postgres://... [env: MONOWEB_DATABASE_URL] [default: sqlite://<data dir>/monoweb.db]
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Master secret file [env: MONOWEB_SECRET_KEY_FILE] [default: <data dir>/secret.key]
+    #[arg(long, global = true, value_name = "FILE")]
+    secret_key_file: Option<String>,
+    /// Monobank API base URL [env: MONOWEB_MONO_API_URL] [default: https://api.monobank.ua]
+    #[arg(long, global = true, value_name = "URL")]
+    mono_api_url: Option<String>,
+    /// open or closed [env: MONOWEB_REGISTRATION] [default: open]
+    #[arg(long, global = true, value_name = "MODE")]
+    registration: Option<String>,
+    /// Log filter, e.g. info or monoweb=debug [env: MONOWEB_LOG] [default: info]
+    #[arg(long, global = true, value_name = "FILTER")]
+    log: Option<String>,
+    /// text or json [env: MONOWEB_LOG_FORMAT] [default: text]
+    #[arg(long, global = true, value_name = "FORMAT")]
+    log_format: Option<String>,
+    /// Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted [env: MONOWEB_TRUSTED_PROXIES]
+    #[arg(long, global = true, value_name = "LIST")]
+    trusted_proxies: Option<String>,
+    /// Session idle timeout in seconds [env: MONOWEB_SESSION_IDLE_SECS] [default: 1800]
+    #[arg(long, global = true, value_name = "SECS")]
+    session_idle_secs: Option<String>,
+    /// Session absolute timeout in seconds [env: MONOWEB_SESSION_MAX_SECS] [default: 43200]
+    #[arg(long, global = true, value_name = "SECS")]
+    session_max_secs: Option<String>,
+    /// Days of history to sync [env: MONOWEB_SYNC_HISTORY_DAYS] [default: 365]
+    #[arg(long, global = true, value_name = "DAYS")]
+    sync_history_days: Option<String>,
+}
+
+impl SettingFlags {
+    fn into_pairs(self) -> Vec<(Key, String)> {
+        [
+            (Key::Bind, self.bind),
+            (Key::PublicUrl, self.public_url),
+            (Key::DataDir, self.data_dir),
+            (Key::DatabaseUrl, self.database_url),
+            (Key::SecretKeyFile, self.secret_key_file),
+            (Key::MonoApiUrl, self.mono_api_url),
+            (Key::Registration, self.registration),
+            (Key::Log, self.log),
+            (Key::LogFormat, self.log_format),
+            (Key::TrustedProxies, self.trusted_proxies),
+            (Key::SessionIdleSecs, self.session_idle_secs),
+            (Key::SessionMaxSecs, self.session_max_secs),
+            (Key::SyncHistoryDays, self.sync_history_days),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| value.map(|v| (key, v)))
+        .collect()
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web app (the default when no command is given)
+    Serve,
+    /// Apply pending database migrations and exit
+    Migrate {
+        /// Revert every migration instead (drops all monoweb tables and their data)
+        #[arg(long)]
+        revert_all: bool,
+    },
+    /// Administer users
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Report insecure or broken settings; exit 1 when there is any
+    Check,
+}
+
+/// How a command failed, which decides the exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad usage or configuration: exit 2.
+    Usage(String),
+    /// The operation itself failed: exit 1.
+    Failed(String),
+}
+
+/// Parses the command line, loads the settings and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env: HashMap<String, String> = std::env::vars().collect();
+    for var in config::unknown_env_vars(&env) {
+        eprintln!("monoweb: warning: {var} is not a monoweb setting and is ignored");
+    }
+    let layers = Layers {
+        config_file: cli.config,
+        env,
+        flags: cli.settings.into_pairs(),
+    };
+    let settings = match config::load(&layers) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("monoweb: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let command = cli.command.unwrap_or(Command::Serve);
+    // Administrative commands only log problems; the server logs as configured.
+    let filter = match command {
+        Command::Serve => settings.log.as_str(),
+        _ => "warn",
+    };
+    telemetry::init(filter, settings.log_format);
+    let result = match command {
+        Command::Serve => serve(settings),
+        Command::Migrate { revert_all } => migrate(&settings, revert_all),
+        Command::User(command) => user::run(&settings, command),
+        Command::Check => check::run(&settings),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("monoweb: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Failed(message)) => {
+            eprintln!("monoweb: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn serve(settings: Settings) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Failed(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        let app = Application::build(settings).await.map_err(|e| match e {
+            StartupError::Secret(_) => Failure::Usage(e.to_string()),
+            _ => Failure::Failed(e.to_string()),
+        })?;
+        app.run_until_stopped()
+            .await
+            .map_err(|e| Failure::Failed(format!("server error: {e}")))
+    })
+}
+
+/// Opens a connection for an administrative command.
+fn connect(settings: &Settings) -> Result<DbConnection, Failure> {
+    db::connect(&settings.database_url).map_err(|e| {
+        Failure::Failed(format!(
+            "cannot connect to the database ({}): {e}",
+            settings.database_url.backend()
+        ))
+    })
+}
+
+/// Opens a connection with every migration applied, so commands work on a fresh install.
+fn connect_migrated(settings: &Settings) -> Result<DbConnection, Failure> {
+    let mut conn = connect(settings)?;
+    migrations::run_pending(&mut conn)
+        .map_err(|e| Failure::Failed(format!("database migrations failed: {e}")))?;
+    Ok(conn)
+}
+
+#[allow(clippy::print_stdout)]
+fn migrate(settings: &Settings, revert_all: bool) -> Result<(), Failure> {
+    let mut conn = connect(settings)?;
+    let (verb, result) = if revert_all {
+        ("reverted", migrations::revert_all(&mut conn))
+    } else {
+        ("applied", migrations::run_pending(&mut conn))
+    };
+    let versions = result.map_err(|e| Failure::Failed(format!("migration failed: {e}")))?;
+    if versions.is_empty() {
+        println!("nothing to do: no migration {verb}");
+    }
+    for version in versions {
+        println!("{verb} {version}");
+    }
+    Ok(())
+}

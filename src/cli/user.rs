@@ -1,0 +1,202 @@
+//! `monoweb user …`: create, list, set-password, disable, enable, delete.
+#![allow(clippy::print_stdout)]
+
+use std::io::{BufRead, IsTerminal};
+
+use clap::Subcommand;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{connect_migrated, Failure};
+use crate::auth::password::{self, NewPassword};
+use crate::auth::Username;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Settings;
+use crate::db::users as user_rows;
+use crate::error::AppError;
+use crate::services::users;
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a user (the first user of an instance is always an admin)
+    Create {
+        name: String,
+        /// Make the user an admin
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from the first line of standard input instead of prompting
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users (never their passwords or tokens)
+    List,
+    /// Set a user's password; ends all their sessions
+    SetPassword {
+        name: String,
+        /// Read the password from the first line of standard input instead of prompting
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable a user: they cannot log in and their sessions end
+    Disable { name: String },
+    /// Enable a disabled user
+    Enable { name: String },
+    /// Delete a user and everything they own
+    Delete { name: String },
+}
+
+pub fn run(settings: &Settings, command: UserCommand) -> Result<(), Failure> {
+    match command {
+        UserCommand::Create {
+            name,
+            admin,
+            password_stdin,
+        } => {
+            let name = parse_name(&name)?;
+            let hash = new_password_hash(&name, password_stdin)?;
+            let mut conn = connect_migrated(settings)?;
+            let created = users::create(&mut conn, SystemClock.now(), &name, &hash, admin)
+                .map_err(failed(&name))?;
+            let role = if created.user.is_admin { "admin" } else { "user" };
+            let note = if created.first_user && !admin {
+                " (the first user is always an admin)"
+            } else {
+                ""
+            };
+            println!("created {role} {}{note}", created.user.username);
+        }
+        UserCommand::List => {
+            let mut conn = connect_migrated(settings)?;
+            let rows = user_rows::list(&mut conn).map_err(|e| failed_plain(AppError::from(e)))?;
+            print_table(&rows);
+        }
+        UserCommand::SetPassword {
+            name,
+            password_stdin,
+        } => {
+            let name = parse_name(&name)?;
+            let hash = new_password_hash(&name, password_stdin)?;
+            let mut conn = connect_migrated(settings)?;
+            users::set_password(&mut conn, &name, &hash).map_err(failed(&name))?;
+            println!("password of {name} changed; their sessions have ended");
+        }
+        UserCommand::Disable { name } => set_active(settings, &name, false)?,
+        UserCommand::Enable { name } => set_active(settings, &name, true)?,
+        UserCommand::Delete { name } => {
+            let name = parse_name(&name)?;
+            let mut conn = connect_migrated(settings)?;
+            users::delete(&mut conn, &name).map_err(failed(&name))?;
+            println!("deleted {name}");
+        }
+    }
+    Ok(())
+}
+
+fn set_active(settings: &Settings, name: &str, active: bool) -> Result<(), Failure> {
+    let name = parse_name(name)?;
+    let mut conn = connect_migrated(settings)?;
+    let user = users::set_active(&mut conn, &name, active).map_err(failed(&name))?;
+    let state = if active { "enabled" } else { "disabled" };
+    println!("{state} {}", user.username);
+    Ok(())
+}
+
+fn parse_name(raw: &str) -> Result<Username, Failure> {
+    Username::parse(raw).map_err(|e| Failure::Usage(e.to_string()))
+}
+
+/// Maps a service error to exit 1, naming the user when they do not exist.
+fn failed(name: &Username) -> impl Fn(AppError) -> Failure + '_ {
+    move |e| match e {
+        AppError::NotFound => Failure::Failed(format!("no user named {name}")),
+        other => failed_plain(other),
+    }
+}
+
+fn failed_plain(e: AppError) -> Failure {
+    match e {
+        AppError::Internal(cause) => Failure::Failed(cause),
+        other => Failure::Failed(other.to_string()),
+    }
+}
+
+/// Reads a new password (stdin or prompt), checks the policy and hashes it.
+fn new_password_hash(name: &Username, from_stdin: bool) -> Result<password::PasswordHash, Failure> {
+    let raw = if from_stdin {
+        read_stdin_line()?
+    } else {
+        prompt_twice()?
+    };
+    let new = NewPassword::parse(raw, name).map_err(|e| Failure::Usage(e.to_string()))?;
+    password::hash(&new).map_err(|e| Failure::Failed(format!("cannot hash the password: {e}")))
+}
+
+/// The first line of standard input, without its line ending.
+fn read_stdin_line() -> Result<SecretString, Failure> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::Usage(format!("cannot read the password from stdin: {e}")))?;
+    let trimmed = line.strip_suffix('\n').unwrap_or(&line);
+    let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
+    if trimmed.is_empty() {
+        return Err(Failure::Usage("no password on standard input".into()));
+    }
+    Ok(SecretString::from(trimmed.to_owned()))
+}
+
+fn prompt_twice() -> Result<SecretString, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::Usage(
+            "no terminal to ask for the password: pipe it in with --password-stdin".into(),
+        ));
+    }
+    let ask = |prompt: &str| {
+        rpassword::prompt_password(prompt)
+            .map(SecretString::from)
+            .map_err(|e| Failure::Usage(format!("cannot read the password: {e}")))
+    };
+    let first = ask("New password: ")?;
+    let second = ask("Repeat it: ")?;
+    if first.expose_secret() != second.expose_secret() {
+        return Err(Failure::Usage("the passwords do not match".into()));
+    }
+    Ok(first)
+}
+
+fn print_table(rows: &[user_rows::User]) {
+    if rows.is_empty() {
+        println!("no users yet: create one with `monoweb user create NAME`");
+        return;
+    }
+    let width = rows.iter().map(|u| u.username.len()).max().unwrap_or(8).max(8);
+    println!(
+        "{:<width$}  {:<5}  {:<8}  {:<20}  LAST LOGIN",
+        "USERNAME", "ADMIN", "ACTIVE", "CREATED"
+    );
+    for u in rows {
+        println!(
+            "{:<width$}  {:<5}  {:<8}  {:<20}  {}",
+            u.username,
+            yes_no(u.is_admin),
+            if u.is_active { "active" } else { "disabled" },
+            format_time(Some(u.created_at)),
+            format_time(u.last_login_at),
+        );
+    }
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+fn format_time(secs: Option<i64>) -> String {
+    match secs.and_then(|s| jiff::Timestamp::from_second(s).ok()) {
+        Some(ts) => ts.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        None => "never".into(),
+    }
+}

@@ -1,0 +1,166 @@
+//! The master secret: 32 random bytes in a file that only the service account may read. Every key
+//! monoweb uses is derived from it (never from the database); the file is created on first start.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretBox};
+
+/// Length of the master secret in bytes.
+pub const SECRET_LEN: usize = 32;
+
+/// The master secret; its Debug output is redacted.
+pub struct MasterSecret(SecretBox<[u8; SECRET_LEN]>);
+
+impl fmt::Debug for MasterSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MasterSecret([redacted])")
+    }
+}
+
+impl MasterSecret {
+    pub fn expose(&self) -> &[u8; SECRET_LEN] {
+        self.0.expose_secret()
+    }
+}
+
+/// Why the secret file cannot be used. Each message names the file and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretFileError {
+    #[error("secret key file {0}: cannot read it ({1})")]
+    Unreadable(PathBuf, std::io::Error),
+    #[error("secret key file {0}: cannot create it ({1})")]
+    Uncreatable(PathBuf, std::io::Error),
+    #[error(
+        "secret key file {0} is readable by other users (mode {1:04o}); run `chmod 600 {0}`"
+    )]
+    WorldReadable(PathBuf, u32),
+    #[error(
+        "secret key file {0} is too short or not hex: it must hold at least {SECRET_LEN} random \
+         bytes as hex (create one with `openssl rand -hex 32`)"
+    )]
+    TooShort(PathBuf),
+}
+
+/// Loads the secret from `path`, creating the file (mode 0600) with fresh random bytes if it does
+/// not exist. An existing file that is unreadable, too short or world-readable is an error.
+pub fn load_or_create(path: &Path) -> Result<MasterSecret, SecretFileError> {
+    match load(path) {
+        Err(SecretFileError::Unreadable(_, e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            match create(path) {
+                // Another process created it first: use theirs.
+                Err(SecretFileError::Uncreatable(_, e))
+                    if e.kind() == std::io::ErrorKind::AlreadyExists =>
+                {
+                    load(path)
+                }
+                other => other,
+            }
+        }
+        other => other,
+    }
+}
+
+/// Loads an existing secret file.
+pub fn load(path: &Path) -> Result<MasterSecret, SecretFileError> {
+    let unreadable = |e| SecretFileError::Unreadable(path.to_owned(), e);
+    let mode = file_mode(path).map_err(unreadable)?;
+    if mode & 0o004 != 0 {
+        return Err(SecretFileError::WorldReadable(path.to_owned(), mode & 0o7777));
+    }
+    let text = std::fs::read_to_string(path).map_err(unreadable)?;
+    let bytes = hex::decode(text.trim()).map_err(|_| SecretFileError::TooShort(path.to_owned()))?;
+    let Some(key) = bytes.get(..SECRET_LEN) else {
+        return Err(SecretFileError::TooShort(path.to_owned()));
+    };
+    let mut secret = Box::new([0u8; SECRET_LEN]);
+    secret.copy_from_slice(key);
+    Ok(MasterSecret(SecretBox::new(secret)))
+}
+
+fn create(path: &Path) -> Result<MasterSecret, SecretFileError> {
+    let uncreatable = |e| SecretFileError::Uncreatable(path.to_owned(), e);
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(uncreatable)?;
+    }
+    let mut secret = Box::new([0u8; SECRET_LEN]);
+    rand::rngs::OsRng.fill_bytes(secret.as_mut());
+    let mut file = open_new_private(path).map_err(uncreatable)?;
+    file.write_all(format!("{}\n", hex::encode(secret.as_ref())).as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(uncreatable)?;
+    tracing::info!(path = %path.display(), "created a new secret key file");
+    Ok(MasterSecret(SecretBox::new(secret)))
+}
+
+#[cfg(unix)]
+fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().write(true).create_new(true).open(path)
+}
+
+/// The permission bits of a file (0 where the platform has none).
+pub fn file_mode(path: &Path) -> std::io::Result<u32> {
+    let meta = std::fs::metadata(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Ok(meta.permissions().mode())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        Ok(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn first_start_creates_a_private_file_and_restarts_reuse_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/secret.key");
+        let first = load_or_create(&path).unwrap();
+        assert_eq!(file_mode(&path).unwrap() & 0o777, 0o600);
+        let again = load_or_create(&path).unwrap();
+        assert_eq!(first.expose(), again.expose());
+        assert_ne!(first.expose(), &[0u8; SECRET_LEN]);
+        assert!(!format!("{first:?}").contains(&hex::encode(first.expose())[..8]));
+    }
+
+    #[test]
+    fn bad_files_stop_the_start_with_a_clear_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
+        std::fs::write(&path, "abcd\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(matches!(load_or_create(&path), Err(SecretFileError::TooShort(_))));
+        std::fs::write(&path, "zz".repeat(40)).unwrap();
+        assert!(matches!(load_or_create(&path), Err(SecretFileError::TooShort(_))));
+        std::fs::write(&path, "ab".repeat(32)).unwrap();
+        assert!(load_or_create(&path).is_ok());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = load_or_create(&path).unwrap_err().to_string();
+        assert!(err.contains("readable by other users") && err.contains("chmod 600"), "{err}");
+        let dir_path = dir.path().join("adir");
+        std::fs::create_dir(&dir_path).unwrap();
+        std::fs::set_permissions(&dir_path, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(matches!(load_or_create(&dir_path), Err(SecretFileError::Unreadable(_, _))));
+    }
+}

@@ -1,0 +1,208 @@
+//! The database: one connection type over SQLite and PostgreSQL, the r2d2 pool, per-connection
+//! setup, and [`run`], the only way request handlers touch the database.
+//!
+//! SQLite is the embedded default. Each SQLite connection is set up with WAL journaling, a busy
+//! timeout (a writer waits for a lock instead of failing at once) and foreign keys on. PostgreSQL
+//! is for several app instances behind a load balancer; its connect timeout is bounded so that
+//! an unreachable server makes `/readyz` answer 503 quickly instead of hanging.
+
+pub mod migrations;
+pub mod schema;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, Pool, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+use secrecy::ExposeSecret;
+
+use crate::config::DatabaseUrl;
+use crate::error::AppError;
+
+/// A connection to either backend; queries written once run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+/// The pool every request borrows from.
+pub type DbPool = Pool<ConnectionManager>;
+
+/// How long SQLite waits for a lock before reporting "database is locked".
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+/// How long libpq waits for a TCP connection to PostgreSQL.
+const PG_CONNECT_TIMEOUT_SECS: u32 = 3;
+
+/// Opens connections for the pool, dispatching on the configured backend.
+#[derive(Clone, Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        ConnectionManager { url }
+    }
+}
+
+/// Opens one connection outside the pool (CLI commands, migrations).
+pub fn connect(url: &DatabaseUrl) -> Result<DbConnection, diesel::ConnectionError> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    diesel::ConnectionError::BadConnection(format!(
+                        "cannot create {}: {e}",
+                        parent.display()
+                    ))
+                })?;
+            }
+            let path = path.to_str().ok_or_else(|| {
+                diesel::ConnectionError::BadConnection("the SQLite path is not UTF-8".into())
+            })?;
+            let mut conn = SqliteConnection::establish(path)?;
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+            ))
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+        DatabaseUrl::Postgres(url) => {
+            let url = with_connect_timeout(url.expose_secret());
+            Ok(DbConnection::Postgres(PgConnection::establish(&url)?))
+        }
+    }
+}
+
+/// Adds libpq's `connect_timeout` unless the operator set one.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout={PG_CONNECT_TIMEOUT_SECS}")
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        connect(&self.url).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        ping(conn).map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        match conn {
+            DbConnection::Sqlite(c) => c.is_broken(),
+            DbConnection::Postgres(c) => c.is_broken(),
+        }
+    }
+}
+
+/// A trivial query that proves the connection works.
+pub fn ping(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn).map(drop)
+}
+
+/// Builds the pool without connecting; the first use (migrations at start) connects.
+pub fn pool(url: &DatabaseUrl) -> DbPool {
+    let max_size = match url {
+        // One writer at a time anyway; a few readers in parallel thanks to WAL.
+        DatabaseUrl::Sqlite(_) => 8,
+        DatabaseUrl::Postgres(_) => 16,
+    };
+    Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(5))
+        .test_on_check_out(true)
+        .build_unchecked(ConnectionManager::new(url.clone()))
+}
+
+/// Runs `work` with a pooled connection on the blocking thread pool, inside the caller's tracing
+/// span. The connection is taken inside the blocking task and returned at its end, so it is never
+/// held across an `.await`.
+pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await?
+}
+
+/// Whether the database answers within `timeout`; used by `/readyz`.
+pub async fn is_ready(pool: &DbPool, timeout: Duration) -> bool {
+    let pool = pool.clone();
+    let check = actix_web::web::block(move || {
+        let mut conn = pool.get_timeout(timeout).ok()?;
+        ping(&mut conn).ok()
+    });
+    matches!(
+        tokio::time::timeout(timeout + Duration::from_millis(500), check).await,
+        Ok(Ok(Some(())))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn connect_timeout_is_added_once() {
+        assert_eq!(
+            with_connect_timeout("postgres://h/db"),
+            "postgres://h/db?connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=require"),
+            "postgres://h/db?sslmode=require&connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=9"),
+            "postgres://h/db?connect_timeout=9"
+        );
+    }
+
+    #[test]
+    fn sqlite_connections_are_set_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("sub/x.db"));
+        let DbConnection::Sqlite(mut conn) = connect(&url).unwrap() else {
+            panic!("expected sqlite");
+        };
+        #[derive(diesel::QueryableByName)]
+        struct Value {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            v: String,
+        }
+        let read = |conn: &mut SqliteConnection, pragma: &str| -> String {
+            diesel::sql_query(format!("SELECT CAST(({pragma}) AS TEXT) AS v"))
+                .get_result::<Value>(conn)
+                .unwrap()
+                .v
+        };
+        let mode: Vec<Value> = diesel::sql_query("SELECT journal_mode AS v FROM pragma_journal_mode")
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(mode[0].v, "wal");
+        assert_eq!(read(&mut conn, "SELECT foreign_keys FROM pragma_foreign_keys"), "1");
+        assert_eq!(read(&mut conn, "SELECT timeout FROM pragma_busy_timeout"), "5000");
+    }
+}

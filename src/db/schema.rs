@@ -1,0 +1,17 @@
+// @generated shape, kept by hand for both backends; `tests/it/schema.rs` checks it against the
+// migrations of SQLite and PostgreSQL.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        is_admin -> Bool,
+        is_active -> Bool,
+        created_at -> BigInt,
+        last_login_at -> Nullable<BigInt>,
+        failed_logins -> Integer,
+        locked_until -> Nullable<BigInt>,
+        security_stamp -> Text,
+    }
+}

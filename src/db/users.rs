@@ -1,0 +1,113 @@
+//! The `users` table: model and queries. Lookups by name go through `lower(username)`, which the
+//! unique expression index `users_username_lower` serves on both backends.
+
+use diesel::prelude::*;
+
+use super::schema::users;
+use super::DbConnection;
+use crate::auth::Username;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// A user's id; cannot be confused with any other id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+/// A row of `users`.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub is_active: bool,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+    pub failed_logins: i32,
+    pub locked_until: Option<i64>,
+    pub security_stamp: String,
+}
+
+impl User {
+    pub fn id(&self) -> UserId {
+        UserId(self.id)
+    }
+}
+
+/// What a new row needs.
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub is_admin: bool,
+    pub is_active: bool,
+    pub created_at: i64,
+    pub security_stamp: &'a str,
+}
+
+/// Inserts a user and reads the row back. (`RETURNING` is not available through the
+/// multi-backend connection, so this is an insert and a select; callers run it in a transaction.)
+pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<User> {
+    diesel::insert_into(users::table).values(new).execute(conn)?;
+    users::table
+        .filter(lower(users::username).eq(new.username.to_ascii_lowercase()))
+        .select(User::as_select())
+        .first(conn)
+}
+
+pub fn find_by_username(conn: &mut DbConnection, name: &Username) -> QueryResult<Option<User>> {
+    users::table
+        .filter(lower(users::username).eq(name.key()))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+/// Every user, by name.
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
+    users::table
+        .order(lower(users::username))
+        .select(User::as_select())
+        .load(conn)
+}
+
+/// Stores a new hash and a new security stamp (ending the user's other sessions), and clears
+/// any login lock.
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: UserId,
+    hash: &str,
+    stamp: &str,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0))
+        .set((
+            users::password_hash.eq(hash),
+            users::security_stamp.eq(stamp),
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<i64>),
+        ))
+        .execute(conn)
+}
+
+/// Enables or disables a user; a new security stamp ends their sessions.
+pub fn set_active(
+    conn: &mut DbConnection,
+    id: UserId,
+    active: bool,
+    stamp: &str,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0))
+        .set((users::is_active.eq(active), users::security_stamp.eq(stamp)))
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut DbConnection, id: UserId) -> QueryResult<usize> {
+    diesel::delete(users::table.find(id.0)).execute(conn)
+}

@@ -1,0 +1,268 @@
+//! `AppError`: the one error type of the HTTP layer.
+//!
+//! Every variant renders as the JSON envelope `{"code": <status>, "detail": <message>}` (plus
+//! `"errors"` for validation failures and `"info"` where a view adds it). Outside `/api` the
+//! [`html_errors`] middleware turns the same error into a small HTML page, so a browser never sees
+//! JSON and a script never sees HTML. Internal causes are logged once, inside the request span
+//! (which carries the request id), and never sent to the client.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use serde::Serialize;
+
+/// Field name → messages, as DRF serializers report them.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The body or query failed validation: 400 with per-field messages.
+    #[error("invalid input")]
+    Validation(FieldErrors),
+    /// A malformed request that is not about one field: 400.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// Too many requests; `retry_after` in seconds goes into the `Retry-After` header.
+    #[error("rate limited")]
+    RateLimited { retry_after: u64 },
+    /// A dependency (the database, Monobank) cannot answer now: 503.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure: 500 with a generic message; the cause is logged.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// Wraps an unexpected failure; the text is logged, never sent.
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        AppError::Internal(cause.to_string())
+    }
+
+    /// A validation error on one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation(BTreeMap::from([(field.to_owned(), vec![message.into()])]))
+    }
+
+    /// The message shown to the client.
+    fn detail(&self) -> String {
+        match self {
+            AppError::Validation(_) => "Invalid input.".into(),
+            AppError::BadRequest(msg)
+            | AppError::Forbidden(msg)
+            | AppError::Conflict(msg)
+            | AppError::Unavailable(msg) => msg.clone(),
+            AppError::Unauthorized => "Authentication credentials were not provided.".into(),
+            AppError::NotFound => "Not found.".into(),
+            AppError::MethodNotAllowed => "Method not allowed.".into(),
+            AppError::PayloadTooLarge => "Request body is too large.".into(),
+            AppError::UnsupportedMediaType => {
+                "Unsupported media type: send the body as application/json.".into()
+            }
+            AppError::RateLimited { retry_after } => {
+                format!("Too many requests. Try again in {retry_after} seconds.")
+            }
+            AppError::Internal(_) => "Internal server error.".into(),
+        }
+    }
+}
+
+/// The JSON envelope of every `/api` response.
+#[derive(Serialize)]
+pub struct Envelope<'a, T: Serialize> {
+    pub code: u16,
+    pub detail: T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<&'a FieldErrors>,
+}
+
+/// Marks a response as a rendered error, so [`html_errors`] can re-render it as a page.
+#[derive(Clone)]
+struct ErrorPage {
+    detail: String,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Validation(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if let AppError::Internal(cause) = self {
+            tracing::error!(%cause, "request failed");
+        }
+        let detail = self.detail();
+        let errors = match self {
+            AppError::Validation(errors) => Some(errors),
+            _ => None,
+        };
+        let mut response = HttpResponse::build(status);
+        if let AppError::RateLimited { retry_after } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, "Cookie"));
+        }
+        let mut response = response.json(Envelope {
+            code: status.as_u16(),
+            detail: &detail,
+            errors,
+        });
+        response.extensions_mut().insert(ErrorPage { detail });
+        response
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::Conflict("That already exists.".into())
+            }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                AppError::Unavailable("The database is busy; try again.".into())
+            }
+            Error::DatabaseError(_, info) if is_busy(info.message()) => {
+                AppError::Unavailable("The database is busy; try again.".into())
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                AppError::Unavailable("The database is unavailable.".into())
+            }
+            other => AppError::internal(other),
+        }
+    }
+}
+
+/// SQLite reports a lock that outlived `busy_timeout` only in the message text.
+fn is_busy(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database table is locked")
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(err: diesel::r2d2::PoolError) -> Self {
+        tracing::warn!(error = %err, "no database connection");
+        AppError::Unavailable("The database is unavailable.".into())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        AppError::internal(err)
+    }
+}
+
+/// `web::JsonConfig` error handler: body errors become envelopes with the right status.
+pub fn json_error(err: actix_web::error::JsonPayloadError) -> AppError {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => AppError::PayloadTooLarge,
+        E::ContentType => AppError::UnsupportedMediaType,
+        E::Deserialize(e) => deserialize_error(&e),
+        other => AppError::BadRequest(format!("Could not read the request body: {other}.")),
+    }
+}
+
+/// Serde's message names the offending field (`unknown field`, `missing field`, wrong type); it
+/// goes under DRF's `non_field_errors` since serde does not say which field in a structured way.
+fn deserialize_error(err: &serde_json::Error) -> AppError {
+    let message = match err.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            "The body is not valid JSON.".to_owned()
+        }
+        _ => err.to_string(),
+    };
+    AppError::field("non_field_errors", message)
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate<'a> {
+    code: u16,
+    title: &'a str,
+    detail: &'a str,
+}
+
+/// Renders a small standalone HTML error page.
+pub fn html_page(status: StatusCode, detail: &str) -> HttpResponse {
+    let page = ErrorTemplate {
+        code: status.as_u16(),
+        title: status.canonical_reason().unwrap_or("Error"),
+        detail,
+    };
+    match page.render() {
+        Ok(html) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(e) => {
+            tracing::error!(error = %e, "error page did not render");
+            HttpResponse::build(status)
+                .content_type("text/plain; charset=utf-8")
+                .body(detail.to_owned())
+        }
+    }
+}
+
+/// Middleware: outside `/api`, an error rendered by `AppError` is re-rendered as an HTML page
+/// with the same status and headers (e.g. `Retry-After`).
+pub async fn html_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let is_api = is_api_path(req.path());
+    let res = next.call(req).await?;
+    let page = res.response().extensions().get::<ErrorPage>().cloned();
+    match page {
+        Some(ErrorPage { detail }) if !is_api => Ok(res.map_body(|head, _| {
+            let html = html_page(head.status, &detail);
+            head.headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            head.headers.remove(header::CONTENT_LENGTH);
+            html.into_body()
+        })),
+        _ => Ok(res.map_into_boxed_body()),
+    }
+}
+
+/// Whether a path belongs to the JSON API.
+pub fn is_api_path(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}

@@ -1,0 +1,110 @@
+//! User administration shared by the CLI, the admin page and registration.
+
+use diesel::Connection;
+use rand::RngCore;
+
+use crate::auth::{PasswordHash, Username};
+use crate::db::users::{self, NewUser, User};
+use crate::db::DbConnection;
+use crate::error::AppError;
+
+/// The outcome of [`create`].
+#[derive(Debug)]
+pub struct Created {
+    pub user: User,
+    /// The user was made admin because they are the first one.
+    pub first_user: bool,
+}
+
+/// A fresh random security stamp; changing it ends every session tied to the old one.
+pub fn new_security_stamp() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Creates a user. The first user of an instance always becomes admin.
+#[tracing::instrument(skip(conn, hash), fields(username = %username))]
+pub fn create(
+    conn: &mut DbConnection,
+    now: i64,
+    username: &Username,
+    hash: &PasswordHash,
+    admin: bool,
+) -> Result<Created, AppError> {
+    let stamp = new_security_stamp();
+    let created = conn.transaction(|conn| {
+        if users::find_by_username(conn, username)?.is_some() {
+            return Err(taken(username));
+        }
+        let first_user = users::count(conn)? == 0;
+        let user = users::insert(
+            conn,
+            &NewUser {
+                username: username.as_str(),
+                password_hash: &hash.0,
+                is_admin: admin || first_user,
+                is_active: true,
+                created_at: now,
+                security_stamp: &stamp,
+            },
+        )
+        .map_err(|e| match AppError::from(e) {
+            // Lost a race with another create of the same name.
+            AppError::Conflict(_) => taken(username),
+            other => other,
+        })?;
+        Ok(Created { user, first_user })
+    })?;
+    tracing::info!(admin = created.user.is_admin, "user created");
+    Ok(created)
+}
+
+fn taken(username: &Username) -> AppError {
+    AppError::Conflict(format!("a user named {username} already exists"))
+}
+
+/// Finds a user by name (case-insensitively), or `AppError::NotFound`.
+pub fn get(conn: &mut DbConnection, username: &Username) -> Result<User, AppError> {
+    users::find_by_username(conn, username)?.ok_or(AppError::NotFound)
+}
+
+/// Sets a new password and ends the user's sessions.
+#[tracing::instrument(skip(conn, hash), fields(username = %username))]
+pub fn set_password(
+    conn: &mut DbConnection,
+    username: &Username,
+    hash: &PasswordHash,
+) -> Result<(), AppError> {
+    let user = get(conn, username)?;
+    users::set_password(conn, user.id(), &hash.0, &new_security_stamp())?;
+    tracing::info!("password changed");
+    Ok(())
+}
+
+/// Enables or disables a user; disabling ends their sessions.
+#[tracing::instrument(skip(conn), fields(username = %username))]
+pub fn set_active(
+    conn: &mut DbConnection,
+    username: &Username,
+    active: bool,
+) -> Result<User, AppError> {
+    let user = get(conn, username)?;
+    let stamp = if active {
+        user.security_stamp.clone()
+    } else {
+        new_security_stamp()
+    };
+    users::set_active(conn, user.id(), active, &stamp)?;
+    tracing::info!(active, "user activity changed");
+    get(conn, username)
+}
+
+/// Deletes a user (and, through foreign keys, everything they own).
+#[tracing::instrument(skip(conn), fields(username = %username))]
+pub fn delete(conn: &mut DbConnection, username: &Username) -> Result<(), AppError> {
+    let user = get(conn, username)?;
+    users::delete(conn, user.id())?;
+    tracing::info!("user deleted");
+    Ok(())
+}

@@ -389,10 +389,14 @@ impl Resolver {
             .get(Key::TrustedProxies, parse_proxies)?
             .unwrap_or_default();
         let session_idle_secs = self
-            .get(Key::SessionIdleSecs, |raw| parse_number(raw, 60, 30 * 86_400))?
+            .get(Key::SessionIdleSecs, |raw| {
+                parse_number(raw, 60, 30 * 86_400)
+            })?
             .unwrap_or(1800);
         let session_max_secs = self
-            .get(Key::SessionMaxSecs, |raw| parse_number(raw, 60, 365 * 86_400))?
+            .get(Key::SessionMaxSecs, |raw| {
+                parse_number(raw, 60, 365 * 86_400)
+            })?
             .unwrap_or(43_200);
         if session_max_secs < session_idle_secs {
             return Err(ConfigError::Invalid {
@@ -521,7 +525,11 @@ mod tests {
             .collect()
     }
 
-    fn load_with(file: Option<&str>, env_pairs: &[(&str, &str)], flags: &[(Key, &str)]) -> Result<Settings, ConfigError> {
+    fn load_with(
+        file: Option<&str>,
+        env_pairs: &[(&str, &str)],
+        flags: &[(Key, &str)],
+    ) -> Result<Settings, ConfigError> {
         let dir = tempfile::tempdir().unwrap();
         let config_file = file.map(|text| {
             let path = dir.path().join("monoweb.toml");
@@ -531,7 +539,10 @@ mod tests {
         let mut env = env(env_pairs);
         if config_file.is_none() {
             // Never pick up a stray ./monoweb.toml of the developer's.
-            env.insert("MONOWEB_CONFIG".into(), dir.path().join("none.toml").display().to_string());
+            env.insert(
+                "MONOWEB_CONFIG".into(),
+                dir.path().join("none.toml").display().to_string(),
+            );
             std::fs::write(dir.path().join("none.toml"), "").unwrap();
         }
         load(&Layers {
@@ -547,33 +558,53 @@ mod tests {
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(s.public_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(s.data_dir, PathBuf::from("./data"));
-        assert!(matches!(&s.database_url, DatabaseUrl::Sqlite(p) if p == Path::new("./data/monoweb.db")));
+        assert!(
+            matches!(&s.database_url, DatabaseUrl::Sqlite(p) if p == Path::new("./data/monoweb.db"))
+        );
         assert_eq!(s.secret_key_file, PathBuf::from("./data/secret.key"));
         assert_eq!(s.mono_api_url.as_str(), "https://api.monobank.ua/");
         assert_eq!(s.registration, Registration::Open);
         assert_eq!(s.log, "info");
         assert_eq!(s.log_format, LogFormat::Text);
         assert!(s.trusted_proxies.is_empty());
-        assert_eq!((s.session_idle_secs, s.session_max_secs, s.sync_history_days), (1800, 43_200, 365));
+        assert_eq!(
+            (s.session_idle_secs, s.session_max_secs, s.sync_history_days),
+            (1800, 43_200, 365)
+        );
     }
 
     #[test]
     fn later_layers_win_file_then_env_then_flag() {
-        let file = "bind = \"127.0.0.1:1111\"\nregistration = \"closed\"\nsession_idle_secs = 600\n\
+        let file =
+            "bind = \"127.0.0.1:1111\"\nregistration = \"closed\"\nsession_idle_secs = 600\n\
                     log_format = \"json\"\ntrusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n";
-        let s = load_with(Some(file), &[("MONOWEB_BIND", "127.0.0.1:2222"), ("MONOWEB_SESSION_IDLE_SECS", "900")], &[(Key::Bind, "127.0.0.1:3333")]).unwrap();
+        let s = load_with(
+            Some(file),
+            &[
+                ("MONOWEB_BIND", "127.0.0.1:2222"),
+                ("MONOWEB_SESSION_IDLE_SECS", "900"),
+            ],
+            &[(Key::Bind, "127.0.0.1:3333")],
+        )
+        .unwrap();
         assert_eq!(s.bind.port(), 3333, "flag beats env and file");
         assert_eq!(s.session_idle_secs, 900, "env beats file");
         assert_eq!(s.registration, Registration::Closed, "file beats default");
         assert_eq!(s.log_format, LogFormat::Json);
         assert_eq!(s.trusted_proxies.len(), 2);
-        assert_eq!(s.public_url.as_str(), "http://127.0.0.1:3333/", "public URL follows the final bind");
+        assert_eq!(
+            s.public_url.as_str(),
+            "http://127.0.0.1:3333/",
+            "public URL follows the final bind"
+        );
     }
 
     #[test]
     fn paths_derive_from_the_data_dir() {
         let s = load_with(None, &[("MONOWEB_DATA_DIR", "/srv/mw")], &[]).unwrap();
-        assert!(matches!(&s.database_url, DatabaseUrl::Sqlite(p) if p == Path::new("/srv/mw/monoweb.db")));
+        assert!(
+            matches!(&s.database_url, DatabaseUrl::Sqlite(p) if p == Path::new("/srv/mw/monoweb.db"))
+        );
         assert_eq!(s.secret_key_file, PathBuf::from("/srv/mw/secret.key"));
     }
 
@@ -586,22 +617,48 @@ mod tests {
     #[test]
     fn bad_values_name_the_setting_and_source() {
         let cases: &[(&str, &str, &str)] = &[
-            ("MONOWEB_BIND", "nonsense", "MONOWEB_BIND=\"nonsense\" (environment)"),
+            (
+                "MONOWEB_BIND",
+                "nonsense",
+                "MONOWEB_BIND=\"nonsense\" (environment)",
+            ),
             ("MONOWEB_PUBLIC_URL", "ftp://x", "MONOWEB_PUBLIC_URL"),
-            ("MONOWEB_PUBLIC_URL", "https://x.example/app", "serving under a path"),
+            (
+                "MONOWEB_PUBLIC_URL",
+                "https://x.example/app",
+                "serving under a path",
+            ),
             ("MONOWEB_MONO_API_URL", "not a url", "MONOWEB_MONO_API_URL"),
-            ("MONOWEB_REGISTRATION", "maybe", "expected `open` or `closed`"),
+            (
+                "MONOWEB_REGISTRATION",
+                "maybe",
+                "expected `open` or `closed`",
+            ),
             ("MONOWEB_LOG_FORMAT", "xml", "MONOWEB_LOG_FORMAT"),
             ("MONOWEB_LOG", "[[[", "MONOWEB_LOG"),
             ("MONOWEB_TRUSTED_PROXIES", "10.0.0.1,bogus", "`bogus`"),
-            ("MONOWEB_SESSION_IDLE_SECS", "-5", "MONOWEB_SESSION_IDLE_SECS"),
+            (
+                "MONOWEB_SESSION_IDLE_SECS",
+                "-5",
+                "MONOWEB_SESSION_IDLE_SECS",
+            ),
             ("MONOWEB_SESSION_IDLE_SECS", "10", "from 60"),
-            ("MONOWEB_SYNC_HISTORY_DAYS", "0", "MONOWEB_SYNC_HISTORY_DAYS"),
+            (
+                "MONOWEB_SYNC_HISTORY_DAYS",
+                "0",
+                "MONOWEB_SYNC_HISTORY_DAYS",
+            ),
             ("MONOWEB_DATA_DIR", "", "MONOWEB_DATA_DIR"),
-            ("MONOWEB_DATABASE_URL", "mysql://root:hunter2@db/x", "MONOWEB_DATABASE_URL (environment)"),
+            (
+                "MONOWEB_DATABASE_URL",
+                "mysql://root:hunter2@db/x",
+                "MONOWEB_DATABASE_URL (environment)",
+            ),
         ];
         for (var, value, expected) in cases {
-            let err = load_with(None, &[(var, value)], &[]).unwrap_err().to_string();
+            let err = load_with(None, &[(var, value)], &[])
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(expected), "{var}={value:?}: {err}");
             assert!(!err.contains('\n'), "one line: {err}");
         }
@@ -609,37 +666,63 @@ mod tests {
 
     #[test]
     fn database_passwords_are_never_echoed() {
-        let err = load_with(None, &[("MONOWEB_DATABASE_URL", "mysql://root:hunter2@db/x")], &[]).unwrap_err();
+        let err = load_with(
+            None,
+            &[("MONOWEB_DATABASE_URL", "mysql://root:hunter2@db/x")],
+            &[],
+        )
+        .unwrap_err();
         assert!(!err.to_string().contains("hunter2"));
-        let ok = load_with(None, &[("MONOWEB_DATABASE_URL", "postgres://u:hunter2@db:5432/mw")], &[]).unwrap();
+        let ok = load_with(
+            None,
+            &[("MONOWEB_DATABASE_URL", "postgres://u:hunter2@db:5432/mw")],
+            &[],
+        )
+        .unwrap();
         assert!(!format!("{ok:?}").contains("hunter2"));
         assert!(format!("{ok:?}").contains("postgres://db/mw"));
     }
 
     #[test]
     fn idle_longer_than_absolute_is_rejected() {
-        let err = load_with(None, &[("MONOWEB_SESSION_IDLE_SECS", "7200"), ("MONOWEB_SESSION_MAX_SECS", "3600")], &[]).unwrap_err();
+        let err = load_with(
+            None,
+            &[
+                ("MONOWEB_SESSION_IDLE_SECS", "7200"),
+                ("MONOWEB_SESSION_MAX_SECS", "3600"),
+            ],
+            &[],
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("session_max_secs"), "{err}");
     }
 
     #[test]
     fn unknown_file_key_is_named() {
-        let err = load_with(Some("bnd = \"x\"\n"), &[], &[]).unwrap_err().to_string();
+        let err = load_with(Some("bnd = \"x\"\n"), &[], &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown setting `bnd`"), "{err}");
     }
 
     #[test]
     fn file_syntax_errors_are_one_line_with_the_line_number() {
-        let err = load_with(Some("bind = \"127.0.0.1:1\"\nlog = \n"), &[], &[]).unwrap_err().to_string();
+        let err = load_with(Some("bind = \"127.0.0.1:1\"\nlog = \n"), &[], &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 2"), "{err}");
         assert!(!err.contains('\n'), "{err}");
     }
 
     #[test]
     fn file_values_of_the_wrong_kind_are_rejected() {
-        let err = load_with(Some("session_idle_secs = true\n"), &[], &[]).unwrap_err().to_string();
+        let err = load_with(Some("session_idle_secs = true\n"), &[], &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`session_idle_secs`"), "{err}");
-        let err = load_with(Some("session_idle_secs = 5\n"), &[], &[]).unwrap_err().to_string();
+        let err = load_with(Some("session_idle_secs = 5\n"), &[], &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`session_idle_secs`=\"5\" in"), "{err}");
     }
 
@@ -655,7 +738,13 @@ mod tests {
 
     #[test]
     fn misspelt_env_vars_are_reported() {
-        let e = env(&[("MONOWEB_BND", "x"), ("MONOWEB_BIND", "x"), ("MONOWEB_CONFIG", "x"), ("MONOWEB_TEST_POSTGRES_URL", "x"), ("HOME", "/")]);
+        let e = env(&[
+            ("MONOWEB_BND", "x"),
+            ("MONOWEB_BIND", "x"),
+            ("MONOWEB_CONFIG", "x"),
+            ("MONOWEB_TEST_POSTGRES_URL", "x"),
+            ("HOME", "/"),
+        ]);
         assert_eq!(unknown_env_vars(&e), vec!["MONOWEB_BND".to_owned()]);
     }
 }

@@ -33,9 +33,7 @@ pub enum SecretFileError {
     Unreadable(PathBuf, std::io::Error),
     #[error("secret key file {0}: cannot create it ({1})")]
     Uncreatable(PathBuf, std::io::Error),
-    #[error(
-        "secret key file {0} is readable by other users (mode {1:04o}); run `chmod 600 {0}`"
-    )]
+    #[error("secret key file {0} is readable by other users (mode {1:04o}); run `chmod 600 {0}`")]
     WorldReadable(PathBuf, u32),
     #[error(
         "secret key file {0} is too short or not hex: it must hold at least {SECRET_LEN} random \
@@ -68,7 +66,10 @@ pub fn load(path: &Path) -> Result<MasterSecret, SecretFileError> {
     let unreadable = |e| SecretFileError::Unreadable(path.to_owned(), e);
     let mode = file_mode(path).map_err(unreadable)?;
     if mode & 0o004 != 0 {
-        return Err(SecretFileError::WorldReadable(path.to_owned(), mode & 0o7777));
+        return Err(SecretFileError::WorldReadable(
+            path.to_owned(),
+            mode & 0o7777,
+        ));
     }
     let text = std::fs::read_to_string(path).map_err(unreadable)?;
     let bytes = hex::decode(text.trim()).map_err(|_| SecretFileError::TooShort(path.to_owned()))?;
@@ -107,7 +108,10 @@ fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
 
 #[cfg(not(unix))]
 fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new().write(true).create_new(true).open(path)
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
 }
 
 /// The permission bits of a file (0 where the platform has none).
@@ -150,17 +154,29 @@ mod tests {
         let path = dir.path().join("secret.key");
         std::fs::write(&path, "abcd\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert!(matches!(load_or_create(&path), Err(SecretFileError::TooShort(_))));
+        assert!(matches!(
+            load_or_create(&path),
+            Err(SecretFileError::TooShort(_))
+        ));
         std::fs::write(&path, "zz".repeat(40)).unwrap();
-        assert!(matches!(load_or_create(&path), Err(SecretFileError::TooShort(_))));
+        assert!(matches!(
+            load_or_create(&path),
+            Err(SecretFileError::TooShort(_))
+        ));
         std::fs::write(&path, "ab".repeat(32)).unwrap();
         assert!(load_or_create(&path).is_ok());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let err = load_or_create(&path).unwrap_err().to_string();
-        assert!(err.contains("readable by other users") && err.contains("chmod 600"), "{err}");
+        assert!(
+            err.contains("readable by other users") && err.contains("chmod 600"),
+            "{err}"
+        );
         let dir_path = dir.path().join("adir");
         std::fs::create_dir(&dir_path).unwrap();
         std::fs::set_permissions(&dir_path, std::fs::Permissions::from_mode(0o700)).unwrap();
-        assert!(matches!(load_or_create(&dir_path), Err(SecretFileError::Unreadable(_, _))));
+        assert!(matches!(
+            load_or_create(&dir_path),
+            Err(SecretFileError::Unreadable(_, _))
+        ));
     }
 }

@@ -239,17 +239,17 @@ pub fn html_page(status: StatusCode, detail: &str) -> HttpResponse {
     }
 }
 
-/// Middleware: outside `/api`, an error rendered by `AppError` is re-rendered as an HTML page
+/// Middleware: outside `/api` and the probes, an error rendered by `AppError` is re-rendered as an HTML page
 /// with the same status and headers (e.g. `Retry-After`).
 pub async fn html_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let is_api = is_api_path(req.path());
+    let is_json = is_json_path(req.path());
     let res = next.call(req).await?;
     let page = res.response().extensions().get::<ErrorPage>().cloned();
     match page {
-        Some(ErrorPage { detail }) if !is_api => Ok(res.map_body(|head, _| {
+        Some(ErrorPage { detail }) if !is_json => Ok(res.map_body(|head, _| {
             let html = html_page(head.status, &detail);
             head.headers.insert(
                 header::CONTENT_TYPE,
@@ -262,7 +262,9 @@ pub async fn html_errors(
     }
 }
 
-/// Whether a path belongs to the JSON API.
-pub fn is_api_path(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/")
+/// Whether errors on this path are for machines (the JSON API and the health probes), not for a
+/// person in a browser.
+pub fn is_json_path(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    path == "/api" || path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
 }

@@ -70,6 +70,11 @@ impl Application {
         let address = listener
             .local_addr()
             .map_err(|e| StartupError::Bind(settings.bind.to_string(), e))?;
+        let mut settings = settings;
+        if settings.public_url.port() == Some(0) {
+            // Derived from a port-0 bind (tests): name the port actually bound.
+            let _ = settings.public_url.set_port(Some(address.port()));
+        }
         let state = web::Data::new(AppState {
             pool,
             settings: Arc::new(settings),

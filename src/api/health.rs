@@ -23,6 +23,8 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
     if db::is_ready(&state.pool, READY_TIMEOUT).await {
         Ok(HttpResponse::Ok().json(json!({"code": 200, "detail": "ready"})))
     } else {
-        Err(AppError::Unavailable("The database is not reachable.".into()))
+        Err(AppError::Unavailable(
+            "The database is not reachable.".into(),
+        ))
     }
 }

@@ -104,7 +104,10 @@ mod tests {
     async fn malformed_and_unknown_fields_are_400_with_errors() {
         let (status, body) = call(post("{not json", "application/json")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert_eq!(body["errors"]["non_field_errors"][0], "The body is not valid JSON.");
+        assert_eq!(
+            body["errors"]["non_field_errors"][0],
+            "The body is not valid JSON."
+        );
         let (status, body) = call(post(r#"{"name":"x","admin":true}"#, "application/json")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let msg = body["errors"]["non_field_errors"][0].as_str().unwrap();
@@ -117,6 +120,9 @@ mod tests {
     async fn wrong_method_is_405_in_the_envelope() {
         let (status, body) = call(test::TestRequest::get().uri("/api/echo")).await;
         assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(body, serde_json::json!({"code": 405, "detail": "Method not allowed."}));
+        assert_eq!(
+            body,
+            serde_json::json!({"code": 405, "detail": "Method not allowed."})
+        );
     }
 }

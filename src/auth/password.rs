@@ -4,7 +4,9 @@
 //! these functions on the blocking pool, never on an async worker.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash as PhcHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    PasswordHash as PhcHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -130,7 +132,8 @@ mod tests {
     #[test]
     fn username_and_app_name_are_refused() {
         let u = Username::parse("alice.longname").unwrap();
-        let err = NewPassword::parse(SecretString::from("Alice.Longname".to_owned()), &u).unwrap_err();
+        let err =
+            NewPassword::parse(SecretString::from("Alice.Longname".to_owned()), &u).unwrap_err();
         assert!(err.0.contains("username"));
         assert!(new("my monobank pass").is_err());
         assert!(new("MONOWEB-2026-pass").is_err());
@@ -140,7 +143,11 @@ mod tests {
     fn hash_is_argon2id_with_the_policy_parameters_and_verifies() {
         let pw = new("correct horse battery").unwrap();
         let h = hash(&pw).unwrap();
-        assert!(h.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", h.0);
+        assert!(
+            h.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            h.0
+        );
         assert!(verify(&h, "correct horse battery"));
         assert!(!verify(&h, "correct horse batterz"));
         assert!(!needs_rehash(&h));
@@ -149,10 +156,14 @@ mod tests {
 
     #[test]
     fn weaker_hashes_need_rehash_and_garbage_never_verifies() {
-        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(4096, 1, 1, None).unwrap())
-            .hash_password(b"correct horse battery", &SaltString::generate(&mut OsRng))
-            .unwrap()
-            .to_string();
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(4096, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"correct horse battery", &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
         let weak = PasswordHash(weak);
         assert!(verify(&weak, "correct horse battery"));
         assert!(needs_rehash(&weak));

@@ -68,13 +68,29 @@ mod tests {
 
     #[test]
     fn rejects_bad_names() {
-        for name in ["", "ab", " alice", "alice ", "al ice", "ålice", "-alice", ".x1", "a/b", "a@b", &"x".repeat(33), "<script>"] {
+        for name in [
+            "",
+            "ab",
+            " alice",
+            "alice ",
+            "al ice",
+            "ålice",
+            "-alice",
+            ".x1",
+            "a/b",
+            "a@b",
+            &"x".repeat(33),
+            "<script>",
+        ] {
             assert!(Username::parse(name).is_err(), "{name:?}");
         }
     }
 
     #[test]
     fn key_folds_case() {
-        assert_eq!(Username::parse("AliCE").map(|u| u.key()), Ok("alice".to_owned()));
+        assert_eq!(
+            Username::parse("AliCE").map(|u| u.key()),
+            Ok("alice".to_owned())
+        );
     }
 }

@@ -65,14 +65,21 @@ fn secret_file(settings: &Settings) -> Finding {
     let subject = format!("secret key file {}", path.display());
     match crypto::load(path) {
         Err(SecretFileError::Unreadable(_, e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            finding(Level::Ok, subject, "absent; it will be created (mode 0600) at the first start")
+            finding(
+                Level::Ok,
+                subject,
+                "absent; it will be created (mode 0600) at the first start",
+            )
         }
         Err(e) => finding(Level::Error, subject, e.to_string()),
         Ok(_) => match crypto::file_mode(path) {
             Ok(mode) if mode & 0o077 != 0 => finding(
                 Level::Warn,
                 subject,
-                format!("readable by its group (mode {:04o}); run `chmod 600`", mode & 0o7777),
+                format!(
+                    "readable by its group (mode {:04o}); run `chmod 600`",
+                    mode & 0o7777
+                ),
             ),
             _ => finding(Level::Ok, subject, "present, readable only by its owner"),
         },
@@ -92,7 +99,11 @@ fn public_url(settings: &Settings) -> Finding {
     let url = &settings.public_url;
     let subject = format!("public_url {url}");
     if settings.is_https() {
-        return finding(Level::Ok, subject, "https: cookies are Secure with the __Host- prefix");
+        return finding(
+            Level::Ok,
+            subject,
+            "https: cookies are Secure with the __Host- prefix",
+        );
     }
     let reach = if is_loopback(url) {
         "fine on your own machine, but"
@@ -113,9 +124,17 @@ fn mono_api_url(settings: &Settings) -> Finding {
     let url = &settings.mono_api_url;
     let subject = format!("mono_api_url {url}");
     if url.scheme() == "https" || is_loopback(url) {
-        finding(Level::Ok, subject, "tokens travel encrypted or stay on this machine")
+        finding(
+            Level::Ok,
+            subject,
+            "tokens travel encrypted or stay on this machine",
+        )
     } else {
-        finding(Level::Warn, subject, "plain http to another host would expose Monobank tokens")
+        finding(
+            Level::Warn,
+            subject,
+            "plain http to another host would expose Monobank tokens",
+        )
     }
 }
 
@@ -127,7 +146,10 @@ fn database(settings: &Settings) -> Finding {
             return finding(
                 Level::Ok,
                 subject,
-                format!("{} absent; it will be created at the first start", path.display()),
+                format!(
+                    "{} absent; it will be created at the first start",
+                    path.display()
+                ),
             );
         }
     }
@@ -150,6 +172,10 @@ fn database(settings: &Settings) -> Finding {
                 pending.len()
             ),
         ),
-        Err(e) => finding(Level::Error, subject, format!("cannot read migrations: {e}")),
+        Err(e) => finding(
+            Level::Error,
+            subject,
+            format!("cannot read migrations: {e}"),
+        ),
     }
 }

@@ -56,7 +56,11 @@ pub fn run(settings: &Settings, command: UserCommand) -> Result<(), Failure> {
             let mut conn = connect_migrated(settings)?;
             let created = users::create(&mut conn, SystemClock.now(), &name, &hash, admin)
                 .map_err(failed(&name))?;
-            let role = if created.user.is_admin { "admin" } else { "user" };
+            let role = if created.user.is_admin {
+                "admin"
+            } else {
+                "user"
+            };
             let note = if created.first_user && !admin {
                 " (the first user is always an admin)"
             } else {
@@ -169,7 +173,12 @@ fn print_table(rows: &[user_rows::User]) {
         println!("no users yet: create one with `monoweb user create NAME`");
         return;
     }
-    let width = rows.iter().map(|u| u.username.len()).max().unwrap_or(8).max(8);
+    let width = rows
+        .iter()
+        .map(|u| u.username.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     println!(
         "{:<width$}  {:<5}  {:<8}  {:<20}  LAST LOGIN",
         "USERNAME", "ADMIN", "ACTIVE", "CREATED"

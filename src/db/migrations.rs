@@ -14,7 +14,7 @@ const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// An arbitrary constant naming monoweb's migration lock in `pg_advisory_lock`.
-const PG_MIGRATION_LOCK: i64 = 0x6d6f_6e6f_7765_62;
+const PG_MIGRATION_LOCK: i64 = 0x006d_6f6e_6f77_6562; // "monoweb" in ASCII
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

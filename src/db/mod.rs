@@ -198,11 +198,18 @@ mod tests {
                 .unwrap()
                 .v
         };
-        let mode: Vec<Value> = diesel::sql_query("SELECT journal_mode AS v FROM pragma_journal_mode")
-            .load(&mut conn)
-            .unwrap();
+        let mode: Vec<Value> =
+            diesel::sql_query("SELECT journal_mode AS v FROM pragma_journal_mode")
+                .load(&mut conn)
+                .unwrap();
         assert_eq!(mode[0].v, "wal");
-        assert_eq!(read(&mut conn, "SELECT foreign_keys FROM pragma_foreign_keys"), "1");
-        assert_eq!(read(&mut conn, "SELECT timeout FROM pragma_busy_timeout"), "5000");
+        assert_eq!(
+            read(&mut conn, "SELECT foreign_keys FROM pragma_foreign_keys"),
+            "1"
+        );
+        assert_eq!(
+            read(&mut conn, "SELECT timeout FROM pragma_busy_timeout"),
+            "5000"
+        );
     }
 }

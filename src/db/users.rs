@@ -51,7 +51,9 @@ pub struct NewUser<'a> {
 /// Inserts a user and reads the row back. (`RETURNING` is not available through the
 /// multi-backend connection, so this is an insert and a select; callers run it in a transaction.)
 pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<User> {
-    diesel::insert_into(users::table).values(new).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(new)
+        .execute(conn)?;
     users::table
         .filter(lower(users::username).eq(new.username.to_ascii_lowercase()))
         .select(User::as_select())

@@ -1,0 +1,310 @@
+//! Every `monoweb user …` command and the configuration errors, through the built binary.
+
+use std::path::Path;
+use std::process::Output;
+
+use monoweb::auth::password::{self, PasswordHash};
+use monoweb::auth::Username;
+use monoweb::config::DatabaseUrl;
+use monoweb::db;
+
+use crate::helpers::{fresh_database, run_monoweb};
+
+const PASSWORD: &str = "correct horse battery staple\n";
+
+/// A scratch directory with its own database, and a way to run the binary against it.
+struct Cli {
+    dir: tempfile::TempDir,
+    database_url: String,
+}
+
+impl Cli {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = fresh_database(dir.path());
+        Cli { dir, database_url }
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        self.run_with(&[], args, stdin)
+    }
+
+    fn run_with(&self, env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
+        let mut all = vec![("MONOWEB_DATABASE_URL", self.database_url.as_str())];
+        all.extend_from_slice(env);
+        run_monoweb(self.dir.path(), &all, args, stdin)
+    }
+
+    fn stored_hash(&self, name: &str) -> PasswordHash {
+        let url = if let Some(path) = self.database_url.strip_prefix("sqlite://") {
+            DatabaseUrl::Sqlite(path.into())
+        } else {
+            DatabaseUrl::Postgres(self.database_url.clone().into())
+        };
+        let mut conn = db::connect(&url).unwrap();
+        let user = db::users::find_by_username(&mut conn, &Username::parse(name).unwrap())
+            .unwrap()
+            .unwrap();
+        PasswordHash(user.password_hash)
+    }
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+#[test]
+fn create_then_list_shows_the_user() {
+    let cli = Cli::new();
+    let out = cli.run(&["user", "create", "alice", "--password-stdin"], PASSWORD);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("created admin alice (the first user is always an admin)"));
+    let out = cli.run(&["user", "create", "bob", "--password-stdin"], PASSWORD);
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("created user bob"),
+        "{}",
+        stdout(&out)
+    );
+    let out = cli.run(&["user", "list"], "");
+    assert_exit(&out, 0);
+    let list = stdout(&out);
+    let alice = list.lines().find(|l| l.starts_with("alice")).expect(&list);
+    assert!(
+        alice.contains("yes") && alice.contains("active") && alice.contains("never"),
+        "{alice}"
+    );
+    let bob = list.lines().find(|l| l.starts_with("bob")).expect(&list);
+    assert!(bob.contains(" no "), "{bob}");
+    assert!(!list.contains("argon2"), "hashes never listed");
+    assert!(password::verify(
+        &cli.stored_hash("alice"),
+        "correct horse battery staple"
+    ));
+}
+
+#[test]
+fn the_same_name_again_fails_with_exit_1_whatever_the_case() {
+    let cli = Cli::new();
+    assert_exit(
+        &cli.run(&["user", "create", "alice", "--password-stdin"], PASSWORD),
+        0,
+    );
+    for name in ["alice", "ALICE"] {
+        let out = cli.run(&["user", "create", name, "--password-stdin"], PASSWORD);
+        assert_exit(&out, 1);
+        assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_too_short_password_exits_2_naming_the_rule_and_creates_nothing() {
+    let cli = Cli::new();
+    let out = cli.run(&["user", "create", "alice", "--password-stdin"], "short\n");
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("at least 12 characters"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&cli.run(&["user", "list"], "")).contains("no users yet"));
+}
+
+#[test]
+fn bad_input_exits_2() {
+    let cli = Cli::new();
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["user", "create", "a b", "--password-stdin"],
+            PASSWORD,
+            "username may contain only",
+        ),
+        (
+            &["user", "create", "alice", "--password-stdin"],
+            "",
+            "no password on standard input",
+        ),
+        (&["user", "create", "alice"], "", "--password-stdin"),
+        (
+            &["user", "create", "alice", "--password-stdin"],
+            "alice\n",
+            "at least 12",
+        ),
+        (&["user", "frobnicate"], "", "unrecognized subcommand"),
+        (&["user", "create"], "", "NAME"),
+    ];
+    for (args, stdin, expected) in cases {
+        let out = cli.run(args, stdin);
+        assert_exit(&out, 2);
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn set_password_replaces_the_hash() {
+    let cli = Cli::new();
+    assert_exit(
+        &cli.run(&["user", "create", "alice", "--password-stdin"], PASSWORD),
+        0,
+    );
+    let out = cli.run(
+        &["user", "set-password", "Alice", "--password-stdin"],
+        "a much better passphrase\r\n",
+    );
+    assert_exit(&out, 0);
+    let hash = cli.stored_hash("alice");
+    assert!(password::verify(&hash, "a much better passphrase"));
+    assert!(!password::verify(&hash, "correct horse battery staple"));
+    let out = cli.run(
+        &["user", "set-password", "alice", "--password-stdin"],
+        "tiny\n",
+    );
+    assert_exit(&out, 2);
+    assert!(
+        password::verify(&cli.stored_hash("alice"), "a much better passphrase"),
+        "unchanged"
+    );
+}
+
+#[test]
+fn disable_enable_and_delete() {
+    let cli = Cli::new();
+    assert_exit(
+        &cli.run(&["user", "create", "alice", "--password-stdin"], PASSWORD),
+        0,
+    );
+    assert_exit(&cli.run(&["user", "disable", "alice"], ""), 0);
+    assert!(stdout(&cli.run(&["user", "list"], "")).contains("disabled"));
+    assert_exit(&cli.run(&["user", "enable", "alice"], ""), 0);
+    assert!(!stdout(&cli.run(&["user", "list"], "")).contains("disabled"));
+    assert_exit(&cli.run(&["user", "delete", "alice"], ""), 0);
+    assert!(stdout(&cli.run(&["user", "list"], "")).contains("no users yet"));
+}
+
+#[test]
+fn commands_on_an_unknown_user_exit_1() {
+    let cli = Cli::new();
+    for cmd in ["disable", "enable", "delete"] {
+        let out = cli.run(&["user", cmd, "ghost"], "");
+        assert_exit(&out, 1);
+        assert!(
+            stderr(&out).contains("no user named ghost"),
+            "{cmd}: {}",
+            stderr(&out)
+        );
+    }
+    let out = cli.run(
+        &["user", "set-password", "ghost", "--password-stdin"],
+        PASSWORD,
+    );
+    assert_exit(&out, 1);
+}
+
+#[test]
+fn bad_settings_exit_2_with_one_line_naming_the_setting() {
+    let cli = Cli::new();
+    let out = cli.run_with(&[("MONOWEB_BIND", "nonsense")], &["user", "list"], "");
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("MONOWEB_BIND"), "{err}");
+
+    std::fs::write(
+        cli.dir.path().join("monoweb.toml"),
+        "bind = \"127.0.0.1:9\"\ncolour = \"blue\"\n",
+    )
+    .unwrap();
+    let out = cli.run(&["user", "list"], "");
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("unknown setting `colour`"), "{err}");
+    std::fs::remove_file(cli.dir.path().join("monoweb.toml")).unwrap();
+
+    let out = cli.run(&["--config", "/nonexistent.toml", "user", "list"], "");
+    assert_exit(&out, 2);
+    let out = cli.run(&["--session-idle-secs", "abc", "user", "list"], "");
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("--session-idle-secs"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn check_reports_plain_http_and_exits_1() {
+    let cli = Cli::new();
+    let out = cli.run(&["check"], "");
+    assert_exit(&out, 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("WARN  public_url http://127.0.0.1:8080/"),
+        "{text}"
+    );
+    assert!(text.contains("secret key file"), "{text}");
+    let out = cli.run_with(
+        &[("MONOWEB_PUBLIC_URL", "https://money.example.com")],
+        &["check"],
+        "",
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("ok    public_url https://money.example.com/"),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_flags_a_world_readable_secret_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let cli = Cli::new();
+    assert_exit(&cli.run(&["migrate"], ""), 0);
+    let key = cli.dir.path().join("key");
+    std::fs::write(&key, "ab".repeat(32)).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let key_arg = key.display().to_string();
+    let out = cli.run_with(
+        &[
+            ("MONOWEB_SECRET_KEY_FILE", &key_arg),
+            ("MONOWEB_PUBLIC_URL", "https://m.example.com"),
+        ],
+        &["check"],
+        "",
+    );
+    assert_exit(&out, 1);
+    assert!(
+        stdout(&out).contains("ERROR secret key file"),
+        "{}",
+        stdout(&out)
+    );
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = cli.run_with(
+        &[
+            ("MONOWEB_SECRET_KEY_FILE", &key_arg),
+            ("MONOWEB_PUBLIC_URL", "https://m.example.com"),
+        ],
+        &["check"],
+        "",
+    );
+    assert_exit(&out, 0);
+    assert!(Path::new(&key).exists());
+}

@@ -1,0 +1,221 @@
+//! Test harness: fresh databases, `spawn_app()`, running the binary, schema introspection.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::Once;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
+use monoweb::config::{self, Key, Layers, Settings};
+use monoweb::startup::Application;
+use tempfile::TempDir;
+
+/// Set to a server URL (e.g. `postgres://postgres@127.0.0.1:5433/postgres`) to run every test
+/// on PostgreSQL; each test then gets its own database on that server.
+pub const POSTGRES_ENV: &str = "MONOWEB_TEST_POSTGRES_URL";
+
+pub fn postgres_server() -> Option<String> {
+    std::env::var(POSTGRES_ENV).ok().filter(|v| !v.is_empty())
+}
+
+/// A database URL for one test: a new SQLite file in `dir`, or a new PostgreSQL database.
+pub fn fresh_database(dir: &Path) -> String {
+    match postgres_server() {
+        None => format!("sqlite://{}", dir.join("monoweb.db").display()),
+        Some(server) => {
+            let mut conn = PgConnection::establish(&server).expect("test PostgreSQL server");
+            let name = format!("monoweb_test_{}", hex_id());
+            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut conn)
+                .expect("create test database");
+            let mut url = url::Url::parse(&server).unwrap();
+            url.set_path(&format!("/{name}"));
+            url.to_string()
+        }
+    }
+}
+
+fn hex_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 8];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Logs appear only with `TEST_LOG=1`.
+pub fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            monoweb::telemetry::init("debug", config::LogFormat::Text);
+        }
+    });
+}
+
+/// Settings for a test: port 0, everything under `dir`, the given database, nothing from the
+/// developer's environment or working directory.
+pub fn test_settings(dir: &Path, database_url: &str) -> Settings {
+    let empty = dir.join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    config::load(&Layers {
+        config_file: Some(empty),
+        env: HashMap::new(),
+        flags: vec![
+            (Key::Bind, "127.0.0.1:0".into()),
+            (Key::DataDir, dir.join("data").display().to_string()),
+            (Key::DatabaseUrl, database_url.into()),
+        ],
+    })
+    .unwrap()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    pub dir: TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+}
+
+/// A real server on port 0 with its own database.
+pub async fn spawn_app() -> TestApp {
+    init_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = fresh_database(dir.path());
+    let app = Application::build(test_settings(dir.path(), &database_url))
+        .await
+        .expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        database_url,
+        dir,
+    }
+}
+
+/// The `monoweb` binary with a clean environment: only the variables given here.
+pub fn monoweb_command(cwd: &Path, env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_monoweb"));
+    cmd.current_dir(cwd);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("MONOWEB_") {
+            cmd.env_remove(name);
+        }
+    }
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    cmd
+}
+
+/// Runs the binary to completion, feeding `stdin`.
+pub fn run_monoweb(cwd: &Path, env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
+    let mut child = monoweb_command(cwd, env)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Columns of one table as (name, type as the database reports it, nullable).
+pub type Columns = Vec<(String, String, bool)>;
+
+#[derive(QueryableByName)]
+struct SqliteColumn {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    r#type: String,
+    #[diesel(sql_type = Integer)]
+    notnull: i32,
+    #[diesel(sql_type = Integer)]
+    pk: i32,
+}
+
+#[derive(QueryableByName)]
+struct PgColumn {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Text)]
+    data_type: String,
+    #[diesel(sql_type = Text)]
+    is_nullable: String,
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// The application tables of a database (migration bookkeeping excluded) and their columns.
+pub fn introspect(database_url: &str) -> BTreeMap<String, Columns> {
+    let mut tables = BTreeMap::new();
+    if let Some(path) = database_url.strip_prefix("sqlite://") {
+        let mut conn = SqliteConnection::establish(path).unwrap();
+        let names: Vec<Name> = diesel::sql_query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name != '__diesel_schema_migrations' ORDER BY name",
+        )
+        .load(&mut conn)
+        .unwrap();
+        for Name { name } in names {
+            let cols: Vec<SqliteColumn> = diesel::sql_query(format!(
+                "SELECT name, type, \"notnull\", pk FROM pragma_table_info('{name}')"
+            ))
+            .load(&mut conn)
+            .unwrap();
+            let cols = cols
+                .into_iter()
+                .map(|c| (c.name, c.r#type, c.notnull == 0 && c.pk == 0))
+                .collect();
+            tables.insert(name, cols);
+        }
+    } else {
+        let mut conn = PgConnection::establish(database_url).unwrap();
+        let cols: Vec<PgColumn> = diesel::sql_query(
+            "SELECT table_name::text AS table_name, column_name::text AS column_name, \
+             data_type::text AS data_type, is_nullable::text AS is_nullable \
+             FROM information_schema.columns WHERE table_schema = 'public' \
+             AND table_name != '__diesel_schema_migrations' ORDER BY table_name, ordinal_position",
+        )
+        .load(&mut conn)
+        .unwrap();
+        for c in cols {
+            tables.entry(c.table_name).or_insert_with(Vec::new).push((
+                c.column_name,
+                c.data_type,
+                c.is_nullable == "YES",
+            ));
+        }
+    }
+    tables
+}

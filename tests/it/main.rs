@@ -1,0 +1,12 @@
+//! Black-box tests: each test gets its own database (a fresh SQLite file, or a fresh PostgreSQL
+//! database when `MONOWEB_TEST_POSTGRES_URL` is set) and talks to a real server on port 0 or to
+//! the built `monoweb` binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod health;
+mod helpers;
+mod migrations;
+mod outage;
+mod schema;
+mod serve;

@@ -24,6 +24,32 @@ impl MasterSecret {
     pub fn expose(&self) -> &[u8; SECRET_LEN] {
         self.0.expose_secret()
     }
+
+    /// A secret built from given bytes (tests and tools; servers load the file).
+    pub fn from_bytes(bytes: [u8; SECRET_LEN]) -> Self {
+        MasterSecret(SecretBox::new(Box::new(bytes)))
+    }
+
+    /// A 32-byte key for one purpose, derived with HKDF-SHA256; `label` names the purpose and
+    /// version, so keys for different purposes are independent.
+    pub fn derive_key(&self, label: &str) -> SecretBox<[u8; 32]> {
+        let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"monoweb"), self.expose());
+        let mut key = Box::new([0u8; 32]);
+        // 32 bytes is far below HKDF-SHA256's 8160-byte limit, so expand cannot fail.
+        let _ = hkdf.expand(label.as_bytes(), key.as_mut());
+        SecretBox::new(key)
+    }
+
+    /// A keyed fingerprint (HMAC-SHA256, hex) of a value, for uniqueness and lookups without
+    /// storing the value. The same value always gives the same fingerprint under one secret.
+    pub fn fingerprint(&self, label: &str, value: &[u8]) -> String {
+        use hmac::Mac;
+        let key = self.derive_key(label);
+        let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(key.expose_secret())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(value);
+        hex::encode(mac.finalize().into_bytes())
+    }
 }
 
 /// Why the secret file cannot be used. Each message names the file and what to do.
@@ -146,6 +172,24 @@ mod tests {
         assert_eq!(first.expose(), again.expose());
         assert_ne!(first.expose(), &[0u8; SECRET_LEN]);
         assert!(!format!("{first:?}").contains(&hex::encode(first.expose())[..8]));
+    }
+
+    #[test]
+    fn derived_keys_and_fingerprints_depend_on_secret_and_label() {
+        let a = MasterSecret::from_bytes([1; SECRET_LEN]);
+        let b = MasterSecret::from_bytes([2; SECRET_LEN]);
+        assert_ne!(
+            a.derive_key("x").expose_secret(),
+            a.derive_key("y").expose_secret()
+        );
+        assert_ne!(
+            a.derive_key("x").expose_secret(),
+            b.derive_key("x").expose_secret()
+        );
+        assert_eq!(a.fingerprint("t", b"tok"), a.fingerprint("t", b"tok"));
+        assert_ne!(a.fingerprint("t", b"tok"), b.fingerprint("t", b"tok"));
+        assert_ne!(a.fingerprint("t", b"tok"), a.fingerprint("u", b"tok"));
+        assert_eq!(a.fingerprint("t", b"tok").len(), 64);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod mono;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

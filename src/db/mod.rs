@@ -29,6 +29,19 @@ pub enum DbConnection {
     Postgres(PgConnection),
 }
 
+/// Runs `$body` with `$c` bound to the backend's own connection, for the few statements that
+/// the multi-backend connection cannot express (e.g. `ON CONFLICT DO NOTHING`): the query is
+/// built once and executed on whichever backend is in use.
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Postgres($c) => $body,
+        }
+    };
+}
+
 /// The pool every request borrows from.
 pub type DbPool = Pool<ConnectionManager>;
 

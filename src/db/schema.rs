@@ -15,3 +15,13 @@ diesel::table! {
         security_stamp -> Text,
     }
 }
+
+diesel::table! {
+    rate_lanes (token_fingerprint, endpoint) {
+        token_fingerprint -> Text,
+        endpoint -> Text,
+        next_at -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(rate_lanes, users);

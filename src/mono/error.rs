@@ -1,0 +1,50 @@
+//! `MonoError`: every way a call to Monobank can fail, decided from the status and the body's
+//! shape (MONO_API.md section 4), never from the error text. The texts here are for logs; the
+//! mapping to what a user sees lives in one place, `From<MonoError> for AppError`.
+
+/// How a Monobank call failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MonoError {
+    /// 429: too many requests; `retry_after` in seconds when Mono said so.
+    #[error("Monobank rate limit (retry after {retry_after:?} s)")]
+    RateLimited { retry_after: Option<u64> },
+    /// 403 with Mono's JSON error: the token is unknown or revoked.
+    #[error("Monobank rejected the token")]
+    TokenRejected,
+    /// The `X-Token` header was missing (401/403 with Mono's JSON error naming it).
+    #[error("Monobank says the X-Token header is missing")]
+    MissingToken,
+    /// 403 whose body is not Mono's JSON error: the edge firewall blocked this IP. Never retry it
+    /// in a loop.
+    #[error("blocked by Monobank's edge firewall")]
+    EdgeBlocked,
+    /// 400 with Mono's explanation (window too long, unknown account, …).
+    #[error("Monobank refused the request: {0}")]
+    BadRequest(String),
+    /// Any other unexpected status (5xx included).
+    #[error("Monobank answered HTTP {0}")]
+    Upstream(u16),
+    /// No complete answer within the time limit.
+    #[error("Monobank did not answer in time")]
+    Timeout,
+    /// No connection (DNS, refused, TLS).
+    #[error("cannot reach Monobank: {0}")]
+    Unreachable(String),
+    /// A 200 whose body is not what the API documents (truncated, wrong shape, too large).
+    #[error("Monobank's answer could not be read: {0}")]
+    Decode(String),
+}
+
+impl MonoError {
+    /// Whether trying again later may succeed (as opposed to a problem with the request).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            MonoError::RateLimited { .. }
+                | MonoError::Upstream(_)
+                | MonoError::Timeout
+                | MonoError::Unreachable(_)
+                | MonoError::Decode(_)
+        )
+    }
+}

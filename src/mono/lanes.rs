@@ -1,0 +1,170 @@
+//! Rate lanes: at most one `client-info` and one `statement` call per token per 60 s, across every
+//! app instance sharing the database (SECURITY.md 21).
+//!
+//! A lane is a row (token fingerprint, endpoint, next_at). Claiming it is a single conditional
+//! `UPDATE … SET next_at = now + 60 WHERE next_at <= now`: of two racing instances exactly one
+//! updates the row. Time comes from the caller, so tests drive it with a manual clock.
+
+use diesel::prelude::*;
+
+use crate::db::schema::rate_lanes;
+use crate::db::DbConnection;
+
+/// Seconds between two calls on one lane.
+pub const LANE_SECS: i64 = 60;
+
+/// The rate-limited personal endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    ClientInfo,
+    Statement,
+}
+
+impl Endpoint {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Endpoint::ClientInfo => "client-info",
+            Endpoint::Statement => "statement",
+        }
+    }
+}
+
+/// The outcome of [`claim`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// The caller may make one call now.
+    Granted,
+    /// The lane is closed until `next_at` (Unix s).
+    Closed { next_at: i64 },
+}
+
+/// Claims the lane for one call at `now`.
+pub fn claim(
+    conn: &mut DbConnection,
+    fingerprint: &str,
+    endpoint: Endpoint,
+    now: i64,
+) -> QueryResult<Claim> {
+    let ensure_row = diesel::insert_into(rate_lanes::table)
+        .values((
+            rate_lanes::token_fingerprint.eq(fingerprint),
+            rate_lanes::endpoint.eq(endpoint.as_str()),
+            rate_lanes::next_at.eq(0_i64),
+        ))
+        .on_conflict_do_nothing();
+    crate::per_backend!(conn, |c| ensure_row.execute(c))?;
+    let claimed = diesel::update(lane(fingerprint, endpoint).filter(rate_lanes::next_at.le(now)))
+        .set(rate_lanes::next_at.eq(now + LANE_SECS))
+        .execute(conn)?;
+    if claimed == 1 {
+        return Ok(Claim::Granted);
+    }
+    let next_at = next_at(conn, fingerprint, endpoint)?.unwrap_or(now);
+    Ok(Claim::Closed { next_at })
+}
+
+/// Keeps the lane closed until at least `until` (after Mono answered 429).
+pub fn close_until(
+    conn: &mut DbConnection,
+    fingerprint: &str,
+    endpoint: Endpoint,
+    until: i64,
+) -> QueryResult<()> {
+    diesel::update(lane(fingerprint, endpoint).filter(rate_lanes::next_at.lt(until)))
+        .set(rate_lanes::next_at.eq(until))
+        .execute(conn)
+        .map(drop)
+}
+
+/// When the lane next opens; `None` if it was never used.
+pub fn next_at(
+    conn: &mut DbConnection,
+    fingerprint: &str,
+    endpoint: Endpoint,
+) -> QueryResult<Option<i64>> {
+    lane(fingerprint, endpoint)
+        .select(rate_lanes::next_at)
+        .first(conn)
+        .optional()
+}
+
+/// Forgets every lane of a token (when the token is removed).
+pub fn forget(conn: &mut DbConnection, fingerprint: &str) -> QueryResult<usize> {
+    diesel::delete(rate_lanes::table.filter(rate_lanes::token_fingerprint.eq(fingerprint)))
+        .execute(conn)
+}
+
+/// The query selecting one lane row.
+type Lane<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<rate_lanes::table, diesel::dsl::Eq<rate_lanes::token_fingerprint, &'a str>>,
+    diesel::dsl::Eq<rate_lanes::endpoint, &'static str>,
+>;
+
+fn lane(fingerprint: &str, endpoint: Endpoint) -> Lane<'_> {
+    rate_lanes::table
+        .filter(rate_lanes::token_fingerprint.eq(fingerprint))
+        .filter(rate_lanes::endpoint.eq(endpoint.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::config::DatabaseUrl;
+    use crate::db::{self, migrations};
+
+    fn conn() -> (tempfile::TempDir, DbConnection) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = db::connect(&DatabaseUrl::Sqlite(dir.path().join("t.db"))).unwrap();
+        migrations::run_pending(&mut conn).unwrap();
+        (dir, conn)
+    }
+
+    #[test]
+    fn one_call_per_minute_per_token_and_endpoint() {
+        let (_dir, mut c) = conn();
+        assert_eq!(
+            claim(&mut c, "fp", Endpoint::Statement, 1000).unwrap(),
+            Claim::Granted
+        );
+        assert_eq!(
+            claim(&mut c, "fp", Endpoint::Statement, 1059).unwrap(),
+            Claim::Closed { next_at: 1060 }
+        );
+        assert_eq!(
+            claim(&mut c, "fp", Endpoint::ClientInfo, 1001).unwrap(),
+            Claim::Granted,
+            "lanes are per endpoint"
+        );
+        assert_eq!(
+            claim(&mut c, "other", Endpoint::Statement, 1001).unwrap(),
+            Claim::Granted,
+            "and per token"
+        );
+        assert_eq!(
+            claim(&mut c, "fp", Endpoint::Statement, 1060).unwrap(),
+            Claim::Granted
+        );
+    }
+
+    #[test]
+    fn a_429_keeps_the_lane_closed_longer() {
+        let (_dir, mut c) = conn();
+        assert_eq!(
+            claim(&mut c, "fp", Endpoint::ClientInfo, 1000).unwrap(),
+            Claim::Granted
+        );
+        close_until(&mut c, "fp", Endpoint::ClientInfo, 1200).unwrap();
+        assert_eq!(
+            claim(&mut c, "fp", Endpoint::ClientInfo, 1100).unwrap(),
+            Claim::Closed { next_at: 1200 }
+        );
+        close_until(&mut c, "fp", Endpoint::ClientInfo, 1150).unwrap();
+        assert_eq!(
+            next_at(&mut c, "fp", Endpoint::ClientInfo).unwrap(),
+            Some(1200),
+            "never shortened"
+        );
+        assert_eq!(forget(&mut c, "fp").unwrap(), 1);
+    }
+}

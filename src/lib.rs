@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod mono;
+pub mod sandbox;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

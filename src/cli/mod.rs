@@ -118,6 +118,22 @@ enum Command {
     User(user::UserCommand),
     /// Report insecure or broken settings; exit 1 when there is any
     Check,
+    /// Run only the fake Monobank API (listens on --bind, default 127.0.0.1:8090)
+    Sandbox {
+        /// Seed of the generated clients, accounts and transactions
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Divide every limit and delay (60-s lanes, webhook retries) by this factor
+        #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
+        time_scale: f64,
+    },
+}
+
+fn parse_time_scale(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x <= 1_000_000.0 => Ok(x),
+        _ => Err("expected a positive number, e.g. 60 (a minute becomes a second)".into()),
+    }
 }
 
 /// How a command failed, which decides the exit code.
@@ -132,6 +148,10 @@ pub enum Failure {
 /// Parses the command line, loads the settings and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Sandbox { seed, time_scale }) = cli.command {
+        // The sandbox stands in for Monobank: it takes none of the app's settings but --bind.
+        return exit(sandbox(cli.settings.bind.as_deref(), seed, time_scale));
+    }
     let env: HashMap<String, String> = std::env::vars().collect();
     for var in config::unknown_env_vars(&env) {
         eprintln!("monoweb: warning: {var} is not a monoweb setting and is ignored");
@@ -155,12 +175,16 @@ pub fn main() -> ExitCode {
         _ => "warn",
     };
     telemetry::init(filter, settings.log_format);
-    let result = match command {
+    exit(match command {
         Command::Serve => serve(settings),
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
         Command::User(command) => user::run(&settings, command),
         Command::Check => check::run(&settings),
-    };
+        Command::Sandbox { .. } => Err(Failure::Usage("the sandbox runs on its own".into())),
+    })
+}
+
+fn exit(result: Result<(), Failure>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
@@ -174,12 +198,43 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn serve(settings: Settings) -> Result<(), Failure> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::Failed(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async {
+        .map_err(|e| Failure::Failed(format!("cannot start the runtime: {e}")))
+}
+
+#[allow(clippy::print_stdout)]
+fn sandbox(bind: Option<&str>, seed: u64, time_scale: f64) -> Result<(), Failure> {
+    use std::io::Write;
+    let bind = bind.unwrap_or("127.0.0.1:8090");
+    let bind: std::net::SocketAddr = bind
+        .parse()
+        .map_err(|_| Failure::Usage(format!("invalid --bind {bind:?}: expected IP:PORT")))?;
+    telemetry::init("info", config::LogFormat::Text);
+    runtime()?.block_on(async {
+        let sandbox = crate::sandbox::Sandbox::start(crate::sandbox::SandboxConfig {
+            bind,
+            seed,
+            time_scale,
+            clock: std::sync::Arc::new(crate::clock::SystemClock),
+        })
+        .map_err(|e| Failure::Failed(format!("cannot start the sandbox on {bind}: {e}")))?;
+        for line in sandbox.start_lines() {
+            println!("{line}");
+        }
+        println!("sandbox listening on {}", sandbox.url());
+        let _ = std::io::stdout().flush();
+        sandbox
+            .run_until_stopped()
+            .await
+            .map_err(|e| Failure::Failed(format!("sandbox error: {e}")))
+    })
+}
+
+fn serve(settings: Settings) -> Result<(), Failure> {
+    runtime()?.block_on(async {
         let app = Application::build(settings).await.map_err(|e| match e {
             StartupError::Secret(_) => Failure::Usage(e.to_string()),
             _ => Failure::Failed(e.to_string()),

@@ -6,6 +6,7 @@ pub mod currency;
 pub mod error;
 pub mod lanes;
 pub mod rates;
+pub mod signature;
 pub mod statement;
 pub mod token;
 pub mod types;

@@ -298,7 +298,10 @@ mod tests {
     #[test]
     fn statement_items_round_trip_in_the_real_key_order() {
         let item: StatementItem = serde_json::from_str(FULL_ITEM).unwrap();
-        assert!(item.counter_name.as_deref().is_some_and(|n| n.contains("ВОРОНА")));
+        assert!(item
+            .counter_name
+            .as_deref()
+            .is_some_and(|n| n.contains("ВОРОНА")));
         assert_eq!(serde_json::to_string(&item).unwrap(), FULL_ITEM);
         let bare = r#"{"id":"a","time":1,"description":"","mcc":0,"originalMcc":0,"amount":-1,"operationAmount":-1,"currencyCode":980,"commissionRate":0,"cashbackAmount":0,"balance":0,"hold":true}"#;
         let item: StatementItem = serde_json::from_str(bare).unwrap();

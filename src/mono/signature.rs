@@ -1,0 +1,107 @@
+//! Webhook signatures (MONO_API.md section 5, unconfirmed for personal webhooks): `X-Sign` is the
+//! base64 of an ECDSA secp256k1 signature over SHA-256 of the raw body, either raw `r‖s` (64
+//! bytes) or DER; the key is the base64 uncompressed point `/bank/sync` publishes under
+//! `X-Key-Id`. Verify when present, never require.
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use k256::ecdsa::signature::{Signer, Verifier};
+use k256::ecdsa::{Signature, SigningKey, VerifyingKey};
+
+/// Why a signature did not verify.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SignatureError {
+    #[error("the public key is not a base64 secp256k1 point")]
+    BadKey,
+    #[error("the signature is not base64 of 64 raw bytes or DER")]
+    Malformed,
+    #[error("the signature does not match the body")]
+    Mismatch,
+}
+
+/// A parsed `/bank/sync` public key.
+#[derive(Clone, Debug)]
+pub struct PublicKey(VerifyingKey);
+
+impl PublicKey {
+    pub fn from_base64(text: &str) -> Result<Self, SignatureError> {
+        let bytes = BASE64
+            .decode(text.trim())
+            .map_err(|_| SignatureError::BadKey)?;
+        VerifyingKey::from_sec1_bytes(&bytes)
+            .map(PublicKey)
+            .map_err(|_| SignatureError::BadKey)
+    }
+
+    /// Checks `X-Sign` (base64) against the raw body.
+    pub fn verify(&self, body: &[u8], sign_b64: &str) -> Result<(), SignatureError> {
+        let raw = BASE64
+            .decode(sign_b64.trim())
+            .map_err(|_| SignatureError::Malformed)?;
+        let signature = Signature::from_slice(&raw)
+            .or_else(|_| Signature::from_der(&raw))
+            .map_err(|_| SignatureError::Malformed)?;
+        // Accept high-S signatures too: other signers do not always normalise.
+        let signature = signature.normalize_s().unwrap_or(signature);
+        self.0
+            .verify(body, &signature)
+            .map_err(|_| SignatureError::Mismatch)
+    }
+}
+
+/// The signing side, used by the sandbox.
+pub struct KeyPair(SigningKey);
+
+impl KeyPair {
+    /// A key from 32 secret bytes (the sandbox derives them from its seed).
+    pub fn from_bytes(bytes: &[u8; 32]) -> Option<Self> {
+        SigningKey::from_slice(bytes).ok().map(KeyPair)
+    }
+
+    /// The base64 uncompressed 65-byte point, as `/bank/sync` publishes it.
+    pub fn public_base64(&self) -> String {
+        BASE64.encode(self.0.verifying_key().to_encoded_point(false).as_bytes())
+    }
+
+    /// The base64 raw `r‖s` signature of SHA-256(body).
+    pub fn sign_base64(&self, body: &[u8]) -> String {
+        let signature: Signature = self.0.sign(body);
+        BASE64.encode(signature.to_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn signatures_verify_raw_and_der_and_reject_tampering() {
+        let pair = KeyPair::from_bytes(&[7; 32]).unwrap();
+        let public = PublicKey::from_base64(&pair.public_base64()).unwrap();
+        assert_eq!(BASE64.decode(pair.public_base64()).unwrap().len(), 65);
+        let body = br#"{"type":"StatementItem"}"#;
+        let sign = pair.sign_base64(body);
+        assert_eq!(public.verify(body, &sign), Ok(()));
+        let der = BASE64.encode(
+            Signature::from_slice(&BASE64.decode(&sign).unwrap())
+                .unwrap()
+                .to_der()
+                .as_bytes(),
+        );
+        assert_eq!(public.verify(body, &der), Ok(()));
+        assert_eq!(public.verify(b"{}", &sign), Err(SignatureError::Mismatch));
+        assert_eq!(
+            public.verify(body, "not base64!"),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            public.verify(body, &BASE64.encode([1u8; 10])),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            PublicKey::from_base64("AAAA").unwrap_err(),
+            SignatureError::BadKey
+        );
+    }
+}

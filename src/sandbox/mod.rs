@@ -1,0 +1,318 @@
+//! The sandbox: a fake Monobank API in the same binary, for tests, demos and development,
+//! faithful to MONO_API.md: the same paths, JSON (field names, key order, omitted optional
+//! fields), errors and limits, plus control endpoints under `/sandbox/` (DESIGN.md "The sandbox").
+//!
+//! Time comes from an injectable clock; `time_scale` divides every limit and delay (the 60-s
+//! lanes, the webhook retry delays), so tests can run Mono's minute-long rules in milliseconds.
+
+mod control;
+pub mod data;
+mod personal;
+mod webhooks;
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use sha2::Digest;
+
+use crate::clock::SharedClock;
+use crate::mono::signature::KeyPair;
+use crate::mono::types::{CurrencyInfo, ErrorBody};
+use data::ClientData;
+
+/// How the sandbox runs.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    pub bind: SocketAddr,
+    pub seed: u64,
+    /// Every limit and delay is divided by this (1.0 = Mono's real timing).
+    pub time_scale: f64,
+    pub clock: SharedClock,
+}
+
+/// Injected upstream faults (`POST /sandbox/faults`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FaultMode {
+    #[default]
+    None,
+    Latency,
+    Error500,
+    Garbage,
+    Edge403,
+    /// Not in Mono's list of faults but a real behaviour: answer 429 to everything.
+    Ratelimit,
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+struct Faults {
+    mode: FaultMode,
+    ms: u64,
+}
+
+/// One call the sandbox received on the Mono API (`GET /sandbox/calls`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Call {
+    pub method: String,
+    pub path: String,
+    /// The last four characters of the token, when one was sent.
+    pub token_hint: Option<String>,
+    /// When it arrived, Unix milliseconds of the sandbox's clock.
+    pub at_ms: i64,
+    pub status: u16,
+}
+
+struct Inner {
+    clients: Vec<ClientData>,
+    faults: Faults,
+    calls: Vec<Call>,
+    /// (token, endpoint) → when the next call is allowed, Unix ms.
+    lanes: HashMap<(String, &'static str), i64>,
+    /// client-info calls so far; rotates the account order like Mono's unstable ordering.
+    info_calls: usize,
+}
+
+/// State shared by every worker of the sandbox.
+pub struct Shared {
+    inner: Mutex<Inner>,
+    clock: SharedClock,
+    time_scale: f64,
+    rates: Vec<CurrencyInfo>,
+    keys: KeyPair,
+    key_id: String,
+    http: reqwest::Client,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A real-time duration for `secs` of Mono time, shrunk by the time scale.
+    fn scaled(&self, secs: f64) -> Duration {
+        Duration::from_secs_f64((secs / self.time_scale).max(0.0))
+    }
+
+    fn scaled_ms(&self, secs: i64) -> i64 {
+        ((secs as f64) * 1000.0 / self.time_scale).round() as i64
+    }
+}
+
+/// A started (bound, not yet running) sandbox.
+pub struct Sandbox {
+    port: u16,
+    server: Server,
+    shared: web::Data<Shared>,
+}
+
+/// A token line as printed at start and listed by `GET /sandbox/tokens`.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenLine {
+    pub token: String,
+    pub client_id: String,
+    pub name: String,
+}
+
+impl Sandbox {
+    /// Generates the data for `config.seed`, binds and builds the server.
+    pub fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        if !(config.time_scale.is_finite() && config.time_scale > 0.0) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "time scale must be a positive number",
+            ));
+        }
+        let now = config.clock.now();
+        let mut rng = StdRng::seed_from_u64(config.seed ^ 0x005e_ed0f_5a4d_b0c5);
+        let mut key_bytes = [0u8; 32];
+        rng.fill(&mut key_bytes);
+        let keys = KeyPair::from_bytes(&key_bytes).ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "bad signing key")
+        })?;
+        let key_id = hex::encode(&sha2::Sha256::digest(keys.public_base64().as_bytes())[..8]);
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("monobank-sandbox")
+            .build()
+            .map_err(std::io::Error::other)?;
+        let shared = web::Data::new(Shared {
+            inner: Mutex::new(Inner {
+                clients: data::generate(config.seed, now),
+                faults: Faults::default(),
+                calls: Vec::new(),
+                lanes: HashMap::new(),
+                info_calls: 0,
+            }),
+            clock: config.clock.clone(),
+            time_scale: config.time_scale,
+            rates: rates(&mut rng, now),
+            keys,
+            key_id,
+            http,
+        });
+        let listener = TcpListener::bind(config.bind)?;
+        let port = listener.local_addr()?.port();
+        let app_state = shared.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(web::JsonConfig::default().limit(64 * 1024))
+                .service(
+                    web::scope("/sandbox")
+                        .route("/tokens", web::get().to(control::tokens))
+                        .route("/transactions", web::post().to(control::create_transaction))
+                        .route("/transactions", web::get().to(control::list_transactions))
+                        .route("/faults", web::post().to(control::set_faults))
+                        .route("/faults", web::get().to(control::get_faults))
+                        .route("/calls", web::get().to(control::calls)),
+                )
+                .service(
+                    web::scope("")
+                        .wrap(from_fn(control::gate))
+                        .route("/bank/currency", web::get().to(personal::currency))
+                        .route("/bank/sync", web::get().to(personal::sync))
+                        .route(
+                            "/personal/client-info",
+                            web::get().to(personal::client_info),
+                        )
+                        .route(
+                            "/personal/statement/{account}/{from}",
+                            web::get().to(personal::statement),
+                        )
+                        .route(
+                            "/personal/statement/{account}/{from}/{to}",
+                            web::get().to(personal::statement),
+                        )
+                        .route("/personal/webhook", web::post().to(personal::set_webhook))
+                        .default_service(web::to(|| async {
+                            mono_error(actix_web::http::StatusCode::NOT_FOUND, "Not found")
+                        })),
+                )
+        })
+        .workers(2)
+        .listen(listener)?
+        .shutdown_timeout(1)
+        .run();
+        Ok(Sandbox {
+            port,
+            server,
+            shared,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The base URL to give a Mono client.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn tokens(&self) -> Vec<TokenLine> {
+        token_lines(&self.shared.lock().clients)
+    }
+
+    /// The lines printed at start: `token <TOKEN> client <clientId> <name>`.
+    pub fn start_lines(&self) -> Vec<String> {
+        self.tokens()
+            .into_iter()
+            .map(|t| format!("token {} client {} {}", t.token, t.client_id, t.name))
+            .collect()
+    }
+
+    /// A handle to stop the server from elsewhere.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn token_lines(clients: &[ClientData]) -> Vec<TokenLine> {
+    clients
+        .iter()
+        .map(|c| TokenLine {
+            token: c.token.clone(),
+            client_id: c.info.client_id.clone(),
+            name: c.info.name.clone(),
+        })
+        .collect()
+}
+
+/// ISO codes Mono lists with a cross rate against UAH (MONO_API.md section 7).
+const CROSS_CODES: [u16; 104] = [
+    826, 392, 756, 156, 784, 971, 8, 51, 973, 32, 36, 944, 50, 975, 48, 108, 96, 68, 986, 72, 933,
+    124, 976, 152, 170, 188, 192, 203, 262, 208, 12, 818, 230, 981, 936, 270, 324, 344, 191, 348,
+    360, 376, 356, 368, 352, 400, 404, 417, 116, 410, 414, 398, 418, 422, 144, 434, 504, 498, 969,
+    807, 496, 480, 454, 484, 458, 943, 516, 566, 558, 578, 524, 554, 512, 604, 608, 586, 985, 600,
+    634, 946, 941, 682, 690, 938, 752, 702, 694, 706, 968, 748, 764, 972, 788, 949, 901, 834, 800,
+    858, 860, 704, 950, 952, 886, 710,
+];
+
+/// The rate list: the three buy/sell pairs first, then cross rates against UAH.
+fn rates(rng: &mut StdRng, now: i64) -> Vec<CurrencyInfo> {
+    let round4 = |x: f64| (x * 10_000.0).round() / 10_000.0;
+    let usd = round4(41.0 + rng.gen_range(0.0..1.0));
+    let eur = round4(47.8 + rng.gen_range(0.0..1.0));
+    let buy_sell = |a: u16, b: u16, buy: f64, spread: f64, date: i64| CurrencyInfo {
+        currency_code_a: a,
+        currency_code_b: b,
+        date,
+        rate_buy: Some(buy),
+        rate_sell: Some(round4(buy * (1.0 + spread))),
+        rate_cross: None,
+    };
+    let mut list = vec![
+        buy_sell(840, 980, usd, 0.012, now - 600),
+        buy_sell(978, 980, eur, 0.014, now - 600),
+        buy_sell(978, 840, round4(eur / usd), 0.011, now - 600),
+    ];
+    for code in CROSS_CODES {
+        // Plausible magnitudes: a few strong currencies, many weak ones.
+        let magnitude = 10f64.powi(rng.gen_range(-3..2));
+        list.push(CurrencyInfo {
+            currency_code_a: code,
+            currency_code_b: 980,
+            date: now - rng.gen_range(0..86_400),
+            rate_buy: None,
+            rate_sell: None,
+            rate_cross: Some(round4(magnitude * rng.gen_range(1.0..9.9)).max(0.0001)),
+        });
+    }
+    list
+}
+
+/// Mono's JSON error answer.
+fn mono_error(status: actix_web::http::StatusCode, text: &str) -> HttpResponse {
+    json_answer(
+        status,
+        &ErrorBody {
+            error_description: text.to_owned(),
+        },
+    )
+}
+
+/// A JSON answer with Mono's content type.
+fn json_answer<T: Serialize>(status: actix_web::http::StatusCode, value: &T) -> HttpResponse {
+    match serde_json::to_string(value) {
+        Ok(body) => HttpResponse::build(status)
+            .content_type("application/json; charset=utf-8")
+            .body(body),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}

@@ -1,0 +1,67 @@
+//! Webhook delivery as Mono does it: a verification GET when a URL is registered (it must answer
+//! exactly 200), then one signed POST per new operation. A delivery that does not get 200 within
+//! 5 s is retried 60 s and then 600 s later (divided by the time scale); after the third failure
+//! the webhook is switched off and client-info shows an empty `webHookUrl`.
+
+use std::sync::Arc;
+
+use super::Shared;
+use crate::mono::types::WebhookEvent;
+
+/// Delays before the second and third attempt, in Mono seconds.
+pub const RETRY_DELAYS: [f64; 2] = [60.0, 600.0];
+
+/// The verification GET; `Err` says why the URL is refused.
+pub async fn verify_url(shared: &Shared, url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|_| "not a URL".to_owned())?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("not an http(s) URL".into());
+    }
+    match shared.http.get(parsed).send().await {
+        Ok(res) if res.status().as_u16() == 200 => Ok(()),
+        Ok(res) => Err(format!("the URL answered {}", res.status().as_u16())),
+        Err(e) if e.is_timeout() => Err("the URL did not answer within 5 s".into()),
+        Err(_) => Err("the URL could not be reached".into()),
+    }
+}
+
+/// Delivers `event` to `url` in the background, with Mono's retries.
+pub fn deliver(shared: Arc<Shared>, client: usize, url: String, event: WebhookEvent) {
+    let Ok(body) = serde_json::to_vec(&event) else {
+        return;
+    };
+    actix_web::rt::spawn(async move {
+        for attempt in 0..=RETRY_DELAYS.len() {
+            if attempt > 0 {
+                tokio::time::sleep(shared.scaled(RETRY_DELAYS[attempt - 1])).await;
+            }
+            // A webhook replaced or removed meanwhile gets nothing more.
+            if shared.lock().clients[client].info.web_hook_url != url {
+                return;
+            }
+            if post(&shared, &url, &body).await {
+                return;
+            }
+            tracing::info!(attempt = attempt + 1, "sandbox webhook delivery failed");
+        }
+        let mut inner = shared.lock();
+        let info = &mut inner.clients[client].info;
+        if info.web_hook_url == url {
+            info.web_hook_url.clear();
+            tracing::info!("sandbox webhook switched off after three failures");
+        }
+    });
+}
+
+async fn post(shared: &Shared, url: &str, body: &[u8]) -> bool {
+    let result = shared
+        .http
+        .post(url)
+        .header("Content-Type", "application/json")
+        .header("X-Key-Id", &shared.key_id)
+        .header("X-Sign", shared.keys.sign_base64(body))
+        .body(body.to_vec())
+        .send()
+        .await;
+    matches!(result, Ok(res) if res.status().as_u16() == 200)
+}

@@ -219,3 +219,94 @@ pub fn introspect(database_url: &str) -> BTreeMap<String, Columns> {
     }
     tables
 }
+
+/// A sandbox Monobank on port 0, running in the background.
+pub struct TestSandbox {
+    pub url: String,
+    pub tokens: Vec<monoweb::sandbox::TokenLine>,
+    pub http: reqwest::Client,
+}
+
+impl TestSandbox {
+    pub async fn start(clock: monoweb::clock::SharedClock, time_scale: f64) -> Self {
+        init_logs();
+        let sandbox = monoweb::sandbox::Sandbox::start(monoweb::sandbox::SandboxConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            seed: 42,
+            time_scale,
+            clock,
+        })
+        .unwrap();
+        let url = sandbox.url();
+        let tokens = sandbox.tokens();
+        tokio::spawn(sandbox.run_until_stopped());
+        TestSandbox {
+            url,
+            tokens,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn client(&self) -> monoweb::mono::Client {
+        monoweb::mono::Client::new(self.url.parse().unwrap()).unwrap()
+    }
+
+    pub fn token(&self, n: usize) -> monoweb::mono::MonoToken {
+        monoweb::mono::MonoToken::parse(&self.tokens[n].token).unwrap()
+    }
+
+    pub async fn calls(&self, prefix: &str) -> Vec<serde_json::Value> {
+        let all: Vec<serde_json::Value> = self
+            .http
+            .get(format!("{}/sandbox/calls", self.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        all.into_iter()
+            .filter(|c| c["path"].as_str().unwrap().starts_with(prefix))
+            .collect()
+    }
+
+    pub async fn fault(&self, mode: &str) {
+        let res = self
+            .http
+            .post(format!("{}/sandbox/faults", self.url))
+            .json(&serde_json::json!({"mode": mode, "ms": 1500}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+
+    /// Every operation of an account, newest first (the sandbox's ground truth).
+    pub async fn ledger(
+        &self,
+        n: usize,
+        account: &str,
+    ) -> Vec<monoweb::mono::types::StatementItem> {
+        self.http
+            .get(format!("{}/sandbox/transactions", self.url))
+            .query(&[
+                ("token", self.tokens[n].token.as_str()),
+                ("account", account),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+/// A migrated pool on a fresh database of the backend under test.
+pub async fn migrated_pool(dir: &Path) -> monoweb::db::DbPool {
+    let url = fresh_database(dir);
+    let settings = test_settings(dir, &url);
+    let mut conn = monoweb::db::connect(&settings.database_url).unwrap();
+    monoweb::db::migrations::run_pending(&mut conn).unwrap();
+    monoweb::db::pool(&settings.database_url)
+}

@@ -7,6 +7,8 @@ mod cli;
 mod health;
 mod helpers;
 mod migrations;
+mod mono_client;
 mod outage;
+mod sandbox;
 mod schema;
 mod serve;

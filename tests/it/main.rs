@@ -12,3 +12,4 @@ mod outage;
 mod sandbox;
 mod schema;
 mod serve;
+mod webhooks;

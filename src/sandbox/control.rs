@@ -8,7 +8,9 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::{json_answer, mono_error, token_lines, webhooks, Call, FaultMode, Faults, Shared};
+use super::{
+    json_answer, mono_error, token_lines, webhooks, Call, FaultMode, Faults, Shared, MAX_CALLS,
+};
 use crate::mono::types::{StatementItem, WebhookData, WebhookEvent, STATEMENT_ITEM_EVENT};
 
 /// Middleware on the Mono API: applies the injected fault, then logs the call with its status.
@@ -55,13 +57,18 @@ pub async fn gate(
         ),
         FaultMode::Ratelimit => req.into_response(mono_error(StatusCode::TOO_MANY_REQUESTS, "Too many requests")),
     };
-    shared.lock().calls.push(Call {
+    let mut inner = shared.lock();
+    if inner.calls.len() >= MAX_CALLS {
+        inner.calls.pop_front();
+    }
+    inner.calls.push_back(Call {
         method,
         path,
         token_hint,
         at_ms,
         status: res.status().as_u16(),
     });
+    drop(inner);
     Ok(res)
 }
 

@@ -10,7 +10,7 @@ pub mod data;
 mod personal;
 mod webhooks;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -58,6 +58,9 @@ struct Faults {
     ms: u64,
 }
 
+/// How many calls the log keeps; older ones are dropped so a long-running sandbox stays small.
+pub const MAX_CALLS: usize = 10_000;
+
 /// One call the sandbox received on the Mono API (`GET /sandbox/calls`).
 #[derive(Clone, Debug, Serialize)]
 pub struct Call {
@@ -73,7 +76,8 @@ pub struct Call {
 struct Inner {
     clients: Vec<ClientData>,
     faults: Faults,
-    calls: Vec<Call>,
+    /// The most recent calls, at most [`MAX_CALLS`].
+    calls: VecDeque<Call>,
     /// (token, endpoint) → when the next call is allowed, Unix ms.
     lanes: HashMap<(String, &'static str), i64>,
     /// client-info calls so far; rotates the account order like Mono's unstable ordering.
@@ -151,7 +155,7 @@ impl Sandbox {
             inner: Mutex::new(Inner {
                 clients: data::generate(config.seed, now),
                 faults: Faults::default(),
-                calls: Vec::new(),
+                calls: VecDeque::new(),
                 lanes: HashMap::new(),
                 info_calls: 0,
             }),

@@ -13,8 +13,17 @@ use monoweb::mono::MonoError;
 
 use crate::helpers::TestSandbox;
 
-/// Every request the receiver got: (method, body, X-Key-Id, X-Sign, when).
-type Log = Arc<Mutex<Vec<(String, Vec<u8>, Option<String>, Option<String>, Instant)>>>;
+/// One request the receiver got.
+#[derive(Clone)]
+struct Hit {
+    method: String,
+    body: Vec<u8>,
+    key_id: Option<String>,
+    sign: Option<String>,
+    at: Instant,
+}
+
+type Log = Arc<Mutex<Vec<Hit>>>;
 
 struct Receiver {
     url: String,
@@ -37,13 +46,13 @@ impl Receiver {
                             .get(name)
                             .map(|v| v.to_str().unwrap().to_owned())
                     };
-                    l.lock().unwrap().push((
-                        req.method().to_string(),
-                        body.to_vec(),
-                        header("X-Key-Id"),
-                        header("X-Sign"),
-                        Instant::now(),
-                    ));
+                    l.lock().unwrap().push(Hit {
+                        method: req.method().to_string(),
+                        body: body.to_vec(),
+                        key_id: header("X-Key-Id"),
+                        sign: header("X-Sign"),
+                        at: Instant::now(),
+                    });
                     if req.method() == "POST" && f.load(Ordering::SeqCst) {
                         HttpResponse::InternalServerError().finish()
                     } else {
@@ -64,14 +73,9 @@ impl Receiver {
         }
     }
 
-    fn posts(&self) -> Vec<(Vec<u8>, Option<String>, Option<String>, Instant)> {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.0 == "POST")
-            .map(|r| (r.1.clone(), r.2.clone(), r.3.clone(), r.4))
-            .collect()
+    fn posts(&self) -> Vec<Hit> {
+        let log = self.log.lock().unwrap();
+        log.iter().filter(|h| h.method == "POST").cloned().collect()
     }
 
     async fn wait_for_posts(&self, n: usize, limit: Duration) {
@@ -112,7 +116,7 @@ async fn webhook_verification_signed_delivery_retries_and_switch_off() {
         .lock()
         .unwrap()
         .iter()
-        .filter(|r| r.0 == "GET")
+        .filter(|h| h.method == "GET")
         .count();
     assert_eq!(gets, 1, "Mono checks the URL with a GET");
     assert_eq!(
@@ -123,7 +127,9 @@ async fn webhook_verification_signed_delivery_retries_and_switch_off() {
     // A delivery, signed with the key /bank/sync publishes.
     let created = new_transaction(&sb, -4_200).await;
     receiver.wait_for_posts(1, Duration::from_secs(5)).await;
-    let (body, key_id, sign, _) = receiver.posts()[0].clone();
+    let Hit {
+        body, key_id, sign, ..
+    } = receiver.posts()[0].clone();
     let event: WebhookEvent = serde_json::from_slice(&body).unwrap();
     assert_eq!(event.kind, "StatementItem");
     assert_eq!(
@@ -141,7 +147,7 @@ async fn webhook_verification_signed_delivery_retries_and_switch_off() {
     receiver.failing.store(true, Ordering::SeqCst);
     new_transaction(&sb, -100).await;
     receiver.wait_for_posts(4, Duration::from_secs(10)).await;
-    let times: Vec<Instant> = receiver.posts().iter().map(|p| p.3).collect();
+    let times: Vec<Instant> = receiver.posts().iter().map(|p| p.at).collect();
     let first_retry = times[2] - times[1];
     let second_retry = times[3] - times[2];
     assert!(

@@ -308,3 +308,59 @@ fn check_flags_a_world_readable_secret_file() {
     assert_exit(&out, 0);
     assert!(Path::new(&key).exists());
 }
+
+#[tokio::test]
+async fn sandbox_command_prints_its_tokens_and_serves_them() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = crate::helpers::monoweb_command(dir.path(), &[])
+        .args([
+            "sandbox",
+            "--bind",
+            "127.0.0.1:0",
+            "--seed",
+            "7",
+            "--time-scale",
+            "60",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut tokens = Vec::new();
+    let url = loop {
+        let line = lines.next().expect("sandbox output").unwrap();
+        if let Some(url) = line.strip_prefix("sandbox listening on ") {
+            break url.to_owned();
+        }
+        let parts: Vec<&str> = line.splitn(5, ' ').collect();
+        assert_eq!((parts[0], parts[2]), ("token", "client"), "{line}");
+        assert_eq!(parts[1].len(), 44);
+        tokens.push(parts[1].to_owned());
+    };
+    assert_eq!(tokens.len(), 3);
+    let listed: Vec<serde_json::Value> = reqwest::get(format!("{url}/sandbox/tokens"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let listed: Vec<&str> = listed
+        .iter()
+        .map(|t| t["token"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, tokens);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    for bad in [
+        &["sandbox", "--time-scale", "0"][..],
+        &["sandbox", "--time-scale", "abc"],
+        &["sandbox", "--bind", "nowhere"],
+        &["sandbox", "--seed", "-1"],
+    ] {
+        let out = run_monoweb(dir.path(), &[], bad, "");
+        assert_exit(&out, 2);
+    }
+}

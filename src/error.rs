@@ -32,6 +32,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("authentication required")]
     Unauthorized,
+    /// Wrong credentials, or no such user: one answer for both.
+    #[error("login failed")]
+    LoginFailed,
     #[error("{0}")]
     Forbidden(String),
     #[error("not found")]
@@ -75,6 +78,7 @@ impl AppError {
             | AppError::Conflict(msg)
             | AppError::Unavailable(msg) => msg.clone(),
             AppError::Unauthorized => "Authentication credentials were not provided.".into(),
+            AppError::LoginFailed => crate::services::accounts::LOGIN_FAILED.into(),
             AppError::NotFound => "Not found.".into(),
             AppError::MethodNotAllowed => "Method not allowed.".into(),
             AppError::PayloadTooLarge => "Request body is too large.".into(),
@@ -102,13 +106,15 @@ pub struct Envelope<'a, T: Serialize> {
 #[derive(Clone)]
 struct ErrorPage {
     detail: String,
+    /// A page needs a logged-in user: send the browser to the login page instead.
+    login_required: bool,
 }
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::Validation(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::LoginFailed => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -143,7 +149,10 @@ impl ResponseError for AppError {
             detail: &detail,
             errors,
         });
-        response.extensions_mut().insert(ErrorPage { detail });
+        response.extensions_mut().insert(ErrorPage {
+            detail,
+            login_required: matches!(self, AppError::Unauthorized),
+        });
         response
     }
 }
@@ -239,17 +248,36 @@ pub fn html_page(status: StatusCode, detail: &str) -> HttpResponse {
     }
 }
 
-/// Middleware: outside `/api` and the probes, an error rendered by `AppError` is re-rendered as an HTML page
-/// with the same status and headers (e.g. `Retry-After`).
+/// Middleware: outside `/api` and the probes, an error rendered by `AppError` is re-rendered as
+/// an HTML page with the same status and headers (e.g. `Retry-After`), and a page that needs a
+/// login redirects (303) to `/login?next=<the page>`.
 pub async fn html_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let is_json = is_json_path(req.path());
+    let target = match req.query_string() {
+        "" => req.path().to_owned(),
+        query => format!("{}?{query}", req.path()),
+    };
     let res = next.call(req).await?;
     let page = res.response().extensions().get::<ErrorPage>().cloned();
     match page {
-        Some(ErrorPage { detail }) if !is_json => Ok(res.map_body(|head, _| {
+        Some(ErrorPage {
+            login_required: true,
+            ..
+        }) if !is_json => {
+            let location = format!(
+                "/login?next={}",
+                url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>()
+            );
+            let (req, _) = res.into_parts();
+            let redirect = HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, location))
+                .finish();
+            Ok(ServiceResponse::new(req, redirect))
+        }
+        Some(ErrorPage { detail, .. }) if !is_json => Ok(res.map_body(|head, _| {
             let html = html_page(head.status, &detail);
             head.headers.insert(
                 header::CONTENT_TYPE,

@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod mono;
 pub mod sandbox;
+pub mod security_headers;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

@@ -6,26 +6,49 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_identity::config::LogoutBehavior;
+use actix_identity::IdentityMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath};
 use actix_web::{web, App, HttpServer};
+use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
 use crate::api;
+use crate::auth::csrf;
+use crate::auth::password::Hasher;
+use crate::auth::sessions::DbSessionStore;
+use crate::auth::throttle::Throttle;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::crypto::{self, MasterSecret, SecretFileError};
 use crate::db::{self, migrations, DbPool};
-use crate::error;
+use crate::{error, security_headers};
 
 /// What every request handler can reach.
-#[derive(Debug)]
 pub struct AppState {
     pub pool: DbPool,
     pub settings: Arc<Settings>,
     pub secret: Arc<MasterSecret>,
     pub clock: SharedClock,
+    pub hasher: Hasher,
+    pub throttle: Throttle,
 }
+
+/// The session cookie's name: with the `__Host-` prefix whenever cookies are Secure.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-monoweb_session"
+    } else {
+        "monoweb_session"
+    }
+}
+
+/// How often expired sessions are swept from the database.
+const SESSION_SWEEP_SECS: u64 = 600;
 
 /// Why the app could not start; `Display` is the one line the CLI prints.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +61,8 @@ pub enum StartupError {
     Database(&'static str, String),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
+    #[error("password hashing setup failed: {0}")]
+    Hasher(String),
 }
 
 /// A built, bound, not yet running server.
@@ -75,19 +100,57 @@ impl Application {
             // Derived from a port-0 bind (tests): name the port actually bound.
             let _ = settings.public_url.set_port(Some(address.port()));
         }
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let hasher = Hasher::new(cores).map_err(|e| StartupError::Hasher(e.to_string()))?;
+        let cookie_key = cookie_key(&secret);
+        let store = DbSessionStore::new(
+            pool.clone(),
+            clock.clone(),
+            settings.session_idle_secs,
+            settings.session_max_secs,
+        );
+        spawn_session_sweeper(pool.clone(), clock.clone(), settings.session_idle_secs);
+        let https = settings.is_https();
+        let max_secs = i64::try_from(settings.session_max_secs).unwrap_or(i64::MAX);
         let state = web::Data::new(AppState {
             pool,
             settings: Arc::new(settings),
             secret: Arc::new(secret),
             clock,
+            hasher,
+            throttle: Throttle::default(),
         });
         let server = HttpServer::new(move || {
+            let sessions = SessionMiddleware::builder(store.clone(), cookie_key.clone())
+                .cookie_name(session_cookie_name(https).to_owned())
+                .cookie_secure(https)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_path("/".to_owned())
+                .cookie_content_security(CookieContentSecurity::Private)
+                .session_lifecycle(
+                    BrowserSession::default()
+                        .state_ttl(actix_web::cookie::time::Duration::seconds(max_secs))
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                )
+                .build();
+            let identity = IdentityMiddleware::builder()
+                .login_deadline(None)
+                .visit_deadline(None)
+                .logout_behavior(LogoutBehavior::PurgeSession)
+                .build();
             App::new()
+                .wrap(from_fn(csrf::origin_check))
                 .wrap(from_fn(error::html_errors))
+                .wrap(identity)
+                .wrap(sessions)
+                .wrap(from_fn(security_headers::add))
                 .wrap(TracingLogger::default())
                 .wrap(NormalizePath::trim())
                 .app_data(state.clone())
                 .app_data(api::json_config())
+                .app_data(web::PayloadConfig::new(api::JSON_LIMIT))
+                .app_data(api::form_config())
                 .configure(routes)
                 .default_service(web::to(api::not_found))
         })
@@ -139,8 +202,50 @@ async fn prepare_database(settings: &Settings) -> Result<Vec<String>, StartupErr
     }
 }
 
+/// The cookie signing/encryption key, derived from the master secret.
+fn cookie_key(secret: &MasterSecret) -> Key {
+    let mut bytes = [0u8; 64];
+    bytes[..32].copy_from_slice(
+        secret
+            .derive_key("monoweb cookie key v1 part 1")
+            .expose_secret(),
+    );
+    bytes[32..].copy_from_slice(
+        secret
+            .derive_key("monoweb cookie key v1 part 2")
+            .expose_secret(),
+    );
+    Key::from(&bytes)
+}
+
+/// Deletes expired sessions now and then, so the table holds only live ones.
+fn spawn_session_sweeper(pool: DbPool, clock: SharedClock, idle_secs: u64) {
+    let idle = i64::try_from(idle_secs).unwrap_or(i64::MAX);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(SESSION_SWEEP_SECS));
+        loop {
+            tick.tick().await;
+            let now = clock.now();
+            match db::run(&pool, move |conn| {
+                Ok(db::sessions::purge_expired(conn, now, idle)?)
+            })
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "swept expired sessions"),
+                Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+            }
+        }
+    });
+}
+
 /// Every route of the app.
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(api::resource("/healthz").route(web::get().to(api::health::healthz)))
-        .service(api::resource("/readyz").route(web::get().to(api::health::readyz)));
+        .service(api::resource("/readyz").route(web::get().to(api::health::readyz)))
+        .service(api::resource("/api/auth/register").route(web::post().to(api::auth::register)))
+        .service(api::resource("/api/auth/login").route(web::post().to(api::auth::login)))
+        .service(api::resource("/api/auth/logout").route(web::post().to(api::auth::logout)))
+        .service(api::resource("/api/auth/me").route(web::get().to(api::auth::me)))
+        .service(api::resource("/api/auth/password").route(web::post().to(api::auth::password)));
 }

@@ -1,6 +1,8 @@
 //! The JSON API: views under `/api/...` plus the health probes. Every response is the
 //! `{code, detail}` envelope of [`crate::error`].
 
+pub mod auth;
+pub mod extract;
 pub mod health;
 
 use actix_web::{web, HttpResponse, Resource};
@@ -17,6 +19,24 @@ pub fn json_config() -> web::JsonConfig {
         .limit(JSON_LIMIT)
         .content_type_required(true)
         .error_handler(|err, _req| error::json_error(err).into())
+}
+
+/// Largest form body accepted (SECURITY.md 25).
+pub const FORM_LIMIT: usize = 16 * 1024;
+
+/// Form bodies: at most 16 KiB (413).
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(FORM_LIMIT)
+        .error_handler(|err, _req| {
+            use actix_web::error::UrlencodedError as E;
+            match err {
+                E::Overflow { .. } => AppError::PayloadTooLarge,
+                E::ContentType => AppError::UnsupportedMediaType,
+                other => AppError::BadRequest(format!("Could not read the form: {other}.")),
+            }
+            .into()
+        })
 }
 
 /// A resource whose unsupported methods answer 405 in the envelope instead of an empty body.

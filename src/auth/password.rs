@@ -20,6 +20,22 @@ const P_COST: u32 = 1;
 /// Words that make a password trivially guessable for this app, besides the username.
 const APP_NAMES: [&str; 2] = ["monoweb", "monobank"];
 
+/// The common-password list shipped in the repo (source and licence in its header).
+const COMMON_PASSWORDS: &str = include_str!("../../assets/common-passwords.txt");
+
+static COMMON: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        COMMON_PASSWORDS
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.is_empty())
+            .collect()
+    });
+
+/// Whether a password is on the common-password list (case-insensitively).
+pub fn is_common(password: &str) -> bool {
+    COMMON.contains(password.trim().to_lowercase().as_str())
+}
+
 /// A password that meets the policy; the plaintext stays secret.
 #[derive(Debug)]
 pub struct NewPassword(SecretString);
@@ -56,11 +72,21 @@ impl NewPassword {
                 "password must not be your username or contain the app's name".into(),
             ));
         }
+        if is_common(text) {
+            return Err(PasswordError(
+                "password is one of the most common passwords; choose another".into(),
+            ));
+        }
         Ok(NewPassword(raw))
     }
 
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
+    }
+
+    /// Wraps an existing password without the policy, for re-hashing one that already verified.
+    pub fn unchecked(raw: SecretString) -> Option<Self> {
+        (!raw.expose_secret().is_empty()).then_some(NewPassword(raw))
     }
 }
 
@@ -130,6 +156,16 @@ mod tests {
     }
 
     #[test]
+    fn common_passwords_are_refused() {
+        assert!(COMMON.len() > 19_000);
+        assert!(is_common("password") && is_common("PASSWORD"));
+        let err = new("1qaz2wsx3edc").unwrap_err();
+        assert!(err.0.contains("most common"), "{err}");
+        assert!(new("QWERTY123456").is_err());
+        assert!(new("violet staple lantern").is_ok());
+    }
+
+    #[test]
     fn username_and_app_name_are_refused() {
         let u = Username::parse("alice.longname").unwrap();
         let err =
@@ -170,5 +206,65 @@ mod tests {
         let garbage = PasswordHash("not a hash".into());
         assert!(!verify(&garbage, ""));
         assert!(needs_rehash(&garbage));
+    }
+}
+
+/// Runs argon2 on the blocking pool, at most one hash per core at a time, so that logins never
+/// starve the async workers or other requests (SECURITY.md 3). Unknown users are verified against
+/// a dummy hash so that their answer takes as long as a wrong password's (SECURITY.md 4).
+#[derive(Clone)]
+pub struct Hasher {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    dummy: PasswordHash,
+}
+
+impl Hasher {
+    /// A hasher allowing `parallelism` hashes at once; computes its dummy hash (tens of ms).
+    pub fn new(parallelism: usize) -> Result<Self, argon2::password_hash::Error> {
+        let random = SaltString::generate(&mut OsRng);
+        let salt = SaltString::generate(&mut OsRng);
+        let dummy = hasher()?
+            .hash_password(random.as_str().as_bytes(), &salt)?
+            .to_string();
+        Ok(Hasher {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(parallelism.max(1))),
+            dummy: PasswordHash(dummy),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::error::AppError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(crate::error::AppError::internal)?;
+        Ok(actix_web::web::block(work).await?)
+    }
+
+    /// Hashes a new password.
+    pub async fn hash(
+        &self,
+        password: NewPassword,
+    ) -> Result<PasswordHash, crate::error::AppError> {
+        self.run(move || hash(&password))
+            .await?
+            .map_err(crate::error::AppError::internal)
+    }
+
+    /// Checks a candidate against a stored hash, or against the dummy when there is no user.
+    pub async fn verify(
+        &self,
+        stored: Option<PasswordHash>,
+        candidate: SecretString,
+    ) -> Result<bool, crate::error::AppError> {
+        let known = stored.is_some();
+        let stored = stored.unwrap_or_else(|| self.dummy.clone());
+        let ok = self
+            .run(move || verify(&stored, candidate.expose_secret()))
+            .await?;
+        Ok(ok && known)
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod migrations;
 pub mod schema;
+pub mod sessions;
 pub mod users;
 
 use std::time::Duration;

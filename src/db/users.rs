@@ -113,3 +113,47 @@ pub fn set_active(
 pub fn delete(conn: &mut DbConnection, id: UserId) -> QueryResult<usize> {
     diesel::delete(users::table.find(id.0)).execute(conn)
 }
+
+pub fn find_by_id(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<User>> {
+    users::table
+        .find(id.0)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records a failed login: one more consecutive failure, and the lock it earns.
+pub fn record_failure(
+    conn: &mut DbConnection,
+    id: UserId,
+    failures: i32,
+    locked_until: Option<i64>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0))
+        .set((
+            users::failed_logins.eq(failures),
+            users::locked_until.eq(locked_until),
+        ))
+        .execute(conn)
+}
+
+/// Records a successful login, optionally with a re-hashed password.
+pub fn record_login(
+    conn: &mut DbConnection,
+    id: UserId,
+    now: i64,
+    new_hash: Option<&str>,
+) -> QueryResult<usize> {
+    let target = users::table.find(id.0);
+    let reset = (
+        users::failed_logins.eq(0),
+        users::locked_until.eq(None::<i64>),
+        users::last_login_at.eq(Some(now)),
+    );
+    match new_hash {
+        Some(hash) => diesel::update(target)
+            .set((reset, users::password_hash.eq(hash)))
+            .execute(conn),
+        None => diesel::update(target).set(reset).execute(conn),
+    }
+}

@@ -96,6 +96,9 @@ pub fn set_active(
         new_security_stamp()
     };
     users::set_active(conn, user.id(), active, &stamp)?;
+    if !active {
+        crate::db::sessions::delete_for_user(conn, user.id(), None)?;
+    }
     tracing::info!(active, "user activity changed");
     get(conn, username)
 }

@@ -1,0 +1,165 @@
+//! `/api/auth/*`: register, login, logout, me, password (DESIGN.md "Accounts").
+
+use actix_identity::Identity;
+use actix_session::Session;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use rand::RngCore;
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::json;
+use validator::Validate;
+
+use super::extract::ValidJson;
+use crate::auth::current_user::CurrentUser;
+use crate::auth::password::NewPassword;
+use crate::auth::sessions::{LOGIN_ID_KEY, STAMP_KEY};
+use crate::auth::throttle::client_ip;
+use crate::auth::Username;
+use crate::error::AppError;
+use crate::services::accounts::{self, capitalize};
+use crate::startup::AppState;
+
+/// `POST /api/auth/register` body.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    #[validate(length(min = 3, max = 32, message = "Username must be 3 to 32 characters."))]
+    pub username: String,
+    #[validate(length(
+        min = 12,
+        max = 128,
+        message = "Password must be 12 to 128 characters."
+    ))]
+    pub password: String,
+}
+
+/// `POST /api/auth/login` body.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[validate(length(min = 1, max = 150, message = "This field may not be blank."))]
+    pub username: String,
+    #[validate(length(min = 1, max = 1024, message = "This field may not be blank."))]
+    pub password: String,
+}
+
+/// `POST /api/auth/password` body.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordRequest {
+    #[validate(length(min = 1, max = 1024, message = "This field may not be blank."))]
+    pub current_password: String,
+    #[validate(length(
+        min = 12,
+        max = 128,
+        message = "Password must be 12 to 128 characters."
+    ))]
+    pub new_password: String,
+}
+
+fn ok(status: actix_web::http::StatusCode, detail: serde_json::Value) -> HttpResponse {
+    HttpResponse::build(status).json(json!({"code": status.as_u16(), "detail": detail}))
+}
+
+/// `POST /api/auth/register`: 201 `{id, username}`.
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<RegisterRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let username = Username::parse(&body.username)
+        .map_err(|e| AppError::field("username", capitalize(&e.to_string())))?;
+    let password = NewPassword::parse(SecretString::from(body.password), &username)
+        .map_err(|e| AppError::field("password", capitalize(&e.0)))?;
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    let user = accounts::register(&state, ip, username, password).await?;
+    Ok(ok(
+        actix_web::http::StatusCode::CREATED,
+        json!({"id": user.id, "username": user.username}),
+    ))
+}
+
+/// Starts a fresh session for `user`: pre-login state dropped, a new key (and so a new CSRF
+/// secret), the login id and security stamp recorded.
+pub fn start_session(
+    req: &HttpRequest,
+    session: &Session,
+    user: &crate::db::users::User,
+) -> Result<(), AppError> {
+    session.clear();
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    session
+        .insert(LOGIN_ID_KEY, hex::encode(bytes))
+        .and_then(|()| session.insert(STAMP_KEY, &user.security_stamp))
+        .map_err(AppError::internal)?;
+    Identity::login(&req.extensions(), user.id.to_string()).map_err(AppError::internal)?;
+    Ok(())
+}
+
+/// `POST /api/auth/login`: 200 `{username}` and a new session cookie.
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    body: ValidJson<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    let user = accounts::login(
+        &state,
+        ip,
+        &body.username,
+        SecretString::from(body.password),
+    )
+    .await?;
+    start_session(&req, &session, &user)?;
+    Ok(ok(
+        actix_web::http::StatusCode::OK,
+        json!({"username": user.username}),
+    ))
+}
+
+/// `POST /api/auth/logout`: 204; the session row is deleted.
+pub async fn logout(session: Session, identity: Option<Identity>) -> HttpResponse {
+    match identity {
+        Some(identity) => identity.logout(),
+        None => session.purge(),
+    }
+    tracing::info!("logged out");
+    HttpResponse::NoContent().finish()
+}
+
+/// `GET /api/auth/me`.
+pub async fn me(user: CurrentUser) -> HttpResponse {
+    ok(
+        actix_web::http::StatusCode::OK,
+        json!({"username": user.username, "is_admin": user.is_admin, "has_token": false}),
+    )
+}
+
+/// `POST /api/auth/password`: 200; every other session of the user ends.
+pub async fn password(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    body: ValidJson<PasswordRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let stamp = accounts::change_password(
+        &state,
+        user.id,
+        user.login_id.clone(),
+        SecretString::from(body.current_password),
+        SecretString::from(body.new_password),
+    )
+    .await?;
+    session
+        .insert(STAMP_KEY, stamp)
+        .map_err(AppError::internal)?;
+    Ok(ok(
+        actix_web::http::StatusCode::OK,
+        json!("Password changed."),
+    ))
+}

@@ -1,0 +1,177 @@
+//! Cross-site request forgery defences (SECURITY.md 12-14).
+//!
+//! [`origin_check`] runs on every unsafe request (POST/PUT/PATCH/DELETE), logged in or not:
+//! with `Sec-Fetch-Site`, only `same-origin` and `none` pass; else with `Origin`, only the public
+//! origin (or the one the Host header names) passes and `null` never does; a request with neither
+//! header comes from a script, not a browser, and passes. Only the webhook receiver is exempt.
+//! HTML forms additionally carry a per-session synchronizer token ([`form_token`],
+//! [`verify_form_token`]); JSON bodies must be `application/json`, which a cross-site form cannot
+//! send.
+
+use actix_session::Session;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, ResponseError};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// The only path prefix that cross-site POSTs may reach (Monobank delivers webhooks there).
+pub const EXEMPT_PREFIX: &str = "/hooks/mono/";
+/// The session key of the form token.
+const FORM_TOKEN_KEY: &str = "csrf";
+
+fn is_safe(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// Why a request is refused, or `None` to let it through.
+fn refusal(req: &ServiceRequest, public_origin: &str) -> Option<&'static str> {
+    if is_safe(req.method()) || req.path().starts_with(EXEMPT_PREFIX) {
+        return None;
+    }
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("Sec-Fetch-Site") {
+        return match site {
+            "same-origin" | "none" => None,
+            _ => Some("cross-site request refused"),
+        };
+    }
+    if let Some(origin) = header("Origin") {
+        let info = req.connection_info();
+        let host_origin = format!("{}://{}", scheme_of(public_origin), info.host());
+        return (origin != public_origin && origin != host_origin)
+            .then_some("request from another origin refused");
+    }
+    None
+}
+
+fn scheme_of(origin: &str) -> &str {
+    origin.split("://").next().unwrap_or("http")
+}
+
+/// Middleware applying the origin rules; refusals are 403 in the envelope (or a page).
+pub async fn origin_check(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let public_origin = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.public_url.origin().ascii_serialization())
+        .unwrap_or_default();
+    if let Some(reason) = refusal(&req, &public_origin) {
+        tracing::warn!(path = req.path(), reason, "CSRF check refused a request");
+        let error = AppError::Forbidden("Cross-site request refused.".into());
+        return Ok(req.into_response(error.error_response()));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// The session's form token, created on first use. Put it in every form's hidden field.
+pub fn form_token(session: &Session) -> Result<String, AppError> {
+    if let Ok(Some(token)) = session.get::<String>(FORM_TOKEN_KEY) {
+        return Ok(token);
+    }
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    session
+        .insert(FORM_TOKEN_KEY, &token)
+        .map_err(AppError::internal)?;
+    Ok(token)
+}
+
+/// Whether a submitted form token matches the session's, compared in constant time.
+pub fn verify_form_token(session: &Session, submitted: &str) -> bool {
+    match session.get::<String>(FORM_TOKEN_KEY) {
+        Ok(Some(expected)) => constant_time_eq(expected.as_bytes(), submitted.as_bytes()),
+        _ => false,
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    const ORIGIN: &str = "https://money.example.com";
+
+    fn check(method: Method, path: &str, headers: &[(&str, &str)]) -> Option<&'static str> {
+        let mut req = TestRequest::default()
+            .method(method)
+            .uri(path)
+            .insert_header(("Host", "money.example.com"));
+        for h in headers {
+            req = req.insert_header(*h);
+        }
+        refusal(&req.to_srv_request(), ORIGIN)
+    }
+
+    #[test]
+    fn the_matrix() {
+        let post = || Method::POST;
+        assert!(check(post(), "/api/x", &[("Sec-Fetch-Site", "cross-site")]).is_some());
+        assert!(check(post(), "/api/x", &[("Sec-Fetch-Site", "same-site")]).is_some());
+        assert!(check(post(), "/api/x", &[("Sec-Fetch-Site", "same-origin")]).is_none());
+        assert!(check(post(), "/api/x", &[("Sec-Fetch-Site", "none")]).is_none());
+        assert!(check(post(), "/api/x", &[("Origin", "https://evil.example")]).is_some());
+        assert!(check(post(), "/api/x", &[("Origin", "null")]).is_some());
+        assert!(check(post(), "/api/x", &[("Origin", ORIGIN)]).is_none());
+        assert!(
+            check(post(), "/api/x", &[]).is_none(),
+            "scripts send neither header"
+        );
+        assert!(check(
+            Method::DELETE,
+            "/api/x",
+            &[("Origin", "https://evil.example")]
+        )
+        .is_some());
+        assert!(check(Method::GET, "/api/x", &[("Sec-Fetch-Site", "cross-site")]).is_none());
+        assert!(check(
+            post(),
+            "/hooks/mono/abc",
+            &[("Sec-Fetch-Site", "cross-site")]
+        )
+        .is_none());
+        assert!(
+            check(post(), "/hooks/monoX", &[("Sec-Fetch-Site", "cross-site")]).is_some(),
+            "exact prefix"
+        );
+        assert!(
+            check(
+                post(),
+                "/api/x",
+                &[
+                    ("Sec-Fetch-Site", "same-origin"),
+                    ("Origin", "https://evil.example")
+                ]
+            )
+            .is_none(),
+            "Sec-Fetch-Site decides"
+        );
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

@@ -1,0 +1,103 @@
+//! `CurrentUser`: the logged-in user, or 401 (which pages turn into a redirect to the login page).
+//!
+//! Each request re-reads the user: a disabled user, or a session whose security stamp no longer
+//! matches the user's (password changed, disabled, sessions ended), is logged out on the spot.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_identity::Identity;
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+
+use super::sessions::{LOGIN_ID_KEY, STAMP_KEY};
+use crate::db::users::{self, UserId};
+use crate::db::{self};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// The user a request acts for.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub id: UserId,
+    pub username: String,
+    pub is_admin: bool,
+    /// Identifies this login among the user's sessions.
+    pub login_id: String,
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let session = req.get_session();
+            let identity = Identity::extract(&req)
+                .into_inner()
+                .map_err(|_| AppError::Unauthorized)?;
+            let id: i64 = identity
+                .id()
+                .ok()
+                .and_then(|id| id.parse().ok())
+                .ok_or(AppError::Unauthorized)?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| AppError::internal("no app state"))?;
+            let user = db::run(&state.pool, move |conn| {
+                Ok(users::find_by_id(conn, UserId(id))?)
+            })
+            .await?;
+            let stamp = session.get::<String>(STAMP_KEY).ok().flatten();
+            match user {
+                Some(user)
+                    if user.is_active && stamp.as_deref() == Some(user.security_stamp.as_str()) =>
+                {
+                    Ok(CurrentUser {
+                        id: user.id(),
+                        username: user.username,
+                        is_admin: user.is_admin,
+                        login_id: session
+                            .get::<String>(LOGIN_ID_KEY)
+                            .ok()
+                            .flatten()
+                            .unwrap_or_default(),
+                    })
+                }
+                _ => {
+                    end(&session);
+                    Err(AppError::Unauthorized)
+                }
+            }
+        })
+    }
+}
+
+/// Ends a session that no longer belongs to an active user.
+fn end(session: &Session) {
+    tracing::info!("session ended: user disabled, deleted or security stamp changed");
+    session.purge();
+}
+
+/// An admin, or 403.
+#[derive(Clone, Debug)]
+pub struct AdminUser(pub CurrentUser);
+
+impl FromRequest for AdminUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if user.is_admin {
+                Ok(AdminUser(user))
+            } else {
+                Err(AppError::Forbidden("Only admins may do this.".into()))
+            }
+        })
+    }
+}

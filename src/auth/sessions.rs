@@ -1,0 +1,183 @@
+//! The session store: actix-session's `SessionStore` on the database, so sessions can be revoked
+//! and any app instance can serve any request (SECURITY.md 6-10).
+//!
+//! The cookie holds only a random 256-bit key; the table stores its SHA-256. Idle and absolute
+//! timeouts are enforced here, on the server, with the app's injectable clock: a session idle
+//! longer than `idle_secs` or older than `max_secs` loads as no session and its row is deleted.
+//! A session whose row vanished (logout, password change elsewhere, expiry) is never brought back
+//! logged in by a request still in flight: such an update starts a fresh anonymous session.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::clock::SharedClock;
+use crate::db::sessions::{self, NewSession};
+use crate::db::{self, DbPool};
+
+/// The session-state key actix-identity keeps the user id under.
+pub const USER_ID_KEY: &str = "actix_identity.user_id";
+/// The session-state key of the login id, a random value set at each login.
+pub const LOGIN_ID_KEY: &str = "login_id";
+/// The session-state key of the user's security stamp at login.
+pub const STAMP_KEY: &str = "stamp";
+
+/// How stale `last_seen_at` may get before a request refreshes it.
+const TOUCH_GRANULARITY_SECS: i64 = 15;
+
+type State = HashMap<String, String>;
+
+/// The database-backed store.
+#[derive(Clone)]
+pub struct DbSessionStore {
+    pool: DbPool,
+    clock: SharedClock,
+    idle_secs: i64,
+    max_secs: i64,
+}
+
+impl DbSessionStore {
+    pub fn new(pool: DbPool, clock: SharedClock, idle_secs: u64, max_secs: u64) -> Self {
+        DbSessionStore {
+            pool,
+            clock,
+            idle_secs: i64::try_from(idle_secs).unwrap_or(i64::MAX),
+            max_secs: i64::try_from(max_secs).unwrap_or(i64::MAX),
+        }
+    }
+
+    async fn insert(&self, state: State) -> anyhow::Result<SessionKey> {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let key = URL_SAFE_NO_PAD.encode(bytes);
+        let key_hash = hash_key(&key);
+        let text = serde_json::to_string(&state)?;
+        let now = self.clock.now();
+        let max = self.max_secs;
+        db::run(&self.pool, move |conn| {
+            Ok(sessions::insert(
+                conn,
+                &NewSession {
+                    key_hash: &key_hash,
+                    user_id: user_id_of(&state),
+                    login_id: state_str(&state, LOGIN_ID_KEY).as_deref(),
+                    state: &text,
+                    created_at: now,
+                    last_seen_at: now,
+                    expires_at: now.saturating_add(max),
+                },
+            )?)
+        })
+        .await?;
+        Ok(SessionKey::try_from(key)?)
+    }
+}
+
+/// The stored form of a session key.
+pub fn hash_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// A string value of the state (values are JSON-encoded by actix-session).
+fn state_str(state: &State, key: &str) -> Option<String> {
+    state.get(key).and_then(|v| serde_json::from_str(v).ok())
+}
+
+fn user_id_of(state: &State) -> Option<i64> {
+    state_str(state, USER_ID_KEY).and_then(|id| id.parse().ok())
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let key_hash = hash_key(session_key.as_ref());
+        let now = self.clock.now();
+        let idle = self.idle_secs;
+        let row = db::run(&self.pool, move |conn| {
+            let Some(row) = sessions::find(conn, &key_hash)? else {
+                return Ok(None);
+            };
+            if now > row.expires_at || now - row.last_seen_at > idle {
+                sessions::delete(conn, &key_hash)?;
+                tracing::info!(user_id = row.user_id, "session expired");
+                return Ok(None);
+            }
+            Ok(Some(row))
+        })
+        .await
+        .map_err(|e| LoadError::Other(anyhow::anyhow!("{e}")))?;
+        match row {
+            None => Ok(None),
+            Some(row) => serde_json::from_str(&row.state)
+                .map(Some)
+                .map_err(|e| LoadError::Deserialization(e.into())),
+        }
+    }
+
+    async fn save(&self, state: State, _ttl: &Duration) -> Result<SessionKey, SaveError> {
+        self.insert(state).await.map_err(SaveError::Other)
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        mut state: State,
+        _ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let key_hash = hash_key(session_key.as_ref());
+        let text =
+            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let now = self.clock.now();
+        let (user_id, login_id) = (user_id_of(&state), state_str(&state, LOGIN_ID_KEY));
+        let updated = db::run(&self.pool, move |conn| {
+            Ok(sessions::update_state(
+                conn,
+                &key_hash,
+                user_id,
+                login_id.as_deref(),
+                &text,
+                now,
+            )?)
+        })
+        .await
+        .map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))?;
+        if updated == 1 {
+            return Ok(session_key);
+        }
+        // The session ended while this request ran: keep what it stored, but not the login.
+        for key in [USER_ID_KEY, LOGIN_ID_KEY, STAMP_KEY] {
+            state.remove(key);
+        }
+        self.insert(state).await.map_err(UpdateError::Other)
+    }
+
+    async fn update_ttl(&self, session_key: &SessionKey, _ttl: &Duration) -> anyhow::Result<()> {
+        let key_hash = hash_key(session_key.as_ref());
+        let now = self.clock.now();
+        db::run(&self.pool, move |conn| {
+            Ok(sessions::touch(
+                conn,
+                &key_hash,
+                now,
+                TOUCH_GRANULARITY_SECS,
+            )?)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> anyhow::Result<()> {
+        let key_hash = hash_key(session_key.as_ref());
+        db::run(&self.pool, move |conn| {
+            Ok(sessions::delete(conn, &key_hash)?)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    }
+}

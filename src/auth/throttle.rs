@@ -1,0 +1,183 @@
+//! Login throttling (SECURITY.md 5): a per-IP burst limit (the `governor` crate), a per-account
+//! lock with a growing delay stored in the database, and the same lock kept in memory for names
+//! that are not accounts, so that locking cannot be used to find out which names exist.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+
+use actix_web::HttpRequest;
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use ipnet::IpNet;
+
+/// Failures before an account locks.
+pub const FREE_FAILURES: i32 = 5;
+/// Longest lock.
+pub const MAX_LOCK_SECS: i64 = 3600;
+/// Login and registration attempts one IP may make in a burst; refilled at the same rate per minute.
+pub const IP_BURST: u32 = 20;
+/// How many unknown names the in-memory lock remembers.
+const MAX_UNKNOWN_NAMES: usize = 10_000;
+
+/// How long an account stays locked after its `failures`-th consecutive failure: nothing for the
+/// first four, then 1 min, 2, 4, … capped at an hour.
+pub fn lock_secs(failures: i32) -> Option<i64> {
+    if failures < FREE_FAILURES {
+        return None;
+    }
+    let doublings = u32::try_from(failures - FREE_FAILURES).unwrap_or(0).min(6);
+    Some((60_i64 << doublings).min(MAX_LOCK_SECS))
+}
+
+/// The address of the client: the peer, or, when the peer is a trusted proxy, the nearest
+/// untrusted address in `X-Forwarded-For`.
+pub fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = req
+        .headers()
+        .get_all("X-Forwarded-For")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|part| part.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !is_trusted(ip))
+            .unwrap_or(peer),
+    )
+}
+
+/// The throttles one app instance keeps in memory.
+pub struct Throttle {
+    per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// Unknown name (lower-cased) → (consecutive failures, locked until).
+    unknown: Mutex<HashMap<String, (i32, i64)>>,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        let burst = NonZeroU32::new(IP_BURST).unwrap_or(NonZeroU32::MIN);
+        Throttle {
+            per_ip: RateLimiter::keyed(Quota::per_minute(burst).allow_burst(burst)),
+            unknown: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl Throttle {
+    /// Counts one attempt from `ip`; `Err(seconds)` when the IP must wait.
+    pub fn check_ip(&self, ip: IpAddr) -> Result<(), u64> {
+        self.per_ip.check_key(&ip).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs().max(1)
+        })
+    }
+
+    /// For a name that is no account: `Err(seconds)` while it is "locked".
+    pub fn check_unknown(&self, name: &str, now: i64) -> Result<(), u64> {
+        let map = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(&name.to_lowercase()) {
+            Some((_, until)) if *until > now => Err(u64::try_from(until - now).unwrap_or(1)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records a failed login for a name that is no account, exactly as for an account.
+    pub fn fail_unknown(&self, name: &str, now: i64) {
+        let mut map = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= MAX_UNKNOWN_NAMES {
+            map.retain(|_, (_, until)| *until > now);
+            if map.len() >= MAX_UNKNOWN_NAMES {
+                map.clear();
+            }
+        }
+        let entry = map.entry(name.to_lowercase()).or_insert((0, 0));
+        entry.0 += 1;
+        if let Some(secs) = lock_secs(entry.0) {
+            entry.1 = now + secs;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locks_grow_from_the_fifth_failure_and_cap_at_an_hour() {
+        let schedule: Vec<_> = (1..=13).map(lock_secs).collect();
+        assert_eq!(
+            schedule,
+            [
+                None,
+                None,
+                None,
+                None,
+                Some(60),
+                Some(120),
+                Some(240),
+                Some(480),
+                Some(960),
+                Some(1920),
+                Some(3600),
+                Some(3600),
+                Some(3600)
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_names_lock_like_accounts() {
+        let t = Throttle::default();
+        for _ in 0..4 {
+            t.fail_unknown("Ghost", 100);
+            assert!(t.check_unknown("ghost", 100).is_ok());
+        }
+        t.fail_unknown("ghost", 100);
+        assert_eq!(t.check_unknown("GHOST", 100), Err(60));
+        assert!(t.check_unknown("ghost", 160).is_ok());
+    }
+
+    #[test]
+    fn an_ip_gets_a_burst_then_waits() {
+        let t = Throttle::default();
+        let ip: IpAddr = [10, 0, 0, 1].into();
+        for _ in 0..IP_BURST {
+            assert!(t.check_ip(ip).is_ok());
+        }
+        assert!(t.check_ip(ip).is_err());
+        assert!(t.check_ip([10, 0, 0, 2].into()).is_ok(), "per IP");
+    }
+
+    #[test]
+    fn forwarded_for_is_trusted_only_from_proxies() {
+        let req = actix_web::test::TestRequest::default()
+            .peer_addr("10.0.0.5:1234".parse().unwrap_or_else(|_| unreachable!()))
+            .insert_header(("X-Forwarded-For", "203.0.113.9, 10.0.0.7"))
+            .to_http_request();
+        assert_eq!(
+            client_ip(&req, &[]),
+            Some([10, 0, 0, 5].into()),
+            "no proxies trusted"
+        );
+        let proxies: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap_or_else(|_| unreachable!())];
+        assert_eq!(client_ip(&req, &proxies), Some([203, 0, 113, 9].into()));
+        let direct = actix_web::test::TestRequest::default()
+            .peer_addr("198.51.100.1:1".parse().unwrap_or_else(|_| unreachable!()))
+            .insert_header(("X-Forwarded-For", "1.2.3.4"))
+            .to_http_request();
+        assert_eq!(
+            client_ip(&direct, &proxies),
+            Some([198, 51, 100, 1].into()),
+            "spoofed header ignored"
+        );
+    }
+}

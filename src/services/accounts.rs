@@ -1,0 +1,219 @@
+//! Accounts: registration, login (with throttling), password change. Shared by the JSON API and
+//! the pages; the views only translate requests and responses.
+
+use std::net::IpAddr;
+
+use secrecy::SecretString;
+
+use super::users;
+use crate::auth::password::{self, NewPassword, PasswordHash};
+use crate::auth::throttle::lock_secs;
+use crate::auth::Username;
+use crate::config::Registration;
+use crate::db::users::{self as user_rows, User, UserId};
+use crate::db::{self, sessions};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// The one answer for every failed login, whether or not the user exists.
+pub const LOGIN_FAILED: &str = "Invalid username or password.";
+
+/// Creates an account through the open registration; the first account becomes admin.
+#[tracing::instrument(skip(state, password), fields(username = %username))]
+pub async fn register(
+    state: &AppState,
+    ip: Option<IpAddr>,
+    username: Username,
+    password: NewPassword,
+) -> Result<User, AppError> {
+    if state.settings.registration == Registration::Closed {
+        return Err(AppError::Forbidden(
+            "Registration is closed; ask an admin for an account.".into(),
+        ));
+    }
+    check_ip(state, ip)?;
+    let hash = state.hasher.hash(password).await?;
+    let now = state.clock.now();
+    let created = db::run(&state.pool, move |conn| {
+        users::create(conn, now, &username, &hash, false)
+    })
+    .await
+    .map_err(|e| match e {
+        AppError::Conflict(_) => AppError::Conflict("A user with that name already exists.".into()),
+        other => other,
+    })?;
+    tracing::info!(
+        user_id = created.user.id,
+        admin = created.user.is_admin,
+        "registered"
+    );
+    Ok(created.user)
+}
+
+fn check_ip(state: &AppState, ip: Option<IpAddr>) -> Result<(), AppError> {
+    if let Some(ip) = ip {
+        state.throttle.check_ip(ip).map_err(|retry_after| {
+            tracing::warn!(%ip, "login/registration burst limit reached");
+            AppError::RateLimited { retry_after }
+        })?;
+    }
+    Ok(())
+}
+
+/// Checks credentials under the throttles: per IP, then the account's (or the name's) lock, then
+/// the password. Every failure looks the same to the client; a lock is a 429 with `Retry-After`,
+/// even for the right password.
+#[tracing::instrument(skip(state, password), fields(username = %raw_username))]
+pub async fn login(
+    state: &AppState,
+    ip: Option<IpAddr>,
+    raw_username: &str,
+    password: SecretString,
+) -> Result<User, AppError> {
+    check_ip(state, ip)?;
+    let now = state.clock.now();
+    let user = match Username::parse(raw_username) {
+        Ok(name) => {
+            db::run(&state.pool, move |conn| {
+                Ok(user_rows::find_by_username(conn, &name)?)
+            })
+            .await?
+        }
+        Err(_) => None,
+    };
+    let Some(user) = user else {
+        if let Err(retry_after) = state.throttle.check_unknown(raw_username, now) {
+            tracing::warn!("login refused: too many failures");
+            return Err(AppError::RateLimited { retry_after });
+        }
+        state.hasher.verify(None, password).await?;
+        state.throttle.fail_unknown(raw_username, now);
+        tracing::warn!("login failed");
+        return Err(AppError::LoginFailed);
+    };
+    if let Some(until) = user.locked_until.filter(|until| *until > now) {
+        tracing::warn!(user_id = user.id, "login refused: account locked");
+        return Err(AppError::RateLimited {
+            retry_after: u64::try_from(until - now).unwrap_or(1),
+        });
+    }
+    let stored = PasswordHash(user.password_hash.clone());
+    if !state
+        .hasher
+        .verify(Some(stored.clone()), password.clone())
+        .await?
+    {
+        let failures = user.failed_logins.saturating_add(1);
+        let locked_until = lock_secs(failures).map(|secs| now + secs);
+        let id = user.id();
+        db::run(&state.pool, move |conn| {
+            Ok(user_rows::record_failure(conn, id, failures, locked_until)?)
+        })
+        .await?;
+        tracing::warn!(
+            user_id = user.id,
+            failures,
+            locked = locked_until.is_some(),
+            "login failed"
+        );
+        return Err(AppError::LoginFailed);
+    }
+    if !user.is_active {
+        tracing::warn!(user_id = user.id, "login refused: user disabled");
+        return Err(AppError::LoginFailed);
+    }
+    let rehash = if password::needs_rehash(&stored) {
+        rehash(state, &user, password).await
+    } else {
+        None
+    };
+    let id = user.id();
+    db::run(&state.pool, move |conn| {
+        Ok(user_rows::record_login(
+            conn,
+            id,
+            now,
+            rehash.as_ref().map(|h| h.0.as_str()),
+        )?)
+    })
+    .await?;
+    tracing::info!(user_id = user.id, "logged in");
+    Ok(user)
+}
+
+/// A hash under the current parameters for a password that just verified against a weaker one.
+async fn rehash(state: &AppState, user: &User, password: SecretString) -> Option<PasswordHash> {
+    let name = Username::parse(&user.username).ok()?;
+    // A password that predates today's policy is still re-hashed: the policy is for new ones.
+    let new = NewPassword::parse(password.clone(), &name)
+        .ok()
+        .or_else(|| NewPassword::unchecked(password))?;
+    let hash = state.hasher.hash(new).await.ok()?;
+    tracing::info!(
+        user_id = user.id,
+        "password re-hashed with the current parameters"
+    );
+    Some(hash)
+}
+
+/// Changes the password after checking the current one; ends every other session of the user.
+/// Returns the new security stamp, which the caller keeps in its own session.
+#[tracing::instrument(skip(state, current, new_password))]
+pub async fn change_password(
+    state: &AppState,
+    user_id: UserId,
+    keep_login_id: String,
+    current: SecretString,
+    new_password: SecretString,
+) -> Result<String, AppError> {
+    let user = db::run(&state.pool, move |conn| {
+        Ok(user_rows::find_by_id(conn, user_id)?)
+    })
+    .await?
+    .ok_or(AppError::Unauthorized)?;
+    let name = Username::parse(&user.username).map_err(AppError::internal)?;
+    let new = NewPassword::parse(new_password, &name)
+        .map_err(|e| AppError::field("new_password", capitalize(&e.0)))?;
+    let stored = PasswordHash(user.password_hash.clone());
+    if !state.hasher.verify(Some(stored), current).await? {
+        tracing::warn!(
+            user_id = user.id,
+            "password change refused: wrong current password"
+        );
+        return Err(AppError::field(
+            "current_password",
+            "The current password is wrong.",
+        ));
+    }
+    let hash = state.hasher.hash(new).await?;
+    let stamp = users::new_security_stamp();
+    let new_stamp = stamp.clone();
+    let ended = db::run(&state.pool, move |conn| {
+        user_rows::set_password(conn, user_id, &hash.0, &stamp)?;
+        Ok(sessions::delete_for_user(
+            conn,
+            user_id,
+            Some(&keep_login_id),
+        )?)
+    })
+    .await?;
+    tracing::info!(
+        user_id = user.id,
+        other_sessions_ended = ended,
+        "password changed"
+    );
+    Ok(new_stamp)
+}
+
+/// "password must…" → "Password must…", as a message shown under a field.
+pub fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!(
+            "{}{}.",
+            first.to_uppercase(),
+            chars.as_str().trim_end_matches('.')
+        ),
+        None => String::new(),
+    }
+}

@@ -76,7 +76,12 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database_url: String,
     pub dir: TempDir,
+    /// The app's clock; starts at the real time and moves only when a test says so.
+    pub clock: std::sync::Arc<monoweb::clock::ManualClock>,
 }
+
+/// A password that meets the policy.
+pub const PASSWORD: &str = "violet staple lantern";
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
@@ -86,14 +91,116 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.unwrap()
     }
+
+    /// GET with a session cookie.
+    pub async fn get_as(&self, path: &str, cookie: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("Cookie", cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST a JSON body, optionally with a session cookie.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        cookie: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(cookie) = cookie {
+            req = req.header("Cookie", cookie);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn register(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/api/auth/register",
+            &serde_json::json!({"username": username, "password": password}),
+            None,
+        )
+        .await
+    }
+
+    /// Logs in and returns the session cookie (`name=value`).
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let res = self
+            .post_json(
+                "/api/auth/login",
+                &serde_json::json!({"username": username, "password": password}),
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 200, "login of {username}");
+        session_cookie(&res).expect("a session cookie")
+    }
+
+    /// Registers and logs in a new user; returns the cookie.
+    pub async fn logged_in(&self, username: &str) -> String {
+        assert_eq!(self.register(username, PASSWORD).await.status(), 201);
+        self.login(username, PASSWORD).await
+    }
+
+    /// How many session rows the database holds.
+    pub fn session_rows(&self) -> usize {
+        crate::helpers::count_rows(&self.database_url, "sessions")
+    }
+}
+
+/// The `name=value` of the session cookie a response sets, if any.
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("monoweb_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Rows in a table of a test database.
+pub fn count_rows(database_url: &str, table: &str) -> usize {
+    let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+    let n = if let Some(path) = database_url.strip_prefix("sqlite://") {
+        let mut conn = SqliteConnection::establish(path).unwrap();
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n
+    } else {
+        let mut conn = PgConnection::establish(database_url).unwrap();
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n
+    };
+    usize::try_from(n).unwrap()
 }
 
 /// A real server on port 0 with its own database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with settings adjusted by `configure`.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    use monoweb::clock::Clock;
     init_logs();
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database(dir.path());
-    let app = Application::build(test_settings(dir.path(), &database_url))
+    let mut settings = test_settings(dir.path(), &database_url);
+    configure(&mut settings);
+    let clock = monoweb::clock::ManualClock::at(monoweb::clock::SystemClock.now());
+    let app = Application::build_with_clock(settings, clock.clone())
         .await
         .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -107,6 +214,7 @@ pub async fn spawn_app() -> TestApp {
         client,
         database_url,
         dir,
+        clock,
     }
 }
 

@@ -3,6 +3,7 @@
 //! the built `monoweb` binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth;
 mod cli;
 mod health;
 mod helpers;

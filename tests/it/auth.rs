@@ -1,0 +1,508 @@
+//! Accounts, sessions and the security baseline, black-box (DESIGN.md "Accounts",
+//! SECURITY.md 1-14, 24-25).
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{session_cookie, spawn_app, spawn_app_with, PASSWORD};
+
+async fn me(app: &crate::helpers::TestApp, cookie: &str) -> StatusCode {
+    app.get_as("/api/auth/me", cookie).await.status()
+}
+
+#[tokio::test]
+async fn register_login_me_logout_then_me_and_the_replayed_cookie_are_401() {
+    let app = spawn_app().await;
+    let res = app.register("alice", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], 201);
+    assert_eq!(body["detail"]["username"], "alice");
+    assert!(body["detail"]["id"].is_i64());
+
+    let cookie = app.login("alice", PASSWORD).await;
+    let res = app.get_as("/api/auth/me", &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["detail"],
+        json!({"username": "alice", "is_admin": true, "has_token": false})
+    );
+
+    let res = app
+        .post_json("/api/auth/logout", &json!({}), Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.session_rows(), 0, "the session row is deleted");
+    let res = app.get_as("/api/auth/me", &cookie).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNAUTHORIZED,
+        "replaying the old cookie"
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], 401);
+    assert_eq!(
+        app.get("/api/auth/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn the_session_key_changes_at_login_and_the_old_key_is_gone() {
+    let app = spawn_app().await;
+    let first = app.logged_in("alice").await;
+    assert_eq!(app.session_rows(), 1);
+    // Logging in again from the same browser (carrying the first cookie).
+    let res = app
+        .post_json(
+            "/api/auth/login",
+            &json!({"username": "alice", "password": PASSWORD}),
+            Some(&first),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let second = session_cookie(&res).unwrap();
+    assert_ne!(first, second);
+    assert_eq!(
+        app.session_rows(),
+        1,
+        "the old row was deleted, not kept beside the new one"
+    );
+    assert_eq!(me(&app, &first).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(&app, &second).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_password_change_ends_the_other_sessions_and_keeps_the_current_one() {
+    let app = spawn_app().await;
+    let here = app.logged_in("alice").await;
+    let elsewhere = app.login("alice", PASSWORD).await;
+    assert_eq!(app.session_rows(), 2);
+    let res = app
+        .post_json(
+            "/api/auth/password",
+            &json!({"current_password": PASSWORD, "new_password": "quiet harbour lighthouse"}),
+            Some(&here),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        me(&app, &here).await,
+        StatusCode::OK,
+        "current session kept"
+    );
+    assert_eq!(
+        me(&app, &elsewhere).await,
+        StatusCode::UNAUTHORIZED,
+        "other session ended"
+    );
+    assert_eq!(app.session_rows(), 1);
+    let res = app
+        .post_json(
+            "/api/auth/login",
+            &json!({"username": "alice", "password": PASSWORD}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNAUTHORIZED,
+        "old password no longer works"
+    );
+    app.login("alice", "quiet harbour lighthouse").await;
+}
+
+#[tokio::test]
+async fn password_change_validates_both_fields() {
+    let app = spawn_app().await;
+    let cookie = app.logged_in("alice").await;
+    let cases = [
+        (
+            json!({"current_password": "wrong wrong wrong", "new_password": "quiet harbour lighthouse"}),
+            "current_password",
+        ),
+        (
+            json!({"current_password": PASSWORD, "new_password": "short"}),
+            "new_password",
+        ),
+        (
+            json!({"current_password": PASSWORD, "new_password": "qwerty123456"}),
+            "new_password",
+        ),
+        (json!({"current_password": PASSWORD}), "new_password"),
+    ];
+    for (body, field) in cases {
+        let res = app
+            .post_json("/api/auth/password", &body, Some(&cookie))
+            .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{body}");
+        let body: Value = res.json().await.unwrap();
+        assert!(body["errors"][field].is_array(), "{body}");
+    }
+    app.login("alice", PASSWORD).await;
+    let anonymous = app
+        .post_json(
+            "/api/auth/password",
+            &json!({"current_password": PASSWORD, "new_password": "quiet harbour lighthouse"}),
+            None,
+        )
+        .await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn idle_and_absolute_timeouts_end_sessions() {
+    let app = spawn_app().await;
+    let cookie = app.logged_in("alice").await;
+    app.clock.advance(1_799);
+    assert_eq!(
+        me(&app, &cookie).await,
+        StatusCode::OK,
+        "29:59 idle is fine"
+    );
+    app.clock.advance(1_801);
+    assert_eq!(
+        me(&app, &cookie).await,
+        StatusCode::UNAUTHORIZED,
+        "30:01 idle ends it"
+    );
+    assert_eq!(app.session_rows(), 0);
+
+    // Active all along, the session still ends after 12 hours.
+    let cookie = app.login("alice", PASSWORD).await;
+    for _ in 0..(43_200 / 1_500) {
+        app.clock.advance(1_500);
+        assert_eq!(me(&app, &cookie).await, StatusCode::OK);
+    }
+    app.clock.advance(1_500);
+    assert_eq!(me(&app, &cookie).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn csrf_matrix_on_login_and_a_logged_in_endpoint() {
+    let app = spawn_app().await;
+    let cookie = app.logged_in("alice").await;
+    let origin = app.address.clone();
+    let cases: &[(&[(&str, &str)], bool)] = &[
+        (&[("Sec-Fetch-Site", "cross-site")], false),
+        (&[("Sec-Fetch-Site", "same-site")], false),
+        (&[("Sec-Fetch-Site", "same-origin")], true),
+        (&[("Sec-Fetch-Site", "none")], true),
+        (&[("Origin", "https://evil.example")], false),
+        (&[("Origin", "null")], false),
+        (&[("Origin", &origin)], true),
+        (&[], true),
+    ];
+    for (headers, allowed) in cases {
+        for (path, body) in [
+            (
+                "/api/auth/login",
+                json!({"username": "alice", "password": "wrong password!"}),
+            ),
+            (
+                "/api/auth/password",
+                json!({"current_password": "x", "new_password": "short"}),
+            ),
+        ] {
+            let mut req = app
+                .client
+                .post(app.url(path))
+                .json(&body)
+                .header("Cookie", &cookie);
+            for (name, value) in *headers {
+                req = req.header(*name, *value);
+            }
+            let res = req.send().await.unwrap();
+            if *allowed {
+                assert_ne!(res.status(), StatusCode::FORBIDDEN, "{path} {headers:?}");
+            } else {
+                assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path} {headers:?}");
+                let body: Value = res.json().await.unwrap();
+                assert_eq!(body["code"], 403);
+            }
+        }
+    }
+    // Bodies that a cross-site form could send are not JSON: 415.
+    for (content_type, body) in [
+        ("text/plain", r#"{"username":"alice","password":"x"}"#),
+        (
+            "application/x-www-form-urlencoded",
+            "username=alice&password=x",
+        ),
+    ] {
+        let res = app
+            .client
+            .post(app.url("/api/auth/login"))
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.register("alice", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    let attempt = |username: &'static str, password: &'static str| {
+        let app = &app;
+        async move {
+            app.post_json(
+                "/api/auth/login",
+                &json!({"username": username, "password": password}),
+                None,
+            )
+            .await
+        }
+    };
+    let wrong = attempt("alice", "not my password").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let wrong_body = wrong.text().await.unwrap();
+    let unknown = attempt("nobody", "not my password").await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        unknown.text().await.unwrap(),
+        wrong_body,
+        "an unknown user looks like a wrong password"
+    );
+    for _ in 0..4 {
+        assert_eq!(
+            attempt("alice", "not my password").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let locked = attempt("alice", PASSWORD).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    app.clock.advance(61);
+    app.login("alice", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn one_ip_gets_a_burst_of_attempts_then_429() {
+    let app = spawn_app().await;
+    // Sent at once, so that the limiter's refill (one attempt per 3 s) plays no part.
+    let burst = monoweb::auth::throttle::IP_BURST as usize;
+    let attempts: Vec<_> = (0..burst + 5)
+        .map(|n| {
+            let req = app
+                .client
+                .post(app.url("/api/auth/login"))
+                .json(&json!({"username": format!("user{n}"), "password": "whatever it is"}));
+            tokio::spawn(async move { req.send().await.unwrap().status() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!((refused, limited), (burst, 5), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn security_headers_on_success_not_found_and_extractor_errors() {
+    let app = spawn_app().await;
+    let responses = [
+        app.get("/healthz").await,
+        app.get("/api/nope").await,
+        app.get("/nope").await,
+        app.client
+            .post(app.url("/api/auth/login"))
+            .header("Content-Type", "application/json")
+            .body("{oops")
+            .send()
+            .await
+            .unwrap(),
+        app.get("/api/auth/me").await,
+    ];
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses, [200, 404, 404, 400, 401]);
+    for res in &responses {
+        let h = res.headers();
+        assert_eq!(h["content-security-policy"], "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "same-origin");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["cache-control"], "no-store");
+        assert!(
+            !h.contains_key("strict-transport-security"),
+            "no HSTS over http"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_1_mib_body_is_413_and_unknown_fields_are_400_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let huge = json!({"username": "alice", "password": "x".repeat(1 << 20)});
+    let res = app.post_json("/api/auth/register", &huge, None).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let res = app
+        .post_json(
+            "/api/auth/register",
+            &json!({"username": "alice", "password": PASSWORD, "is_admin": true}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"]["is_admin"], json!(["Unknown field."]));
+    assert_eq!(crate::helpers::count_rows(&app.database_url, "users"), 0);
+}
+
+#[tokio::test]
+async fn registration_rules() {
+    let app = spawn_app().await;
+    let bad = [
+        (json!({"username": "al", "password": PASSWORD}), "username"),
+        (
+            json!({"username": "a l i c e", "password": PASSWORD}),
+            "username",
+        ),
+        (
+            json!({"username": "alice", "password": "short"}),
+            "password",
+        ),
+        (
+            json!({"username": "alice", "password": "1qaz2wsx3edc"}),
+            "password",
+        ),
+        (
+            json!({"username": "alice", "password": "my monoweb password"}),
+            "password",
+        ),
+        (json!({"username": "alice"}), "password"),
+        (json!({"username": 5, "password": PASSWORD}), "username"),
+    ];
+    for (body, field) in bad {
+        let res = app.post_json("/api/auth/register", &body, None).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{body}");
+        let answer: Value = res.json().await.unwrap();
+        assert!(answer["errors"][field][0].is_string(), "{body}: {answer}");
+    }
+    assert_eq!(
+        app.register("alice", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.register("ALICE", PASSWORD).await.status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        app.register("bob", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    let bob = app.login("bob", PASSWORD).await;
+    let body: Value = app.get_as("/api/auth/me", &bob).await.json().await.unwrap();
+    assert_eq!(
+        body["detail"]["is_admin"], false,
+        "only the first user is admin"
+    );
+}
+
+#[tokio::test]
+async fn closed_registration_is_403() {
+    let app = spawn_app_with(|s| s.registration = monoweb::config::Registration::Closed).await;
+    let res = app.register("alice", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(crate::helpers::count_rows(&app.database_url, "users"), 0);
+}
+
+#[tokio::test]
+async fn https_public_url_gives_a_secure_host_cookie_and_hsts() {
+    let app = spawn_app_with(|s| s.public_url = "https://money.example.com".parse().unwrap()).await;
+    assert_eq!(
+        app.register("alice", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    let res = app
+        .post_json(
+            "/api/auth/login",
+            &json!({"username": "alice", "password": PASSWORD}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set_cookie.starts_with("__Host-monoweb_session="),
+        "{set_cookie}"
+    );
+    for attr in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set_cookie.contains(attr), "{attr} in {set_cookie}");
+    }
+    assert!(!set_cookie.contains("Domain"));
+    assert!(res.headers().contains_key("strict-transport-security"));
+
+    let plain = spawn_app().await;
+    let cookie_res = {
+        assert_eq!(
+            plain.register("bob", PASSWORD).await.status(),
+            StatusCode::CREATED
+        );
+        plain
+            .post_json(
+                "/api/auth/login",
+                &json!({"username": "bob", "password": PASSWORD}),
+                None,
+            )
+            .await
+    };
+    let set_cookie = cookie_res.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        set_cookie.starts_with("monoweb_session=")
+            && set_cookie.contains("HttpOnly")
+            && !set_cookie.contains("Secure"),
+        "{set_cookie}"
+    );
+}
+
+#[tokio::test]
+async fn disabling_a_user_ends_their_sessions() {
+    let app = spawn_app().await;
+    let cookie = app.logged_in("alice").await;
+    let url = if let Some(path) = app.database_url.strip_prefix("sqlite://") {
+        monoweb::config::DatabaseUrl::Sqlite(path.into())
+    } else {
+        monoweb::config::DatabaseUrl::Postgres(app.database_url.clone().into())
+    };
+    let mut conn = monoweb::db::connect(&url).unwrap();
+    let name = monoweb::auth::Username::parse("alice").unwrap();
+    monoweb::services::users::set_active(&mut conn, &name, false).unwrap();
+    assert_eq!(me(&app, &cookie).await, StatusCode::UNAUTHORIZED);
+    let res = app
+        .post_json(
+            "/api/auth/login",
+            &json!({"username": "alice", "password": PASSWORD}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNAUTHORIZED,
+        "a disabled user cannot log in"
+    );
+}

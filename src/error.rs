@@ -296,3 +296,43 @@ pub fn is_json_path(path: &str) -> bool {
     let path = path.trim_end_matches('/');
     path == "/api" || path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use actix_web::middleware::from_fn;
+    use actix_web::{test, web, App};
+
+    use super::*;
+
+    async fn needs_login() -> Result<HttpResponse, AppError> {
+        Err(AppError::Unauthorized)
+    }
+
+    #[actix_web::test]
+    async fn pages_redirect_to_login_and_the_api_answers_401() {
+        let app = test::init_service(
+            App::new()
+                .wrap(from_fn(html_errors))
+                .route("/statement", web::get().to(needs_login))
+                .route("/api/x", web::get().to(needs_login)),
+        )
+        .await;
+        let res = test::call_service(
+            &app,
+            test::TestRequest::get()
+                .uri("/statement?from=2026-01-01&to=x")
+                .to_request(),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            res.headers().get("location").unwrap(),
+            "/login?next=%2Fstatement%3Ffrom%3D2026-01-01%26to%3Dx"
+        );
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/api/x").to_request()).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(res.headers().get("www-authenticate").unwrap(), "Cookie");
+    }
+}

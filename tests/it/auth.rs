@@ -506,3 +506,44 @@ async fn disabling_a_user_ends_their_sessions() {
         "a disabled user cannot log in"
     );
 }
+
+#[tokio::test]
+async fn a_weaker_stored_hash_is_upgraded_at_login() {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let app = spawn_app().await;
+    assert_eq!(
+        app.register("alice", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(4096, 1, 1, None).unwrap(),
+    )
+    .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+    .unwrap()
+    .to_string();
+    let url = if let Some(path) = app.database_url.strip_prefix("sqlite://") {
+        monoweb::config::DatabaseUrl::Sqlite(path.into())
+    } else {
+        monoweb::config::DatabaseUrl::Postgres(app.database_url.clone().into())
+    };
+    let mut conn = monoweb::db::connect(&url).unwrap();
+    let name = monoweb::auth::Username::parse("alice").unwrap();
+    let user = monoweb::db::users::find_by_username(&mut conn, &name)
+        .unwrap()
+        .unwrap();
+    monoweb::db::users::set_password(&mut conn, user.id(), &weak, &user.security_stamp).unwrap();
+    app.login("alice", PASSWORD).await;
+    let after = monoweb::db::users::find_by_username(&mut conn, &name)
+        .unwrap()
+        .unwrap();
+    assert!(
+        after
+            .password_hash
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{}",
+        after.password_hash
+    );
+    assert!(after.last_login_at.is_some());
+}

@@ -209,25 +209,48 @@ mod tests {
     }
 }
 
-/// Runs argon2 on the blocking pool, at most one hash per core at a time, so that logins never
-/// starve the async workers or other requests (SECURITY.md 3). Unknown users are verified against
-/// a dummy hash so that their answer takes as long as a wrong password's (SECURITY.md 4).
+/// Runs argon2 on a few dedicated threads, one per core, so that logins never starve the async
+/// workers or the shared blocking pool (SECURITY.md 3). Dedicated threads also bound memory: each
+/// hash takes 19 MiB, and the allocator keeps some of it per thread. Unknown users are verified
+/// against a dummy hash so that their answer takes as long as a wrong password's (SECURITY.md 4).
 #[derive(Clone)]
 pub struct Hasher {
-    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    jobs: std::sync::mpsc::SyncSender<Job>,
     dummy: PasswordHash,
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
 impl Hasher {
-    /// A hasher allowing `parallelism` hashes at once; computes its dummy hash (tens of ms).
-    pub fn new(parallelism: usize) -> Result<Self, argon2::password_hash::Error> {
+    /// Starts `threads` hashing threads and computes the dummy hash (tens of ms).
+    pub fn new(threads: usize) -> Result<Self, argon2::password_hash::Error> {
         let random = SaltString::generate(&mut OsRng);
         let salt = SaltString::generate(&mut OsRng);
         let dummy = hasher()?
             .hash_password(random.as_str().as_bytes(), &salt)?
             .to_string();
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(1024);
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..threads.max(1) {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("monoweb-hash-{n}"))
+                .spawn(move || loop {
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return, // every Hasher is gone
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a hashing thread");
+            }
+        }
         Ok(Hasher {
-            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(parallelism.max(1))),
+            jobs,
             dummy: PasswordHash(dummy),
         })
     }
@@ -236,12 +259,26 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, crate::error::AppError> {
-        let _permit = self
-            .permits
-            .acquire()
+        let (done, result) = tokio::sync::oneshot::channel();
+        let jobs = self.jobs.clone();
+        let job: Job = Box::new(move || {
+            let _ = done.send(work());
+        });
+        let gone = || crate::error::AppError::internal("hashing threads are gone");
+        match jobs.try_send(job) {
+            Ok(()) => {}
+            // The queue is bounded: when 1024 hashes wait, the next one waits for room off the
+            // async workers.
+            Err(std::sync::mpsc::TrySendError::Full(job)) => {
+                actix_web::web::block(move || jobs.send(job))
+                    .await?
+                    .map_err(|_| gone())?
+            }
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Err(gone()),
+        }
+        result
             .await
-            .map_err(crate::error::AppError::internal)?;
-        Ok(actix_web::web::block(work).await?)
+            .map_err(|_| crate::error::AppError::internal("a hashing job was dropped"))
     }
 
     /// Hashes a new password.

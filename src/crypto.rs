@@ -52,6 +52,70 @@ impl MasterSecret {
     }
 }
 
+/// A value encrypted with XChaCha20-Poly1305 under one token key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sealed {
+    pub ciphertext: Vec<u8>,
+    pub nonce: Vec<u8>,
+    pub key_id: i32,
+}
+
+impl MasterSecret {
+    fn token_cipher(&self, key_id: i32) -> chacha20poly1305::XChaCha20Poly1305 {
+        use chacha20poly1305::KeyInit;
+        let key = self.derive_key(&format!("monoweb token key {key_id}"));
+        chacha20poly1305::XChaCha20Poly1305::new(key.expose_secret().into())
+    }
+
+    /// Encrypts `plaintext` for `owner` (a user id) under key `key_id`, with a random nonce. The
+    /// owner and key id are bound in as associated data: a ciphertext copied to another user's
+    /// row, or relabelled with another key id, does not decrypt.
+    pub fn seal(&self, key_id: i32, owner: i64, plaintext: &[u8]) -> Sealed {
+        use chacha20poly1305::aead::{Aead, AeadCore, Payload};
+        let nonce = chacha20poly1305::XChaCha20Poly1305::generate_nonce(&mut rand::rngs::OsRng);
+        let aad = associated_data(owner, key_id);
+        let ciphertext = self
+            .token_cipher(key_id)
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: &aad,
+                },
+            )
+            // Encryption fails only for messages longer than 256 GiB.
+            .unwrap_or_default();
+        Sealed {
+            ciphertext,
+            nonce: nonce.to_vec(),
+            key_id,
+        }
+    }
+
+    /// Decrypts what [`Self::seal`] produced for the same owner; `None` if anything differs.
+    pub fn open(&self, sealed: &Sealed, owner: i64) -> Option<Vec<u8>> {
+        use chacha20poly1305::aead::{Aead, Payload};
+        if sealed.nonce.len() != 24 {
+            return None;
+        }
+        let nonce = chacha20poly1305::XNonce::from_slice(&sealed.nonce);
+        let aad = associated_data(owner, sealed.key_id);
+        self.token_cipher(sealed.key_id)
+            .decrypt(
+                nonce,
+                Payload {
+                    msg: &sealed.ciphertext,
+                    aad: &aad,
+                },
+            )
+            .ok()
+    }
+}
+
+fn associated_data(owner: i64, key_id: i32) -> Vec<u8> {
+    format!("monoweb token|user {owner}|key {key_id}").into_bytes()
+}
+
 /// Why the secret file cannot be used. Each message names the file and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretFileError {
@@ -190,6 +254,46 @@ mod tests {
         assert_ne!(a.fingerprint("t", b"tok"), b.fingerprint("t", b"tok"));
         assert_ne!(a.fingerprint("t", b"tok"), a.fingerprint("u", b"tok"));
         assert_eq!(a.fingerprint("t", b"tok").len(), 64);
+    }
+
+    #[test]
+    fn sealed_tokens_open_only_for_their_owner_key_and_secret() {
+        let secret = MasterSecret::from_bytes([9; SECRET_LEN]);
+        let a = secret.seal(1, 7, b"token");
+        let b = secret.seal(1, 7, b"token");
+        assert_ne!(a.ciphertext, b.ciphertext, "random nonces");
+        assert!(!a.ciphertext.windows(5).any(|w| w == b"token"));
+        assert_eq!(secret.open(&a, 7).as_deref(), Some(&b"token"[..]));
+        assert_eq!(secret.open(&a, 8), None, "copied to another user");
+        assert_eq!(
+            secret.open(
+                &Sealed {
+                    key_id: 2,
+                    ..a.clone()
+                },
+                7
+            ),
+            None,
+            "relabelled key"
+        );
+        assert_eq!(
+            MasterSecret::from_bytes([8; SECRET_LEN]).open(&a, 7),
+            None,
+            "other secret"
+        );
+        let mut tampered = a.clone();
+        tampered.ciphertext[0] ^= 1;
+        assert_eq!(secret.open(&tampered, 7), None);
+        assert_eq!(
+            secret.open(
+                &Sealed {
+                    nonce: vec![0; 3],
+                    ..a
+                },
+                7
+            ),
+            None
+        );
     }
 
     #[test]

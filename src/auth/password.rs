@@ -1,12 +1,10 @@
 //! Passwords: the policy a new password must meet, and argon2id hashing (SECURITY.md 1-2).
 //!
-//! Hashing is deliberately slow (about 20 MiB of memory and tens of milliseconds); servers call
-//! these functions on the blocking pool, never on an async worker.
+//! Hashing is deliberately slow (about 20 MiB of memory and tens of milliseconds); servers hash
+//! through [`Hasher`], on dedicated threads, never on an async worker.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{
-    PasswordHash as PhcHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{PasswordHash as PhcHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -94,28 +92,108 @@ impl NewPassword {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PasswordHash(pub String);
 
-fn hasher() -> Result<Argon2<'static>, argon2::Error> {
-    let params = Params::new(M_COST_KIB, T_COST, P_COST, None)?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+thread_local! {
+    /// Argon2's working memory, kept per thread and reused: allocating and freeing 19 MiB per
+    /// hash makes the allocator hold on to several copies per thread (hundreds of MB after a
+    /// few logins); one buffer per hashing thread bounds memory to threads × 19 MiB.
+    static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs argon2 with explicit parameters into `out`, using this thread's reusable memory.
+fn argon2_into(
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    BLOCKS.with(|cell| {
+        let mut blocks = cell.borrow_mut();
+        let needed = params.block_count();
+        if blocks.len() < needed {
+            blocks.resize(needed, argon2::Block::default());
+        }
+        Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+            password,
+            salt,
+            out,
+            &mut blocks[..needed],
+        )
+    })
+}
+
+fn policy_params() -> Result<Params, argon2::Error> {
+    Params::new(M_COST_KIB, T_COST, P_COST, None)
 }
 
 /// Hashes a new password with a random salt.
 pub fn hash(password: &NewPassword) -> Result<PasswordHash, argon2::password_hash::Error> {
+    hash_bytes(password.expose().as_bytes())
+}
+
+fn hash_bytes(password: &[u8]) -> Result<PasswordHash, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    let phc = hasher()?.hash_password(password.expose().as_bytes(), &salt)?;
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_buf)?;
+    let params = policy_params()?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2_into(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        params.clone(),
+        password,
+        salt_bytes,
+        &mut out,
+    )?;
+    let phc = PhcHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: argon2::password_hash::ParamsString::try_from(&params)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(argon2::password_hash::Output::new(&out)?),
+    };
     Ok(PasswordHash(phc.to_string()))
 }
 
-/// Whether `candidate` matches the stored hash. A malformed stored hash never matches.
+/// Whether `candidate` matches the stored hash (with the parameters stored in it, so old hashes
+/// keep working). A malformed stored hash never matches.
 pub fn verify(stored: &PasswordHash, candidate: &str) -> bool {
-    let Ok(parsed) = PhcHash::new(&stored.0) else {
-        tracing::error!("a stored password hash is malformed");
-        return false;
-    };
-    // Verification uses the parameters inside the stored hash, so old hashes keep working.
-    Argon2::default()
-        .verify_password(candidate.as_bytes(), &parsed)
-        .is_ok()
+    match verify_phc(&stored.0, candidate.as_bytes()) {
+        Ok(matches) => matches,
+        Err(e) => {
+            tracing::error!(error = %e, "a stored password hash is malformed");
+            false
+        }
+    }
+}
+
+fn verify_phc(stored: &str, candidate: &[u8]) -> Result<bool, argon2::password_hash::Error> {
+    let parsed = PhcHash::new(stored)?;
+    let algorithm = Algorithm::try_from(parsed.algorithm)?;
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()?
+        .unwrap_or_default();
+    let expected = parsed.hash.ok_or(argon2::password_hash::Error::Password)?;
+    let salt = parsed
+        .salt
+        .ok_or(argon2::password_hash::Error::SaltInvalid(
+            argon2::password_hash::errors::InvalidValue::Malformed,
+        ))?;
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_buf)?;
+    let stored_params = Params::try_from(&parsed)?;
+    let params = Params::new(
+        stored_params.m_cost(),
+        stored_params.t_cost(),
+        stored_params.p_cost(),
+        Some(expected.len()),
+    )?;
+    let mut out = vec![0u8; expected.len()];
+    argon2_into(algorithm, version, params, candidate, salt_bytes, &mut out)?;
+    Ok(argon2::password_hash::Output::new(&out)? == expected)
 }
 
 /// Whether a stored hash uses weaker parameters (or another algorithm) than the current policy,
@@ -136,6 +214,8 @@ pub fn needs_rehash(stored: &PasswordHash) -> bool {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use argon2::password_hash::PasswordHasher;
+
     use super::*;
 
     fn user() -> Username {
@@ -188,6 +268,10 @@ mod tests {
         assert!(!verify(&h, "correct horse batterz"));
         assert!(!needs_rehash(&h));
         assert_ne!(h, hash(&pw).unwrap(), "random salt");
+        // Interoperable with the reference implementation's verifier.
+        use argon2::password_hash::PasswordVerifier;
+        let phc = PhcHash::new(&h.0).unwrap();
+        assert!(Argon2::default().verify_password(b"correct horse battery", &phc).is_ok());
     }
 
     #[test]
@@ -225,10 +309,7 @@ impl Hasher {
     /// Starts `threads` hashing threads and computes the dummy hash (tens of ms).
     pub fn new(threads: usize) -> Result<Self, argon2::password_hash::Error> {
         let random = SaltString::generate(&mut OsRng);
-        let salt = SaltString::generate(&mut OsRng);
-        let dummy = hasher()?
-            .hash_password(random.as_str().as_bytes(), &salt)?
-            .to_string();
+        let dummy = hash_bytes(random.as_str().as_bytes())?.0;
         let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(1024);
         let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
         for n in 0..threads.max(1) {

@@ -9,6 +9,8 @@
 pub mod migrations;
 pub mod schema;
 pub mod sessions;
+pub mod snapshots;
+pub mod tokens;
 pub mod users;
 
 use std::time::Duration;

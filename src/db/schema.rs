@@ -36,6 +36,47 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(sessions -> users (user_id));
+diesel::table! {
+    token_keys (id) {
+        id -> Integer,
+        created_at -> BigInt,
+    }
+}
 
-diesel::allow_tables_to_appear_in_same_query!(rate_lanes, sessions, users);
+diesel::table! {
+    mono_tokens (user_id) {
+        user_id -> BigInt,
+        ciphertext -> Binary,
+        nonce -> Binary,
+        key_id -> Integer,
+        fingerprint -> Text,
+        last4 -> Text,
+        webhook_url -> Nullable<Text>,
+        webhook_secret_hash -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    snapshots (user_id, kind) {
+        user_id -> BigInt,
+        kind -> Text,
+        json -> Text,
+        fetched_at -> BigInt,
+    }
+}
+
+diesel::joinable!(mono_tokens -> token_keys (key_id));
+diesel::joinable!(mono_tokens -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(snapshots -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    mono_tokens,
+    rate_lanes,
+    sessions,
+    snapshots,
+    token_keys,
+    users,
+);

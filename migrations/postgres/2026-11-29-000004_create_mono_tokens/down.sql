@@ -1,0 +1,3 @@
+DROP TABLE snapshots;
+DROP TABLE mono_tokens;
+DROP TABLE token_keys;

@@ -1,0 +1,52 @@
+//! `snapshots`: the last good answer from Monobank per (user, kind), as JSON.
+
+use diesel::prelude::*;
+
+use super::schema::snapshots;
+use super::users::UserId;
+use super::DbConnection;
+
+/// A stored answer and when it was fetched (Unix s).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = snapshots)]
+pub struct Snapshot {
+    pub json: String,
+    pub fetched_at: i64,
+}
+
+pub fn get(conn: &mut DbConnection, user: UserId, kind: &str) -> QueryResult<Option<Snapshot>> {
+    snapshots::table
+        .find((user.0, kind))
+        .select(Snapshot::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores (or replaces) the snapshot of `kind` for `user`.
+pub fn put(
+    conn: &mut DbConnection,
+    user: UserId,
+    kind: &str,
+    json: &str,
+    fetched_at: i64,
+) -> QueryResult<usize> {
+    let upsert = diesel::insert_into(snapshots::table)
+        .values((
+            snapshots::user_id.eq(user.0),
+            snapshots::kind.eq(kind),
+            snapshots::json.eq(json),
+            snapshots::fetched_at.eq(fetched_at),
+        ))
+        .on_conflict((snapshots::user_id, snapshots::kind))
+        .do_update()
+        .set((
+            snapshots::json.eq(json),
+            snapshots::fetched_at.eq(fetched_at),
+        ));
+    crate::per_backend!(conn, |c| upsert.execute(c))
+}
+
+/// Forgets every snapshot of a user (their token changed or went away).
+pub fn delete_for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
+    diesel::delete(snapshots::table.filter(snapshots::user_id.eq(user.0))).execute(conn)
+}

@@ -1,0 +1,146 @@
+//! `token_keys` and `mono_tokens`: encrypted Monobank tokens and the ids of the keys that sealed
+//! them. Only ciphertext, a keyed fingerprint and the last four characters are stored.
+
+use diesel::prelude::*;
+
+use super::schema::{mono_tokens, token_keys};
+use super::users::UserId;
+use super::DbConnection;
+
+/// A row of `mono_tokens`.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = mono_tokens)]
+pub struct TokenRow {
+    pub user_id: i64,
+    pub ciphertext: Vec<u8>,
+    pub nonce: Vec<u8>,
+    pub key_id: i32,
+    pub fingerprint: String,
+    pub last4: String,
+    pub webhook_url: Option<String>,
+    pub webhook_secret_hash: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = mono_tokens)]
+pub struct NewToken<'a> {
+    pub user_id: i64,
+    pub ciphertext: &'a [u8],
+    pub nonce: &'a [u8],
+    pub key_id: i32,
+    pub fingerprint: &'a str,
+    pub last4: &'a str,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The key new tokens are sealed with: the newest, created on first use.
+pub fn current_key(conn: &mut DbConnection, now: i64) -> QueryResult<i32> {
+    let newest: Option<i32> = token_keys::table
+        .select(diesel::dsl::max(token_keys::id))
+        .first(conn)?;
+    match newest {
+        Some(id) => Ok(id),
+        None => add_key(conn, now),
+    }
+}
+
+/// Adds a key newer than every other and returns its id.
+pub fn add_key(conn: &mut DbConnection, now: i64) -> QueryResult<i32> {
+    let newest: Option<i32> = token_keys::table
+        .select(diesel::dsl::max(token_keys::id))
+        .first(conn)?;
+    let id = newest.unwrap_or(0) + 1;
+    diesel::insert_into(token_keys::table)
+        .values((token_keys::id.eq(id), token_keys::created_at.eq(now)))
+        .execute(conn)?;
+    Ok(id)
+}
+
+pub fn find(conn: &mut DbConnection, user: UserId) -> QueryResult<Option<TokenRow>> {
+    mono_tokens::table
+        .find(user.0)
+        .select(TokenRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The user a fingerprint belongs to, if any.
+pub fn owner_of(conn: &mut DbConnection, fingerprint: &str) -> QueryResult<Option<i64>> {
+    mono_tokens::table
+        .filter(mono_tokens::fingerprint.eq(fingerprint))
+        .select(mono_tokens::user_id)
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewToken<'_>) -> QueryResult<usize> {
+    diesel::insert_into(mono_tokens::table)
+        .values(new)
+        .execute(conn)
+}
+
+/// Replaces the token of a user (new ciphertext, fingerprint, last four; webhook forgotten).
+pub fn replace(conn: &mut DbConnection, new: &NewToken<'_>) -> QueryResult<usize> {
+    diesel::update(mono_tokens::table.find(new.user_id))
+        .set((
+            mono_tokens::ciphertext.eq(new.ciphertext),
+            mono_tokens::nonce.eq(new.nonce),
+            mono_tokens::key_id.eq(new.key_id),
+            mono_tokens::fingerprint.eq(new.fingerprint),
+            mono_tokens::last4.eq(new.last4),
+            mono_tokens::webhook_url.eq(None::<String>),
+            mono_tokens::webhook_secret_hash.eq(None::<String>),
+            mono_tokens::updated_at.eq(new.updated_at),
+        ))
+        .execute(conn)
+}
+
+/// Re-seals a token under another key (key rotation).
+pub fn reseal(
+    conn: &mut DbConnection,
+    user: i64,
+    ciphertext: &[u8],
+    nonce: &[u8],
+    key_id: i32,
+) -> QueryResult<usize> {
+    diesel::update(mono_tokens::table.find(user))
+        .set((
+            mono_tokens::ciphertext.eq(ciphertext),
+            mono_tokens::nonce.eq(nonce),
+            mono_tokens::key_id.eq(key_id),
+        ))
+        .execute(conn)
+}
+
+/// Records the webhook monoweb registered with Monobank for this token (or none).
+pub fn set_webhook(
+    conn: &mut DbConnection,
+    user: UserId,
+    url: Option<&str>,
+    secret_hash: Option<&str>,
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::update(mono_tokens::table.find(user.0))
+        .set((
+            mono_tokens::webhook_url.eq(url),
+            mono_tokens::webhook_secret_hash.eq(secret_hash),
+            mono_tokens::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
+    diesel::delete(mono_tokens::table.find(user.0)).execute(conn)
+}
+
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<TokenRow>> {
+    mono_tokens::table.select(TokenRow::as_select()).load(conn)
+}
+
+/// Which users have a token attached (for the admin's user list; never the token).
+pub fn users_with_tokens(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    mono_tokens::table.select(mono_tokens::user_id).load(conn)
+}

@@ -39,10 +39,23 @@ pub enum AppError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// 404 with a message naming what is missing.
+    #[error("{0}")]
+    Missing(String),
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
+    /// 422: the request was fine but what it refers to cannot be used (Monobank rejected the
+    /// stored token).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// 502: Monobank answered with an error or garbage.
+    #[error("{0}")]
+    BadGateway(String),
+    /// 400 "Incorrect currency pair." with the pairs that exist, as the seed answers.
+    #[error("incorrect currency pair")]
+    IncorrectPair(Vec<String>),
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -76,7 +89,11 @@ impl AppError {
             AppError::BadRequest(msg)
             | AppError::Forbidden(msg)
             | AppError::Conflict(msg)
+            | AppError::Missing(msg)
+            | AppError::Unprocessable(msg)
+            | AppError::BadGateway(msg)
             | AppError::Unavailable(msg) => msg.clone(),
+            AppError::IncorrectPair(_) => "Incorrect currency pair.".into(),
             AppError::Unauthorized => "Authentication credentials were not provided.".into(),
             AppError::LoginFailed => crate::services::accounts::LOGIN_FAILED.into(),
             AppError::NotFound => "Not found.".into(),
@@ -100,6 +117,8 @@ pub struct Envelope<'a, T: Serialize> {
     pub detail: T,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<&'a FieldErrors>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info: Option<serde_json::Value>,
 }
 
 /// Marks a response as a rendered error, so [`html_errors`] can re-render it as a page.
@@ -113,7 +132,12 @@ struct ErrorPage {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AppError::Validation(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation(_) | AppError::BadRequest(_) | AppError::IncorrectPair(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            AppError::Missing(_) => StatusCode::NOT_FOUND,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             AppError::Unauthorized | AppError::LoginFailed => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
@@ -133,8 +157,13 @@ impl ResponseError for AppError {
             tracing::error!(%cause, "request failed");
         }
         let detail = self.detail();
+        let pair_errors;
         let errors = match self {
             AppError::Validation(errors) => Some(errors),
+            AppError::IncorrectPair(_) => {
+                pair_errors = BTreeMap::from([("currency".to_owned(), vec![detail.clone()])]);
+                Some(&pair_errors)
+            }
             _ => None,
         };
         let mut response = HttpResponse::build(status);
@@ -144,10 +173,15 @@ impl ResponseError for AppError {
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Cookie"));
         }
+        let info = match self {
+            AppError::IncorrectPair(pairs) => Some(serde_json::json!({"currencies pairs": pairs})),
+            _ => None,
+        };
         let mut response = response.json(Envelope {
             code: status.as_u16(),
             detail: &detail,
             errors,
+            info,
         });
         response.extensions_mut().insert(ErrorPage {
             detail,
@@ -175,6 +209,31 @@ impl From<diesel::result::Error> for AppError {
                 AppError::Unavailable("The database is unavailable.".into())
             }
             other => AppError::internal(other),
+        }
+    }
+}
+
+impl From<crate::mono::MonoError> for AppError {
+    /// The one place where Monobank's failures become answers (DESIGN.md "Upstream trouble").
+    /// Views that can serve a snapshot instead do so before this mapping applies.
+    fn from(err: crate::mono::MonoError) -> Self {
+        use crate::mono::MonoError as M;
+        match err {
+            M::RateLimited { retry_after } => AppError::RateLimited {
+                retry_after: retry_after.unwrap_or(60),
+            },
+            M::TokenRejected | M::MissingToken => {
+                AppError::Unprocessable("Monobank rejected the stored token.".into())
+            }
+            M::EdgeBlocked => AppError::Unavailable(
+                "Monobank is refusing requests from this server for now; try again later.".into(),
+            ),
+            M::Timeout | M::Unreachable(_) => {
+                AppError::Unavailable("Monobank is not reachable right now.".into())
+            }
+            M::BadRequest(_) | M::Upstream(_) | M::Decode(_) => {
+                AppError::BadGateway("Monobank answered with an error.".into())
+            }
         }
     }
 }

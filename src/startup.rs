@@ -36,6 +36,12 @@ pub struct AppState {
     pub clock: SharedClock,
     pub hasher: Hasher,
     pub throttle: Throttle,
+    /// The Monobank client (the configured base URL only).
+    pub mono: crate::mono::Client,
+    /// Currency rates shared by every request of this instance.
+    pub rates: crate::mono::rates::RatesCache,
+    /// Until when (Unix s) no Monobank call is made after an edge-firewall block.
+    pub mono_blocked_until: std::sync::atomic::AtomicI64,
 }
 
 /// The session cookie's name: with the `__Host-` prefix whenever cookies are Secure.
@@ -61,7 +67,7 @@ pub enum StartupError {
     Database(&'static str, String),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
-    #[error("password hashing setup failed: {0}")]
+    #[error("setup failed: {0}")]
     Hasher(String),
 }
 
@@ -110,6 +116,9 @@ impl Application {
             settings.session_max_secs,
         );
         spawn_session_sweeper(pool.clone(), clock.clone(), settings.session_idle_secs);
+        let mono = crate::mono::Client::new(settings.mono_api_url.clone())
+            .map_err(|e| StartupError::Hasher(e.to_string()))?;
+        let rates = crate::mono::rates::RatesCache::new(mono.clone(), clock.clone());
         let https = settings.is_https();
         let max_secs = i64::try_from(settings.session_max_secs).unwrap_or(i64::MAX);
         let state = web::Data::new(AppState {
@@ -119,6 +128,9 @@ impl Application {
             clock,
             hasher,
             throttle: Throttle::default(),
+            mono,
+            rates,
+            mono_blocked_until: std::sync::atomic::AtomicI64::new(0),
         });
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(store.clone(), cookie_key.clone())
@@ -247,5 +259,24 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(api::resource("/api/auth/login").route(web::post().to(api::auth::login)))
         .service(api::resource("/api/auth/logout").route(web::post().to(api::auth::logout)))
         .service(api::resource("/api/auth/me").route(web::get().to(api::auth::me)))
-        .service(api::resource("/api/auth/password").route(web::post().to(api::auth::password)));
+        .service(api::resource("/api/auth/password").route(web::post().to(api::auth::password)))
+        .service(
+            api::resource("/api/mono")
+                .route(web::get().to(api::mono::status))
+                .route(web::post().to(api::mono::attach))
+                .route(web::put().to(api::mono::replace))
+                .route(web::delete().to(api::mono::remove)),
+        )
+        .service(api::resource("/api/mono/currencies").route(web::get().to(api::mono::currencies)))
+        .service(
+            api::resource("/api/mono/currency")
+                .route(web::get().to(api::mono::currency_get))
+                .route(web::post().to(api::mono::currency_post)),
+        )
+        .service(
+            api::resource("/api/mono/client-info").route(web::get().to(api::mono::client_info)),
+        )
+        .service(api::resource("/api/mono/balance").route(web::get().to(api::mono::balance)))
+        .service(api::resource("/api/mono/statement").route(web::post().to(api::mono::statement)))
+        .service(api::resource("/api/mono/webhook").route(web::post().to(api::mono::webhook)));
 }

@@ -58,7 +58,7 @@ pub struct PasswordRequest {
 }
 
 fn ok(status: actix_web::http::StatusCode, detail: serde_json::Value) -> HttpResponse {
-    HttpResponse::build(status).json(json!({"code": status.as_u16(), "detail": detail}))
+    super::respond(status, detail, &[])
 }
 
 /// `POST /api/auth/register`: 201 `{id, username}`.
@@ -132,11 +132,14 @@ pub async fn logout(session: Session, identity: Option<Identity>) -> HttpRespons
 }
 
 /// `GET /api/auth/me`.
-pub async fn me(user: CurrentUser) -> HttpResponse {
-    ok(
+pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    let has_token = crate::services::tokens::status(&state, user.id)
+        .await?
+        .connected;
+    Ok(ok(
         actix_web::http::StatusCode::OK,
-        json!({"username": user.username, "is_admin": user.is_admin, "has_token": false}),
-    )
+        json!({"username": user.username, "is_admin": user.is_admin, "has_token": has_token}),
+    ))
 }
 
 /// `POST /api/auth/password`: 200; every other session of the user ends.

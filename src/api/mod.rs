@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod extract;
 pub mod health;
+pub mod mono;
 
 use actix_web::{web, HttpResponse, Resource};
 
@@ -19,6 +20,25 @@ pub fn json_config() -> web::JsonConfig {
         .limit(JSON_LIMIT)
         .content_type_required(true)
         .error_handler(|err, _req| error::json_error(err).into())
+}
+
+/// A success answer in the envelope: `{"code", "detail"}` plus any `extra` top-level keys
+/// (`info`, `stale`, `fetched_at`).
+pub fn respond(
+    status: actix_web::http::StatusCode,
+    detail: impl serde::Serialize,
+    extra: &[(&str, serde_json::Value)],
+) -> HttpResponse {
+    let mut body = serde_json::Map::new();
+    body.insert("code".into(), status.as_u16().into());
+    body.insert(
+        "detail".into(),
+        serde_json::to_value(detail).unwrap_or(serde_json::Value::Null),
+    );
+    for (key, value) in extra {
+        body.insert((*key).to_owned(), value.clone());
+    }
+    HttpResponse::build(status).json(body)
 }
 
 /// Largest form body accepted (SECURITY.md 25).

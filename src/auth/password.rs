@@ -271,7 +271,9 @@ mod tests {
         // Interoperable with the reference implementation's verifier.
         use argon2::password_hash::PasswordVerifier;
         let phc = PhcHash::new(&h.0).unwrap();
-        assert!(Argon2::default().verify_password(b"correct horse battery", &phc).is_ok());
+        assert!(Argon2::default()
+            .verify_password(b"correct horse battery", &phc)
+            .is_ok());
     }
 
     #[test]

@@ -2,4 +2,6 @@
 //! connection (or the pool) and domain types, and returns domain results or an `AppError`.
 
 pub mod accounts;
+pub mod mono;
+pub mod tokens;
 pub mod users;

@@ -1,0 +1,290 @@
+//! `/api/mono/*`: the counterparts of `drf_mono`'s views (DESIGN.md "Mono views"). Each request
+//! struct plays the part of a DRF serializer: it validates the body before any service runs.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use validator::{Validate, ValidationError};
+
+use super::extract::ValidJson;
+use super::respond;
+use crate::auth::current_user::CurrentUser;
+use crate::error::AppError;
+use crate::mono::currency::{self, CurrencyCode, CurrencyPair, Quote};
+use crate::mono::MonoToken;
+use crate::services::{mono, tokens};
+use crate::startup::AppState;
+
+fn token_format(raw: &str) -> Result<(), ValidationError> {
+    MonoToken::parse(raw).map(drop).map_err(|e| {
+        ValidationError::new("token_format")
+            .with_message(format!("{}.", capitalized(&e.to_string())).into())
+    })
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn account_id(raw: &str) -> Result<(), ValidationError> {
+    let ok = !raw.is_empty()
+        && raw.len() <= 64
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(ValidationError::new("account")
+            .with_message("An account is \"0\" or an account or jar id from client-info.".into()))
+    }
+}
+
+fn http_url(raw: &str) -> Result<(), ValidationError> {
+    match url::Url::parse(raw) {
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && url.host_str().is_some_and(|h| !h.is_empty()) =>
+        {
+            Ok(())
+        }
+        _ => Err(ValidationError::new("url")
+            .with_message("Enter a valid http:// or https:// URL.".into())),
+    }
+}
+
+/// `MonoTokenSerializer`: `{"mono_token": "<44 characters of [A-Za-z0-9_-]>"}`.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct MonoTokenSerializer {
+    #[validate(custom(function = "token_format"))]
+    pub mono_token: String,
+}
+
+/// `MonoPeriodSerializer`: `{"period": 0..=31, "account"?: "0" | id}`.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct MonoPeriodSerializer {
+    #[validate(range(min = 0, max = 31, message = "Ensure this value is between 0 and 31."))]
+    pub period: i64,
+    #[validate(custom(function = "account_id"))]
+    pub account: Option<String>,
+}
+
+/// `WebhookSerializer`: `{"webHookUrl": "<http(s) URL, at most 2048 characters>"}`.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSerializer {
+    #[serde(rename = "webHookUrl")]
+    #[validate(
+        length(
+            max = 2048,
+            message = "Ensure this field has no more than 2048 characters."
+        ),
+        custom(function = "http_url")
+    )]
+    pub web_hook_url: String,
+}
+
+/// `MonoCurrencySerializer`: `{"currency": "USDUAH"}` (also `USD/UAH`, `usd-uah`, `840/980`).
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct MonoCurrencySerializer {
+    #[validate(length(min = 1, max = 16, message = "Enter a currency pair such as USDUAH."))]
+    pub currency: String,
+}
+
+fn freshness(fetched_at: i64, stale: bool) -> [(&'static str, Value); 2] {
+    [("stale", json!(stale)), ("fetched_at", json!(fetched_at))]
+}
+
+/// `GET /api/mono/`: whether a token is attached (never the token).
+pub async fn status(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    Ok(respond(
+        StatusCode::OK,
+        tokens::status(&state, user.id).await?,
+        &[],
+    ))
+}
+
+/// `POST /api/mono/`: 201 "Mono added successfully."
+pub async fn attach(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ValidJson<MonoTokenSerializer>,
+) -> Result<HttpResponse, AppError> {
+    let token = MonoToken::parse(&body.into_inner().mono_token)
+        .map_err(|_| AppError::field("mono_token", "Invalid token."))?;
+    tokens::attach(&state, user.id, token).await?;
+    Ok(respond(
+        StatusCode::CREATED,
+        "Mono added successfully.",
+        &[],
+    ))
+}
+
+/// `PUT /api/mono/`: 200 "Mono changed successfully."
+pub async fn replace(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ValidJson<MonoTokenSerializer>,
+) -> Result<HttpResponse, AppError> {
+    let token = MonoToken::parse(&body.into_inner().mono_token)
+        .map_err(|_| AppError::field("mono_token", "Invalid token."))?;
+    tokens::replace(&state, user.id, token).await?;
+    Ok(respond(StatusCode::OK, "Mono changed successfully.", &[]))
+}
+
+/// `DELETE /api/mono/`: 204.
+pub async fn remove(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    tokens::remove(&state, user.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/mono/currencies/`: Mono's list, each rate with `currencyA`/`currencyB` codes.
+pub async fn currencies(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let rates = state.rates.get().await?;
+    let list: Vec<Value> = rates
+        .list
+        .iter()
+        .map(|r| {
+            let mut item = serde_json::to_value(r).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut item {
+                map.insert(
+                    "currencyA".into(),
+                    json!(CurrencyCode(r.currency_code_a).to_string()),
+                );
+                map.insert(
+                    "currencyB".into(),
+                    json!(CurrencyCode(r.currency_code_b).to_string()),
+                );
+            }
+            item
+        })
+        .collect();
+    Ok(respond(
+        StatusCode::OK,
+        list,
+        &freshness(rates.fetched_at, rates.stale),
+    ))
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CurrencyQuery {
+    #[validate(length(min = 1, max = 16, message = "Enter a currency pair such as USDUAH."))]
+    pub currency: String,
+}
+
+/// `POST /api/mono/currency/`: one pair in the seed's shape.
+pub async fn currency_post(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    body: ValidJson<MonoCurrencySerializer>,
+) -> Result<HttpResponse, AppError> {
+    one_pair(&state, &body.into_inner().currency).await
+}
+
+/// `GET /api/mono/currency/?currency=USDUAH`.
+pub async fn currency_get(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    query: Result<web::Query<CurrencyQuery>, actix_web::Error>,
+) -> Result<HttpResponse, AppError> {
+    let query = query
+        .map_err(|_| AppError::field("currency", "Enter a currency pair such as USDUAH."))?
+        .into_inner();
+    query
+        .validate()
+        .map_err(|e| AppError::Validation(super::extract::validation_errors(&e)))?;
+    one_pair(&state, &query.currency).await
+}
+
+async fn one_pair(state: &AppState, raw: &str) -> Result<HttpResponse, AppError> {
+    let rates = state.rates.get().await?;
+    let incorrect = || AppError::IncorrectPair(currency::pair_names(&rates.list));
+    let pair = CurrencyPair::parse(raw).map_err(|_| incorrect())?;
+    let quote = currency::lookup(&rates.list, pair).ok_or_else(incorrect)?;
+    let value = match quote {
+        Quote::BuySell { buy, sell } => json!({"Buy": buy, "Sale": sell}),
+        Quote::Cross(cross) => json!({"Cross": cross}),
+    };
+    let mut detail = serde_json::Map::new();
+    detail.insert(pair.name(), value);
+    Ok(respond(
+        StatusCode::OK,
+        detail,
+        &freshness(rates.fetched_at, rates.stale),
+    ))
+}
+
+/// `GET /api/mono/client-info/`.
+pub async fn client_info(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let answer = mono::client_info(&state, user.id).await?;
+    Ok(respond(
+        StatusCode::OK,
+        answer.data,
+        &freshness(answer.fetched_at, answer.stale),
+    ))
+}
+
+/// `GET /api/mono/balance/`.
+pub async fn balance(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let answer = mono::client_info(&state, user.id).await?;
+    let detail = mono::balance_of(&answer.data);
+    Ok(respond(
+        StatusCode::OK,
+        detail,
+        &freshness(answer.fetched_at, answer.stale),
+    ))
+}
+
+/// `POST /api/mono/statement/`: the last `period` days of an account, newest first.
+pub async fn statement(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ValidJson<MonoPeriodSerializer>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let period = u8::try_from(body.period)
+        .map_err(|_| AppError::field("period", "Ensure this value is between 0 and 31."))?;
+    let account = body.account.unwrap_or_else(|| "0".into());
+    let answer = mono::statement(&state, user.id, account, period).await?;
+    let info = json!({"complete": answer.complete, "next_fetch_at": answer.next_fetch_at});
+    let [stale, fetched_at] = freshness(answer.fetched_at, answer.stale);
+    Ok(respond(
+        StatusCode::OK,
+        answer.items,
+        &[("info", info), stale, fetched_at],
+    ))
+}
+
+/// `POST /api/mono/webhook/`: 200 "Webhook registered."
+pub async fn webhook(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: ValidJson<WebhookSerializer>,
+) -> Result<HttpResponse, AppError> {
+    mono::set_webhook(&state, user.id, body.into_inner().web_hook_url).await?;
+    Ok(respond(StatusCode::OK, "Webhook registered.", &[]))
+}

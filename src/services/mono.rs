@@ -1,0 +1,433 @@
+//! What the Mono views do: client-info and balance from a per-user snapshot within Monobank's
+//! limits, currency rates from the shared cache, statements within the lane, and webhooks.
+//!
+//! Upstream trouble, uniformly (DESIGN.md): when the lane is closed or Monobank answers 429, 5xx,
+//! garbage or times out, the last snapshot is served marked stale; with no snapshot the error is
+//! mapped once, by `From<MonoError> for AppError`. A rejected token is always 422, and an edge
+//! 403 stops every call of this instance for a while.
+
+use std::sync::atomic::Ordering;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::tokens::{self, Attached};
+use crate::db::users::UserId;
+use crate::db::{self, snapshots};
+use crate::error::AppError;
+use crate::mono::currency::{format_minor, CurrencyCode, UAH};
+use crate::mono::lanes::{self, Claim, Endpoint};
+use crate::mono::statement::{self, StatementCursor, Step, StepError};
+use crate::mono::types::{StatementItem, UserInfo};
+use crate::mono::MonoError;
+use crate::startup::AppState;
+
+/// How long after an edge-firewall 403 no call is made.
+const EDGE_BACKOFF_SECS: i64 = 15 * 60;
+/// A snapshot younger than this is served without asking Monobank (it could not answer anyway).
+const FRESH_SECS: i64 = lanes::LANE_SECS;
+const CLIENT_INFO: &str = "client-info";
+
+/// Data and how old it is.
+#[derive(Debug)]
+pub struct Answer<T> {
+    pub data: T,
+    pub fetched_at: i64,
+    /// Served from a snapshot because Monobank could not be asked or failed.
+    pub stale: bool,
+}
+
+/// Whether an error means "try later" (serve the snapshot) rather than "this is wrong".
+fn servable_from_snapshot(e: &MonoError) -> bool {
+    e.is_transient() || matches!(e, MonoError::EdgeBlocked)
+}
+
+fn note_edge_block(state: &AppState, e: &MonoError) {
+    if matches!(e, MonoError::EdgeBlocked) {
+        let until = state.clock.now() + EDGE_BACKOFF_SECS;
+        state.mono_blocked_until.store(until, Ordering::SeqCst);
+        tracing::error!(
+            until,
+            "Monobank's edge firewall blocked this server; pausing all calls"
+        );
+    }
+}
+
+/// `Err` while the edge back-off lasts.
+fn check_backoff(state: &AppState) -> Result<(), MonoError> {
+    if state.mono_blocked_until.load(Ordering::SeqCst) > state.clock.now() {
+        return Err(MonoError::EdgeBlocked);
+    }
+    Ok(())
+}
+
+async fn load_snapshot<T: for<'de> Deserialize<'de>>(
+    state: &AppState,
+    user: UserId,
+    kind: String,
+) -> Result<Option<(T, i64)>, AppError> {
+    let snap = db::run(&state.pool, move |conn| {
+        Ok(snapshots::get(conn, user, &kind)?)
+    })
+    .await?;
+    Ok(snap.and_then(|s| match serde_json::from_str(&s.json) {
+        Ok(data) => Some((data, s.fetched_at)),
+        Err(e) => {
+            tracing::warn!(error = %e, "an unreadable snapshot is ignored");
+            None
+        }
+    }))
+}
+
+async fn save_snapshot<T: Serialize>(
+    state: &AppState,
+    user: UserId,
+    kind: String,
+    data: &T,
+    now: i64,
+) -> Result<(), AppError> {
+    let json = serde_json::to_string(data).map_err(AppError::internal)?;
+    db::run(&state.pool, move |conn| {
+        Ok(snapshots::put(conn, user, &kind, &json, now)?)
+    })
+    .await?;
+    Ok(())
+}
+
+async fn claim(
+    state: &AppState,
+    fingerprint: &str,
+    endpoint: Endpoint,
+    now: i64,
+) -> Result<Claim, AppError> {
+    let fp = fingerprint.to_owned();
+    db::run(&state.pool, move |conn| {
+        Ok(lanes::claim(conn, &fp, endpoint, now)?)
+    })
+    .await
+}
+
+async fn close_lane(
+    state: &AppState,
+    fingerprint: &str,
+    endpoint: Endpoint,
+    until: i64,
+) -> Result<(), AppError> {
+    let fp = fingerprint.to_owned();
+    db::run(&state.pool, move |conn| {
+        Ok(lanes::close_until(conn, &fp, endpoint, until)?)
+    })
+    .await
+}
+
+/// The user's client-info: the snapshot when it is under a minute old, else one call if the lane
+/// is open, else the snapshot marked stale (or 429 with `Retry-After` when there is none).
+#[tracing::instrument(skip(state))]
+pub async fn client_info(state: &AppState, user: UserId) -> Result<Answer<UserInfo>, AppError> {
+    let attached = tokens::load(state, user).await?;
+    let now = state.clock.now();
+    let snapshot: Option<(UserInfo, i64)> = load_snapshot(state, user, CLIENT_INFO.into()).await?;
+    if let Some((info, fetched_at)) = &snapshot {
+        if now - fetched_at < FRESH_SECS {
+            return Ok(Answer {
+                data: info.clone(),
+                fetched_at: *fetched_at,
+                stale: false,
+            });
+        }
+    }
+    let stale = |error: AppError| match &snapshot {
+        Some((info, fetched_at)) => Ok(Answer {
+            data: info.clone(),
+            fetched_at: *fetched_at,
+            stale: true,
+        }),
+        None => Err(error),
+    };
+    if let Err(e) = check_backoff(state) {
+        return stale(e.into());
+    }
+    if let Claim::Closed { next_at } =
+        claim(state, &attached.fingerprint, Endpoint::ClientInfo, now).await?
+    {
+        return stale(AppError::RateLimited {
+            retry_after: retry_after(next_at, now),
+        });
+    }
+    match state.mono.client_info(&attached.token).await {
+        Ok(info) => {
+            save_snapshot(state, user, CLIENT_INFO.into(), &info, now).await?;
+            Ok(Answer {
+                data: info,
+                fetched_at: now,
+                stale: false,
+            })
+        }
+        Err(e) => {
+            note_edge_block(state, &e);
+            if let MonoError::RateLimited { .. } = e {
+                close_lane(
+                    state,
+                    &attached.fingerprint,
+                    Endpoint::ClientInfo,
+                    now + lanes::LANE_SECS,
+                )
+                .await?;
+            }
+            if servable_from_snapshot(&e) {
+                stale(e.into())
+            } else {
+                Err(e.into())
+            }
+        }
+    }
+}
+
+fn retry_after(next_at: i64, now: i64) -> u64 {
+    u64::try_from(next_at - now).unwrap_or(1).max(1)
+}
+
+/// An amount in minor units as a JSON number with exactly the currency's decimals.
+pub fn money(amount: i64, currency: CurrencyCode) -> Value {
+    format_minor(amount, currency)
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map_or(Value::Null, Value::Number)
+}
+
+fn masked(iban: &str) -> String {
+    // IBANs are personal data: show the country, check digits and last four only.
+    let chars: Vec<char> = iban.chars().collect();
+    if chars.len() <= 8 {
+        return iban.to_owned();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// The account Mono serves as `0`: the first black UAH card, else the first UAH account. Mono's
+/// order is not stable, so ties go to the smallest id.
+pub fn default_account(info: &UserInfo) -> Option<&crate::mono::types::Account> {
+    let uah = |a: &&crate::mono::types::Account| a.currency_code == UAH.0;
+    let smallest =
+        |a: &&crate::mono::types::Account, b: &&crate::mono::types::Account| a.id.cmp(&b.id);
+    info.accounts
+        .iter()
+        .filter(uah)
+        .filter(|a| a.kind == "black")
+        .min_by(smallest)
+        .or_else(|| info.accounts.iter().filter(uah).min_by(smallest))
+}
+
+/// The balance view's answer: the default UAH card, every account and jar, exact decimals.
+pub fn balance_of(info: &UserInfo) -> Value {
+    let default = default_account(info);
+    let accounts: Vec<Value> = info
+        .accounts
+        .iter()
+        .map(|a| {
+            let currency = CurrencyCode(a.currency_code);
+            json!({
+                "id": a.id,
+                "type": a.kind,
+                "currency": currency.to_string(),
+                "balance": money(a.balance, currency),
+                "own_funds": money(a.own_funds(), currency),
+                "credit_limit": money(a.credit_limit, currency),
+                "masked_pan": a.masked_pan,
+                "iban": masked(&a.iban),
+                "cashback_type": a.cashback_type,
+                "default": default.is_some_and(|d| d.id == a.id),
+            })
+        })
+        .collect();
+    let jars: Vec<Value> = info
+        .jars
+        .iter()
+        .flatten()
+        .map(|j| {
+            let currency = CurrencyCode(j.currency_code);
+            json!({
+                "id": j.id,
+                "title": j.title,
+                "description": j.description,
+                "currency": currency.to_string(),
+                "balance": money(j.balance, currency),
+                "goal": j.goal.map(|g| money(g, currency)),
+            })
+        })
+        .collect();
+    json!({
+        "balance": default.map(|a| money(a.balance, UAH)),
+        "currency": "UAH",
+        "account": default.map(|a| a.id.clone()),
+        "own_funds": default.map(|a| money(a.own_funds(), UAH)),
+        "credit_limit": default.map(|a| money(a.credit_limit, UAH)),
+        "accounts": accounts,
+        "jars": jars,
+    })
+}
+
+/// A statement fetch in progress or done, kept as a snapshot per (account, period).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct StatementSnapshot {
+    cursor: StatementCursor,
+    items: Vec<StatementItem>,
+}
+
+/// The statement view's answer.
+#[derive(Debug)]
+pub struct StatementAnswer {
+    pub items: Vec<StatementItem>,
+    pub complete: bool,
+    /// When more can be fetched (Unix s), while incomplete.
+    pub next_fetch_at: Option<i64>,
+    pub fetched_at: i64,
+    pub stale: bool,
+}
+
+/// The statement of `account` for the last `period` days. Never waits for the lane and never
+/// breaks it: it makes at most one call, answers with what it has, newest first, and says whether
+/// that is everything. Asking again later continues where the last call stopped.
+#[tracing::instrument(skip(state))]
+pub async fn statement(
+    state: &AppState,
+    user: UserId,
+    account: String,
+    period: u8,
+) -> Result<StatementAnswer, AppError> {
+    let attached = tokens::load(state, user).await?;
+    let now = state.clock.now();
+    let kind = format!("statement:{account}:{period}");
+    let previous: Option<(StatementSnapshot, i64)> =
+        load_snapshot(state, user, kind.clone()).await?;
+    let (snap, fallback) = match previous {
+        // An unfinished fetch continues; as it is, it is also what we serve if no call can be made.
+        Some((snap, fetched_at)) if !snap.cursor.is_complete() => {
+            (snap.clone(), Some((snap, fetched_at)))
+        }
+        Some((snap, fetched_at)) if now - fetched_at < FRESH_SECS => {
+            return Ok(answer(snap, fetched_at, false, None));
+        }
+        // Start over; an older complete answer is served if no call can be made.
+        old => {
+            let from = now - i64::from(period) * 86_400;
+            let cursor = StatementCursor::new(account, from, now).map_err(AppError::internal)?;
+            (
+                StatementSnapshot {
+                    cursor,
+                    items: Vec::new(),
+                },
+                old,
+            )
+        }
+    };
+    fetch_or_serve(state, user, &attached, kind, snap, fallback, now).await
+}
+
+fn answer(
+    snap: StatementSnapshot,
+    fetched_at: i64,
+    stale: bool,
+    next_fetch_at: Option<i64>,
+) -> StatementAnswer {
+    let complete = snap.cursor.is_complete();
+    let mut items = snap.items;
+    items.sort_by_key(|i| std::cmp::Reverse(i.time));
+    StatementAnswer {
+        items,
+        complete,
+        next_fetch_at: if complete { None } else { next_fetch_at },
+        fetched_at,
+        stale,
+    }
+}
+
+async fn fetch_or_serve(
+    state: &AppState,
+    user: UserId,
+    attached: &Attached,
+    kind: String,
+    mut snap: StatementSnapshot,
+    fallback: Option<(StatementSnapshot, i64)>,
+    now: i64,
+) -> Result<StatementAnswer, AppError> {
+    let serve = |error: AppError, next_at: Option<i64>| match fallback {
+        Some((old, fetched_at)) => Ok(answer(old, fetched_at, true, next_at)),
+        None => Err(error),
+    };
+    if let Err(e) = check_backoff(state) {
+        return serve(e.into(), None);
+    }
+    let step = statement::step(
+        &state.mono,
+        &state.pool,
+        &attached.token,
+        &attached.fingerprint,
+        &mut snap.cursor,
+        now,
+    )
+    .await;
+    match step {
+        Ok(Step::Fetched(items)) => {
+            snap.items.extend(items);
+            save_snapshot(state, user, kind, &snap, now).await?;
+            let next_at = now + lanes::LANE_SECS;
+            Ok(answer(snap, now, false, Some(next_at)))
+        }
+        Ok(Step::Complete) => Ok(answer(snap, now, false, None)),
+        Ok(Step::LaneClosed { next_at }) => serve(
+            AppError::RateLimited {
+                retry_after: retry_after(next_at, now),
+            },
+            Some(next_at),
+        ),
+        Err(StepError::Db(e)) => Err(e),
+        Err(StepError::Mono(MonoError::BadRequest(_))) => {
+            Err(AppError::Missing("Unknown account.".into()))
+        }
+        Err(StepError::Mono(e)) => {
+            note_edge_block(state, &e);
+            if servable_from_snapshot(&e) {
+                serve(e.into(), Some(now + lanes::LANE_SECS))
+            } else {
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// Registers `url` as the token's webhook at Monobank and records that monoweb set it.
+#[tracing::instrument(skip(state, url))]
+pub async fn set_webhook(state: &AppState, user: UserId, url: String) -> Result<(), AppError> {
+    let attached = tokens::load(state, user).await?;
+    check_backoff(state)?;
+    match state.mono.set_webhook(&attached.token, &url).await {
+        Ok(()) => {}
+        Err(MonoError::BadRequest(_)) => {
+            return Err(AppError::field(
+                "webHookUrl",
+                "Monobank refused this URL: it must be reachable and answer GET with 200.",
+            ))
+        }
+        Err(e) => {
+            note_edge_block(state, &e);
+            return Err(e.into());
+        }
+    }
+    let now = state.clock.now();
+    db::run(&state.pool, move |conn| {
+        Ok(crate::db::tokens::set_webhook(
+            conn,
+            user,
+            Some(&url),
+            None,
+            now,
+        )?)
+    })
+    .await?;
+    tracing::info!("webhook registered at Monobank");
+    Ok(())
+}

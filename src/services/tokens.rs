@@ -1,0 +1,252 @@
+//! Monobank tokens: attach, replace, remove, status, and reading one back for a call
+//! (SECURITY.md 15-19). A token is stored sealed (see `crypto`), found by its keyed fingerprint,
+//! shown only as its last four characters, and never returned, logged or put in an error.
+
+use serde::Serialize;
+
+use crate::crypto::{MasterSecret, Sealed};
+use crate::db::tokens::{self, NewToken, TokenRow};
+use crate::db::users::UserId;
+use crate::db::{self, snapshots, DbConnection};
+use crate::error::AppError;
+use crate::mono::lanes;
+use crate::mono::MonoToken;
+use crate::startup::AppState;
+
+/// Label of the keyed hash that identifies a token without storing it.
+const FINGERPRINT_LABEL: &str = "monoweb token fingerprint v1";
+
+/// The seed's texts.
+pub const NOT_ADDED: &str = "Your mono has not been added yet.";
+pub const ALREADY_ATTACHED: &str = "A Mono token is already attached.";
+
+/// The keyed fingerprint of a token.
+pub fn fingerprint(secret: &MasterSecret, token: &MonoToken) -> String {
+    secret.fingerprint(FINGERPRINT_LABEL, token.expose().as_bytes())
+}
+
+/// What `GET /api/mono/` shows.
+#[derive(Debug, Serialize)]
+pub struct TokenStatus {
+    pub connected: bool,
+    pub token_hint: Option<String>,
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+}
+
+/// A token ready for a call.
+pub struct Attached {
+    pub token: MonoToken,
+    pub fingerprint: String,
+    /// The webhook monoweb registered for it, if any.
+    pub webhook_url: Option<String>,
+}
+
+pub async fn status(state: &AppState, user: UserId) -> Result<TokenStatus, AppError> {
+    let row = db::run(&state.pool, move |conn| Ok(tokens::find(conn, user)?)).await?;
+    Ok(match row {
+        Some(row) => TokenStatus {
+            connected: true,
+            token_hint: Some(format!("…{}", row.last4)),
+            created_at: Some(row.created_at),
+            updated_at: Some(row.updated_at),
+        },
+        None => TokenStatus {
+            connected: false,
+            token_hint: None,
+            created_at: None,
+            updated_at: None,
+        },
+    })
+}
+
+/// Seals `token` for `user` under the current key.
+fn new_row<'a>(
+    sealed: &'a Sealed,
+    user: UserId,
+    fingerprint: &'a str,
+    last4: &'a str,
+    now: i64,
+) -> NewToken<'a> {
+    NewToken {
+        user_id: user.0,
+        ciphertext: &sealed.ciphertext,
+        nonce: &sealed.nonce,
+        key_id: sealed.key_id,
+        fingerprint,
+        last4,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Attaches a first token. 409 when the user has one or another user has this one.
+#[tracing::instrument(skip(state, token))]
+pub async fn attach(state: &AppState, user: UserId, token: MonoToken) -> Result<(), AppError> {
+    let fp = fingerprint(&state.secret, &token);
+    let now = state.clock.now();
+    let secret = state.secret.clone();
+    db::run(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction(|conn| {
+            if tokens::find(conn, user)?.is_some() || tokens::owner_of(conn, &fp)?.is_some() {
+                return Err(AppError::Conflict(ALREADY_ATTACHED.into()));
+            }
+            let key_id = tokens::current_key(conn, now)?;
+            let sealed = secret.seal(key_id, user.0, token.expose().as_bytes());
+            tokens::insert(conn, &new_row(&sealed, user, &fp, &token.last4(), now))
+                .map_err(conflict)?;
+            Ok(())
+        })
+    })
+    .await?;
+    tracing::info!("Monobank token attached");
+    Ok(())
+}
+
+/// A unique violation here means the same token raced in for another user.
+fn conflict(e: diesel::result::Error) -> AppError {
+    match AppError::from(e) {
+        AppError::Conflict(_) => AppError::Conflict(ALREADY_ATTACHED.into()),
+        other => other,
+    }
+}
+
+/// Replaces the token. 404 when there is none; 409 when another user has the new one. The
+/// webhook monoweb set with the old token is removed and the old snapshots forgotten.
+#[tracing::instrument(skip(state, token))]
+pub async fn replace(state: &AppState, user: UserId, token: MonoToken) -> Result<(), AppError> {
+    let old = load(state, user).await?;
+    let fp = fingerprint(&state.secret, &token);
+    let now = state.clock.now();
+    let secret = state.secret.clone();
+    db::run(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction(|conn| {
+            match tokens::owner_of(conn, &fp)? {
+                Some(owner) if owner != user.0 => {
+                    return Err(AppError::Conflict(ALREADY_ATTACHED.into()))
+                }
+                _ => {}
+            }
+            let key_id = tokens::current_key(conn, now)?;
+            let sealed = secret.seal(key_id, user.0, token.expose().as_bytes());
+            tokens::replace(conn, &new_row(&sealed, user, &fp, &token.last4(), now))
+                .map_err(conflict)?;
+            snapshots::delete_for_user(conn, user)?;
+            Ok(())
+        })
+    })
+    .await?;
+    // The webhook belonged to the old token (and its record is cleared with it).
+    unregister_webhook(state, &old).await;
+    tracing::info!("Monobank token replaced");
+    Ok(())
+}
+
+/// Removes the token, its snapshots and lanes, and the webhook monoweb registered with it.
+#[tracing::instrument(skip(state))]
+pub async fn remove(state: &AppState, user: UserId) -> Result<(), AppError> {
+    let old = match load(state, user).await {
+        Ok(old) => Some(old),
+        // A row that no longer decrypts is still removable.
+        Err(AppError::Missing(_)) => None,
+        Err(e) => return Err(e),
+    };
+    if let Some(old) = &old {
+        unregister_webhook(state, old).await;
+    }
+    let fp = old.map(|o| o.fingerprint);
+    let deleted = db::run(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction(|conn| {
+            let deleted = tokens::delete(conn, user)?;
+            snapshots::delete_for_user(conn, user)?;
+            if let Some(fp) = &fp {
+                lanes::forget(conn, fp)?;
+            }
+            Ok(deleted)
+        })
+    })
+    .await?;
+    if deleted == 0 {
+        return Err(AppError::Missing(NOT_ADDED.into()));
+    }
+    tracing::info!("Monobank token removed");
+    Ok(())
+}
+
+/// Best effort: asks Monobank to forget the webhook monoweb registered. A failure is logged and
+/// does not stop the token change.
+async fn unregister_webhook(state: &AppState, attached: &Attached) {
+    if attached.webhook_url.is_none() {
+        return;
+    }
+    match state.mono.set_webhook(&attached.token, "").await {
+        Ok(()) => tracing::info!("webhook unregistered at Monobank"),
+        Err(e) => tracing::warn!(error = %e, "could not unregister the webhook at Monobank"),
+    }
+}
+
+/// The user's token, decrypted. A row that does not decrypt (copied from another user, or sealed
+/// under a secret this instance does not have) counts as no token and is logged.
+pub async fn load(state: &AppState, user: UserId) -> Result<Attached, AppError> {
+    let row = db::run(&state.pool, move |conn| Ok(tokens::find(conn, user)?))
+        .await?
+        .ok_or_else(|| AppError::Missing(NOT_ADDED.into()))?;
+    open(&state.secret, &row).ok_or_else(|| {
+        tracing::error!(
+            user_id = user.0,
+            key_id = row.key_id,
+            "a stored Monobank token does not decrypt"
+        );
+        AppError::Missing(NOT_ADDED.into())
+    })
+}
+
+fn open(secret: &MasterSecret, row: &TokenRow) -> Option<Attached> {
+    let sealed = Sealed {
+        ciphertext: row.ciphertext.clone(),
+        nonce: row.nonce.clone(),
+        key_id: row.key_id,
+    };
+    let plain = secret.open(&sealed, row.user_id)?;
+    let token = MonoToken::parse(std::str::from_utf8(&plain).ok()?).ok()?;
+    Some(Attached {
+        token,
+        fingerprint: row.fingerprint.clone(),
+        webhook_url: row.webhook_url.clone(),
+    })
+}
+
+/// Seals every token under a new key, in one transaction; returns (tokens re-sealed, new key id).
+/// A token that does not decrypt is left as it is and reported.
+pub fn rotate_keys(
+    conn: &mut DbConnection,
+    secret: &MasterSecret,
+    now: i64,
+) -> Result<(usize, i32, usize), AppError> {
+    use diesel::Connection;
+    conn.transaction(|conn| {
+        let key_id = tokens::add_key(conn, now)?;
+        let (mut resealed, mut failed) = (0, 0);
+        for row in tokens::all(conn)? {
+            match open(secret, &row) {
+                Some(attached) => {
+                    let sealed =
+                        secret.seal(key_id, row.user_id, attached.token.expose().as_bytes());
+                    tokens::reseal(conn, row.user_id, &sealed.ciphertext, &sealed.nonce, key_id)?;
+                    resealed += 1;
+                }
+                None => {
+                    tracing::error!(
+                        user_id = row.user_id,
+                        "token does not decrypt; left under its old key"
+                    );
+                    failed += 1;
+                }
+            }
+        }
+        Ok((resealed, key_id, failed))
+    })
+}

@@ -79,8 +79,8 @@ pub struct MonoPeriodSerializer {
 /// `WebhookSerializer`: `{"webHookUrl": "<http(s) URL, at most 2048 characters>"}`.
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
+#[allow(non_snake_case)] // the field keeps Mono's (and the seed's) name, so errors name it too
 pub struct WebhookSerializer {
-    #[serde(rename = "webHookUrl")]
     #[validate(
         length(
             max = 2048,
@@ -88,7 +88,7 @@ pub struct WebhookSerializer {
         ),
         custom(function = "http_url")
     )]
-    pub web_hook_url: String,
+    pub webHookUrl: String,
 }
 
 /// `MonoCurrencySerializer`: `{"currency": "USDUAH"}` (also `USD/UAH`, `usd-uah`, `840/980`).
@@ -285,6 +285,6 @@ pub async fn webhook(
     user: CurrentUser,
     body: ValidJson<WebhookSerializer>,
 ) -> Result<HttpResponse, AppError> {
-    mono::set_webhook(&state, user.id, body.into_inner().web_hook_url).await?;
+    mono::set_webhook(&state, user.id, body.into_inner().webHookUrl).await?;
     Ok(respond(StatusCode::OK, "Webhook registered.", &[]))
 }

@@ -118,6 +118,9 @@ enum Command {
     User(user::UserCommand),
     /// Report insecure or broken settings; exit 1 when there is any
     Check,
+    /// Manage the keys that encrypt Monobank tokens
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Run only the fake Monobank API (listens on --bind, default 127.0.0.1:8090)
     Sandbox {
         /// Seed of the generated clients, accounts and transactions
@@ -127,6 +130,12 @@ enum Command {
         #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
         time_scale: f64,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Re-encrypt every stored token under a new key (old keys stay readable until then)
+    Rotate,
 }
 
 fn parse_time_scale(raw: &str) -> Result<f64, String> {
@@ -180,6 +189,7 @@ pub fn main() -> ExitCode {
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
         Command::User(command) => user::run(&settings, command),
         Command::Check => check::run(&settings),
+        Command::Keys(KeysCommand::Rotate) => rotate_keys(&settings),
         Command::Sandbox { .. } => Err(Failure::Usage("the sandbox runs on its own".into())),
     })
 }
@@ -261,6 +271,24 @@ fn connect_migrated(settings: &Settings) -> Result<DbConnection, Failure> {
     migrations::run_pending(&mut conn)
         .map_err(|e| Failure::Failed(format!("database migrations failed: {e}")))?;
     Ok(conn)
+}
+
+#[allow(clippy::print_stdout)]
+fn rotate_keys(settings: &Settings) -> Result<(), Failure> {
+    use crate::clock::Clock;
+    let secret = crate::crypto::load(&settings.secret_key_file)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let mut conn = connect_migrated(settings)?;
+    let (resealed, key_id, failed) =
+        crate::services::tokens::rotate_keys(&mut conn, &secret, crate::clock::SystemClock.now())
+            .map_err(|e| Failure::Failed(format!("key rotation failed: {e}")))?;
+    println!("re-encrypted {resealed} token(s) under key {key_id}");
+    if failed > 0 {
+        return Err(Failure::Failed(format!(
+            "{failed} token(s) do not decrypt with this secret key file and were left as they were"
+        )));
+    }
+    Ok(())
 }
 
 #[allow(clippy::print_stdout)]

@@ -148,6 +148,34 @@ impl TestApp {
     pub fn session_rows(&self) -> usize {
         crate::helpers::count_rows(&self.database_url, "sessions")
     }
+
+    /// A request with a method, JSON body and cookie.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        cookie: &str,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .header("Cookie", cookie);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// A direct connection to the app's database.
+    pub fn db(&self) -> monoweb::db::DbConnection {
+        let url = if let Some(path) = self.database_url.strip_prefix("sqlite://") {
+            monoweb::config::DatabaseUrl::Sqlite(path.into())
+        } else {
+            monoweb::config::DatabaseUrl::Postgres(self.database_url.clone().into())
+        };
+        monoweb::db::connect(&url).unwrap()
+    }
 }
 
 /// The `name=value` of the session cookie a response sets, if any.
@@ -194,12 +222,30 @@ pub async fn spawn_app() -> TestApp {
 /// Like [`spawn_app`], with settings adjusted by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     use monoweb::clock::Clock;
+    let clock = monoweb::clock::ManualClock::at(monoweb::clock::SystemClock.now());
+    spawn_app_on(configure, clock).await
+}
+
+/// The app and a sandbox Monobank it talks to, sharing one manual clock.
+pub async fn spawn_with_sandbox() -> (TestApp, TestSandbox) {
+    use monoweb::clock::Clock;
+    let clock = monoweb::clock::ManualClock::at(monoweb::clock::SystemClock.now());
+    let sandbox = TestSandbox::start(clock.clone(), 1.0).await;
+    let url = sandbox.url.clone();
+    let app = spawn_app_on(move |s| s.mono_api_url = url.parse().unwrap(), clock).await;
+    (app, sandbox)
+}
+
+/// Like [`spawn_app_with`], on a given clock.
+pub async fn spawn_app_on(
+    configure: impl FnOnce(&mut Settings),
+    clock: std::sync::Arc<monoweb::clock::ManualClock>,
+) -> TestApp {
     init_logs();
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database(dir.path());
     let mut settings = test_settings(dir.path(), &database_url);
     configure(&mut settings);
-    let clock = monoweb::clock::ManualClock::at(monoweb::clock::SystemClock.now());
     let app = Application::build_with_clock(settings, clock.clone())
         .await
         .expect("app builds");

@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod migrations;
 mod mono_client;
+mod mono_views;
 mod outage;
 mod sandbox;
 mod schema;

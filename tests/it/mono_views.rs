@@ -147,8 +147,6 @@ async fn the_same_token_for_a_second_user_is_409() {
 struct Row {
     #[diesel(sql_type = diesel::sql_types::Binary)]
     ciphertext: Vec<u8>,
-    #[diesel(sql_type = diesel::sql_types::Binary)]
-    nonce: Vec<u8>,
     #[diesel(sql_type = diesel::sql_types::Text)]
     fingerprint: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -158,7 +156,7 @@ struct Row {
 fn token_row(app: &TestApp) -> Row {
     use diesel::RunQueryDsl;
     let mut conn = app.db();
-    diesel::sql_query("SELECT ciphertext, nonce, fingerprint, last4 FROM mono_tokens")
+    diesel::sql_query("SELECT ciphertext, fingerprint, last4 FROM mono_tokens")
         .get_result(&mut conn)
         .unwrap()
 }
@@ -509,7 +507,7 @@ async fn two_balance_calls_within_a_minute_make_one_upstream_call() {
 async fn upstream_faults_serve_the_snapshot_marked_stale_never_500() {
     let (app, sb) = spawn_with_sandbox().await;
     let cookie = user_with_token(&app, &sb, "alice", 0).await;
-    let fresh = body(app.get_as("/api/mono/balance", &cookie).await).await;
+    assert_eq!(app.get_as("/api/mono/balance", &cookie).await.status(), StatusCode::OK);
     // Latency under the client's time-out is just a slow answer (fresh); the time-out itself is
     // covered by the client tests.
     app.clock.advance(61);

@@ -4,6 +4,7 @@
 //! configuration (clap's own usage errors exit 2 as well).
 
 mod check;
+mod demo;
 mod user;
 
 use std::collections::HashMap;
@@ -107,6 +108,8 @@ impl SettingFlags {
 enum Command {
     /// Run the web app (the default when no command is given)
     Serve,
+    /// Run the app against a built-in fake Monobank, with a ready user `demo` (offline)
+    Demo,
     /// Apply pending database migrations and exit
     Migrate {
         /// Revert every migration instead (drops all monoweb tables and their data)
@@ -165,6 +168,7 @@ pub fn main() -> ExitCode {
     for var in config::unknown_env_vars(&env) {
         eprintln!("monoweb: warning: {var} is not a monoweb setting and is ignored");
     }
+    let keep_data_dir = cli.settings.data_dir.is_some();
     let layers = Layers {
         config_file: cli.config,
         env,
@@ -180,12 +184,13 @@ pub fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve);
     // Administrative commands only log problems; the server logs as configured.
     let filter = match command {
-        Command::Serve => settings.log.as_str(),
+        Command::Serve | Command::Demo => settings.log.as_str(),
         _ => "warn",
     };
     telemetry::init(filter, settings.log_format);
     exit(match command {
         Command::Serve => serve(settings),
+        Command::Demo => demo::run(settings, keep_data_dir),
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
         Command::User(command) => user::run(&settings, command),
         Command::Check => check::run(&settings),

@@ -253,7 +253,7 @@ fn card_history(rng: &mut StdRng, now: i64, per_day: usize, cashback: bool) -> V
     let first_day = (now - HISTORY_DAYS * 86_400).div_euclid(86_400) * 86_400;
     let mut day = first_day;
     // Own funds, tracked so that income arrives when they run low, as it would for a person.
-    let mut own = 2_000_000i64;
+    let mut own = 0i64;
     while day <= now {
         let count = rng.gen_range(per_day.saturating_sub(2)..=per_day + 2);
         for time in times_on_day(rng, day, count, now) {

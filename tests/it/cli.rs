@@ -364,3 +364,71 @@ async fn sandbox_command_prints_its_tokens_and_serves_them() {
         assert_exit(&out, 2);
     }
 }
+
+#[tokio::test]
+async fn demo_serves_a_ready_user_to_a_scripted_rest_client() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut child = crate::helpers::monoweb_command(dir.path(), &[("MONOWEB_LOG", "warn")])
+        .args(["demo", "--bind", &bind])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut url, mut password) = (String::new(), String::new());
+    while let Some(Ok(line)) = lines.next() {
+        if let Some(rest) = line.strip_prefix("monoweb demo is running at ") {
+            url = rest.to_owned();
+        }
+        if let Some(rest) = line.trim().strip_prefix("password:") {
+            password = rest.trim().to_owned();
+        }
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    assert_eq!(url, format!("http://{bind}"));
+    let client = reqwest::Client::new();
+    let login = client
+        .post(format!("{url}/api/auth/login"))
+        .json(&serde_json::json!({"username": "demo", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = crate::helpers::session_cookie(&login).unwrap();
+    for (method, path, body) in [
+        ("GET", "/api/mono/balance", None),
+        ("GET", "/api/mono/currencies", None),
+        (
+            "POST",
+            "/api/mono/currency",
+            Some(serde_json::json!({"currency": "USDUAH"})),
+        ),
+        (
+            "POST",
+            "/api/mono/statement",
+            Some(serde_json::json!({"period": 3})),
+        ),
+    ] {
+        let mut req = client
+            .request(method.parse().unwrap(), format!("{url}{path}"))
+            .header("Cookie", &cookie);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let answer: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(answer["code"], 200, "{path}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}

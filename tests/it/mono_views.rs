@@ -507,7 +507,10 @@ async fn two_balance_calls_within_a_minute_make_one_upstream_call() {
 async fn upstream_faults_serve_the_snapshot_marked_stale_never_500() {
     let (app, sb) = spawn_with_sandbox().await;
     let cookie = user_with_token(&app, &sb, "alice", 0).await;
-    assert_eq!(app.get_as("/api/mono/balance", &cookie).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_as("/api/mono/balance", &cookie).await.status(),
+        StatusCode::OK
+    );
     // Latency under the client's time-out is just a slow answer (fresh); the time-out itself is
     // covered by the client tests.
     app.clock.advance(61);

@@ -191,6 +191,13 @@ impl ResponseError for AppError {
     }
 }
 
+impl AppError {
+    /// The response for this error (for handlers that answer with a plain `HttpResponse`).
+    pub fn error_response_owned(self) -> HttpResponse {
+        ResponseError::error_response(&self)
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};

@@ -278,5 +278,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(api::resource("/api/mono/balance").route(web::get().to(api::mono::balance)))
         .service(api::resource("/api/mono/statement").route(web::post().to(api::mono::statement)))
-        .service(api::resource("/api/mono/webhook").route(web::post().to(api::mono::webhook)));
+        .service(api::resource("/api/mono/webhook").route(web::post().to(api::mono::webhook)))
+        .service(
+            api::resource("/api/openapi.json").route(web::get().to(api::openapi::openapi_json)),
+        )
+        .service(api::resource("/api/docs").route(web::get().to(api::openapi::docs)))
+        .service(api::resource("/api/docs/{tail:.*}").route(web::get().to(api::openapi::docs)));
 }

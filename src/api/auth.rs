@@ -20,7 +20,7 @@ use crate::services::accounts::{self, capitalize};
 use crate::startup::AppState;
 
 /// `POST /api/auth/register` body.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     #[validate(length(min = 3, max = 32, message = "Username must be 3 to 32 characters."))]
@@ -34,7 +34,7 @@ pub struct RegisterRequest {
 }
 
 /// `POST /api/auth/login` body.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 150, message = "This field may not be blank."))]
@@ -44,7 +44,7 @@ pub struct LoginRequest {
 }
 
 /// `POST /api/auth/password` body.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordRequest {
     #[validate(length(min = 1, max = 1024, message = "This field may not be blank."))]

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod extract;
 pub mod health;
 pub mod mono;
+pub mod openapi;
 
 use actix_web::{web, HttpResponse, Resource};
 

@@ -59,7 +59,7 @@ fn http_url(raw: &str) -> Result<(), ValidationError> {
 }
 
 /// `MonoTokenSerializer`: `{"mono_token": "<44 characters of [A-Za-z0-9_-]>"}`.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonoTokenSerializer {
     #[validate(custom(function = "token_format"))]
@@ -67,7 +67,7 @@ pub struct MonoTokenSerializer {
 }
 
 /// `MonoPeriodSerializer`: `{"period": 0..=31, "account"?: "0" | id}`.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonoPeriodSerializer {
     #[validate(range(min = 0, max = 31, message = "Ensure this value is between 0 and 31."))]
@@ -77,7 +77,7 @@ pub struct MonoPeriodSerializer {
 }
 
 /// `WebhookSerializer`: `{"webHookUrl": "<http(s) URL, at most 2048 characters>"}`.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(non_snake_case)] // the field keeps Mono's (and the seed's) name, so errors name it too
 pub struct WebhookSerializer {
@@ -92,7 +92,7 @@ pub struct WebhookSerializer {
 }
 
 /// `MonoCurrencySerializer`: `{"currency": "USDUAH"}` (also `USD/UAH`, `usd-uah`, `840/980`).
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonoCurrencySerializer {
     #[validate(length(min = 1, max = 16, message = "Enter a currency pair such as USDUAH."))]
@@ -183,7 +183,7 @@ pub async fn currencies(
     ))
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CurrencyQuery {
     #[validate(length(min = 1, max = 16, message = "Enter a currency pair such as USDUAH."))]

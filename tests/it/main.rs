@@ -10,6 +10,7 @@ mod helpers;
 mod migrations;
 mod mono_client;
 mod mono_views;
+mod openapi;
 mod outage;
 mod sandbox;
 mod schema;

@@ -1,0 +1,244 @@
+//! The OpenAPI 3.1 description of every `/api` route (`GET /api/openapi.json`) and Swagger UI
+//! (`/api/docs/`), served from the binary: the UI's files are vendored at build time, no CDN.
+//!
+//! The request schemas are the serializer structs themselves; the response schemas below
+//! describe the `{code, detail}` envelope of each answer.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use super::auth::{LoginRequest, PasswordRequest, RegisterRequest};
+use super::mono::{
+    MonoCurrencySerializer, MonoPeriodSerializer, MonoTokenSerializer, WebhookSerializer,
+};
+
+/// An answer whose `detail` is a message.
+#[derive(Serialize, ToSchema)]
+pub struct Message {
+    /// The HTTP status, repeated.
+    pub code: u16,
+    pub detail: String,
+}
+
+/// Any failure: the message, field errors for validation failures, `info` where the seed had it.
+#[derive(Serialize, ToSchema)]
+pub struct Failure {
+    pub code: u16,
+    pub detail: String,
+    /// Field name → messages (`non_field_errors` for the body as a whole).
+    pub errors: Option<BTreeMap<String, Vec<String>>>,
+    /// For an incorrect currency pair: `{"currencies pairs": [...]}`.
+    pub info: Option<serde_json::Value>,
+}
+
+/// `detail` of a registration.
+#[derive(Serialize, ToSchema)]
+pub struct Registered {
+    pub code: u16,
+    #[schema(example = json!({"id": 1, "username": "alice"}))]
+    pub detail: serde_json::Value,
+}
+
+/// `detail` of `GET /api/auth/me`.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub code: u16,
+    #[schema(example = json!({"username": "alice", "is_admin": true, "has_token": true}))]
+    pub detail: serde_json::Value,
+}
+
+/// `detail` of `GET /api/mono/`.
+#[derive(Serialize, ToSchema)]
+pub struct TokenStatus {
+    pub code: u16,
+    #[schema(example = json!({"connected": true, "token_hint": "…x9Zq", "created_at": 1764400000, "updated_at": 1764400000}))]
+    pub detail: serde_json::Value,
+}
+
+/// Data from Monobank, with its age: `stale` is true when it was served from a snapshot because
+/// Monobank could not be asked (60-s limit) or failed.
+#[derive(Serialize, ToSchema)]
+pub struct MonoData {
+    pub code: u16,
+    /// The view's data (see the operation's description).
+    pub detail: serde_json::Value,
+    pub stale: bool,
+    /// When the data was fetched from Monobank, Unix seconds.
+    pub fetched_at: i64,
+}
+
+/// A statement: items newest first, and whether that is all of the period.
+#[derive(Serialize, ToSchema)]
+pub struct Statement {
+    pub code: u16,
+    /// Monobank statement items, newest first.
+    pub detail: Vec<serde_json::Value>,
+    #[schema(example = json!({"complete": false, "next_fetch_at": 1764400060}))]
+    pub info: serde_json::Value,
+    pub stale: bool,
+    pub fetched_at: i64,
+}
+
+/// `detail` of a currency pair, in the seed's shapes.
+#[derive(Serialize, ToSchema)]
+pub struct Pair {
+    pub code: u16,
+    #[schema(example = json!({"USDUAH": {"Buy": 41.05, "Sale": 41.5505}}))]
+    pub detail: serde_json::Value,
+    pub stale: bool,
+    pub fetched_at: i64,
+}
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("monoweb_session"))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "monoweb",
+        description = "Self-hosted web app and REST API for your own Monobank data. Every answer \
+                       is the envelope {code, detail}; log in first, then send the session cookie.",
+    ),
+    paths(
+        paths::register, paths::login, paths::logout, paths::me, paths::password,
+        paths::token_status, paths::token_attach, paths::token_replace, paths::token_remove,
+        paths::currencies, paths::currency_post, paths::currency_get, paths::client_info,
+        paths::balance, paths::statement, paths::webhook, paths::openapi_json,
+    ),
+    components(schemas(
+        RegisterRequest, LoginRequest, PasswordRequest, MonoTokenSerializer, MonoPeriodSerializer,
+        WebhookSerializer, MonoCurrencySerializer, Message, Failure, Registered, Me, TokenStatus,
+        MonoData, Statement, Pair,
+    )),
+    modifiers(&SessionCookie),
+    security(("session" = [])),
+)]
+pub struct ApiDoc;
+
+/// Operation descriptions; the handlers live in `api::auth` and `api::mono`.
+#[allow(dead_code)]
+mod paths {
+    use super::*;
+
+    #[utoipa::path(post, path = "/api/auth/register", tag = "accounts", security(()), request_body = RegisterRequest,
+        responses((status = 201, body = Registered), (status = 400, body = Failure), (status = 403, description = "registration is closed", body = Failure),
+                   (status = 409, description = "name taken", body = Failure), (status = 429, body = Failure)))]
+    fn register() {}
+
+    #[utoipa::path(post, path = "/api/auth/login", tag = "accounts", security(()), request_body = LoginRequest,
+        responses((status = 200, description = "logged in; a new session cookie is set", body = Message),
+                   (status = 401, description = "one message whether or not the user exists", body = Failure),
+                   (status = 429, description = "throttled; see Retry-After", body = Failure)))]
+    fn login() {}
+
+    #[utoipa::path(post, path = "/api/auth/logout", tag = "accounts", responses((status = 204, description = "the session is deleted on the server")))]
+    fn logout() {}
+
+    #[utoipa::path(get, path = "/api/auth/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = Failure)))]
+    fn me() {}
+
+    #[utoipa::path(post, path = "/api/auth/password", tag = "accounts", request_body = PasswordRequest,
+        responses((status = 200, description = "changed; every other session ends", body = Message), (status = 400, body = Failure), (status = 401, body = Failure)))]
+    fn password() {}
+
+    #[utoipa::path(get, path = "/api/mono/", tag = "mono", responses((status = 200, body = TokenStatus), (status = 401, body = Failure)))]
+    fn token_status() {}
+
+    #[utoipa::path(post, path = "/api/mono/", tag = "mono", request_body = MonoTokenSerializer,
+        responses((status = 201, description = "Mono added successfully.", body = Message), (status = 400, body = Failure),
+                   (status = 409, description = "A Mono token is already attached.", body = Failure)))]
+    fn token_attach() {}
+
+    #[utoipa::path(put, path = "/api/mono/", tag = "mono", request_body = MonoTokenSerializer,
+        responses((status = 200, description = "Mono changed successfully.", body = Message), (status = 400, body = Failure),
+                   (status = 404, description = "Your mono has not been added yet.", body = Failure), (status = 409, body = Failure)))]
+    fn token_replace() {}
+
+    #[utoipa::path(delete, path = "/api/mono/", tag = "mono",
+        responses((status = 204, description = "removed, with the webhook monoweb registered"), (status = 404, body = Failure)))]
+    fn token_remove() {}
+
+    #[utoipa::path(get, path = "/api/mono/currencies/", tag = "mono",
+        responses((status = 200, description = "Mono's rate list, each with currencyA/currencyB codes", body = MonoData),
+                   (status = 429, body = Failure), (status = 503, description = "Monobank down and nothing cached", body = Failure)))]
+    fn currencies() {}
+
+    #[utoipa::path(post, path = "/api/mono/currency/", tag = "mono", request_body = MonoCurrencySerializer,
+        responses((status = 200, body = Pair), (status = 400, description = "Incorrect currency pair.", body = Failure)))]
+    fn currency_post() {}
+
+    #[utoipa::path(get, path = "/api/mono/currency/", tag = "mono", params(("currency" = String, Query, description = "USDUAH, USD/UAH, usd-uah or 840/980")),
+        responses((status = 200, body = Pair), (status = 400, body = Failure)))]
+    fn currency_get() {}
+
+    #[utoipa::path(get, path = "/api/mono/client-info/", tag = "mono",
+        responses((status = 200, description = "client-info as Monobank sent it", body = MonoData), (status = 404, body = Failure),
+                   (status = 422, description = "Monobank rejected the stored token", body = Failure), (status = 429, body = Failure),
+                   (status = 502, body = Failure), (status = 503, body = Failure)))]
+    fn client_info() {}
+
+    #[utoipa::path(get, path = "/api/mono/balance/", tag = "mono",
+        responses((status = 200, description = "{balance, currency, account, own_funds, credit_limit, accounts, jars}, exact decimals", body = MonoData),
+                   (status = 404, body = Failure), (status = 422, body = Failure), (status = 429, body = Failure)))]
+    fn balance() {}
+
+    #[utoipa::path(post, path = "/api/mono/statement/", tag = "mono", request_body = MonoPeriodSerializer,
+        responses((status = 200, body = Statement), (status = 400, body = Failure), (status = 404, body = Failure), (status = 429, body = Failure)))]
+    fn statement() {}
+
+    #[utoipa::path(post, path = "/api/mono/webhook/", tag = "mono", request_body = WebhookSerializer,
+        responses((status = 200, description = "Webhook registered.", body = Message), (status = 400, body = Failure)))]
+    fn webhook() {}
+
+    #[utoipa::path(get, path = "/api/openapi.json", tag = "meta", security(()), responses((status = 200, description = "this document")))]
+    fn openapi_json() {}
+}
+
+/// `GET /api/openapi.json`.
+pub async fn openapi_json() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+static SWAGGER_CONFIG: std::sync::LazyLock<std::sync::Arc<utoipa_swagger_ui::Config<'static>>> =
+    std::sync::LazyLock::new(|| {
+        std::sync::Arc::new(utoipa_swagger_ui::Config::from("/api/openapi.json"))
+    });
+
+/// `GET /api/docs` and its assets: Swagger UI from the binary. Trailing slashes are trimmed
+/// app-wide, so the page's relative asset links are made absolute here.
+pub async fn docs(tail: Option<actix_web::web::Path<String>>) -> actix_web::HttpResponse {
+    let tail = tail.map(|t| t.into_inner()).unwrap_or_default();
+    match utoipa_swagger_ui::serve(&tail, SWAGGER_CONFIG.clone()) {
+        Ok(Some(file)) => {
+            let body = if tail.is_empty() || tail == "index.html" {
+                String::from_utf8_lossy(&file.bytes)
+                    .replace("\"./", "\"/api/docs/")
+                    .replace("href=\"index.css\"", "href=\"/api/docs/index.css\"")
+                    .into_bytes()
+            } else {
+                file.bytes.into_owned()
+            };
+            actix_web::HttpResponse::Ok()
+                .content_type(file.content_type)
+                .insert_header((
+                    actix_web::http::header::CACHE_CONTROL,
+                    "public, max-age=3600",
+                ))
+                .body(body)
+        }
+        Ok(None) => crate::error::AppError::NotFound.error_response_owned(),
+        Err(e) => crate::error::AppError::internal(e).error_response_owned(),
+    }
+}

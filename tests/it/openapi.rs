@@ -1,0 +1,107 @@
+//! The OpenAPI document lists every `/api` route with its schemas, and Swagger UI is served from
+//! the binary (no network).
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_openapi_document_parses_and_lists_every_api_route() {
+    let app = spawn_app().await;
+    let res = app.get("/api/openapi.json").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let doc: Value = res.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    let expected = [
+        ("/api/auth/register", "post"),
+        ("/api/auth/login", "post"),
+        ("/api/auth/logout", "post"),
+        ("/api/auth/me", "get"),
+        ("/api/auth/password", "post"),
+        ("/api/mono/", "get"),
+        ("/api/mono/", "post"),
+        ("/api/mono/", "put"),
+        ("/api/mono/", "delete"),
+        ("/api/mono/currencies/", "get"),
+        ("/api/mono/currency/", "get"),
+        ("/api/mono/currency/", "post"),
+        ("/api/mono/client-info/", "get"),
+        ("/api/mono/balance/", "get"),
+        ("/api/mono/statement/", "post"),
+        ("/api/mono/webhook/", "post"),
+        ("/api/openapi.json", "get"),
+    ];
+    for (path, method) in expected {
+        let op = &paths[path][method];
+        assert!(op.is_object(), "{method} {path} is documented");
+        assert!(
+            op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+            "{method} {path} responses"
+        );
+        // Every documented route exists: it does not answer 404 or 405.
+        let res = app
+            .client
+            .request(method.to_uppercase().parse().unwrap(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            ![404, 405].contains(&res.status().as_u16()),
+            "{method} {path} answered {}",
+            res.status()
+        );
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "MonoTokenSerializer",
+        "MonoPeriodSerializer",
+        "WebhookSerializer",
+        "MonoCurrencySerializer",
+        "RegisterRequest",
+        "LoginRequest",
+        "Failure",
+        "MonoData",
+    ] {
+        assert!(schemas.contains_key(name), "{name}");
+    }
+    assert_eq!(schemas["MonoTokenSerializer"]["required"][0], "mono_token");
+    let login_body = &paths["/api/auth/login"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"]["$ref"];
+    assert_eq!(login_body, "#/components/schemas/LoginRequest");
+}
+
+#[tokio::test]
+async fn swagger_ui_is_served_from_the_binary() {
+    let app = spawn_app().await;
+    for path in ["/api/docs", "/api/docs/"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("swagger-ui") && !html.contains("http://") && !html.contains("https://"),
+            "no CDN: {html}"
+        );
+    }
+    for asset in [
+        "/api/docs/swagger-ui-bundle.js",
+        "/api/docs/swagger-ui.css",
+        "/api/docs/index.css",
+        "/api/docs/swagger-initializer.js",
+    ] {
+        let res = app.get(asset).await;
+        assert_eq!(res.status(), StatusCode::OK, "{asset}");
+    }
+    let init = app
+        .get("/api/docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/api/openapi.json"));
+    assert_eq!(
+        app.get("/api/docs/nope.js").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}

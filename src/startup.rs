@@ -53,6 +53,9 @@ pub fn session_cookie_name(https: bool) -> &'static str {
     }
 }
 
+/// Blocking threads per worker (for `db::run`).
+const BLOCKING_THREADS_PER_WORKER: usize = 8;
+
 /// How often expired sessions are swept from the database.
 const SESSION_SWEEP_SECS: u64 = 600;
 
@@ -166,6 +169,9 @@ impl Application {
                 .configure(routes)
                 .default_service(web::to(api::not_found))
         })
+        // Database work and password hashing are the only blocking work; more threads than
+        // pooled connections would only wait, and each idle thread keeps memory.
+        .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
         .listen(listener)
         .map_err(|e| StartupError::Bind(address.to_string(), e))?
         .shutdown_timeout(10)

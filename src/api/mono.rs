@@ -11,7 +11,7 @@ use super::extract::ValidJson;
 use super::respond;
 use crate::auth::current_user::CurrentUser;
 use crate::error::AppError;
-use crate::mono::currency::{self, CurrencyCode, CurrencyPair, Quote};
+use crate::mono::currency::{self, CurrencyPair, Quote};
 use crate::mono::MonoToken;
 use crate::services::{mono, tokens};
 use crate::startup::AppState;
@@ -152,35 +152,20 @@ pub async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `GET /api/mono/currencies/`: Mono's list, each rate with `currencyA`/`currencyB` codes.
+/// `GET /api/mono/currencies/`: Mono's list, each rate with `currencyA`/`currencyB` codes. The
+/// list's JSON is made once per fetch; only the envelope is written per request.
 pub async fn currencies(
     state: web::Data<AppState>,
     _user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let rates = state.rates.get().await?;
-    let list: Vec<Value> = rates
-        .list
-        .iter()
-        .map(|r| {
-            let mut item = serde_json::to_value(r).unwrap_or(Value::Null);
-            if let Value::Object(map) = &mut item {
-                map.insert(
-                    "currencyA".into(),
-                    json!(CurrencyCode(r.currency_code_a).to_string()),
-                );
-                map.insert(
-                    "currencyB".into(),
-                    json!(CurrencyCode(r.currency_code_b).to_string()),
-                );
-            }
-            item
-        })
-        .collect();
-    Ok(respond(
-        StatusCode::OK,
-        list,
-        &freshness(rates.fetched_at, rates.stale),
-    ))
+    let body = format!(
+        r#"{{"code":200,"detail":{},"stale":{},"fetched_at":{}}}"#,
+        rates.enriched_json, rates.stale, rates.fetched_at
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]

@@ -23,6 +23,9 @@ pub const MIN_INTERVAL_MS: i64 = 60 * 1000;
 #[derive(Clone, Debug)]
 pub struct Rates {
     pub list: Arc<Vec<CurrencyInfo>>,
+    /// The list as JSON with `currencyA`/`currencyB` alpha codes added to each rate, made once
+    /// per fetch (the currencies view serves it as is).
+    pub enriched_json: Arc<str>,
     /// When it was fetched, Unix seconds.
     pub fetched_at: i64,
     /// True when it is older than [`FRESH_MS`] because Mono could not be asked or failed.
@@ -32,7 +35,33 @@ pub struct Rates {
 #[derive(Clone)]
 struct Snapshot {
     list: Arc<Vec<CurrencyInfo>>,
+    enriched_json: Arc<str>,
     fetched_at_ms: i64,
+}
+
+/// The list as JSON, each rate with its currencies' alpha codes.
+fn enrich(list: &[CurrencyInfo]) -> Arc<str> {
+    use super::currency::CurrencyCode;
+    let items: Vec<serde_json::Value> = list
+        .iter()
+        .map(|r| {
+            let mut item = serde_json::to_value(r).unwrap_or(serde_json::Value::Null);
+            if let serde_json::Value::Object(map) = &mut item {
+                map.insert(
+                    "currencyA".into(),
+                    CurrencyCode(r.currency_code_a).to_string().into(),
+                );
+                map.insert(
+                    "currencyB".into(),
+                    CurrencyCode(r.currency_code_b).to_string().into(),
+                );
+            }
+            item
+        })
+        .collect();
+    serde_json::to_string(&items)
+        .unwrap_or_else(|_| "[]".into())
+        .into()
 }
 
 /// The cache; cheap to share behind an `Arc`.
@@ -90,6 +119,7 @@ impl RatesCache {
         match self.client.currency().await {
             Ok(list) => {
                 let snapshot = Snapshot {
+                    enriched_json: enrich(&list),
                     list: Arc::new(list),
                     fetched_at_ms: self.clock.now_ms(),
                 };
@@ -114,6 +144,7 @@ impl RatesCache {
 fn rates(snapshot: Snapshot, stale: bool) -> Rates {
     Rates {
         list: snapshot.list,
+        enriched_json: snapshot.enriched_json,
         fetched_at: snapshot.fetched_at_ms.div_euclid(1000),
         stale,
     }

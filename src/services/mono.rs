@@ -70,13 +70,17 @@ async fn load_snapshot<T: for<'de> Deserialize<'de>>(
         Ok(snapshots::get(conn, user, &kind)?)
     })
     .await?;
-    Ok(snap.and_then(|s| match serde_json::from_str(&s.json) {
-        Ok(data) => Some((data, s.fetched_at)),
+    Ok(snap.and_then(|s| parse_snapshot(&s.json).map(|data| (data, s.fetched_at))))
+}
+
+fn parse_snapshot<T: for<'de> Deserialize<'de>>(json: &str) -> Option<T> {
+    match serde_json::from_str(json) {
+        Ok(data) => Some(data),
         Err(e) => {
             tracing::warn!(error = %e, "an unreadable snapshot is ignored");
             None
         }
-    }))
+    }
 }
 
 async fn save_snapshot<T: Serialize>(
@@ -124,9 +128,18 @@ async fn close_lane(
 /// is open, else the snapshot marked stale (or 429 with `Retry-After` when there is none).
 #[tracing::instrument(skip(state))]
 pub async fn client_info(state: &AppState, user: UserId) -> Result<Answer<UserInfo>, AppError> {
-    let attached = tokens::load(state, user).await?;
+    // One trip to the database for both the token and the snapshot: this is the hot path.
+    let (row, snap) = db::run(&state.pool, move |conn| {
+        Ok((
+            crate::db::tokens::find(conn, user)?,
+            snapshots::get(conn, user, CLIENT_INFO)?,
+        ))
+    })
+    .await?;
+    let attached = tokens::open_row(&state.secret, user, row)?;
     let now = state.clock.now();
-    let snapshot: Option<(UserInfo, i64)> = load_snapshot(state, user, CLIENT_INFO.into()).await?;
+    let snapshot: Option<(UserInfo, i64)> =
+        snap.and_then(|s| parse_snapshot(&s.json).map(|d| (d, s.fetched_at)));
     if let Some((info, fetched_at)) = &snapshot {
         if now - fetched_at < FRESH_SECS {
             return Ok(Answer {

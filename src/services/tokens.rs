@@ -191,10 +191,18 @@ async fn unregister_webhook(state: &AppState, attached: &Attached) {
 /// The user's token, decrypted. A row that does not decrypt (copied from another user, or sealed
 /// under a secret this instance does not have) counts as no token and is logged.
 pub async fn load(state: &AppState, user: UserId) -> Result<Attached, AppError> {
-    let row = db::run(&state.pool, move |conn| Ok(tokens::find(conn, user)?))
-        .await?
-        .ok_or_else(|| AppError::Missing(NOT_ADDED.into()))?;
-    open(&state.secret, &row).ok_or_else(|| {
+    let row = db::run(&state.pool, move |conn| Ok(tokens::find(conn, user)?)).await?;
+    open_row(&state.secret, user, row)
+}
+
+/// Decrypts a token row read elsewhere (see [`load`]).
+pub fn open_row(
+    secret: &MasterSecret,
+    user: UserId,
+    row: Option<TokenRow>,
+) -> Result<Attached, AppError> {
+    let row = row.ok_or_else(|| AppError::Missing(NOT_ADDED.into()))?;
+    open(secret, &row).ok_or_else(|| {
         tracing::error!(
             user_id = user.0,
             key_id = row.key_id,

@@ -7,33 +7,14 @@
 #[allow(dead_code)]
 mod helpers;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use serde_json::json;
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+#[path = "common/log_capture.rs"]
+mod log_capture;
 
 #[tokio::test]
 async fn no_log_line_contains_a_password_or_a_session_cookie() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .try_init()
-        .unwrap();
+    let logs = log_capture::Logs::install();
     let app = helpers::spawn_app().await;
     let (first, wrong, second) = (
         "violet staple lantern",
@@ -63,7 +44,7 @@ async fn no_log_line_contains_a_password_or_a_session_cookie() {
         .await;
     assert_eq!(res.status(), 204);
 
-    let logs = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
+    let logs = logs.text();
     assert!(
         logs.contains("logged in")
             && logs.contains("login failed")

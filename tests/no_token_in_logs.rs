@@ -3,35 +3,18 @@
 //! its own, because it installs the global log subscriber.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use monoweb::clock::SystemClock;
 use monoweb::mono::MonoToken;
 use monoweb::sandbox::{Sandbox, SandboxConfig};
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+#[path = "common/log_capture.rs"]
+mod log_capture;
 
 #[tokio::test]
 async fn no_log_line_contains_the_token() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .try_init()
-        .unwrap();
+    let logs = log_capture::Logs::install();
 
     let sandbox = Sandbox::start(SandboxConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
@@ -57,7 +40,7 @@ async fn no_log_line_contains_the_token() {
         .await;
     let _ = client.set_webhook(&unknown, "").await;
 
-    let logs = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
+    let logs = logs.text();
     assert!(
         logs.contains("TRACE") || logs.contains("DEBUG"),
         "logging was on: {} bytes",

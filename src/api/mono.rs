@@ -115,15 +115,19 @@ pub async fn status(
     ))
 }
 
+/// The validated token of a body (the serializer already checked its format).
+fn token_of(body: ValidJson<MonoTokenSerializer>) -> Result<MonoToken, AppError> {
+    MonoToken::parse(&body.into_inner().mono_token)
+        .map_err(|_| AppError::field("mono_token", "Invalid token."))
+}
+
 /// `POST /api/mono/`: 201 "Mono added successfully."
 pub async fn attach(
     state: web::Data<AppState>,
     user: CurrentUser,
     body: ValidJson<MonoTokenSerializer>,
 ) -> Result<HttpResponse, AppError> {
-    let token = MonoToken::parse(&body.into_inner().mono_token)
-        .map_err(|_| AppError::field("mono_token", "Invalid token."))?;
-    tokens::attach(&state, user.id, token).await?;
+    tokens::attach(&state, user.id, token_of(body)?).await?;
     Ok(respond(
         StatusCode::CREATED,
         "Mono added successfully.",
@@ -137,9 +141,7 @@ pub async fn replace(
     user: CurrentUser,
     body: ValidJson<MonoTokenSerializer>,
 ) -> Result<HttpResponse, AppError> {
-    let token = MonoToken::parse(&body.into_inner().mono_token)
-        .map_err(|_| AppError::field("mono_token", "Invalid token."))?;
-    tokens::replace(&state, user.id, token).await?;
+    tokens::replace(&state, user.id, token_of(body)?).await?;
     Ok(respond(StatusCode::OK, "Mono changed successfully.", &[]))
 }
 

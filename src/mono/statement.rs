@@ -222,26 +222,7 @@ mod tests {
     use super::*;
 
     fn item(id: &str, time: i64) -> StatementItem {
-        StatementItem {
-            id: id.into(),
-            time,
-            description: String::new(),
-            mcc: 0,
-            original_mcc: 0,
-            amount: -1,
-            operation_amount: -1,
-            currency_code: 980,
-            commission_rate: 0,
-            cashback_amount: 0,
-            balance: 0,
-            hold: false,
-            comment: None,
-            receipt_id: None,
-            invoice_id: None,
-            counter_edrpou: None,
-            counter_iban: None,
-            counter_name: None,
-        }
+        StatementItem::new(id.into(), time, "", 0, -1, 980)
     }
 
     /// A fake Mono over `items`: newest first, at most 500, inclusive bounds.

@@ -176,6 +176,40 @@ pub struct StatementItem {
     pub counter_name: Option<String>,
 }
 
+impl StatementItem {
+    /// An operation in the account's own currency with no optional fields, no commission or
+    /// cashback, settled; set the rest on the value.
+    pub fn new(
+        id: String,
+        time: i64,
+        description: &str,
+        mcc: i32,
+        amount: i64,
+        currency_code: u16,
+    ) -> Self {
+        StatementItem {
+            id,
+            time,
+            description: description.to_owned(),
+            mcc,
+            original_mcc: mcc,
+            amount,
+            operation_amount: amount,
+            currency_code,
+            commission_rate: 0,
+            cashback_amount: 0,
+            balance: 0,
+            hold: false,
+            comment: None,
+            receipt_id: None,
+            invoice_id: None,
+            counter_edrpou: None,
+            counter_iban: None,
+            counter_name: None,
+        }
+    }
+}
+
 /// The body of a webhook POST.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WebhookEvent {

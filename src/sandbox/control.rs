@@ -145,28 +145,19 @@ pub async fn create_transaction(shared: web::Data<Shared>, body: web::Bytes) -> 
         // A new operation never shares a second with an older one of the same account.
         let time = ledger.last().map_or(now, |i| now.max(i.time + 1));
         let mcc = request.mcc.unwrap_or(5411);
-        let item = StatementItem {
-            id: format!("sbx{}{:06}", time, ledger.len()),
+        let description = request
+            .description
+            .unwrap_or_else(|| "Sandbox purchase".into());
+        let mut item = StatementItem::new(
+            format!("sbx{}{:06}", time, ledger.len()),
             time,
-            description: request
-                .description
-                .unwrap_or_else(|| "Sandbox purchase".into()),
+            &description,
             mcc,
-            original_mcc: mcc,
             amount,
-            operation_amount: amount,
-            currency_code: 980,
-            commission_rate: 0,
-            cashback_amount: 0,
-            balance,
-            hold: amount < 0,
-            comment: None,
-            receipt_id: None,
-            invoice_id: None,
-            counter_edrpou: None,
-            counter_iban: None,
-            counter_name: None,
-        };
+            980,
+        );
+        item.balance = balance;
+        item.hold = amount < 0;
         ledger.push(item.clone());
         if let Some(a) = data.info.accounts.iter_mut().find(|a| a.id == account) {
             a.balance = balance;

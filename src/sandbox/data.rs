@@ -214,26 +214,14 @@ fn base_item(
     amount: i64,
     currency: u16,
 ) -> StatementItem {
-    StatementItem {
-        id: random_string(rng, 16),
+    StatementItem::new(
+        random_string(rng, 16),
         time,
-        description: description.into(),
+        description,
         mcc,
-        original_mcc: mcc,
         amount,
-        operation_amount: amount,
-        currency_code: currency,
-        commission_rate: 0,
-        cashback_amount: 0,
-        balance: 0,
-        hold: false,
-        comment: None,
-        receipt_id: None,
-        invoice_id: None,
-        counter_edrpou: None,
-        counter_iban: None,
-        counter_name: None,
-    }
+        currency,
+    )
 }
 
 /// Times of `count` operations on the day starting at `day_start`, sorted, distinct seconds

@@ -484,12 +484,7 @@ async fn https_public_url_gives_a_secure_host_cookie_and_hsts() {
 async fn disabling_a_user_ends_their_sessions() {
     let app = spawn_app().await;
     let cookie = app.logged_in("alice").await;
-    let url = if let Some(path) = app.database_url.strip_prefix("sqlite://") {
-        monoweb::config::DatabaseUrl::Sqlite(path.into())
-    } else {
-        monoweb::config::DatabaseUrl::Postgres(app.database_url.clone().into())
-    };
-    let mut conn = monoweb::db::connect(&url).unwrap();
+    let mut conn = app.db();
     let name = monoweb::auth::Username::parse("alice").unwrap();
     monoweb::services::users::set_active(&mut conn, &name, false).unwrap();
     assert_eq!(me(&app, &cookie).await, StatusCode::UNAUTHORIZED);
@@ -523,12 +518,7 @@ async fn a_weaker_stored_hash_is_upgraded_at_login() {
     .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
     .unwrap()
     .to_string();
-    let url = if let Some(path) = app.database_url.strip_prefix("sqlite://") {
-        monoweb::config::DatabaseUrl::Sqlite(path.into())
-    } else {
-        monoweb::config::DatabaseUrl::Postgres(app.database_url.clone().into())
-    };
-    let mut conn = monoweb::db::connect(&url).unwrap();
+    let mut conn = app.db();
     let name = monoweb::auth::Username::parse("alice").unwrap();
     let user = monoweb::db::users::find_by_username(&mut conn, &name)
         .unwrap()

@@ -131,16 +131,19 @@ pub fn ping(conn: &mut DbConnection) -> diesel::QueryResult<()> {
 
 /// Builds the pool without connecting; the first use (migrations at start) connects.
 pub fn pool(url: &DatabaseUrl) -> DbPool {
-    let max_size = match url {
-        // One writer at a time anyway; a few readers in parallel thanks to WAL.
-        DatabaseUrl::Sqlite(_) => 8,
-        DatabaseUrl::Postgres(_) => 16,
+    let (max_size, test_on_check_out) = match url {
+        // One writer at a time anyway; a few readers in parallel thanks to WAL. A file
+        // connection does not go stale, so it is not pinged before every use.
+        DatabaseUrl::Sqlite(_) => (8, false),
+        // A server restart breaks pooled connections: check each one before use, so the app
+        // recovers by itself.
+        DatabaseUrl::Postgres(_) => (16, true),
     };
     Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(5))
-        .test_on_check_out(true)
+        .test_on_check_out(test_on_check_out)
         .build_unchecked(ConnectionManager::new(url.clone()))
 }
 

@@ -175,3 +175,86 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"ab"));
     }
 }
+
+#[cfg(test)]
+mod form_token_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use actix_session::SessionMiddleware;
+    use actix_web::cookie::Key;
+    use actix_web::{test, web, App, HttpResponse};
+
+    use super::*;
+    use crate::auth::sessions::DbSessionStore;
+    use crate::clock::ManualClock;
+    use crate::config::DatabaseUrl;
+    use crate::db::{self, migrations};
+
+    async fn issue(session: Session) -> HttpResponse {
+        HttpResponse::Ok().body(form_token(&session).unwrap())
+    }
+
+    async fn check(session: Session, body: String) -> HttpResponse {
+        if verify_form_token(&session, &body) {
+            HttpResponse::Ok().finish()
+        } else {
+            HttpResponse::Forbidden().finish()
+        }
+    }
+
+    #[actix_web::test]
+    async fn the_form_token_is_stable_per_session_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
+        migrations::run_pending(&mut db::connect(&url).unwrap()).unwrap();
+        let store = DbSessionStore::new(db::pool(&url), ManualClock::at(1_000), 1800, 43_200);
+        let app = test::init_service(
+            App::new()
+                .wrap(SessionMiddleware::new(store, Key::generate()))
+                .route("/token", web::get().to(issue))
+                .route("/check", web::post().to(check)),
+        )
+        .await;
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/token").to_request()).await;
+        let cookie = res.response().cookies().next().unwrap().into_owned();
+        let token = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        assert!(token.len() >= 43, "256 random bits");
+        let again = test::call_service(
+            &app,
+            test::TestRequest::get()
+                .uri("/token")
+                .cookie(cookie.clone())
+                .to_request(),
+        )
+        .await;
+        assert_eq!(
+            String::from_utf8(test::read_body(again).await.to_vec()).unwrap(),
+            token,
+            "stable within the session"
+        );
+        let post = |body: &str, with_cookie: bool| {
+            let mut req = test::TestRequest::post()
+                .uri("/check")
+                .set_payload(body.to_owned());
+            if with_cookie {
+                req = req.cookie(cookie.clone());
+            }
+            req.to_request()
+        };
+        assert_eq!(
+            test::call_service(&app, post(&token, true)).await.status(),
+            200
+        );
+        assert_eq!(
+            test::call_service(&app, post("forged", true))
+                .await
+                .status(),
+            403
+        );
+        assert_eq!(
+            test::call_service(&app, post(&token, false)).await.status(),
+            403,
+            "another session"
+        );
+    }
+}

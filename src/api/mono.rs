@@ -9,7 +9,7 @@ use validator::{Validate, ValidationError};
 
 use super::extract::ValidJson;
 use super::respond;
-use crate::auth::current_user::CurrentUser;
+use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::error::AppError;
 use crate::mono::currency::{self, CurrencyPair, Quote};
 use crate::mono::MonoToken;
@@ -222,9 +222,9 @@ async fn one_pair(state: &AppState, raw: &str) -> Result<HttpResponse, AppError>
 /// `GET /api/mono/client-info/`.
 pub async fn client_info(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SessionUser,
 ) -> Result<HttpResponse, AppError> {
-    let answer = mono::client_info(&state, user.id).await?;
+    let answer = mono::client_info(&state, &user).await?;
     Ok(respond(
         StatusCode::OK,
         answer.data,
@@ -235,9 +235,9 @@ pub async fn client_info(
 /// `GET /api/mono/balance/`.
 pub async fn balance(
     state: web::Data<AppState>,
-    user: CurrentUser,
+    user: SessionUser,
 ) -> Result<HttpResponse, AppError> {
-    let answer = mono::client_info(&state, user.id).await?;
+    let answer = mono::client_info(&state, &user).await?;
     let detail = mono::balance_of(&answer.data);
     Ok(respond(
         StatusCode::OK,

@@ -27,6 +27,72 @@ pub struct CurrentUser {
     pub login_id: String,
 }
 
+/// What the session claims: a user id, the security stamp and login id recorded at login. It is
+/// read without the database; [`SessionUser::check`] holds it against the user's row, so a view
+/// can do that inside its own single database trip (DESIGN.md: one blocking closure per request).
+pub struct SessionUser {
+    pub id: UserId,
+    stamp: Option<String>,
+    login_id: String,
+    session: Session,
+}
+
+impl SessionUser {
+    /// The current user if the row is active and its stamp matches the session's.
+    pub fn check(&self, row: Option<users::User>) -> Result<CurrentUser, AppError> {
+        match row {
+            Some(user)
+                if user.is_active
+                    && self.stamp.as_deref() == Some(user.security_stamp.as_str()) =>
+            {
+                Ok(CurrentUser {
+                    id: user.id(),
+                    username: user.username,
+                    is_admin: user.is_admin,
+                    login_id: self.login_id.clone(),
+                })
+            }
+            _ => Err(AppError::Unauthorized),
+        }
+    }
+
+    /// Ends the session after a failed check.
+    pub fn end(&self) {
+        end(&self.session);
+    }
+}
+
+impl FromRequest for SessionUser {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        std::future::ready(session_user(req))
+    }
+}
+
+fn session_user(req: &HttpRequest) -> Result<SessionUser, AppError> {
+    let session = req.get_session();
+    let identity = Identity::extract(req)
+        .into_inner()
+        .map_err(|_| AppError::Unauthorized)?;
+    let id: i64 = identity
+        .id()
+        .ok()
+        .and_then(|id| id.parse().ok())
+        .ok_or(AppError::Unauthorized)?;
+    Ok(SessionUser {
+        id: UserId(id),
+        stamp: session.get::<String>(STAMP_KEY).ok().flatten(),
+        login_id: session
+            .get::<String>(LOGIN_ID_KEY)
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+        session,
+    })
+}
+
 impl FromRequest for CurrentUser {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
@@ -34,43 +100,13 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let session = req.get_session();
-            let identity = Identity::extract(&req)
-                .into_inner()
-                .map_err(|_| AppError::Unauthorized)?;
-            let id: i64 = identity
-                .id()
-                .ok()
-                .and_then(|id| id.parse().ok())
-                .ok_or(AppError::Unauthorized)?;
+            let claim = session_user(&req)?;
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| AppError::internal("no app state"))?;
-            let user = db::run(&state.pool, move |conn| {
-                Ok(users::find_by_id(conn, UserId(id))?)
-            })
-            .await?;
-            let stamp = session.get::<String>(STAMP_KEY).ok().flatten();
-            match user {
-                Some(user)
-                    if user.is_active && stamp.as_deref() == Some(user.security_stamp.as_str()) =>
-                {
-                    Ok(CurrentUser {
-                        id: user.id(),
-                        username: user.username,
-                        is_admin: user.is_admin,
-                        login_id: session
-                            .get::<String>(LOGIN_ID_KEY)
-                            .ok()
-                            .flatten()
-                            .unwrap_or_default(),
-                    })
-                }
-                _ => {
-                    end(&session);
-                    Err(AppError::Unauthorized)
-                }
-            }
+            let id = claim.id;
+            let row = db::run(&state.pool, move |conn| Ok(users::find_by_id(conn, id)?)).await?;
+            claim.check(row).inspect_err(|_| claim.end())
         })
     }
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::tokens::{self, Attached};
+use crate::auth::current_user::SessionUser;
 use crate::db::users::UserId;
 use crate::db::{self, snapshots};
 use crate::error::AppError;
@@ -126,16 +127,24 @@ async fn close_lane(
 
 /// The user's client-info: the snapshot when it is under a minute old, else one call if the lane
 /// is open, else the snapshot marked stale (or 429 with `Retry-After` when there is none).
-#[tracing::instrument(skip(state))]
-pub async fn client_info(state: &AppState, user: UserId) -> Result<Answer<UserInfo>, AppError> {
-    // One trip to the database for both the token and the snapshot: this is the hot path.
-    let (row, snap) = db::run(&state.pool, move |conn| {
+#[tracing::instrument(skip(state, session_user), fields(user_id = session_user.id.0))]
+pub async fn client_info(
+    state: &AppState,
+    session_user: &SessionUser,
+) -> Result<Answer<UserInfo>, AppError> {
+    // One trip to the database for the user check, the token and the snapshot: the hot path.
+    let user = session_user.id;
+    let (row_user, row, snap) = db::run(&state.pool, move |conn| {
         Ok((
+            crate::db::users::find_by_id(conn, user)?,
             crate::db::tokens::find(conn, user)?,
             snapshots::get(conn, user, CLIENT_INFO)?,
         ))
     })
     .await?;
+    session_user
+        .check(row_user)
+        .inspect_err(|_| session_user.end())?;
     let attached = tokens::open_row(&state.secret, user, row)?;
     let now = state.clock.now();
     let snapshot: Option<(UserInfo, i64)> =

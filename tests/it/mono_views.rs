@@ -751,3 +751,44 @@ async fn webhook_is_sent_as_json_and_removed_with_the_token() {
         "unregistered with the token"
     );
 }
+
+#[tokio::test]
+async fn balance_checks_the_user_in_its_own_database_trip() {
+    let (app, sb) = spawn_with_sandbox().await;
+    let cookie = user_with_token(&app, &sb, "alice", 0).await;
+    let elsewhere = app.login("alice", crate::helpers::PASSWORD).await;
+    assert_eq!(
+        app.get_as("/api/mono/balance", &elsewhere).await.status(),
+        StatusCode::OK
+    );
+    let res = app
+        .send(
+            Method::POST,
+            "/api/auth/password",
+            Some(&json!({"current_password": crate::helpers::PASSWORD, "new_password": "quiet harbour lighthouse"})),
+            &cookie,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_as("/api/mono/balance", &elsewhere).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get_as("/api/mono/balance", &cookie).await.status(),
+        StatusCode::OK
+    );
+    let name = monoweb::auth::Username::parse("alice").unwrap();
+    monoweb::services::users::set_active(&mut app.db(), &name, false).unwrap();
+    for path in ["/api/mono/balance", "/api/mono/client-info"] {
+        assert_eq!(
+            app.get_as(path, &cookie).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        app.get("/api/mono/balance").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}

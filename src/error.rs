@@ -263,29 +263,6 @@ impl From<actix_web::error::BlockingError> for AppError {
     }
 }
 
-/// `web::JsonConfig` error handler: body errors become envelopes with the right status.
-pub fn json_error(err: actix_web::error::JsonPayloadError) -> AppError {
-    use actix_web::error::JsonPayloadError as E;
-    match err {
-        E::OverflowKnownLength { .. } | E::Overflow { .. } => AppError::PayloadTooLarge,
-        E::ContentType => AppError::UnsupportedMediaType,
-        E::Deserialize(e) => deserialize_error(&e),
-        other => AppError::BadRequest(format!("Could not read the request body: {other}.")),
-    }
-}
-
-/// Serde's message names the offending field (`unknown field`, `missing field`, wrong type); it
-/// goes under DRF's `non_field_errors` since serde does not say which field in a structured way.
-fn deserialize_error(err: &serde_json::Error) -> AppError {
-    let message = match err.classify() {
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            "The body is not valid JSON.".to_owned()
-        }
-        _ => err.to_string(),
-    };
-    AppError::field("non_field_errors", message)
-}
-
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorTemplate<'a> {

@@ -163,7 +163,6 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .wrap(NormalizePath::trim())
                 .app_data(state.clone())
-                .app_data(api::json_config())
                 .app_data(web::PayloadConfig::new(api::JSON_LIMIT))
                 .app_data(api::form_config())
                 .configure(routes)

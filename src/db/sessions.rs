@@ -102,15 +102,6 @@ pub fn delete_for_user(
     }
 }
 
-/// The user's live sessions, most recently seen first.
-pub fn for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<SessionRow>> {
-    sessions::table
-        .filter(sessions::user_id.eq(user.0))
-        .order(sessions::last_seen_at.desc())
-        .select(SessionRow::as_select())
-        .load(conn)
-}
-
 /// Removes sessions past their absolute deadline or idle longer than `idle_secs`.
 pub fn purge_expired(conn: &mut DbConnection, now: i64, idle_secs: i64) -> QueryResult<usize> {
     diesel::delete(

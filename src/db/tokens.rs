@@ -139,8 +139,3 @@ pub fn delete(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<TokenRow>> {
     mono_tokens::table.select(TokenRow::as_select()).load(conn)
 }
-
-/// Which users have a token attached (for the admin's user list; never the token).
-pub fn users_with_tokens(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
-    mono_tokens::table.select(mono_tokens::user_id).load(conn)
-}

@@ -218,17 +218,6 @@ pub fn money(amount: i64, currency: CurrencyCode) -> Value {
         .map_or(Value::Null, Value::Number)
 }
 
-fn masked(iban: &str) -> String {
-    // IBANs are personal data: show the country, check digits and last four only.
-    let chars: Vec<char> = iban.chars().collect();
-    if chars.len() <= 8 {
-        return iban.to_owned();
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}…{tail}")
-}
-
 /// The account Mono serves as `0`: the first black UAH card, else the first UAH account. Mono's
 /// order is not stable, so ties go to the smallest id.
 pub fn default_account(info: &UserInfo) -> Option<&crate::mono::types::Account> {
@@ -259,7 +248,7 @@ pub fn balance_of(info: &UserInfo) -> Value {
                 "own_funds": money(a.own_funds(), currency),
                 "credit_limit": money(a.credit_limit, currency),
                 "masked_pan": a.masked_pan,
-                "iban": masked(&a.iban),
+                "iban": a.iban,
                 "cashback_type": a.cashback_type,
                 "default": default.is_some_and(|d| d.id == a.id),
             })

@@ -295,6 +295,23 @@ mod tests {
     }
 }
 
+/// A hash of a random password with the current parameters. It uses the allocating argon2 entry
+/// point, so its 19 MiB go back to the system instead of staying in a thread's buffer.
+fn make_dummy() -> PasswordHash {
+    use argon2::password_hash::PasswordHasher;
+    let random = SaltString::generate(&mut OsRng);
+    let salt = SaltString::generate(&mut OsRng);
+    let hashed = policy_params()
+        .map_err(argon2::password_hash::Error::from)
+        .and_then(|params| {
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                .hash_password(random.as_str().as_bytes(), &salt)
+                .map(|phc| phc.to_string())
+        });
+    // Hashing with valid parameters cannot fail; a malformed dummy would simply never match.
+    PasswordHash(hashed.unwrap_or_default())
+}
+
 /// Runs argon2 on a few dedicated threads, one per core, so that logins never starve the async
 /// workers or the shared blocking pool (SECURITY.md 3). Dedicated threads also bound memory: each
 /// hash takes 19 MiB, and the allocator keeps some of it per thread. Unknown users are verified
@@ -302,16 +319,16 @@ mod tests {
 #[derive(Clone)]
 pub struct Hasher {
     jobs: std::sync::mpsc::SyncSender<Job>,
-    dummy: PasswordHash,
+    /// Made in the background at start (or by the first unknown-user login, whichever comes
+    /// first), so start-up does not wait for it.
+    dummy: std::sync::Arc<std::sync::OnceLock<PasswordHash>>,
 }
 
 type Job = Box<dyn FnOnce() + Send>;
 
 impl Hasher {
-    /// Starts `threads` hashing threads and computes the dummy hash (tens of ms).
+    /// Starts `threads` hashing threads.
     pub fn new(threads: usize) -> Result<Self, argon2::password_hash::Error> {
-        let random = SaltString::generate(&mut OsRng);
-        let dummy = hash_bytes(random.as_str().as_bytes())?.0;
         let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(1024);
         let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
         for n in 0..threads.max(1) {
@@ -332,10 +349,13 @@ impl Hasher {
                 tracing::error!(error = %e, "cannot start a hashing thread");
             }
         }
-        Ok(Hasher {
-            jobs,
-            dummy: PasswordHash(dummy),
-        })
+        let dummy: std::sync::Arc<std::sync::OnceLock<PasswordHash>> = std::sync::Arc::default();
+        // Made in the background so that start-up does not wait for it.
+        let warm = dummy.clone();
+        let _ = std::thread::Builder::new()
+            .name("monoweb-hash-dummy".into())
+            .spawn(move || warm.get_or_init(make_dummy).0.len());
+        Ok(Hasher { jobs, dummy })
     }
 
     async fn run<T: Send + 'static>(
@@ -381,9 +401,15 @@ impl Hasher {
         candidate: SecretString,
     ) -> Result<bool, crate::error::AppError> {
         let known = stored.is_some();
-        let stored = stored.unwrap_or_else(|| self.dummy.clone());
+        let dummy = self.dummy.clone();
         let ok = self
-            .run(move || verify(&stored, candidate.expose_secret()))
+            .run(move || {
+                let stored = match stored {
+                    Some(stored) => stored,
+                    None => dummy.get_or_init(make_dummy).clone(),
+                };
+                verify(&stored, candidate.expose_secret())
+            })
             .await?;
         Ok(ok && known)
     }

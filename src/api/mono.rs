@@ -170,13 +170,6 @@ pub async fn currencies(
         .body(body))
 }
 
-#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CurrencyQuery {
-    #[validate(length(min = 1, max = 16, message = "Enter a currency pair such as USDUAH."))]
-    pub currency: String,
-}
-
 /// `POST /api/mono/currency/`: one pair in the seed's shape.
 pub async fn currency_post(
     state: web::Data<AppState>,
@@ -186,11 +179,11 @@ pub async fn currency_post(
     one_pair(&state, &body.into_inner().currency).await
 }
 
-/// `GET /api/mono/currency/?currency=USDUAH`.
+/// `GET /api/mono/currency/?currency=USDUAH`: the same serializer, from the query string.
 pub async fn currency_get(
     state: web::Data<AppState>,
     _user: CurrentUser,
-    query: Result<web::Query<CurrencyQuery>, actix_web::Error>,
+    query: Result<web::Query<MonoCurrencySerializer>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
     let query = query
         .map_err(|_| AppError::field("currency", "Enter a currency pair such as USDUAH."))?

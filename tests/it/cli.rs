@@ -5,7 +5,6 @@ use std::process::Output;
 
 use monoweb::auth::password::{self, PasswordHash};
 use monoweb::auth::Username;
-use monoweb::config::DatabaseUrl;
 use monoweb::db;
 
 use crate::helpers::{fresh_database, run_monoweb};
@@ -36,12 +35,7 @@ impl Cli {
     }
 
     fn stored_hash(&self, name: &str) -> PasswordHash {
-        let url = if let Some(path) = self.database_url.strip_prefix("sqlite://") {
-            DatabaseUrl::Sqlite(path.into())
-        } else {
-            DatabaseUrl::Postgres(self.database_url.clone().into())
-        };
-        let mut conn = db::connect(&url).unwrap();
+        let mut conn = crate::helpers::connect(&self.database_url);
         let user = db::users::find_by_username(&mut conn, &Username::parse(name).unwrap())
             .unwrap()
             .unwrap();

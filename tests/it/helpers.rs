@@ -169,13 +169,17 @@ impl TestApp {
 
     /// A direct connection to the app's database.
     pub fn db(&self) -> monoweb::db::DbConnection {
-        let url = if let Some(path) = self.database_url.strip_prefix("sqlite://") {
-            monoweb::config::DatabaseUrl::Sqlite(path.into())
-        } else {
-            monoweb::config::DatabaseUrl::Postgres(self.database_url.clone().into())
-        };
-        monoweb::db::connect(&url).unwrap()
+        connect(&self.database_url)
     }
+}
+
+/// A direct connection to a test database given by its URL.
+pub fn connect(database_url: &str) -> monoweb::db::DbConnection {
+    let url = match database_url.strip_prefix("sqlite://") {
+        Some(path) => monoweb::config::DatabaseUrl::Sqlite(path.into()),
+        None => monoweb::config::DatabaseUrl::Postgres(database_url.to_owned().into()),
+    };
+    monoweb::db::connect(&url).unwrap()
 }
 
 /// The `name=value` of the session cookie a response sets, if any.

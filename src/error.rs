@@ -83,7 +83,7 @@ impl AppError {
     }
 
     /// The message shown to the client.
-    fn detail(&self) -> String {
+    pub fn detail(&self) -> String {
         match self {
             AppError::Validation(_) => "Invalid input.".into(),
             AppError::BadRequest(msg)

@@ -18,3 +18,4 @@ pub mod security_headers;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
+pub mod web;

@@ -166,6 +166,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(api::JSON_LIMIT))
                 .app_data(api::form_config())
                 .configure(routes)
+                .configure(crate::web::routes)
                 .default_service(web::to(api::not_found))
         })
         // Database work and password hashing are the only blocking work; more threads than

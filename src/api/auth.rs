@@ -33,6 +33,18 @@ pub struct RegisterRequest {
     pub password: String,
 }
 
+impl RegisterRequest {
+    /// The name and password as domain types: the name's rules, then the password's (length,
+    /// not common, not like the name).
+    pub fn parse(self) -> Result<(Username, NewPassword), AppError> {
+        let username = Username::parse(&self.username)
+            .map_err(|e| AppError::field("username", capitalize(&e.to_string())))?;
+        let password = NewPassword::parse(SecretString::from(self.password), &username)
+            .map_err(|e| AppError::field("password", capitalize(&e.0)))?;
+        Ok((username, password))
+    }
+}
+
 /// `POST /api/auth/login` body.
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -67,11 +79,7 @@ pub async fn register(
     req: HttpRequest,
     body: ValidJson<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner();
-    let username = Username::parse(&body.username)
-        .map_err(|e| AppError::field("username", capitalize(&e.to_string())))?;
-    let password = NewPassword::parse(SecretString::from(body.password), &username)
-        .map_err(|e| AppError::field("password", capitalize(&e.0)))?;
+    let (username, password) = body.into_inner().parse()?;
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     let user = accounts::register(&state, ip, username, password).await?;
     Ok(ok(

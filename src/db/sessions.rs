@@ -89,6 +89,20 @@ pub fn delete(conn: &mut DbConnection, key_hash: &str) -> QueryResult<usize> {
     diesel::delete(sessions::table.find(key_hash)).execute(conn)
 }
 
+/// The live sessions of a user, most recently seen first.
+pub fn list_for_user(
+    conn: &mut DbConnection,
+    user: UserId,
+    now: i64,
+) -> QueryResult<Vec<SessionRow>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user.0))
+        .filter(sessions::expires_at.ge(now))
+        .order(sessions::last_seen_at.desc())
+        .select(SessionRow::as_select())
+        .load(conn)
+}
+
 /// Ends every session of a user except the one with `keep_login_id`.
 pub fn delete_for_user(
     conn: &mut DbConnection,

@@ -80,6 +80,20 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
         .load(conn)
 }
 
+/// Every user by name, with whether a Monobank token is attached (never the token).
+pub fn overview(conn: &mut DbConnection) -> QueryResult<Vec<(User, bool)>> {
+    use super::schema::mono_tokens;
+    let rows: Vec<(User, Option<i64>)> = users::table
+        .left_join(mono_tokens::table)
+        .order(lower(users::username))
+        .select((User::as_select(), mono_tokens::user_id.nullable()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, token)| (user, token.is_some()))
+        .collect())
+}
+
 /// Stores a new hash and a new security stamp (ending the user's other sessions), and clears
 /// any login lock.
 pub fn set_password(

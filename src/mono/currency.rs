@@ -170,6 +170,22 @@ pub fn lookup(rates: &[CurrencyInfo], pair: CurrencyPair) -> Option<Quote> {
     find(pair).or_else(|| find(pair.inverse()).map(Quote::inverted))
 }
 
+/// How many units of `to` one unit of `from` brings when the bank exchanges it: the bank buys
+/// `from` at its buy rate (or the cross rate), through the inverse pair when only that is listed,
+/// and through UAH when neither is (Mono lists every currency against UAH).
+pub fn exchange_rate(rates: &[CurrencyInfo], from: CurrencyCode, to: CurrencyCode) -> Option<f64> {
+    let direct = |base: CurrencyCode, quote: CurrencyCode| {
+        if base == quote {
+            return Some(1.0);
+        }
+        lookup(rates, CurrencyPair { base, quote }).map(|q| match q {
+            Quote::BuySell { buy, .. } => buy,
+            Quote::Cross(cross) => cross,
+        })
+    };
+    direct(from, to).or_else(|| Some(direct(from, UAH)? * direct(UAH, to)?))
+}
+
 /// Every pair in the list by its seed name (`USDUAH`), in Mono's order; codes missing from the
 /// ISO table appear by number.
 pub fn pair_names(rates: &[CurrencyInfo]) -> Vec<String> {
@@ -314,6 +330,26 @@ mod tests {
         assert_eq!(lookup(&r, pair(980, 826)), Some(Quote::Cross(0.0179297)));
         assert_eq!(lookup(&r, pair(392, 980)), None);
         assert_eq!(pair_names(&r), ["USDUAH", "EURUSD", "GBPUAH", "HRKUAH"]);
+    }
+
+    #[test]
+    fn exchange_rates_go_direct_inverse_cross_and_through_uah() {
+        let r = rates();
+        let rate = |a: u16, b: u16| exchange_rate(&r, CurrencyCode(a), CurrencyCode(b));
+        assert_eq!(rate(840, 980), Some(41.05), "the bank buys USD");
+        assert_eq!(
+            rate(980, 840),
+            Some(0.0240671),
+            "1 / the bank's USD sell rate"
+        );
+        assert_eq!(rate(826, 980), Some(55.7734), "cross only");
+        assert_eq!(rate(980, 980), Some(1.0));
+        let gbp_usd = rate(826, 840).unwrap();
+        assert!(
+            (gbp_usd - 55.7734 * 0.0240671).abs() < 1e-12,
+            "via UAH: {gbp_usd}"
+        );
+        assert_eq!(rate(392, 980), None, "JPY is not listed");
     }
 
     #[test]

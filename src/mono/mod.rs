@@ -5,6 +5,7 @@ pub mod client;
 pub mod currency;
 pub mod error;
 pub mod lanes;
+pub mod mcc;
 pub mod rates;
 pub mod signature;
 pub mod statement;

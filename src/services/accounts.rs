@@ -205,6 +205,38 @@ pub async fn change_password(
     Ok(new_stamp)
 }
 
+/// The user's live sessions, most recently seen first.
+pub async fn sessions_of(
+    state: &AppState,
+    user: UserId,
+) -> Result<Vec<sessions::SessionRow>, AppError> {
+    let now = state.clock.now();
+    let idle = i64::try_from(state.settings.session_idle_secs).unwrap_or(i64::MAX);
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(sessions::list_for_user(conn, user, now)?)
+    })
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|s| s.last_seen_at >= now.saturating_sub(idle))
+        .collect())
+}
+
+/// Ends every session of the user but the one with `keep_login_id`; returns how many ended.
+#[tracing::instrument(skip(state, keep_login_id))]
+pub async fn end_other_sessions(
+    state: &AppState,
+    user: UserId,
+    keep_login_id: String,
+) -> Result<usize, AppError> {
+    let ended = db::run(&state.pool, move |conn| {
+        Ok(sessions::delete_for_user(conn, user, Some(&keep_login_id))?)
+    })
+    .await?;
+    tracing::info!(ended, "other sessions ended");
+    Ok(ended)
+}
+
 /// "password must…" → "Password must…", as a message shown under a field.
 pub fn capitalize(text: &str) -> String {
     let mut chars = text.chars();

@@ -295,6 +295,8 @@ pub struct StatementAnswer {
     pub complete: bool,
     /// When more can be fetched (Unix s), while incomplete.
     pub next_fetch_at: Option<i64>,
+    /// 31-day windows fetched, of all the range has.
+    pub windows: (u32, u32),
     pub fetched_at: i64,
     pub stale: bool,
 }
@@ -309,9 +311,40 @@ pub async fn statement(
     account: String,
     period: u8,
 ) -> Result<StatementAnswer, AppError> {
+    let kind = format!("statement:{account}:{period}");
+    let span = i64::from(period) * 86_400;
+    statement_of(state, user, kind, move |now| {
+        StatementCursor::new(account, now - span, now)
+    })
+    .await
+}
+
+/// The statement of `account` between two instants (Unix s, inclusive; an end in the future
+/// stops at now), by the same rules as [`statement`]. `label` names the range in the snapshot.
+#[tracing::instrument(skip(state))]
+pub async fn statement_between(
+    state: &AppState,
+    user: UserId,
+    account: String,
+    from: i64,
+    to: i64,
+    label: &str,
+) -> Result<StatementAnswer, AppError> {
+    let kind = format!("statement:{account}:{label}");
+    statement_of(state, user, kind, move |now| {
+        StatementCursor::new(account, from.min(now), to.min(now))
+    })
+    .await
+}
+
+async fn statement_of(
+    state: &AppState,
+    user: UserId,
+    kind: String,
+    cursor: impl FnOnce(i64) -> Result<StatementCursor, statement::RangeError>,
+) -> Result<StatementAnswer, AppError> {
     let attached = tokens::load(state, user).await?;
     let now = state.clock.now();
-    let kind = format!("statement:{account}:{period}");
     let previous: Option<(StatementSnapshot, i64)> =
         load_snapshot(state, user, kind.clone()).await?;
     let (snap, fallback) = match previous {
@@ -324,8 +357,7 @@ pub async fn statement(
         }
         // Start over; an older complete answer is served if no call can be made.
         old => {
-            let from = now - i64::from(period) * 86_400;
-            let cursor = StatementCursor::new(account, from, now).map_err(AppError::internal)?;
+            let cursor = cursor(now).map_err(AppError::internal)?;
             (
                 StatementSnapshot {
                     cursor,
@@ -345,12 +377,14 @@ fn answer(
     next_fetch_at: Option<i64>,
 ) -> StatementAnswer {
     let complete = snap.cursor.is_complete();
+    let windows = (snap.cursor.windows_done(), snap.cursor.windows_total());
     let mut items = snap.items;
     items.sort_by_key(|i| std::cmp::Reverse(i.time));
     StatementAnswer {
         items,
         complete,
         next_fetch_at: if complete { None } else { next_fetch_at },
+        windows,
         fetched_at,
         stale,
     }

@@ -32,6 +32,9 @@ pub struct TokenStatus {
     pub token_hint: Option<String>,
     pub created_at: Option<i64>,
     pub updated_at: Option<i64>,
+    /// The webhook monoweb registered with this token (shown on the pages only).
+    #[serde(skip)]
+    pub webhook_url: Option<String>,
 }
 
 /// A token ready for a call.
@@ -50,12 +53,14 @@ pub async fn status(state: &AppState, user: UserId) -> Result<TokenStatus, AppEr
             token_hint: Some(format!("…{}", row.last4)),
             created_at: Some(row.created_at),
             updated_at: Some(row.updated_at),
+            webhook_url: row.webhook_url,
         },
         None => TokenStatus {
             connected: false,
             token_hint: None,
             created_at: None,
             updated_at: None,
+            webhook_url: None,
         },
     })
 }

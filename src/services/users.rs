@@ -90,6 +90,14 @@ pub fn set_active(
     active: bool,
 ) -> Result<User, AppError> {
     let user = get(conn, username)?;
+    set_user_active(conn, &user, active)?;
+    get(conn, username)
+}
+
+/// Enables or disables `user`; disabling gives them a new security stamp and ends their
+/// sessions.
+#[tracing::instrument(skip(conn, user), fields(user_id = user.id))]
+pub fn set_user_active(conn: &mut DbConnection, user: &User, active: bool) -> Result<(), AppError> {
     let stamp = if active {
         user.security_stamp.clone()
     } else {
@@ -100,7 +108,7 @@ pub fn set_active(
         crate::db::sessions::delete_for_user(conn, user.id(), None)?;
     }
     tracing::info!(active, "user activity changed");
-    get(conn, username)
+    Ok(())
 }
 
 /// Deletes a user (and, through foreign keys, everything they own).

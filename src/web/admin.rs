@@ -1,0 +1,90 @@
+//! `/admin` (admins only): every user, whether a token is attached (never the token), created,
+//! last login; enable or disable.
+
+use actix_session::Session;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::format::date_time;
+use super::{done, ok, Form, Layout};
+use crate::auth::current_user::AdminUser;
+use crate::db::users::{self, UserId};
+use crate::db::{self};
+use crate::error::AppError;
+use crate::services::users as user_service;
+use crate::startup::AppState;
+
+pub struct UserLine {
+    pub id: i64,
+    pub username: String,
+    pub is_admin: bool,
+    pub is_active: bool,
+    pub has_token: bool,
+    pub created: String,
+    pub last_login: String,
+    pub is_me: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    layout: Layout,
+    users: Vec<UserLine>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActiveForm {
+    active: bool,
+}
+
+/// `GET /admin`.
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+) -> Result<HttpResponse, AppError> {
+    let rows = db::run(&state.pool, |conn| Ok(users::overview(conn)?)).await?;
+    let lines = rows
+        .into_iter()
+        .map(|(user, has_token)| UserLine {
+            id: user.id,
+            is_me: user.id == admin.id.0,
+            username: user.username,
+            is_admin: user.is_admin,
+            is_active: user.is_active,
+            has_token,
+            created: date_time(user.created_at),
+            last_login: user.last_login_at.map(date_time).unwrap_or_default(),
+        })
+        .collect();
+    ok(&AdminPage {
+        layout: Layout::new(&session, Some(&admin), "admin", "Admin")?,
+        users: lines,
+    })
+}
+
+/// `POST /admin/users/{id}/active`: enables or disables a user (not oneself).
+pub async fn set_active(
+    state: web::Data<AppState>,
+    session: Session,
+    AdminUser(admin): AdminUser,
+    id: web::Path<i64>,
+    form: Form<ActiveForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = UserId(id.into_inner());
+    let active = form.0.active;
+    if id == admin.id && !active {
+        return Err(AppError::Forbidden(
+            "You cannot disable your own account.".into(),
+        ));
+    }
+    let name = db::run(&state.pool, move |conn| {
+        let user = users::find_by_id(conn, id)?.ok_or(AppError::NotFound)?;
+        user_service::set_user_active(conn, &user, active)?;
+        Ok(user.username)
+    })
+    .await?;
+    let verb = if active { "enabled" } else { "disabled" };
+    Ok(done(&session, format!("{name} is {verb}."), "/admin"))
+}

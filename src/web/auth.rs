@@ -1,0 +1,215 @@
+//! `/login`, `/register`, `/logout`.
+
+use actix_identity::Identity;
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::{done, page, safe_next, see_other, validated, Empty, Form, FormState, Layout};
+use crate::api::auth::{start_session, LoginRequest, RegisterRequest};
+use crate::auth::throttle::client_ip;
+use crate::config::Registration;
+use crate::error::AppError;
+use crate::services::accounts;
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    form: FormState,
+    next: String,
+    logged_out: bool,
+    registration_open: bool,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    layout: Layout,
+    form: FormState,
+    registration_open: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    #[serde(default)]
+    bye: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn open(state: &AppState) -> bool {
+    state.settings.registration == Registration::Open
+}
+
+/// `GET /login`; a logged-in user goes on to `next`.
+pub async fn login_page(
+    state: web::Data<AppState>,
+    session: Session,
+    identity: Option<Identity>,
+    query: Option<web::Query<LoginQuery>>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.map(web::Query::into_inner);
+    let next = safe_next(query.as_ref().and_then(|q| q.next.as_deref()));
+    if identity.is_some() {
+        return Ok(see_other(&next));
+    }
+    page(
+        StatusCode::OK,
+        &LoginPage {
+            layout: Layout::new(&session, None, "login", "Log in")?,
+            form: FormState::default(),
+            next,
+            logged_out: query.is_some_and(|q| q.bye.is_some()),
+            registration_open: open(&state),
+        },
+    )
+}
+
+/// `POST /login`: a new session and 303 to `next`, or the form again with one generic message.
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    form: Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.0;
+    let next = safe_next(form.next.as_deref());
+    let attempt = async {
+        let body = validated(LoginRequest {
+            username: form.username.clone(),
+            password: form.password,
+        })?;
+        let ip = client_ip(&req, &state.settings.trusted_proxies);
+        accounts::login(
+            &state,
+            ip,
+            &body.username,
+            SecretString::from(body.password),
+        )
+        .await
+    };
+    match attempt.await {
+        Ok(user) => {
+            start_session(&req, &session, &user)?;
+            Ok(done(
+                &session,
+                format!("Welcome back, {}.", user.username),
+                &next,
+            ))
+        }
+        Err(error) => {
+            let (status, form) = FormState::again(&[("username", &form.username)], error)?;
+            page(
+                status,
+                &LoginPage {
+                    layout: Layout::new(&session, None, "login", "Log in")?,
+                    form,
+                    next,
+                    logged_out: false,
+                    registration_open: open(&state),
+                },
+            )
+        }
+    }
+}
+
+/// `GET /register`.
+pub async fn register_page(
+    state: web::Data<AppState>,
+    session: Session,
+    identity: Option<Identity>,
+) -> Result<HttpResponse, AppError> {
+    if identity.is_some() {
+        return Ok(see_other("/"));
+    }
+    page(
+        if open(&state) {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        },
+        &RegisterPage {
+            layout: Layout::new(&session, None, "register", "Register")?,
+            form: FormState::default(),
+            registration_open: open(&state),
+        },
+    )
+}
+
+/// `POST /register`: creates the account, logs it in and goes on to the token page.
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    form: Form<RegisterForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.0;
+    let attempt = async {
+        let (username, password) = validated(RegisterRequest {
+            username: form.username.clone(),
+            password: form.password,
+        })?
+        .parse()?;
+        let ip = client_ip(&req, &state.settings.trusted_proxies);
+        accounts::register(&state, ip, username, password).await
+    };
+    match attempt.await {
+        Ok(user) => {
+            start_session(&req, &session, &user)?;
+            Ok(done(
+                &session,
+                format!(
+                    "Welcome, {}. Attach your Monobank token to see your accounts.",
+                    user.username
+                ),
+                "/token",
+            ))
+        }
+        Err(error) => {
+            let (status, form) = FormState::again(&[("username", &form.username)], error)?;
+            page(
+                status,
+                &RegisterPage {
+                    layout: Layout::new(&session, None, "register", "Register")?,
+                    form,
+                    registration_open: open(&state),
+                },
+            )
+        }
+    }
+}
+
+/// `POST /logout`: the session is deleted on the server; 303 to the login page.
+pub async fn logout(
+    session: Session,
+    identity: Option<Identity>,
+    _form: Form<Empty>,
+) -> HttpResponse {
+    match identity {
+        Some(identity) => identity.logout(),
+        None => session.purge(),
+    }
+    tracing::info!("logged out");
+    see_other("/login?bye=1")
+}

@@ -1,0 +1,301 @@
+//! The HTML pages (DESIGN.md "Pages"): server-rendered with askama, usable without JavaScript.
+//!
+//! Handlers here only read the request, call the same services as the JSON views, and turn the
+//! result into a template's view model; templates only print what they are given. Every form
+//! posts back with the session's CSRF token ([`Form`] refuses it otherwise with 403), and every
+//! successful post redirects with 303 and a flash message (post/redirect/get). A form with
+//! errors is rendered again with the messages next to its fields and the input kept (never a
+//! password or a token).
+
+pub mod admin;
+pub mod assets;
+pub mod auth;
+pub mod dashboard;
+pub mod format;
+pub mod rates;
+pub mod settings;
+pub mod statement;
+pub mod token;
+pub mod webhook;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::csrf;
+use crate::auth::current_user::CurrentUser;
+use crate::error::{AppError, FieldErrors};
+
+/// The session key of pending flash messages.
+const FLASH_KEY: &str = "flash";
+/// The name of the CSRF field of every form.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// A one-time message shown on the next page.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Flash {
+    /// `success`, `error` or `info` (the CSS class).
+    pub kind: String,
+    pub text: String,
+}
+
+/// What the base layout shows: navigation, the user, flash messages, the form token.
+pub struct Layout {
+    pub title: String,
+    /// The navigation entry of this page.
+    pub active: &'static str,
+    pub user: Option<CurrentUser>,
+    pub flashes: Vec<Flash>,
+    pub csrf: String,
+}
+
+impl Layout {
+    /// The layout for `user`, taking the session's pending flash messages.
+    pub fn new(
+        session: &Session,
+        user: Option<&CurrentUser>,
+        active: &'static str,
+        title: impl Into<String>,
+    ) -> Result<Self, AppError> {
+        let flashes = session
+            .remove_as::<Vec<Flash>>(FLASH_KEY)
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        Ok(Layout {
+            title: title.into(),
+            active,
+            user: user.cloned(),
+            flashes,
+            csrf: csrf::form_token(session)?,
+        })
+    }
+
+    pub fn is_active(&self, entry: &str) -> bool {
+        self.active == entry
+    }
+}
+
+/// Queues a flash message for the next page.
+pub fn flash(session: &Session, kind: &str, text: impl Into<String>) {
+    let mut all = session
+        .get::<Vec<Flash>>(FLASH_KEY)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    all.push(Flash {
+        kind: kind.into(),
+        text: text.into(),
+    });
+    if let Err(e) = session.insert(FLASH_KEY, all) {
+        tracing::warn!(error = %e, "flash message not kept");
+    }
+}
+
+/// 303 to `location`.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// The end of a successful post: a flash message and 303 to `location`.
+pub fn done(session: &Session, text: impl Into<String>, location: &str) -> HttpResponse {
+    flash(session, "success", text);
+    see_other(location)
+}
+
+/// A rendered page with `status`.
+pub fn page(status: StatusCode, template: &impl Template) -> Result<HttpResponse, AppError> {
+    let html = template.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// A rendered page, 200.
+pub fn ok(template: &impl Template) -> Result<HttpResponse, AppError> {
+    page(StatusCode::OK, template)
+}
+
+/// A form's input and its errors, for rendering it again.
+#[derive(Debug, Default)]
+pub struct FormState {
+    values: BTreeMap<String, String>,
+    pub errors: FieldErrors,
+    /// An error about the whole form.
+    pub message: Option<String>,
+}
+
+impl FormState {
+    /// A form showing `values`.
+    pub fn with(values: &[(&str, &str)]) -> Self {
+        FormState {
+            values: values
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..FormState::default()
+        }
+    }
+
+    /// The state of a form being shown again after `error`: `values` are the fields safe to
+    /// echo. Errors that are not the user's to fix on the form are returned as they are.
+    pub fn again(values: &[(&str, &str)], error: AppError) -> Result<(StatusCode, Self), AppError> {
+        use actix_web::ResponseError;
+        let status = error.status_code();
+        let mut state = FormState::with(values);
+        match error {
+            AppError::Validation(errors) => state.errors = errors,
+            // Failures that are the user's to fix are shown on the form; others are error pages.
+            AppError::LoginFailed
+            | AppError::Conflict(_)
+            | AppError::Forbidden(_)
+            | AppError::Missing(_)
+            | AppError::Unprocessable(_)
+            | AppError::BadGateway(_)
+            | AppError::Unavailable(_)
+            | AppError::RateLimited { .. } => state.message = Some(error.detail()),
+            other => return Err(other),
+        }
+        Ok((status, state))
+    }
+
+    pub fn value(&self, field: &str) -> &str {
+        self.values.get(field).map_or("", String::as_str)
+    }
+
+    pub fn errors(&self, field: &str) -> &[String] {
+        self.errors.get(field).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn has_errors(&self, field: &str) -> bool {
+        self.errors.contains_key(field)
+    }
+}
+
+/// A form body that carries this session's CSRF token (403 otherwise, before anything else is
+/// read), then deserialized into `T` without that field. Bodies are at most 16 KiB and must be
+/// `application/x-www-form-urlencoded`.
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let fields = web::Form::<Vec<(String, String)>>::from_request(req, payload);
+        let session = req.get_session();
+        Box::pin(async move {
+            let fields = fields
+                .await
+                .map_err(|e| match e.as_response_error().status_code() {
+                    StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
+                    _ => AppError::BadRequest("The form could not be read.".into()),
+                })?;
+            let (tokens, rest): (Vec<_>, Vec<_>) = fields
+                .into_inner()
+                .into_iter()
+                .partition(|(k, _)| k == CSRF_FIELD);
+            let valid = matches!(tokens.as_slice(), [(_, token)] if csrf::verify_form_token(&session, token));
+            if !valid {
+                tracing::warn!("form refused: missing or wrong CSRF token");
+                return Err(AppError::Forbidden(
+                    "This form has expired or did not come from this site. Go back, reload the \
+                     page and try again."
+                        .into(),
+                ));
+            }
+            let encoded = serde_urlencoded::to_string(&rest).map_err(AppError::internal)?;
+            serde_urlencoded::from_str(&encoded)
+                .map(Form)
+                .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))
+        })
+    }
+}
+
+/// `value` after its serializer's checks (the same structs as the JSON views).
+pub fn validated<T: validator::Validate>(value: T) -> Result<T, AppError> {
+    value
+        .validate()
+        .map_err(|e| AppError::Validation(crate::api::extract::validation_errors(&e)))?;
+    Ok(value)
+}
+
+/// A form with no fields but the token (logout, remove, …).
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
+/// Where to go after logging in: a path on this site, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// Every page route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    use crate::api::resource;
+    cfg.service(resource("/").route(web::get().to(dashboard::show)))
+        .service(
+            resource("/login")
+                .route(web::get().to(auth::login_page))
+                .route(web::post().to(auth::login)),
+        )
+        .service(
+            resource("/register")
+                .route(web::get().to(auth::register_page))
+                .route(web::post().to(auth::register)),
+        )
+        .service(resource("/logout").route(web::post().to(auth::logout)))
+        .service(
+            resource("/token")
+                .route(web::get().to(token::show))
+                .route(web::post().to(token::save)),
+        )
+        .service(resource("/token/remove").route(web::post().to(token::remove)))
+        .service(resource("/rates").route(web::get().to(rates::show)))
+        .service(resource("/statement").route(web::get().to(statement::show)))
+        .service(
+            resource("/webhook")
+                .route(web::get().to(webhook::show))
+                .route(web::post().to(webhook::save)),
+        )
+        .service(resource("/settings").route(web::get().to(settings::show)))
+        .service(resource("/settings/password").route(web::post().to(settings::password)))
+        .service(resource("/settings/sessions").route(web::post().to(settings::end_sessions)))
+        .service(resource("/admin").route(web::get().to(admin::show)))
+        .service(resource("/admin/users/{id}/active").route(web::post().to(admin::set_active)))
+        .service(resource("/static/{file}").route(web::get().to(assets::serve)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/statement?from=1")), "/statement?from=1");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/a\nb")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

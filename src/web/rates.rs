@@ -1,0 +1,256 @@
+//! `/rates`: Monobank's whole rate table and a converter computed on the server.
+//!
+//! The converter is a GET form: it changes nothing, so its answer can be bookmarked and needs no
+//! CSRF token.
+
+use std::collections::BTreeSet;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::format::{age, date_time, decimal};
+use super::{page, FormState, Layout};
+use crate::auth::current_user::CurrentUser;
+use crate::error::{AppError, FieldErrors};
+use crate::mono::currency::{exchange_rate, CurrencyCode, UAH};
+use crate::mono::types::CurrencyInfo;
+use crate::startup::AppState;
+
+/// Largest amount the converter takes.
+const MAX_AMOUNT: f64 = 1e12;
+
+pub struct RateRow {
+    pub base: String,
+    pub base_name: String,
+    pub quote: String,
+    pub quote_name: String,
+    pub buy: String,
+    pub sell: String,
+    pub cross: String,
+    pub date: String,
+}
+
+pub struct Choice {
+    pub code: String,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "rates.html")]
+struct RatesPage {
+    layout: Layout,
+    notice: Option<String>,
+    rows: Vec<RateRow>,
+    updated: String,
+    age: String,
+    stale: bool,
+    choices: Vec<Choice>,
+    form: FormState,
+    result: Option<String>,
+    rate_line: Option<String>,
+}
+
+/// The converter's query: all optional, so a bare `/rates` shows 100 USD in UAH.
+#[derive(Debug, Default, Deserialize)]
+pub struct ConvertQuery {
+    amount: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn rate_text(rate: Option<f64>) -> String {
+    rate.map(|r| format!("{r}")).unwrap_or_default()
+}
+
+fn name_of(code: CurrencyCode) -> String {
+    code.name().unwrap_or_default()
+}
+
+fn rows(list: &[CurrencyInfo]) -> Vec<RateRow> {
+    list.iter()
+        .map(|r| {
+            let (a, b) = (
+                CurrencyCode(r.currency_code_a),
+                CurrencyCode(r.currency_code_b),
+            );
+            RateRow {
+                base: a.to_string(),
+                base_name: name_of(a),
+                quote: b.to_string(),
+                quote_name: name_of(b),
+                buy: rate_text(r.rate_buy),
+                sell: rate_text(r.rate_sell),
+                cross: rate_text(r.rate_cross),
+                date: date_time(r.date),
+            }
+        })
+        .collect()
+}
+
+/// Every currency of the list, UAH included, by code.
+fn currencies(list: &[CurrencyInfo]) -> BTreeSet<(String, CurrencyCode)> {
+    list.iter()
+        .flat_map(|r| [r.currency_code_a, r.currency_code_b])
+        .chain([UAH.0])
+        .map(|n| (CurrencyCode(n).to_string(), CurrencyCode(n)))
+        .collect()
+}
+
+/// A validated conversion request.
+struct Conversion {
+    amount: f64,
+    from: CurrencyCode,
+    to: CurrencyCode,
+}
+
+/// `1 000,50` and `1,000.50` are both one thousand and a half.
+fn parse_amount(raw: &str) -> Option<f64> {
+    let compact: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_')
+        .collect();
+    let normalized = if compact.contains('.') {
+        compact.replace(',', "")
+    } else {
+        compact.replace(',', ".")
+    };
+    let valid = !normalized.is_empty()
+        && normalized.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && normalized.matches('.').count() <= 1;
+    valid.then(|| normalized.parse().ok()).flatten()
+}
+
+fn validate(
+    query: &ConvertQuery,
+    known: &BTreeSet<(String, CurrencyCode)>,
+) -> Result<Conversion, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let amount = match query.amount.as_deref().map(parse_amount) {
+        None => Some(100.0),
+        Some(Some(a)) if a > 0.0 && a <= MAX_AMOUNT => Some(a),
+        Some(_) => {
+            errors.insert(
+                "amount".into(),
+                vec!["Enter an amount greater than 0 and at most 1,000,000,000,000.".into()],
+            );
+            None
+        }
+    };
+    let mut currency = |field: &str, raw: Option<&str>, default: CurrencyCode| {
+        let Some(raw) = raw else {
+            return Some(default);
+        };
+        let code = CurrencyCode::from_alpha(raw.trim())
+            .or_else(|| CurrencyCode::from_numeric_str(raw.trim()));
+        match code {
+            Some(code) if known.iter().any(|(_, c)| *c == code) => Some(code),
+            _ => {
+                errors.insert(
+                    field.into(),
+                    vec!["Choose a currency from the list.".into()],
+                );
+                None
+            }
+        }
+    };
+    let from = currency("from", query.from.as_deref(), CurrencyCode(840));
+    let to = currency("to", query.to.as_deref(), UAH);
+    match (amount, from, to) {
+        (Some(amount), Some(from), Some(to)) if errors.is_empty() => {
+            Ok(Conversion { amount, from, to })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// `GET /rates`.
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    query: Option<web::Query<ConvertQuery>>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.map(web::Query::into_inner).unwrap_or_default();
+    let echo = [
+        ("amount", query.amount.as_deref().unwrap_or("100")),
+        ("from", query.from.as_deref().unwrap_or("USD")),
+        ("to", query.to.as_deref().unwrap_or("UAH")),
+    ];
+    let mut page_data = RatesPage {
+        layout: Layout::new(&session, Some(&user), "rates", "Exchange rates")?,
+        notice: None,
+        rows: Vec::new(),
+        updated: String::new(),
+        age: String::new(),
+        stale: false,
+        choices: Vec::new(),
+        form: FormState::with(&echo),
+        result: None,
+        rate_line: None,
+    };
+    let rates = match state.rates.get().await {
+        Ok(rates) => rates,
+        Err(e) => {
+            page_data.notice = Some(AppError::from(e).detail());
+            return page(StatusCode::OK, &page_data);
+        }
+    };
+    page_data.rows = rows(&rates.list);
+    page_data.updated = date_time(rates.fetched_at);
+    page_data.age = age(state.clock.now() - rates.fetched_at);
+    page_data.stale = rates.stale;
+    let known = currencies(&rates.list);
+    page_data.choices = known
+        .iter()
+        .map(|(alpha, code)| Choice {
+            code: alpha.clone(),
+            label: format!("{alpha} · {}", name_of(*code)),
+        })
+        .collect();
+    let mut status = StatusCode::OK;
+    match validate(&query, &known) {
+        Ok(c) => match exchange_rate(&rates.list, c.from, c.to) {
+            Some(rate) => {
+                let places = c.to.exponent() as usize;
+                page_data.result = Some(format!(
+                    "{} = {}",
+                    decimal(c.amount, c.from.exponent() as usize, c.from),
+                    decimal(c.amount * rate, places, c.to)
+                ));
+                page_data.rate_line = Some(format!("1 {} = {rate:.6} {}", c.from, c.to));
+            }
+            None => {
+                status = StatusCode::BAD_REQUEST;
+                page_data.form.message = Some(format!(
+                    "Monobank publishes no rate between {} and {}.",
+                    c.from, c.to
+                ));
+            }
+        },
+        Err(errors) => {
+            status = StatusCode::BAD_REQUEST;
+            page_data.form.errors = errors;
+        }
+    }
+    page(status, &page_data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_in_both_spellings() {
+        assert_eq!(parse_amount("1,000.50"), Some(1000.5));
+        assert_eq!(parse_amount("1 000,50"), Some(1000.5));
+        assert_eq!(parse_amount("12"), Some(12.0));
+        assert_eq!(parse_amount("-5"), None);
+        assert_eq!(parse_amount("1e9"), None);
+        assert_eq!(parse_amount("NaN"), None);
+        assert_eq!(parse_amount("1.2.3"), None);
+        assert_eq!(parse_amount(""), None);
+    }
+}

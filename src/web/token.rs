@@ -1,0 +1,110 @@
+//! `/token`: attach, replace or remove the Monobank token; only its last four characters shown.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::format::date_time;
+use super::{done, page, validated, Empty, Form, FormState, Layout};
+use crate::api::mono::MonoTokenSerializer;
+use crate::auth::current_user::CurrentUser;
+use crate::error::AppError;
+use crate::mono::MonoToken;
+use crate::services::tokens::{self, TokenStatus};
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "token.html")]
+struct TokenPage {
+    layout: Layout,
+    connected: bool,
+    hint: String,
+    created: String,
+    updated: String,
+    form: FormState,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    mono_token: String,
+}
+
+fn render(
+    status: StatusCode,
+    session: &Session,
+    user: &CurrentUser,
+    token: TokenStatus,
+    form: FormState,
+) -> Result<HttpResponse, AppError> {
+    page(
+        status,
+        &TokenPage {
+            layout: Layout::new(session, Some(user), "token", "Monobank token")?,
+            connected: token.connected,
+            hint: token.token_hint.unwrap_or_default(),
+            created: token.created_at.map(date_time).unwrap_or_default(),
+            updated: token.updated_at.map(date_time).unwrap_or_default(),
+            form,
+        },
+    )
+}
+
+/// `GET /token`.
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let token = tokens::status(&state, user.id).await?;
+    render(StatusCode::OK, &session, &user, token, FormState::default())
+}
+
+/// `POST /token`: attaches the token, or replaces the attached one.
+pub async fn save(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    form: Form<TokenForm>,
+) -> Result<HttpResponse, AppError> {
+    let current = tokens::status(&state, user.id).await?;
+    let attempt = async {
+        let body = validated(MonoTokenSerializer {
+            mono_token: form.0.mono_token,
+        })?;
+        let token = MonoToken::parse(&body.mono_token)
+            .map_err(|_| AppError::field("mono_token", "Invalid token."))?;
+        if current.connected {
+            tokens::replace(&state, user.id, token).await?;
+            Ok("Mono changed successfully.")
+        } else {
+            tokens::attach(&state, user.id, token).await?;
+            Ok("Mono added successfully.")
+        }
+    };
+    match attempt.await {
+        Ok(message) => Ok(done(&session, message, "/token")),
+        Err(error) => {
+            // The token is a secret: it is never written back into the page.
+            let (status, form) = FormState::again(&[], error)?;
+            render(status, &session, &user, current, form)
+        }
+    }
+}
+
+/// `POST /token/remove`.
+pub async fn remove(
+    state: web::Data<AppState>,
+    session: Session,
+    user: CurrentUser,
+    _form: Form<Empty>,
+) -> Result<HttpResponse, AppError> {
+    match tokens::remove(&state, user.id).await {
+        Ok(()) | Err(AppError::Missing(_)) => {
+            Ok(done(&session, "Mono deleted successfully.", "/token"))
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -106,16 +106,23 @@ struct Conversion {
     to: CurrencyCode,
 }
 
-/// `1 000,50` and `1,000.50` are both one thousand and a half.
+/// `1 000,50` and `1,000.50` are both one thousand and a half; `1,000` is a thousand and `2,5`
+/// two and a half (a comma followed by exactly three digits groups thousands).
 fn parse_amount(raw: &str) -> Option<f64> {
     let compact: String = raw
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '_')
         .collect();
-    let normalized = if compact.contains('.') {
-        compact.replace(',', "")
-    } else {
+    let decimal_comma = !compact.contains('.')
+        && compact.matches(',').count() == 1
+        && compact
+            .rsplit(',')
+            .next()
+            .is_some_and(|tail| tail.len() != 3);
+    let normalized = if decimal_comma {
         compact.replace(',', ".")
+    } else {
+        compact.replace(',', "")
     };
     let valid = !normalized.is_empty()
         && normalized.chars().all(|c| c.is_ascii_digit() || c == '.')
@@ -247,6 +254,9 @@ mod tests {
         assert_eq!(parse_amount("1,000.50"), Some(1000.5));
         assert_eq!(parse_amount("1 000,50"), Some(1000.5));
         assert_eq!(parse_amount("12"), Some(12.0));
+        assert_eq!(parse_amount("1,000"), Some(1000.0));
+        assert_eq!(parse_amount("1,000,000"), Some(1_000_000.0));
+        assert_eq!(parse_amount("2,5"), Some(2.5));
         assert_eq!(parse_amount("-5"), None);
         assert_eq!(parse_amount("1e9"), None);
         assert_eq!(parse_amount("NaN"), None);

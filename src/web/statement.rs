@@ -278,7 +278,7 @@ fn spending(items: &[StatementItem]) -> Vec<(String, i64)> {
         let rest: i64 = sorted
             .drain(CHART_BARS - 1..)
             .fold(0i64, |acc, (_, v)| acc.saturating_add(v));
-        sorted.push((format!("{} (and smaller)", mcc::OTHER), rest));
+        sorted.push(("All other categories".to_owned(), rest));
     }
     sorted
 }
@@ -484,7 +484,7 @@ mod tests {
         assert_eq!(sums.len(), CHART_BARS);
         assert_eq!(
             sums[CHART_BARS - 1],
-            ("Other (and smaller)".to_owned(), 600)
+            ("All other categories".to_owned(), 600)
         );
         assert_eq!(sums.iter().map(|s| s.1).sum::<i64>(), 5_500);
     }

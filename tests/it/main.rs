@@ -12,6 +12,7 @@ mod mono_client;
 mod mono_views;
 mod openapi;
 mod outage;
+mod pages;
 mod sandbox;
 mod schema;
 mod serve;

@@ -1,0 +1,496 @@
+//! The HTML pages, driven with plain HTTP form posts (no JavaScript): access rules, CSRF on every
+//! form, post/redirect/get with flash messages, forms shown again with their errors, escaping.
+
+use crate::helpers::{session_cookie, spawn_app, spawn_with_sandbox, TestApp, PASSWORD};
+
+/// A browser without JavaScript: keeps the session cookie and the last form token.
+struct Visitor<'a> {
+    app: &'a TestApp,
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+/// A response, read.
+struct Page {
+    status: u16,
+    location: String,
+    body: String,
+}
+
+fn csrf_of(body: &str) -> Option<String> {
+    let start = body.find(r#"name="csrf" value=""#)? + r#"name="csrf" value=""#.len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_owned())
+}
+
+impl<'a> Visitor<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Visitor {
+            app,
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    async fn read(&mut self, res: reqwest::Response) -> Page {
+        if let Some(cookie) = session_cookie(&res) {
+            self.cookie = Some(cookie);
+        }
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let body = res.text().await.unwrap();
+        if let Some(token) = csrf_of(&body) {
+            self.csrf = Some(token);
+        }
+        Page {
+            status,
+            location,
+            body,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let mut req = self.app.client.get(self.app.url(path));
+        if let Some(cookie) = &self.cookie {
+            req = req.header("Cookie", cookie);
+        }
+        let res = req.send().await.unwrap();
+        self.read(res).await
+    }
+
+    /// Posts a form as a browser does (same-origin), with the page's token unless told not to.
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)], with_token: bool) -> Page {
+        let mut form: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        if with_token {
+            form.push((
+                "csrf".into(),
+                self.csrf.clone().expect("a page with a form"),
+            ));
+        }
+        let mut req = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .header("Sec-Fetch-Site", "same-origin")
+            .form(&form);
+        if let Some(cookie) = &self.cookie {
+            req = req.header("Cookie", cookie);
+        }
+        let res = req.send().await.unwrap();
+        self.read(res).await
+    }
+
+    /// Posts, expects 303, and follows it.
+    async fn submit(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.post(path, fields, true).await;
+        assert_eq!(page.status, 303, "{path}: {}", page.body);
+        let location = page.location.clone();
+        self.get(&location).await
+    }
+
+    async fn register(&mut self, name: &str) -> Page {
+        self.get("/register").await;
+        self.submit("/register", &[("username", name), ("password", PASSWORD)])
+            .await
+    }
+}
+
+const PAGES: [&str; 8] = [
+    "/",
+    "/token",
+    "/rates",
+    "/statement",
+    "/webhook",
+    "/settings",
+    "/admin",
+    "/statement?from=2026-01-01&to=2026-01-31",
+];
+
+#[tokio::test]
+async fn pages_answer_their_user_redirect_strangers_and_keep_admin_for_admins() {
+    let (app, _sandbox) = spawn_with_sandbox().await;
+    let mut stranger = Visitor::new(&app);
+    for path in PAGES {
+        let page = stranger.get(path).await;
+        assert_eq!(page.status, 303, "{path}");
+        let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+        assert_eq!(page.location, format!("/login?next={next}"), "{path}");
+    }
+    for path in ["/login", "/register", "/static/app.css"] {
+        assert_eq!(stranger.get(path).await.status, 200, "{path}");
+    }
+    let mut admin = Visitor::new(&app);
+    let welcome = admin.register("first").await;
+    assert!(
+        welcome.body.contains("Welcome, first."),
+        "flash after register"
+    );
+    let mut user = Visitor::new(&app);
+    user.register("second").await;
+    for path in PAGES {
+        let page = admin.get(path).await;
+        assert_eq!(page.status, 200, "admin {path}: {}", page.body);
+        assert!(page.body.contains("<h1>"), "{path}");
+        let page = user.get(path).await;
+        let expected = if path == "/admin" { 403 } else { 200 };
+        assert_eq!(page.status, expected, "user {path}");
+    }
+    let page = app.get("/no/such/page").await;
+    assert_eq!(page.status(), 404);
+    let body = page.text().await.unwrap();
+    assert!(body.contains("<h1>Not Found</h1>") && body.contains("/static/app.css"));
+}
+
+#[tokio::test]
+async fn every_form_without_its_token_is_refused_and_changes_nothing() {
+    let (app, sandbox) = spawn_with_sandbox().await;
+    let mut v = Visitor::new(&app);
+    v.register("owner").await;
+    let token = sandbox.tokens[0].token.clone();
+    let other = sandbox.tokens[1].token.clone();
+    let forms: [(&str, Vec<(&str, &str)>); 9] = [
+        ("/token", vec![("mono_token", &token)]),
+        ("/token/remove", vec![]),
+        ("/webhook", vec![("webHookUrl", "https://example.com/hook")]),
+        (
+            "/settings/password",
+            vec![
+                ("current_password", PASSWORD),
+                ("new_password", "another long password"),
+                ("confirm_password", "another long password"),
+            ],
+        ),
+        ("/settings/sessions", vec![]),
+        ("/admin/users/1/active", vec![("active", "false")]),
+        ("/logout", vec![]),
+        (
+            "/login",
+            vec![("username", "owner"), ("password", PASSWORD)],
+        ),
+        (
+            "/register",
+            vec![("username", "intruder"), ("password", PASSWORD)],
+        ),
+    ];
+    let users_before = crate::helpers::count_rows(&app.database_url, "users");
+    for (path, fields) in &forms {
+        let page = v.post(path, fields, false).await;
+        assert_eq!(page.status, 403, "{path} without a token");
+        assert!(page.body.contains("This form has expired"), "{path}");
+        let mut forged = fields.clone();
+        forged.push(("csrf", "forged"));
+        let page = v.post(path, &forged, false).await;
+        assert_eq!(page.status, 403, "{path} with a forged token");
+    }
+    assert_eq!(
+        crate::helpers::count_rows(&app.database_url, "users"),
+        users_before
+    );
+    assert_eq!(
+        crate::helpers::count_rows(&app.database_url, "mono_tokens"),
+        0
+    );
+    // Still logged in (logout was refused), the password unchanged, the user enabled.
+    assert_eq!(v.get("/settings").await.status, 200);
+    let mut again = Visitor::new(&app);
+    again.get("/login").await;
+    let page = again
+        .post(
+            "/login",
+            &[("username", "owner"), ("password", PASSWORD)],
+            true,
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    // With the token the same form works: a token that belongs to no one is attached.
+    let page = v.submit("/token", &[("mono_token", &other)]).await;
+    assert!(
+        page.body.contains("Mono added successfully."),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        crate::helpers::count_rows(&app.database_url, "mono_tokens"),
+        1
+    );
+}
+
+#[tokio::test]
+async fn every_job_works_without_javascript() {
+    let (app, sandbox) = spawn_with_sandbox().await;
+    let mut v = Visitor::new(&app);
+    v.register("walker").await;
+
+    // Token: attach, with the wrong format first (shown on the form, never echoed).
+    let bad = v
+        .post("/token", &[("mono_token", "short-secret")], true)
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("aria-invalid=\"true\""));
+    assert!(
+        !bad.body.contains("short-secret"),
+        "a token is never echoed"
+    );
+    let token = sandbox.tokens[0].token.clone();
+    let page = v.submit("/token", &[("mono_token", &token)]).await;
+    assert!(page.body.contains("Mono added successfully."));
+    let last4 = &token[token.len() - 4..];
+    assert!(page.body.contains(&format!("…{last4}")));
+    assert!(!page.body.contains(&token), "only the last four characters");
+
+    // Dashboard: the sandbox's balances as cards (asked of the sandbox a minute later: one
+    // client-info call per minute per token).
+    let dashboard = v.get("/").await;
+    assert_eq!(dashboard.status, 200);
+    app.clock.advance(61);
+    let info = sandbox
+        .client()
+        .client_info(&sandbox.token(0))
+        .await
+        .unwrap();
+    for account in &info.accounts {
+        let money = monoweb::web::format::money(
+            account.balance,
+            monoweb::mono::currency::CurrencyCode(account.currency_code),
+        );
+        assert!(
+            dashboard.body.contains(&money),
+            "{money} on the dashboard: {}",
+            dashboard.body
+        );
+    }
+    assert!(dashboard.body.contains("<progress"), "a jar goal");
+
+    // Rates: the table and the converter, with a bad amount shown next to the field.
+    let rates = v.get("/rates?amount=250&from=USD&to=UAH").await;
+    assert_eq!(rates.status, 200);
+    assert!(rates.body.contains("id=\"conversion\""));
+    assert!(rates.body.contains("$250.00 = ₴"), "{}", rates.body);
+    let inverse = v.get("/rates?amount=1000&from=UAH&to=EUR").await;
+    assert!(inverse.body.contains("₴1,000.00 = €"));
+    let bad = v.get("/rates?amount=-3&from=XYZ&to=UAH").await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("Enter an amount greater than 0"));
+    assert!(bad.body.contains("Choose a currency from the list."));
+    assert!(bad.body.contains("value=\"-3\""), "the input is kept");
+
+    // Statement: rows, totals and the chart; a bad range is explained.
+    let statement = v.get("/statement").await;
+    assert_eq!(statement.status, 200);
+    assert!(statement.body.contains("<table id=\"statement\""));
+    assert!(statement.body.contains("<svg class=\"chart\""));
+    assert!(statement.body.contains("id=\"total-out\""));
+    let bad = v.get("/statement?from=2026-05-01&to=2026-04-01").await;
+    assert_eq!(bad.status, 400);
+    assert!(bad
+        .body
+        .contains("The end date must not be before the start date."));
+    let bad = v.get("/statement?from=yesterday").await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("Enter a date as YYYY-MM-DD."));
+
+    // Webhook: a bad URL is refused on the form; a good one is registered.
+    let bad = v
+        .post("/webhook", &[("webHookUrl", "ftp://example.com/x")], true)
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("value=\"ftp://example.com/x\""));
+    let hook = format!("{}/healthz", app.address);
+    let page = v.submit("/webhook", &[("webHookUrl", &hook)]).await;
+    assert!(page.body.contains("Webhook registered."), "{}", page.body);
+    assert!(page.body.contains(&hook));
+
+    // Settings: a second session, then the password change ends it.
+    let mut elsewhere = Visitor::new(&app);
+    elsewhere.get("/login").await;
+    let login = elsewhere
+        .post(
+            "/login",
+            &[("username", "walker"), ("password", PASSWORD)],
+            true,
+        )
+        .await;
+    assert_eq!(login.status, 303);
+    let settings = v.get("/settings").await;
+    assert!(settings.body.contains("Log out other sessions (1)"));
+    let mismatch = v
+        .post(
+            "/settings/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+                ("confirm_password", "a different passphrase"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(mismatch.status, 400);
+    assert!(mismatch.body.contains("The two new passwords differ."));
+    let wrong = v
+        .post(
+            "/settings/password",
+            &[
+                ("current_password", "not the password at all"),
+                ("new_password", "a brand new passphrase"),
+                ("confirm_password", "a brand new passphrase"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.body.contains("The current password is wrong."));
+    assert!(!wrong.body.contains("not the password at all"));
+    let page = v
+        .submit(
+            "/settings/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+                ("confirm_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert!(page.body.contains("Password changed."));
+    assert!(page.body.contains("Log out other sessions (0)"));
+    assert_eq!(elsewhere.get("/settings").await.status, 303, "ended");
+
+    // Token removal, then logout.
+    let page = v.submit("/token/remove", &[]).await;
+    assert!(page.body.contains("Mono deleted successfully."));
+    let out = v.post("/logout", &[], true).await;
+    assert_eq!((out.status, out.location.as_str()), (303, "/login?bye=1"));
+    assert_eq!(v.get("/").await.status, 303);
+}
+
+#[tokio::test]
+async fn login_and_register_forms_keep_the_name_not_the_password() {
+    let app = spawn_app().await;
+    let mut v = Visitor::new(&app);
+    v.get("/register").await;
+    let page = v
+        .post(
+            "/register",
+            &[("username", "x"), ("password", "hunter2hunter2")],
+            true,
+        )
+        .await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("value=\"x\""));
+    assert!(!page.body.contains("hunter2hunter2"));
+    v.register("keeper").await;
+    v.post("/logout", &[], true).await;
+    v.get("/login?next=/rates").await;
+    let page = v
+        .post(
+            "/login",
+            &[
+                ("username", "keeper"),
+                ("password", "wrong password!"),
+                ("next", "/rates"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(page.status, 401);
+    assert!(page.body.contains("Invalid username or password."));
+    assert!(page.body.contains("value=\"keeper\""));
+    assert!(!page.body.contains("wrong password!"));
+    let page = v
+        .post(
+            "/login",
+            &[
+                ("username", "keeper"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(
+        (page.status, page.location.as_str()),
+        (303, "/"),
+        "no open redirect"
+    );
+    let page = v.get("/").await;
+    assert!(page.body.contains("Welcome back, keeper."), "flash once");
+    assert!(
+        !v.get("/").await.body.contains("Welcome back"),
+        "and only once"
+    );
+    assert!(session_cookie_is_http_only(&app).await);
+}
+
+async fn session_cookie_is_http_only(app: &TestApp) -> bool {
+    let res = app.get("/login").await;
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .all(|c| c.to_str().unwrap().contains("HttpOnly"))
+}
+
+#[tokio::test]
+async fn descriptions_and_names_are_escaped() {
+    let (app, sandbox) = spawn_with_sandbox().await;
+    let script = "<script>alert('x')</script>";
+    let res = sandbox
+        .http
+        .post(format!("{}/sandbox/transactions", sandbox.url))
+        .json(&serde_json::json!({"token": sandbox.tokens[0].token, "amount": -4200, "description": script}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let mut v = Visitor::new(&app);
+    v.register("escaper").await;
+    v.submit("/token", &[("mono_token", &sandbox.tokens[0].token)])
+        .await;
+    let page = v.get("/statement").await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains(script), "never raw");
+    assert!(
+        page.body.contains("&#60;script&#62;") || page.body.contains("&lt;script&gt;"),
+        "shown as text"
+    );
+    let page = v.get("/rates?amount=%3Cscript%3E").await;
+    assert!(!page.body.contains("<script>"));
+}
+
+#[tokio::test]
+async fn admins_enable_and_disable_users_from_the_page() {
+    let app = spawn_app().await;
+    let mut admin = Visitor::new(&app);
+    admin.register("boss").await;
+    let mut user = Visitor::new(&app);
+    user.register("worker").await;
+    let page = admin.get("/admin").await;
+    assert!(page.body.contains("worker"));
+    let disabled = admin
+        .submit("/admin/users/2/active", &[("active", "false")])
+        .await;
+    assert!(disabled.body.contains("worker is disabled."));
+    assert_eq!(user.get("/").await.status, 303, "the user's session ended");
+    let page = admin
+        .post("/admin/users/1/active", &[("active", "false")], true)
+        .await;
+    assert_eq!(page.status, 403, "not oneself");
+    let page = admin
+        .post("/admin/users/99/active", &[("active", "true")], true)
+        .await;
+    assert_eq!(page.status, 404);
+    let page = user
+        .post("/admin/users/2/active", &[("active", "true")], true)
+        .await;
+    assert_eq!(page.status, 303, "a logged-out user is sent to log in");
+    let enabled = admin
+        .submit("/admin/users/2/active", &[("active", "true")])
+        .await;
+    assert!(enabled.body.contains("worker is enabled."));
+    let _ = session_cookie;
+}

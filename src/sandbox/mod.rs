@@ -268,6 +268,31 @@ const CROSS_CODES: [u16; 104] = [
     858, 860, 704, 950, 952, 886, 710,
 ];
 
+/// Roughly what one unit was worth in UAH in 2026, for the currencies a demo is looked at with.
+fn known_uah_value(code: u16) -> Option<f64> {
+    Some(match code {
+        826 => 55.8, // GBP
+        392 => 0.27, // JPY
+        756 => 47.0, // CHF
+        156 => 5.8,  // CNY
+        985 => 11.3, // PLN
+        203 => 1.9,  // CZK
+        348 => 0.12, // HUF
+        946 => 9.5,  // RON
+        978 => 48.0, // EUR
+        124 => 30.0, // CAD
+        36 => 27.0,  // AUD
+        752 => 4.4,  // SEK
+        578 => 4.1,  // NOK
+        208 => 6.4,  // DKK
+        949 => 1.2,  // TRY
+        784 => 11.3, // AED
+        376 => 11.2, // ILS
+        981 => 15.3, // GEL
+        _ => return None,
+    })
+}
+
 /// The rate list: the three buy/sell pairs first, then cross rates against UAH.
 fn rates(rng: &mut StdRng, now: i64) -> Vec<CurrencyInfo> {
     let round4 = |x: f64| (x * 10_000.0).round() / 10_000.0;
@@ -287,15 +312,18 @@ fn rates(rng: &mut StdRng, now: i64) -> Vec<CurrencyInfo> {
         buy_sell(978, 840, round4(eur / usd), 0.011, now - 600),
     ];
     for code in CROSS_CODES {
-        // Plausible magnitudes: a few strong currencies, many weak ones.
-        let magnitude = 10f64.powi(rng.gen_range(-3..2));
+        // Near-real values for the currencies people know; plausible magnitudes for the rest.
+        let cross = match known_uah_value(code) {
+            Some(value) => value * rng.gen_range(0.99..1.01),
+            None => 10f64.powi(rng.gen_range(-3..2)) * rng.gen_range(1.0..9.9),
+        };
         list.push(CurrencyInfo {
             currency_code_a: code,
             currency_code_b: 980,
             date: now - rng.gen_range(0..86_400),
             rate_buy: None,
             rate_sell: None,
-            rate_cross: Some(round4(magnitude * rng.gen_range(1.0..9.9)).max(0.0001)),
+            rate_cross: Some(round4(cross).max(0.0001)),
         });
     }
     list

@@ -26,10 +26,10 @@ const PAGE_SIZES: [usize; 4] = [100, 50, 200, 500];
 const MAX_DAYS: i32 = 366;
 /// Bars in the chart; smaller categories are summed as "Other".
 const CHART_BARS: usize = 8;
-const CHART_WIDTH: f64 = 640.0;
-const CHART_LABEL_WIDTH: f64 = 200.0;
-const CHART_VALUE_WIDTH: f64 = 130.0;
-const CHART_ROW: u32 = 30;
+/// The chart's drawing width; each category is a label and its amount above a bar, so the chart
+/// reads the same on a phone and a desktop.
+pub const CHART_WIDTH: u32 = 400;
+const CHART_ROW: u32 = 40;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct StatementQuery {
@@ -68,7 +68,6 @@ pub struct Bar {
     pub y: u32,
     pub text_y: u32,
     pub width: String,
-    pub value_x: String,
 }
 
 pub struct Chart {
@@ -99,6 +98,7 @@ struct StatementPage {
     total_in: String,
     total_out: String,
     chart: Option<Chart>,
+    chart_width: u32,
     pages: Vec<PageLink>,
     complete: bool,
     progress: (u32, u32),
@@ -287,7 +287,7 @@ fn spending(items: &[StatementItem]) -> Vec<(String, i64)> {
 fn chart(items: &[StatementItem], currency: CurrencyCode) -> Option<Chart> {
     let sums = spending(items);
     let largest = sums.first()?.1.max(1) as f64;
-    let room = CHART_WIDTH - CHART_LABEL_WIDTH - CHART_VALUE_WIDTH;
+    let room = f64::from(CHART_WIDTH);
     let bars = sums
         .into_iter()
         .zip(0u32..)
@@ -296,14 +296,13 @@ fn chart(items: &[StatementItem], currency: CurrencyCode) -> Option<Chart> {
             Bar {
                 label,
                 value: money(value, currency),
-                y: n * CHART_ROW + 6,
-                text_y: n * CHART_ROW + 20,
+                y: n * CHART_ROW + 20,
+                text_y: n * CHART_ROW + 14,
                 width: format!("{width:.1}"),
-                value_x: format!("{:.1}", CHART_LABEL_WIDTH + width + 8.0),
             }
         })
         .collect::<Vec<_>>();
-    let height = u32::try_from(bars.len()).unwrap_or(0) * CHART_ROW + 8;
+    let height = u32::try_from(bars.len()).unwrap_or(0) * CHART_ROW;
     Some(Chart { height, bars })
 }
 
@@ -390,6 +389,7 @@ pub async fn show(
         total_in: String::new(),
         total_out: String::new(),
         chart: None,
+        chart_width: CHART_WIDTH,
         pages: Vec::new(),
         complete: true,
         progress: (0, 0),
@@ -435,6 +435,13 @@ pub async fn show(
     match mono::statement_between(&state, user.id, request.account.clone(), from, to, &label).await
     {
         Ok(answer) => fill(&mut page_data, &request, answer),
+        Err(AppError::RateLimited { retry_after }) => {
+            let at = state.clock.now() + i64::try_from(retry_after).unwrap_or(60);
+            page_data.notice = Some(format!(
+                "Monobank answers one statement request a minute per token, and this range has                  not been fetched yet. Reload the page after {} to see it.",
+                time(at)
+            ));
+        }
         Err(e @ (AppError::Unauthorized | AppError::Internal(_))) => return Err(e),
         Err(e) => page_data.notice = Some(e.detail()),
     }
@@ -468,8 +475,8 @@ mod tests {
         let chart = chart(&items, CurrencyCode(980));
         let bars = chart.map(|c| c.bars).unwrap_or_default();
         assert_eq!(bars.len(), 2);
-        assert_eq!(bars[0].width, "310.0", "the largest bar fills the room");
-        assert_eq!(bars[1].width, "232.5");
+        assert_eq!(bars[0].width, "400.0", "the largest bar fills the width");
+        assert_eq!(bars[1].width, "300.0");
     }
 
     #[test]

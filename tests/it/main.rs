@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod browser;
 mod cli;
 mod health;
 mod helpers;

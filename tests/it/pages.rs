@@ -287,6 +287,16 @@ async fn every_job_works_without_javascript() {
     assert!(statement.body.contains("<table id=\"statement\""));
     assert!(statement.body.contains("<svg class=\"chart\""));
     assert!(statement.body.contains("id=\"total-out\""));
+    let other_range = v.get("/statement?from=2026-01-01&to=2026-01-02").await;
+    assert_eq!(other_range.status, 200);
+    assert!(
+        other_range.body.contains("one statement request a minute"),
+        "a second range within the minute is explained: {}",
+        other_range.body
+    );
+    app.clock.advance(61);
+    let later = v.get("/statement?from=2026-01-01&to=2026-01-02").await;
+    assert!(later.body.contains("id=\"count\""), "{}", later.body);
     let bad = v.get("/statement?from=2026-05-01&to=2026-04-01").await;
     assert_eq!(bad.status, 400);
     assert!(bad

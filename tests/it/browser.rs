@@ -1,0 +1,361 @@
+//! The whole web flow in a real browser: headless Chromium driven over WebDriver (chromedriver)
+//! against the app and the sandbox. Screenshots of the main pages at phone and desktop widths go
+//! to `target/screenshots/`.
+//!
+//! Needs the Debian packages `chromium` and `chromium-driver`. Without them the test says so and
+//! passes, unless `MONOWEB_BROWSER_TESTS=required` (as `.ci/run` sets, after installing them).
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use monoweb::clock::Clock;
+use serde_json::json;
+
+use crate::helpers::{spawn_with_sandbox, PASSWORD};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const REQUIRED_ENV: &str = "MONOWEB_BROWSER_TESTS";
+const DESKTOP: (u32, u32) = (1280, 900);
+const PHONE: (u32, u32) = (390, 844);
+
+/// chromedriver as a child process, stopped on drop.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_driver() -> (Driver, u16) {
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (driver, port)
+}
+
+async fn connect(port: u16, profile: &Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session")
+}
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Screenshots of the page at phone and desktop widths: the first screen, and the whole page.
+async fn shoot(c: &Client, name: &str) {
+    for (label, (width, height)) in [("phone", PHONE), ("desktop", DESKTOP)] {
+        c.set_window_size(width, height).await.unwrap();
+        let first_screen = c.screenshot().await.unwrap();
+        std::fs::write(
+            screenshot_dir().join(format!("{name}-{label}-top.png")),
+            first_screen,
+        )
+        .unwrap();
+        let full: f64 = c
+            .execute("return document.documentElement.scrollHeight;", vec![])
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap_or(f64::from(height));
+        let tall = (full as u32).clamp(height, 4_000) + 140;
+        c.set_window_size(width, tall).await.unwrap();
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(screenshot_dir().join(format!("{name}-{label}.png")), png).unwrap();
+    }
+    c.set_window_size(DESKTOP.0, DESKTOP.1).await.unwrap();
+}
+
+/// Waits (at most 15 s) for an element; on time-out fails with the page's text.
+async fn wait(c: &Client, css: &str) -> fantoccini::elements::Element {
+    let found = tokio::time::timeout(
+        Duration::from_secs(15),
+        c.wait().for_element(Locator::Css(css)),
+    )
+    .await;
+    match found {
+        Ok(Ok(element)) => element,
+        _ => {
+            let url = c
+                .current_url()
+                .await
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            let body = text_of(c, "main").await;
+            panic!("no {css} on {url}:\n{body}");
+        }
+    }
+}
+
+/// Waits (at most 15 s) until the address bar's query holds `part`.
+async fn wait_for_query(c: &Client, part: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let url = c.current_url().await.unwrap();
+        if url.query().unwrap_or("").contains(part) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{url} never had {part}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    match c.find(Locator::Css(css)).await {
+        Ok(element) => element.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    wait(c, css).await.text().await.unwrap()
+}
+
+async fn fill(c: &Client, id: &str, value: &str) {
+    let field = c.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+/// Clicks a control that loads a new page, and waits (at most 15 s) until the new page is there:
+/// a mark set on the old document is gone and the new one has finished loading.
+async fn click(c: &Client, css: &str) {
+    c.execute("window.__monowebOldPage = true;", vec![])
+        .await
+        .unwrap();
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let loaded = c
+            .execute(
+                "return window.__monowebOldPage === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if loaded {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "clicking {css} loaded no new page"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+fn browser_available() -> bool {
+    let present = Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists();
+    if !present {
+        let required = std::env::var(REQUIRED_ENV).is_ok_and(|v| v == "required");
+        assert!(
+            !required,
+            "{REQUIRED_ENV}=required but {CHROMEDRIVER} or {CHROMIUM} is missing"
+        );
+        eprintln!("SKIPPED: the browser test needs chromium and chromium-driver (apt-get install chromium chromium-driver)");
+    }
+    present
+}
+
+#[tokio::test]
+async fn the_whole_flow_in_headless_chromium() {
+    if !browser_available() {
+        return;
+    }
+    let (app, sandbox) = spawn_with_sandbox().await;
+    let (_driver, port) = start_driver();
+    let profile = tempfile::tempdir().unwrap();
+    let c = connect(port, profile.path()).await;
+    flow(&c, &app, &sandbox).await;
+    c.close().await.unwrap();
+}
+
+async fn flow(c: &Client, app: &crate::helpers::TestApp, sandbox: &crate::helpers::TestSandbox) {
+    c.set_window_size(DESKTOP.0, DESKTOP.1).await.unwrap();
+
+    // Register (which logs in), log out, log in again.
+    c.goto(&app.url("/register")).await.unwrap();
+    fill(c, "username", "browser").await;
+    fill(c, "password", PASSWORD).await;
+    click(c, "form[action='/register'] button[type=submit]").await;
+    assert!(text(c, ".flash.success")
+        .await
+        .contains("Welcome, browser."));
+    assert_eq!(c.current_url().await.unwrap().path(), "/token");
+    click(c, "#logout").await;
+    assert!(text(c, ".flash.info")
+        .await
+        .contains("You have been logged out."));
+    c.goto(&app.url("/login")).await.unwrap();
+    shoot(c, "login").await;
+    fill(c, "username", "browser").await;
+    fill(c, "password", PASSWORD).await;
+    click(c, "form[action='/login'] button[type=submit]").await;
+    assert_eq!(text(c, "#current-user").await, "browser");
+
+    // Attach the sandbox token.
+    c.goto(&app.url("/token")).await.unwrap();
+    fill(c, "mono_token", &sandbox.tokens[0].token).await;
+    click(c, "form[action='/token'] button[type=submit]").await;
+    assert!(text(c, ".flash.success")
+        .await
+        .contains("Mono added successfully."));
+
+    // The dashboard shows the sandbox's balances.
+    c.goto(&app.url("/")).await.unwrap();
+    let cards = text(c, "#accounts").await;
+    shoot(c, "dashboard").await;
+    app.clock.advance(61);
+    let info = sandbox
+        .client()
+        .client_info(&sandbox.token(0))
+        .await
+        .unwrap();
+    for account in &info.accounts {
+        let money = monoweb::web::format::money(
+            account.balance,
+            monoweb::mono::currency::CurrencyCode(account.currency_code),
+        );
+        assert!(cards.contains(&money), "{money} in {cards}");
+    }
+
+    // The converter.
+    c.goto(&app.url("/rates")).await.unwrap();
+    fill(c, "amount", "250").await;
+    c.find(Locator::Id("from"))
+        .await
+        .unwrap()
+        .select_by_value("EUR")
+        .await
+        .unwrap();
+    c.find(Locator::Id("to"))
+        .await
+        .unwrap()
+        .select_by_value("UAH")
+        .await
+        .unwrap();
+    click(c, "#converter button[type=submit]").await;
+    let result = text(c, "#conversion").await;
+    assert!(result.starts_with("€250.00 = ₴"), "{result}");
+    let rows = c.find_all(Locator::Css("#rates tbody tr")).await.unwrap();
+    assert!(rows.len() > 5, "the whole table");
+    shoot(c, "rates").await;
+
+    // The statement for a range: rows and the chart.
+    c.goto(&app.url("/statement")).await.unwrap();
+    let today = monoweb::web::format::date(app.clock.now());
+    let two_weeks_ago = monoweb::web::format::date(app.clock.now() - 13 * 86_400);
+    c.execute(
+        "document.getElementById('from').value = arguments[0];
+         document.getElementById('to').value = arguments[1];",
+        vec![json!(two_weeks_ago), json!(today)],
+    )
+    .await
+    .unwrap();
+    let default_account = c
+        .find(Locator::Css("#account option[selected]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        default_account.starts_with("UAH black"),
+        "{default_account}"
+    );
+    // Monobank answers one statement call a minute per token: a new range a minute later.
+    app.clock.advance(61);
+    click(c, "#range button[type=submit]").await;
+    wait_for_query(c, &format!("from={two_weeks_ago}")).await;
+    wait(c, "#statement tbody tr").await;
+    let rows = c
+        .find_all(Locator::Css("#statement tbody tr"))
+        .await
+        .unwrap();
+    assert!(rows.len() >= 50, "{} rows", rows.len());
+    let bars = c.find_all(Locator::Css("svg.chart rect")).await.unwrap();
+    assert!(!bars.is_empty(), "the chart has bars");
+    assert!(text(c, "#total-out").await.starts_with('−'));
+    shoot(c, "statement").await;
+
+    // Change the password, log out, log in with the new one.
+    c.goto(&app.url("/settings")).await.unwrap();
+    fill(c, "current_password", PASSWORD).await;
+    fill(c, "new_password", "a fresh browser passphrase").await;
+    fill(c, "confirm_password", "a fresh browser passphrase").await;
+    click(c, "form[action='/settings/password'] button[type=submit]").await;
+    assert!(text(c, ".flash.success")
+        .await
+        .contains("Password changed."));
+    shoot(c, "settings").await;
+    click(c, "#logout").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/login");
+    c.goto(&app.url("/")).await.unwrap();
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        "/login",
+        "logged out"
+    );
+    fill(c, "username", "browser").await;
+    fill(c, "password", "a fresh browser passphrase").await;
+    click(c, "form[action='/login'] button[type=submit]").await;
+    assert_eq!(text(c, "#current-user").await, "browser");
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        "/",
+        "back to where it was going"
+    );
+}

@@ -197,6 +197,26 @@ pub struct Settings {
     pub session_idle_secs: u64,
     pub session_max_secs: u64,
     pub sync_history_days: u32,
+    /// How the background sync runs (not a setting: tests and embedders adjust it).
+    pub sync: SyncMode,
+}
+
+/// The background sync's pace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyncMode {
+    /// Whether this instance runs the sync at all.
+    pub enabled: bool,
+    /// How often it looks for work when nothing wakes it, in milliseconds.
+    pub tick_ms: u64,
+}
+
+impl Default for SyncMode {
+    fn default() -> Self {
+        SyncMode {
+            enabled: true,
+            tick_ms: 5_000,
+        }
+    }
 }
 
 impl Settings {
@@ -424,6 +444,7 @@ impl Resolver {
             session_idle_secs,
             session_max_secs,
             sync_history_days: u32::try_from(sync_history_days).unwrap_or(365),
+            sync: SyncMode::default(),
         })
     }
 }

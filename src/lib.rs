@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod hooks;
 pub mod mono;
 pub mod sandbox;
 pub mod security_headers;

@@ -42,6 +42,10 @@ pub struct AppState {
     pub rates: crate::mono::rates::RatesCache,
     /// Until when (Unix s) no Monobank call is made after an edge-firewall block.
     pub mono_blocked_until: std::sync::atomic::AtomicI64,
+    /// The background sync of this instance.
+    pub sync: crate::services::sync::SyncHandle,
+    /// Monobank's webhook signing key, once fetched.
+    pub bank_key: crate::hooks::BankKey,
 }
 
 /// The session cookie's name: with the `__Host-` prefix whenever cookies are Secure.
@@ -78,6 +82,7 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    sync: crate::services::sync::SyncHandle,
 }
 
 impl Application {
@@ -134,7 +139,14 @@ impl Application {
             mono,
             rates,
             mono_blocked_until: std::sync::atomic::AtomicI64::new(0),
+            sync: crate::services::sync::SyncHandle::default(),
+            bank_key: crate::hooks::BankKey::default(),
         });
+        if state.settings.sync.enabled {
+            crate::services::sync::spawn(state.clone());
+            crate::hooks::spawn_key_refresh(state.clone());
+        }
+        let state_sync = state.sync.clone();
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(store.clone(), cookie_key.clone())
                 .cookie_name(session_cookie_name(https).to_owned())
@@ -160,7 +172,7 @@ impl Application {
                 .wrap(identity)
                 .wrap(sessions)
                 .wrap(from_fn(security_headers::add))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
                 .wrap(NormalizePath::trim())
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(api::JSON_LIMIT))
@@ -180,7 +192,19 @@ impl Application {
         Ok(Application {
             port: address.port(),
             server,
+            sync: state_sync,
         })
+    }
+
+    /// Stops serving and syncing (as if the process ended between two requests).
+    pub fn stopper(&self) -> impl Fn() + Send + Sync + 'static {
+        let handle = self.server.handle();
+        let sync = self.sync.clone();
+        move || {
+            sync.stop();
+            let handle = handle.clone();
+            tokio::spawn(async move { handle.stop(false).await });
+        }
     }
 
     /// The port actually bound (useful with port 0).
@@ -283,7 +307,20 @@ fn routes(cfg: &mut web::ServiceConfig) {
             api::resource("/api/mono/client-info").route(web::get().to(api::mono::client_info)),
         )
         .service(api::resource("/api/mono/balance").route(web::get().to(api::mono::balance)))
-        .service(api::resource("/api/mono/statement").route(web::post().to(api::mono::statement)))
+        .service(
+            api::resource("/api/mono/statement")
+                .route(web::get().to(api::mono::statement_get))
+                .route(web::post().to(api::mono::statement)),
+        )
+        .service(
+            api::resource("/api/mono/statement.csv").route(web::get().to(api::mono::statement_csv)),
+        )
+        .service(api::resource("/api/mono/sync").route(web::get().to(api::mono::sync_progress)))
+        .service(
+            api::resource("/hooks/mono/{secret}")
+                .route(web::get().to(crate::hooks::check))
+                .route(web::post().to(crate::hooks::receive)),
+        )
         .service(api::resource("/api/mono/webhook").route(web::post().to(api::mono::webhook)))
         .service(
             api::resource("/api/openapi.json").route(web::get().to(api::openapi::openapi_json)),

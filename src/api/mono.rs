@@ -13,7 +13,7 @@ use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::error::AppError;
 use crate::mono::currency::{self, CurrencyPair, Quote};
 use crate::mono::MonoToken;
-use crate::services::{mono, tokens};
+use crate::services::{history, mono, sync, tokens};
 use crate::startup::AppState;
 
 fn token_format(raw: &str) -> Result<(), ValidationError> {
@@ -76,19 +76,81 @@ pub struct MonoPeriodSerializer {
     pub account: Option<String>,
 }
 
-/// `WebhookSerializer`: `{"webHookUrl": "<http(s) URL, at most 2048 characters>"}`.
-#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+pub use webhook_serializer::WebhookSerializer;
+
+mod webhook_serializer {
+    // The field keeps Mono's (and the seed's) name, so errors name it too.
+    #![allow(non_snake_case)]
+    use serde::Deserialize;
+    use validator::Validate;
+
+    use super::http_url;
+
+    /// `WebhookSerializer`: `{"webHookUrl": "<http(s) URL, at most 2048 characters>"}`, or `{}` for
+    /// monoweb's own receiver.
+    #[derive(Debug, Default, Deserialize, Validate, utoipa::ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct WebhookSerializer {
+        #[serde(default)]
+        #[validate(
+            length(
+                max = 2048,
+                message = "Ensure this field has no more than 2048 characters."
+            ),
+            custom(function = "http_url")
+        )]
+        pub webHookUrl: Option<String>,
+    }
+}
+
+/// `StatementQuery`: `?from=YYYY-MM-DD&to=YYYY-MM-DD&account=` (Europe/Kyiv days; `account` "0"
+/// or absent is the default UAH card).
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-#[allow(non_snake_case)] // the field keeps Mono's (and the seed's) name, so errors name it too
-pub struct WebhookSerializer {
-    #[validate(
-        length(
-            max = 2048,
-            message = "Ensure this field has no more than 2048 characters."
-        ),
-        custom(function = "http_url")
-    )]
-    pub webHookUrl: String,
+pub struct StatementQuery {
+    #[validate(custom(function = "kyiv_day"))]
+    pub from: String,
+    #[validate(custom(function = "kyiv_day"))]
+    pub to: String,
+    #[validate(custom(function = "account_id"))]
+    pub account: Option<String>,
+}
+
+fn kyiv_day(raw: &str) -> Result<(), ValidationError> {
+    raw.parse::<jiff::civil::Date>().map(drop).map_err(|_| {
+        ValidationError::new("date").with_message("Enter a date as YYYY-MM-DD.".into())
+    })
+}
+
+/// The longest range one statement query may ask for.
+const MAX_RANGE_DAYS: i32 = 3_660;
+
+impl StatementQuery {
+    /// The first and last second of the range, in Kyiv days.
+    pub fn bounds(&self) -> Result<(i64, i64), AppError> {
+        let day = |field: &str, raw: &str| {
+            raw.parse::<jiff::civil::Date>()
+                .map_err(|_| AppError::field(field, "Enter a date as YYYY-MM-DD."))
+        };
+        let (from, to) = (day("from", &self.from)?, day("to", &self.to)?);
+        if from > to {
+            return Err(AppError::field(
+                "to",
+                "The end date must not be before the start date.",
+            ));
+        }
+        if (to - from).get_days() >= MAX_RANGE_DAYS {
+            return Err(AppError::field(
+                "to",
+                "Ask for at most ten years at a time.",
+            ));
+        }
+        let start = crate::web::format::day_bounds(from).map(|b| b.0);
+        let end = crate::web::format::day_bounds(to).map(|b| b.1);
+        start
+            .zip(end)
+            .ok_or_else(|| AppError::field("from", "Enter a date as YYYY-MM-DD."))
+    }
 }
 
 /// `MonoCurrencySerializer`: `{"currency": "USDUAH"}` (also `USD/UAH`, `usd-uah`, `840/980`).
@@ -249,7 +311,32 @@ pub async fn statement(
     let period = u8::try_from(body.period)
         .map_err(|_| AppError::field("period", "Ensure this value is between 0 and 31."))?;
     let account = body.account.unwrap_or_else(|| "0".into());
-    let answer = mono::statement(&state, user.id, account, period).await?;
+    let answer = match mono::statement(&state, user.id, account.clone(), period).await {
+        // The lane is busy (the background sync, another view) and nothing is cached for this
+        // period: answer from the transaction store, marked incomplete.
+        Err(AppError::RateLimited { retry_after }) => {
+            let now = state.clock.now();
+            let from = now - i64::from(period) * 86_400;
+            match history::statement(&state, user.id, Some(account), from, now).await {
+                Ok(stored) => {
+                    let items: Vec<_> = stored.items.iter().map(|r| r.item()).collect();
+                    let next = now + i64::try_from(retry_after).unwrap_or(60);
+                    let info = json!({"complete": stored.complete, "next_fetch_at": next});
+                    return Ok(respond(
+                        StatusCode::OK,
+                        items,
+                        &[
+                            ("info", info),
+                            ("stale", json!(true)),
+                            ("fetched_at", json!(now)),
+                        ],
+                    ));
+                }
+                Err(_) => return Err(AppError::RateLimited { retry_after }),
+            }
+        }
+        other => other?,
+    };
     let info = json!({"complete": answer.complete, "next_fetch_at": answer.next_fetch_at});
     let [stale, fetched_at] = freshness(answer.fetched_at, answer.stale);
     Ok(respond(
@@ -259,12 +346,90 @@ pub async fn statement(
     ))
 }
 
-/// `POST /api/mono/webhook/`: 200 "Webhook registered."
+/// `POST /api/mono/webhook/`: 200 "Webhook registered."; without `webHookUrl`, monoweb's own
+/// receiver (a new secret each time).
 pub async fn webhook(
     state: web::Data<AppState>,
     user: CurrentUser,
     body: ValidJson<WebhookSerializer>,
 ) -> Result<HttpResponse, AppError> {
-    mono::set_webhook(&state, user.id, body.into_inner().webHookUrl).await?;
+    match body.into_inner().webHookUrl {
+        Some(url) => mono::set_webhook(&state, user.id, url).await?,
+        None => sync::register_own_webhook(&state, user.id).await?,
+    }
     Ok(respond(StatusCode::OK, "Webhook registered.", &[]))
+}
+
+/// The validated statement query (the serializer, from the query string).
+fn statement_query(
+    query: Result<web::Query<StatementQuery>, actix_web::Error>,
+) -> Result<(StatementQuery, i64, i64), AppError> {
+    let query = query
+        .map_err(|e| AppError::BadRequest(format!("Invalid query: {e}")))?
+        .into_inner();
+    query
+        .validate()
+        .map_err(|e| AppError::Validation(super::extract::validation_errors(&e)))?;
+    let (from, to) = query.bounds()?;
+    Ok((query, from, to))
+}
+
+/// `GET /api/mono/statement/?from=&to=&account=`: any range, from the transaction store.
+pub async fn statement_get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: Result<web::Query<StatementQuery>, actix_web::Error>,
+) -> Result<HttpResponse, AppError> {
+    let (query, from, to) = statement_query(query)?;
+    let stored = history::statement(&state, user.id, query.account, from, to).await?;
+    let items: Vec<_> = stored.items.iter().map(|r| r.item()).collect();
+    Ok(respond(
+        StatusCode::OK,
+        json!({
+            "account": stored.account,
+            "items": items,
+            "complete": stored.complete,
+            "next_fetch_at": stored.next_fetch_at,
+        }),
+        &[],
+    ))
+}
+
+/// `GET /api/mono/statement.csv?from=&to=&account=`: the same rows as CSV, streamed.
+pub async fn statement_csv(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: Result<web::Query<StatementQuery>, actix_web::Error>,
+) -> Result<HttpResponse, AppError> {
+    let (query, from, to) = statement_query(query)?;
+    let stored = history::statement(&state, user.id, query.account, from, to).await?;
+    let filename = format!("monoweb-{}-{}.csv", query.from, query.to);
+    let currency = stored.currency;
+    let chunks: Vec<_> = stored.items.chunks(500).map(<[_]>::to_vec).collect();
+    let body = futures_util::stream::iter(
+        std::iter::once(history::CSV_HEADER.to_owned())
+            .chain(
+                chunks
+                    .into_iter()
+                    .map(move |rows| history::csv_lines(&rows, currency)),
+            )
+            .map(|text| Ok::<_, std::convert::Infallible>(web::Bytes::from(text))),
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .insert_header(("X-Statement-Complete", stored.complete.to_string()))
+        .streaming(body))
+}
+
+/// `GET /api/mono/sync/`: the background sync's progress.
+pub async fn sync_progress(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let progress = history::progress(&state, user.id).await?;
+    Ok(respond(StatusCode::OK, progress, &[]))
 }

@@ -10,7 +10,9 @@ pub mod migrations;
 pub mod schema;
 pub mod sessions;
 pub mod snapshots;
+pub mod sync;
 pub mod tokens;
+pub mod transactions;
 pub mod users;
 
 use std::time::Duration;
@@ -145,6 +147,32 @@ pub fn pool(url: &DatabaseUrl) -> DbPool {
         .connection_timeout(Duration::from_secs(5))
         .test_on_check_out(test_on_check_out)
         .build_unchecked(ConnectionManager::new(url.clone()))
+}
+
+/// Runs `work` in one write transaction. On SQLite it begins with `BEGIN IMMEDIATE`, so a writer
+/// waits for the lock (within the busy timeout) instead of failing when it upgrades a read to a
+/// write while another writer holds the lock; on PostgreSQL it is an ordinary transaction.
+/// `work` must not open transactions of its own.
+pub fn write_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    if matches!(conn, DbConnection::Postgres(_)) {
+        return conn.transaction(work);
+    }
+    conn.batch_execute("BEGIN IMMEDIATE")?;
+    match work(conn) {
+        Ok(value) => {
+            conn.batch_execute("COMMIT")?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = conn.batch_execute("ROLLBACK") {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool, inside the caller's tracing

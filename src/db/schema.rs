@@ -67,6 +67,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    transactions (user_id, id) {
+        user_id -> BigInt,
+        id -> Text,
+        account -> Text,
+        time -> BigInt,
+        description -> Text,
+        mcc -> Integer,
+        original_mcc -> Integer,
+        amount -> BigInt,
+        operation_amount -> BigInt,
+        currency_code -> Integer,
+        commission_rate -> BigInt,
+        cashback_amount -> BigInt,
+        balance -> BigInt,
+        hold -> Bool,
+        comment -> Nullable<Text>,
+        receipt_id -> Nullable<Text>,
+        invoice_id -> Nullable<Text>,
+        counter_edrpou -> Nullable<Text>,
+        counter_iban -> Nullable<Text>,
+        counter_name -> Nullable<Text>,
+        source -> Text,
+        received_at -> BigInt,
+        cancelled -> Bool,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        transaction_id -> Text,
+        body -> Text,
+        signed -> Bool,
+        received_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sync_accounts (user_id, account) {
+        user_id -> BigInt,
+        account -> Text,
+        history_from -> BigInt,
+        synced_from -> BigInt,
+        synced_to -> BigInt,
+        cursor -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sync_users (user_id) {
+        user_id -> BigInt,
+        lease_owner -> Nullable<Text>,
+        lease_until -> BigInt,
+        last_event_at -> Nullable<BigInt>,
+        webhook_checked_at -> BigInt,
+    }
+}
+
 diesel::joinable!(mono_tokens -> token_keys (key_id));
 diesel::joinable!(mono_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -77,6 +138,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_lanes,
     sessions,
     snapshots,
+    sync_accounts,
+    sync_users,
     token_keys,
+    transactions,
     users,
+    webhook_events,
 );

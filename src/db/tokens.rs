@@ -139,3 +139,12 @@ pub fn delete(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
 pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<TokenRow>> {
     mono_tokens::table.select(TokenRow::as_select()).load(conn)
 }
+
+/// The token whose own-receiver secret hashes to `hash`.
+pub fn find_by_webhook_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<TokenRow>> {
+    mono_tokens::table
+        .filter(mono_tokens::webhook_secret_hash.eq(hash))
+        .select(TokenRow::as_select())
+        .first(conn)
+        .optional()
+}

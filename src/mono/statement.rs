@@ -76,6 +76,15 @@ impl StatementCursor {
         self.next_to.map(|to| (self.window_from, to))
     }
 
+    /// Everything from this second to `to` has been fetched (`to + 1` before the first call):
+    /// the windows are fetched newest first and each newest page first.
+    pub fn fetched_from(&self) -> i64 {
+        match self.next_to {
+            Some(next_to) => next_to + 1,
+            None => self.from,
+        }
+    }
+
     /// How many windows the range has.
     pub fn windows_total(&self) -> u32 {
         let span = self.to - self.from + 1;
@@ -258,11 +267,17 @@ mod tests {
         let to = from + 3 * MAX_WINDOW_SECS + 10;
         let mut cursor = StatementCursor::new("0", from, to).unwrap();
         assert_eq!(cursor.windows_total(), 4);
+        assert_eq!(cursor.fetched_from(), to + 1, "nothing fetched yet");
         let mut covered = Vec::new();
         while let Some((f, t)) = cursor.next_request() {
             assert!(t - f <= MAX_WINDOW_SECS);
             covered.push((f, t));
             cursor.record(Vec::new());
+            assert_eq!(
+                cursor.fetched_from(),
+                f,
+                "the window is fetched down to its start"
+            );
             assert_eq!(cursor.windows_done() as usize, covered.len().min(4));
         }
         assert_eq!(covered.first().unwrap().1, to);

@@ -2,6 +2,8 @@
 //! connection (or the pool) and domain types, and returns domain results or an `AppError`.
 
 pub mod accounts;
+pub mod history;
 pub mod mono;
+pub mod sync;
 pub mod tokens;
 pub mod users;

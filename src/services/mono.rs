@@ -27,7 +27,8 @@ use crate::startup::AppState;
 const EDGE_BACKOFF_SECS: i64 = 15 * 60;
 /// A snapshot younger than this is served without asking Monobank (it could not answer anyway).
 const FRESH_SECS: i64 = lanes::LANE_SECS;
-const CLIENT_INFO: &str = "client-info";
+/// The snapshot kind of client-info.
+pub const CLIENT_INFO: &str = "client-info";
 
 /// Data and how old it is.
 #[derive(Debug)]
@@ -172,6 +173,13 @@ pub async fn client_info(
     if let Claim::Closed { next_at } =
         claim(state, &attached.fingerprint, Endpoint::ClientInfo, now).await?
     {
+        if snapshot.is_none() && next_at - lanes::LANE_SECS >= now - IN_FLIGHT_SECS {
+            // The lane was taken moments ago (the background sync, another tab): that answer
+            // is on its way; wait for it rather than answer "too many requests".
+            if let Some(answer) = await_snapshot(state, user).await? {
+                return Ok(answer);
+            }
+        }
         return stale(AppError::RateLimited {
             retry_after: retry_after(next_at, now),
         });
@@ -203,6 +211,29 @@ pub async fn client_info(
             }
         }
     }
+}
+
+/// A lane taken less than this long ago probably has its call still in flight.
+const IN_FLIGHT_SECS: i64 = 10;
+
+/// Waits (at most 3 s) for a client-info snapshot that another caller is fetching.
+async fn await_snapshot(
+    state: &AppState,
+    user: UserId,
+) -> Result<Option<Answer<UserInfo>>, AppError> {
+    for _ in 0..30 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if let Some((data, fetched_at)) =
+            load_snapshot::<UserInfo>(state, user, CLIENT_INFO.into()).await?
+        {
+            return Ok(Some(Answer {
+                data,
+                fetched_at,
+                stale: false,
+            }));
+        }
+    }
+    Ok(None)
 }
 
 fn retry_after(next_at: i64, now: i64) -> u64 {
@@ -319,24 +350,6 @@ pub async fn statement(
     .await
 }
 
-/// The statement of `account` between two instants (Unix s, inclusive; an end in the future
-/// stops at now), by the same rules as [`statement`]. `label` names the range in the snapshot.
-#[tracing::instrument(skip(state))]
-pub async fn statement_between(
-    state: &AppState,
-    user: UserId,
-    account: String,
-    from: i64,
-    to: i64,
-    label: &str,
-) -> Result<StatementAnswer, AppError> {
-    let kind = format!("statement:{account}:{label}");
-    statement_of(state, user, kind, move |now| {
-        StatementCursor::new(account, from.min(now), to.min(now))
-    })
-    .await
-}
-
 async fn statement_of(
     state: &AppState,
     user: UserId,
@@ -444,24 +457,31 @@ async fn fetch_or_serve(
     }
 }
 
+/// Asks Monobank to send `attached`'s transactions to `url` (it checks the URL with a GET).
+pub async fn call_set_webhook(
+    state: &AppState,
+    attached: &Attached,
+    url: &str,
+) -> Result<(), AppError> {
+    check_backoff(state)?;
+    match state.mono.set_webhook(&attached.token, url).await {
+        Ok(()) => Ok(()),
+        Err(MonoError::BadRequest(_)) => Err(AppError::field(
+            "webHookUrl",
+            "Monobank refused this URL: it must be reachable and answer GET with 200.",
+        )),
+        Err(e) => {
+            note_edge_block(state, &e);
+            Err(e.into())
+        }
+    }
+}
+
 /// Registers `url` as the token's webhook at Monobank and records that monoweb set it.
 #[tracing::instrument(skip(state, url))]
 pub async fn set_webhook(state: &AppState, user: UserId, url: String) -> Result<(), AppError> {
     let attached = tokens::load(state, user).await?;
-    check_backoff(state)?;
-    match state.mono.set_webhook(&attached.token, &url).await {
-        Ok(()) => {}
-        Err(MonoError::BadRequest(_)) => {
-            return Err(AppError::field(
-                "webHookUrl",
-                "Monobank refused this URL: it must be reachable and answer GET with 200.",
-            ))
-        }
-        Err(e) => {
-            note_edge_block(state, &e);
-            return Err(e.into());
-        }
-    }
+    call_set_webhook(state, &attached, &url).await?;
     let now = state.clock.now();
     db::run(&state.pool, move |conn| {
         Ok(crate::db::tokens::set_webhook(

@@ -106,6 +106,7 @@ pub async fn attach(state: &AppState, user: UserId, token: MonoToken) -> Result<
     })
     .await?;
     tracing::info!("Monobank token attached");
+    state.sync.wake();
     Ok(())
 }
 
@@ -139,10 +140,12 @@ pub async fn replace(state: &AppState, user: UserId, token: MonoToken) -> Result
             tokens::replace(conn, &new_row(&sealed, user, &fp, &token.last4(), now))
                 .map_err(conflict)?;
             snapshots::delete_for_user(conn, user)?;
+            crate::db::sync::forget(conn, user)?;
             Ok(())
         })
     })
     .await?;
+    state.sync.wake();
     // The webhook belonged to the old token (and its record is cleared with it).
     unregister_webhook(state, &old).await;
     tracing::info!("Monobank token replaced");
@@ -167,6 +170,7 @@ pub async fn remove(state: &AppState, user: UserId) -> Result<(), AppError> {
         conn.transaction(|conn| {
             let deleted = tokens::delete(conn, user)?;
             snapshots::delete_for_user(conn, user)?;
+            crate::db::sync::forget(conn, user)?;
             if let Some(fp) = &fp {
                 lanes::forget(conn, fp)?;
             }

@@ -17,7 +17,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::mono::currency::CurrencyCode;
 use crate::mono::mcc;
 use crate::mono::types::{StatementItem, UserInfo};
-use crate::services::mono::{self, StatementAnswer};
+use crate::services::{history, mono};
 use crate::startup::AppState;
 
 /// Rows per page that can be asked for; the first is the default.
@@ -103,8 +103,8 @@ struct StatementPage {
     complete: bool,
     progress: (u32, u32),
     next_fetch: String,
-    updated: String,
-    stale: bool,
+    /// The CSV download of the same range.
+    csv: String,
 }
 
 /// A validated statement request.
@@ -320,7 +320,16 @@ fn href(request: &Request, page: usize) -> String {
     )
 }
 
-fn fill(page: &mut StatementPage, request: &Request, answer: StatementAnswer) {
+/// What the store answered for the range, and how far the sync has come.
+struct Answer {
+    items: Vec<StatementItem>,
+    complete: bool,
+    next_fetch_at: Option<i64>,
+    /// Month-long windows fetched, of all the sync has to fetch.
+    progress: (u32, u32),
+}
+
+fn fill(page: &mut StatementPage, request: &Request, answer: Answer) {
     let count = answer.items.len();
     let pages = count.div_ceil(request.per).max(1);
     let current = request.page.min(pages);
@@ -348,10 +357,17 @@ fn fill(page: &mut StatementPage, request: &Request, answer: StatementAnswer) {
         })
         .collect();
     page.complete = answer.complete;
-    page.progress = answer.windows;
+    page.progress = answer.progress;
     page.next_fetch = answer.next_fetch_at.map(date_time).unwrap_or_default();
-    page.updated = date_time(answer.fetched_at);
-    page.stale = answer.stale;
+    page.csv = format!(
+        "/api/mono/statement.csv?{}",
+        serde_urlencoded::to_string([
+            ("from", request.from.to_string()),
+            ("to", request.to.to_string()),
+            ("account", request.account.clone()),
+        ])
+        .unwrap_or_default()
+    );
     page.shown = true;
 }
 
@@ -394,8 +410,7 @@ pub async fn show(
         complete: true,
         progress: (0, 0),
         next_fetch: String::new(),
-        updated: String::new(),
-        stale: false,
+        csv: String::new(),
     };
     let info = match mono::client_info(&state, &session_user).await {
         Ok(answer) => answer.data,
@@ -431,16 +446,17 @@ pub async fn show(
     else {
         return Err(AppError::internal("a Kyiv day without bounds"));
     };
-    let label = format!("{}:{}", request.from, request.to);
-    match mono::statement_between(&state, user.id, request.account.clone(), from, to, &label).await
-    {
-        Ok(answer) => fill(&mut page_data, &request, answer),
-        Err(AppError::RateLimited { retry_after }) => {
-            let at = state.clock.now() + i64::try_from(retry_after).unwrap_or(60);
-            page_data.notice = Some(format!(
-                "Monobank answers one statement request a minute per token, and this range has                  not been fetched yet. Reload the page after {} to see it.",
-                time(at)
-            ));
+    let stored = history::statement(&state, user.id, Some(request.account.clone()), from, to);
+    match stored.await {
+        Ok(stored) => {
+            let progress = history::progress(&state, user.id).await?;
+            let answer = Answer {
+                items: stored.items.iter().map(|r| r.item()).collect(),
+                complete: stored.complete,
+                next_fetch_at: stored.next_fetch_at,
+                progress: progress.windows(),
+            };
+            fill(&mut page_data, &request, answer);
         }
         Err(e @ (AppError::Unauthorized | AppError::Internal(_))) => return Err(e),
         Err(e) => page_data.notice = Some(e.detail()),

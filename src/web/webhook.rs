@@ -10,7 +10,7 @@ use super::{done, page, validated, Form, FormState, Layout};
 use crate::api::mono::WebhookSerializer;
 use crate::auth::current_user::CurrentUser;
 use crate::error::AppError;
-use crate::services::{mono, tokens};
+use crate::services::{mono, sync, tokens};
 use crate::startup::AppState;
 
 #[derive(Template)]
@@ -19,6 +19,8 @@ struct WebhookPage {
     layout: Layout,
     connected: bool,
     current: String,
+    /// The registered webhook is monoweb's own receiver.
+    own: bool,
     form: FormState,
 }
 
@@ -26,6 +28,8 @@ struct WebhookPage {
 pub struct WebhookForm {
     #[serde(default, rename = "webHookUrl")]
     url: String,
+    /// Present when the "use monoweb's own receiver" button was pressed.
+    own: Option<String>,
 }
 
 async fn render(
@@ -41,6 +45,7 @@ async fn render(
         &WebhookPage {
             layout: Layout::new(session, Some(user), "webhook", "Webhook")?,
             connected: token.connected,
+            own: token.webhook_url.as_deref() == Some(sync::own_prefix(state).as_str()),
             current: token.webhook_url.unwrap_or_default(),
             form,
         },
@@ -70,12 +75,15 @@ pub async fn save(
     user: CurrentUser,
     form: Form<WebhookForm>,
 ) -> Result<HttpResponse, AppError> {
-    let url = form.0.url;
+    let WebhookForm { url, own } = form.0;
     let attempt = async {
+        if own.is_some() {
+            return sync::register_own_webhook(&state, user.id).await;
+        }
         let body = validated(WebhookSerializer {
-            webHookUrl: url.clone(),
+            webHookUrl: Some(url.clone()),
         })?;
-        mono::set_webhook(&state, user.id, body.webHookUrl).await
+        mono::set_webhook(&state, user.id, body.webHookUrl.unwrap_or_default()).await
     };
     match attempt.await {
         Ok(()) => Ok(done(&session, "Webhook registered.", "/webhook")),

@@ -14,7 +14,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use monoweb::clock::Clock;
 use serde_json::json;
 
-use crate::helpers::{spawn_with_sandbox, PASSWORD};
+use crate::helpers::{spawn_with_sandbox_syncing, PASSWORD};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -215,7 +215,7 @@ async fn the_whole_flow_in_headless_chromium() {
     if !browser_available() {
         return;
     }
-    let (app, sandbox) = spawn_with_sandbox().await;
+    let (app, sandbox) = spawn_with_sandbox_syncing().await;
     let (_driver, port) = start_driver();
     let profile = tempfile::tempdir().unwrap();
     let c = connect(port, profile.path()).await;
@@ -316,11 +316,18 @@ async fn flow(c: &Client, app: &crate::helpers::TestApp, sandbox: &crate::helper
         default_account.starts_with("UAH black"),
         "{default_account}"
     );
-    // Monobank answers one statement call a minute per token: a new range a minute later.
-    app.clock.advance(61);
     click(c, "#range button[type=submit]").await;
     wait_for_query(c, &format!("from={two_weeks_ago}")).await;
+    // The background sync fills the store within moments of the token's attachment.
+    for _ in 0..100 {
+        if c.find(Locator::Css("#statement tbody tr")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        c.refresh().await.unwrap();
+    }
     wait(c, "#statement tbody tr").await;
+    assert!(c.find(Locator::Id("csv")).await.is_ok(), "a CSV link");
     let rows = c
         .find_all(Locator::Css("#statement tbody tr"))
         .await

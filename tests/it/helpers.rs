@@ -59,7 +59,7 @@ pub fn init_logs() {
 pub fn test_settings(dir: &Path, database_url: &str) -> Settings {
     let empty = dir.join("empty.toml");
     std::fs::write(&empty, "").unwrap();
-    config::load(&Layers {
+    let mut settings = config::load(&Layers {
         config_file: Some(empty),
         env: HashMap::new(),
         flags: vec![
@@ -68,7 +68,10 @@ pub fn test_settings(dir: &Path, database_url: &str) -> Settings {
             (Key::DatabaseUrl, database_url.into()),
         ],
     })
-    .unwrap()
+    .unwrap();
+    // The background sync makes Monobank calls of its own; the tests of the history turn it on.
+    settings.sync.enabled = false;
+    settings
 }
 
 pub struct TestApp {
@@ -78,6 +81,8 @@ pub struct TestApp {
     pub dir: TempDir,
     /// The app's clock; starts at the real time and moves only when a test says so.
     pub clock: std::sync::Arc<monoweb::clock::ManualClock>,
+    /// Stops the server and its sync, as if the process ended.
+    pub stop: std::sync::Arc<dyn Fn() + Send + Sync>,
 }
 
 /// A password that meets the policy.
@@ -240,6 +245,24 @@ pub async fn spawn_with_sandbox() -> (TestApp, TestSandbox) {
     (app, sandbox)
 }
 
+/// [`spawn_with_sandbox`] with the background sync on (looking for work every 10 ms).
+pub async fn spawn_with_sandbox_syncing() -> (TestApp, TestSandbox) {
+    use monoweb::clock::Clock;
+    let clock = monoweb::clock::ManualClock::at(monoweb::clock::SystemClock.now());
+    let sandbox = TestSandbox::start(clock.clone(), 1.0).await;
+    let url = sandbox.url.clone();
+    let app = spawn_app_on(
+        move |s| {
+            s.mono_api_url = url.parse().unwrap();
+            s.sync.enabled = true;
+            s.sync.tick_ms = 10;
+        },
+        clock,
+    )
+    .await;
+    (app, sandbox)
+}
+
 /// Like [`spawn_app_with`], on a given clock.
 pub async fn spawn_app_on(
     configure: impl FnOnce(&mut Settings),
@@ -248,12 +271,23 @@ pub async fn spawn_app_on(
     init_logs();
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database(dir.path());
+    spawn_app_in(dir, database_url, configure, clock).await
+}
+
+/// Like [`spawn_app_on`], on a given database (another instance of the same deployment).
+pub async fn spawn_app_in(
+    dir: TempDir,
+    database_url: String,
+    configure: impl FnOnce(&mut Settings),
+    clock: std::sync::Arc<monoweb::clock::ManualClock>,
+) -> TestApp {
     let mut settings = test_settings(dir.path(), &database_url);
     configure(&mut settings);
     let app = Application::build_with_clock(settings, clock.clone())
         .await
         .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let stop = std::sync::Arc::new(app.stopper());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -265,6 +299,7 @@ pub async fn spawn_app_on(
         database_url,
         dir,
         clock,
+        stop,
     }
 }
 

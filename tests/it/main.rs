@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod health;
 mod helpers;
+mod history;
 mod migrations;
 mod mono_client;
 mod mono_views;

@@ -1,7 +1,9 @@
 //! The HTML pages, driven with plain HTTP form posts (no JavaScript): access rules, CSRF on every
 //! form, post/redirect/get with flash messages, forms shown again with their errors, escaping.
 
-use crate::helpers::{session_cookie, spawn_app, spawn_with_sandbox, TestApp, PASSWORD};
+use crate::helpers::{
+    session_cookie, spawn_app, spawn_with_sandbox, spawn_with_sandbox_syncing, TestApp, PASSWORD,
+};
 
 /// A browser without JavaScript: keeps the session cookie and the last form token.
 struct Visitor<'a> {
@@ -222,9 +224,21 @@ async fn every_form_without_its_token_is_refused_and_changes_nothing() {
     );
 }
 
+/// Reloads the statement page until the sync has brought rows (at most 5 s).
+async fn statement_with_rows(v: &mut Visitor<'_>) -> Page {
+    for _ in 0..250 {
+        let page = v.get("/statement").await;
+        if page.body.contains("<table id=\"statement\"") {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the statement never had rows");
+}
+
 #[tokio::test]
 async fn every_job_works_without_javascript() {
-    let (app, sandbox) = spawn_with_sandbox().await;
+    let (app, sandbox) = spawn_with_sandbox_syncing().await;
     let mut v = Visitor::new(&app);
     v.register("walker").await;
 
@@ -281,22 +295,22 @@ async fn every_job_works_without_javascript() {
     assert!(bad.body.contains("Choose a currency from the list."));
     assert!(bad.body.contains("value=\"-3\""), "the input is kept");
 
-    // Statement: rows, totals and the chart; a bad range is explained.
-    let statement = v.get("/statement").await;
+    // Statement: rows, totals, the chart and the CSV link, from the store the sync fills; a
+    // range not fetched yet shows the sync's progress; a bad range is explained.
+    let statement = statement_with_rows(&mut v).await;
     assert_eq!(statement.status, 200);
-    assert!(statement.body.contains("<table id=\"statement\""));
     assert!(statement.body.contains("<svg class=\"chart\""));
     assert!(statement.body.contains("id=\"total-out\""));
-    let other_range = v.get("/statement?from=2026-01-01&to=2026-01-02").await;
+    assert!(statement
+        .body
+        .contains("href=\"/api/mono/statement.csv?from="));
+    let other_range = v.get("/statement?from=2025-12-01&to=2025-12-02").await;
     assert_eq!(other_range.status, 200);
     assert!(
-        other_range.body.contains("one statement request a minute"),
-        "a second range within the minute is explained: {}",
+        other_range.body.contains("id=\"fetch-progress\""),
+        "a range not fetched yet shows progress: {}",
         other_range.body
     );
-    app.clock.advance(61);
-    let later = v.get("/statement?from=2026-01-01&to=2026-01-02").await;
-    assert!(later.body.contains("id=\"count\""), "{}", later.body);
     let bad = v.get("/statement?from=2026-05-01&to=2026-04-01").await;
     assert_eq!(bad.status, 400);
     assert!(bad
@@ -447,7 +461,7 @@ async fn session_cookie_is_http_only(app: &TestApp) -> bool {
 
 #[tokio::test]
 async fn descriptions_and_names_are_escaped() {
-    let (app, sandbox) = spawn_with_sandbox().await;
+    let (app, sandbox) = spawn_with_sandbox_syncing().await;
     let script = "<script>alert('x')</script>";
     let res = sandbox
         .http
@@ -461,8 +475,11 @@ async fn descriptions_and_names_are_escaped() {
     v.register("escaper").await;
     v.submit("/token", &[("mono_token", &sandbox.tokens[0].token)])
         .await;
-    let page = v.get("/statement").await;
-    assert_eq!(page.status, 200);
+    let page = statement_with_rows(&mut v).await;
+    assert!(
+        page.body.contains("alert("),
+        "the transaction is on the page"
+    );
     assert!(!page.body.contains(script), "never raw");
     assert!(
         page.body.contains("&#60;script&#62;") || page.body.contains("&lt;script&gt;"),

@@ -1,0 +1,181 @@
+//! The inbound webhook receiver, `/hooks/mono/{secret}` (SECURITY.md 22-23, 29).
+//!
+//! GET answers 200 for a known secret (Monobank's check when the URL is registered). POST checks
+//! the event (at most 64 KiB, JSON, type `StatementItem`, an account or jar of the secret's
+//! user, `X-Sign` when present), then stores the raw event and the transaction in one database
+//! transaction and answers 200. It never calls Monobank. An unknown secret is the same 404 as
+//! any unknown path. The path is kept out of the logs (see `telemetry::RootSpan`).
+
+use std::sync::RwLock;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::db::transactions::{self, Source, TransactionRow};
+use crate::db::users::UserId;
+use crate::db::{self, snapshots, sync};
+use crate::error::AppError;
+use crate::mono::signature::PublicKey;
+use crate::mono::types::{UserInfo, WebhookEvent, STATEMENT_ITEM_EVENT};
+use crate::services::sync::secret_hash;
+use crate::startup::AppState;
+
+/// The path prefix of the receiver.
+pub const PREFIX: &str = "/hooks/mono/";
+
+/// Monobank's webhook signing key from `/bank/sync` (id, key), refreshed in the background.
+#[derive(Default)]
+pub struct BankKey(RwLock<Option<(String, PublicKey)>>);
+
+impl BankKey {
+    pub fn set(&self, id: String, key: PublicKey) {
+        if let Ok(mut slot) = self.0.write() {
+            *slot = Some((id, key));
+        }
+    }
+
+    pub fn is_known(&self) -> bool {
+        self.get().is_some()
+    }
+
+    fn get(&self) -> Option<(String, PublicKey)> {
+        self.0.read().ok().and_then(|slot| slot.clone())
+    }
+}
+
+/// Fetches the signing key now and then (never inside a request).
+pub fn spawn_key_refresh(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        loop {
+            let wait = match state.mono.bank_sync().await {
+                Ok(sync) => match PublicKey::from_base64(&sync.server_pub_key) {
+                    Ok(key) => {
+                        state.bank_key.set(sync.server_key_id, key);
+                        std::time::Duration::from_secs(6 * 3_600)
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "Monobank's webhook key is unreadable");
+                        std::time::Duration::from_secs(600)
+                    }
+                },
+                Err(e) => {
+                    tracing::info!(error = %e, "Monobank's webhook key is not available yet");
+                    std::time::Duration::from_secs(600)
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    });
+}
+
+/// A secret as monoweb makes them (43 characters of base64url); anything else is not one.
+fn plausible(secret: &str) -> bool {
+    secret.len() == 43
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The user a secret belongs to, or the 404 of an unknown path.
+async fn owner(state: &AppState, secret: &str) -> Result<UserId, AppError> {
+    if !plausible(secret) {
+        return Err(AppError::NotFound);
+    }
+    let hash = secret_hash(secret);
+    let row = db::run(&state.pool, move |conn| {
+        Ok(crate::db::tokens::find_by_webhook_hash(conn, &hash)?)
+    })
+    .await?;
+    row.map(|r| UserId(r.user_id)).ok_or(AppError::NotFound)
+}
+
+/// `GET /hooks/mono/{secret}`: 200 for Monobank's check.
+pub async fn check(
+    state: web::Data<AppState>,
+    secret: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    owner(&state, &secret).await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// Whether the body's signature is good: `Ok(true)` verified, `Ok(false)` unsigned or the key
+/// is not known yet, `Err` a signature that does not verify.
+fn signature(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<bool, AppError> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let Some(sign) = header("X-Sign") else {
+        return Ok(false);
+    };
+    let Some((key_id, key)) = state.bank_key.get() else {
+        tracing::info!("a signed webhook arrived before Monobank's key was known; not verified");
+        return Ok(false);
+    };
+    if header("X-Key-Id").is_some_and(|id| id != key_id) {
+        tracing::info!("a webhook signed with another key id; not verified");
+        return Ok(false);
+    }
+    key.verify(body, sign).map(|()| true).map_err(|e| {
+        tracing::warn!(error = %e, "webhook refused: bad signature");
+        AppError::BadRequest("The signature does not match the body.".into())
+    })
+}
+
+/// `POST /hooks/mono/{secret}`: stores the event, answers 200.
+pub async fn receive(
+    state: web::Data<AppState>,
+    secret: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let user = owner(&state, &secret).await?;
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
+    if !is_json {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    let signed = signature(&state, &req, &body)?;
+    let event: WebhookEvent = serde_json::from_slice(&body).map_err(|e| {
+        tracing::warn!(error = %e, "webhook refused: not an event");
+        AppError::BadRequest("The body is not a Monobank webhook event.".into())
+    })?;
+    if event.kind != STATEMENT_ITEM_EVENT {
+        tracing::warn!(kind = %event.kind, "webhook refused: unknown type");
+        return Err(AppError::BadRequest(format!(
+            "Unknown event type; only {STATEMENT_ITEM_EVENT} is accepted."
+        )));
+    }
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| AppError::BadRequest("The body is not UTF-8.".into()))?;
+    let now = state.clock.now();
+    let account = event.data.account.clone();
+    let row = TransactionRow::new(
+        user,
+        &account,
+        &event.data.statement_item,
+        Source::Webhook,
+        now,
+    );
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let info = snapshots::get(conn, user, crate::services::mono::CLIENT_INFO)?
+                .and_then(|s| serde_json::from_str::<UserInfo>(&s.json).ok());
+            let known = info.is_some_and(|info| {
+                info.accounts.iter().any(|a| a.id == account)
+                    || info.jars.iter().flatten().any(|j| j.id == account)
+            });
+            if !known {
+                tracing::warn!("webhook refused: the account is not one of the user's");
+                return Err(AppError::Forbidden("Unknown account.".into()));
+            }
+            transactions::insert_event(conn, user, &row.id, &text, signed, now)?;
+            transactions::upsert(conn, &row)?;
+            sync::note_event(conn, user, now)?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().finish())
+}

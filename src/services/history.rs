@@ -1,0 +1,347 @@
+//! The transaction store as the views see it: a statement for any range of any account, served
+//! from the store, saying whether the store holds all of it yet; the same rows as CSV; and the
+//! sync's progress. Nothing here calls Monobank: missing history is fetched by the background
+//! sync (`services::sync`), which a view only wakes.
+
+use serde::Serialize;
+
+use super::mono::default_account;
+use crate::db::sync::{self, SyncAccount};
+use crate::db::transactions::{self, TransactionRow};
+use crate::db::users::UserId;
+use crate::db::{self, snapshots, tokens};
+use crate::error::AppError;
+use crate::mono::currency::{format_minor, CurrencyCode};
+use crate::mono::lanes::{self, Endpoint};
+use crate::mono::mcc;
+use crate::mono::statement::StatementCursor;
+use crate::mono::types::{StatementItem, UserInfo};
+use crate::startup::AppState;
+
+/// The spans of time (Unix s, inclusive) whose transactions are all in the store: the finished
+/// part and the part fetched so far by the fetch in progress.
+pub fn covered(row: &SyncAccount) -> Vec<(i64, i64)> {
+    let mut spans = Vec::new();
+    if row.synced_from <= row.synced_to {
+        spans.push((row.synced_from, row.synced_to));
+    }
+    if let Some(cursor) = cursor_of(row) {
+        if cursor.fetched_from() <= cursor.to {
+            spans.push((cursor.fetched_from(), cursor.to));
+        }
+    }
+    spans
+}
+
+/// The fetch in progress of a sync row.
+pub fn cursor_of(row: &SyncAccount) -> Option<StatementCursor> {
+    row.cursor
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok())
+}
+
+/// Whether `[from, to]` lies within the covered spans (which may touch or overlap).
+pub fn is_covered(spans: &[(i64, i64)], from: i64, to: i64) -> bool {
+    let mut sorted = spans.to_vec();
+    sorted.sort_unstable();
+    let mut reach = from;
+    for (a, b) in sorted {
+        if a <= reach && b >= reach {
+            reach = b + 1;
+        }
+        if reach > to {
+            return true;
+        }
+    }
+    from > to
+}
+
+/// A statement from the store.
+#[derive(Debug)]
+pub struct Stored {
+    pub account: String,
+    pub currency: CurrencyCode,
+    pub items: Vec<TransactionRow>,
+    /// Whether the store holds the whole range.
+    pub complete: bool,
+    /// When the sync can next fetch (Unix s), while incomplete.
+    pub next_fetch_at: Option<i64>,
+}
+
+/// The account and currency of `requested` ("0" or absent: the default UAH card), checked
+/// against the user's client-info.
+fn resolve(info: &UserInfo, requested: Option<&str>) -> Result<(String, CurrencyCode), AppError> {
+    let unknown = || {
+        AppError::field(
+            "account",
+            "Unknown account: use \"0\" or an id from client-info.",
+        )
+    };
+    let id = match requested {
+        None | Some("0") => default_account(info)
+            .map(|a| a.id.clone())
+            .ok_or_else(unknown)?,
+        Some(id) => id.to_owned(),
+    };
+    let account = info
+        .accounts
+        .iter()
+        .find(|a| a.id == id)
+        .map(|a| a.currency_code);
+    let jar = || {
+        info.jars
+            .iter()
+            .flatten()
+            .find(|j| j.id == id)
+            .map(|j| j.currency_code)
+    };
+    let currency = account.or_else(jar).ok_or_else(unknown)?;
+    Ok((id, CurrencyCode(currency)))
+}
+
+/// The transactions of an account between two instants (Unix s, inclusive), newest first, from
+/// the store. When the store does not hold all of the range yet, the sync is asked to fetch it
+/// (back to `from` if that is older than the history it keeps) and woken.
+#[tracing::instrument(skip(state))]
+pub async fn statement(
+    state: &AppState,
+    user: UserId,
+    requested: Option<String>,
+    from: i64,
+    to: i64,
+) -> Result<Stored, AppError> {
+    let now = state.clock.now();
+    let to = to.min(now);
+    let history_days = i64::from(state.settings.sync_history_days);
+    let (token, snap) = db::run(&state.pool, move |conn| {
+        Ok((
+            tokens::find(conn, user)?,
+            snapshots::get(conn, user, super::mono::CLIENT_INFO)?,
+        ))
+    })
+    .await?;
+    let token = token.ok_or_else(|| AppError::Missing(super::tokens::NOT_ADDED.into()))?;
+    let Some(info) = snap.and_then(|s| serde_json::from_str::<UserInfo>(&s.json).ok()) else {
+        // The sync has not read the accounts yet.
+        state.sync.wake();
+        return Err(AppError::Unavailable(
+            "Your accounts have not been read from Monobank yet; try again in a minute.".into(),
+        ));
+    };
+    let (account, currency) = resolve(&info, requested.as_deref())?;
+    let fingerprint = token.fingerprint;
+    let acc = account.clone();
+    let (rows, sync_row, lane) = db::run(&state.pool, move |conn| {
+        sync::track(
+            conn,
+            user,
+            &acc,
+            (now - history_days * 86_400).min(from),
+            now,
+        )?;
+        sync::extend_history(conn, user, &acc, from)?;
+        let sync_row = sync::accounts(conn, user)?
+            .into_iter()
+            .find(|r| r.account == acc);
+        Ok((
+            transactions::range(conn, user, &acc, from, to)?,
+            sync_row,
+            lanes::next_at(conn, &fingerprint, Endpoint::Statement)?,
+        ))
+    })
+    .await?;
+    let complete = sync_row.is_some_and(|row| is_covered(&covered(&row), from, to));
+    if !complete {
+        state.sync.wake();
+    }
+    Ok(Stored {
+        account,
+        currency,
+        items: rows,
+        complete,
+        next_fetch_at: (!complete).then(|| lane.unwrap_or(now).max(now)),
+    })
+}
+
+/// One account's sync progress.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccountProgress {
+    pub account: String,
+    /// The oldest day the sync fetches (Unix s).
+    pub history_from: i64,
+    /// The span wholly in the store, if any.
+    pub synced_from: Option<i64>,
+    pub synced_to: Option<i64>,
+    /// Month-long windows of the fetch in progress: done of total.
+    pub windows_done: u32,
+    pub windows_total: u32,
+    /// Whether the store holds everything from `history_from` until the last sync (a catch-up
+    /// of the latest hours may be running).
+    pub complete: bool,
+}
+
+/// Where the sync stands for a user.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Progress {
+    pub accounts: Vec<AccountProgress>,
+    /// Transactions in the store.
+    pub transactions: i64,
+    /// Whether monoweb's own receiver is registered with Monobank.
+    pub own_webhook: bool,
+    pub last_event_at: Option<i64>,
+    /// Whether Monobank's webhook signing key is known (signed events are verified).
+    pub signing_key: bool,
+}
+
+impl Progress {
+    /// Windows done and total over every account (for one progress bar).
+    pub fn windows(&self) -> (u32, u32) {
+        self.accounts.iter().fold((0, 0), |(d, t), a| {
+            (d + a.windows_done, t + a.windows_total)
+        })
+    }
+
+    pub fn complete(&self) -> bool {
+        self.accounts.iter().all(|a| a.complete)
+    }
+}
+
+fn progress_of(row: &SyncAccount) -> AccountProgress {
+    let cursor = cursor_of(row);
+    let synced = row.synced_from <= row.synced_to;
+    // Complete once the history is in; a catch-up of recent days in progress does not undo that.
+    let complete = synced
+        && row.synced_from <= row.history_from
+        && cursor.as_ref().is_none_or(|c| c.from >= row.synced_from);
+    let (done, total) = match &cursor {
+        Some(c) => (c.windows_done(), c.windows_total()),
+        None if complete => (1, 1),
+        None => (0, 1),
+    };
+    AccountProgress {
+        account: row.account.clone(),
+        history_from: row.history_from,
+        synced_from: synced.then_some(row.synced_from),
+        synced_to: synced.then_some(row.synced_to),
+        windows_done: done,
+        windows_total: total,
+        complete,
+    }
+}
+
+/// The sync's progress for `user`.
+pub async fn progress(state: &AppState, user: UserId) -> Result<Progress, AppError> {
+    let (rows, sync_user, count, token) = db::run(&state.pool, move |conn| {
+        Ok((
+            sync::accounts(conn, user)?,
+            sync::user(conn, user)?,
+            transactions::count(conn, user)?,
+            tokens::find(conn, user)?,
+        ))
+    })
+    .await?;
+    let token = token.ok_or_else(|| AppError::Missing(super::tokens::NOT_ADDED.into()))?;
+    Ok(Progress {
+        accounts: rows.iter().map(progress_of).collect(),
+        transactions: count,
+        own_webhook: token.webhook_secret_hash.is_some(),
+        last_event_at: sync_user.and_then(|u| u.last_event_at),
+        signing_key: state.bank_key.is_known(),
+    })
+}
+
+/// The CSV header (DESIGN.md: the statement's fields, amounts as exact decimals).
+pub const CSV_HEADER: &str = "date,time,account,description,mcc,category,amount,currency,\
+operation_amount,operation_currency,cashback,commission,balance,hold,comment,counterparty\r\n";
+
+/// One CSV field: quoted when it must be (RFC 4180), and a text that a spreadsheet would run as
+/// a formula is prefixed with `'` (OWASP CSV injection).
+fn field(out: &mut String, text: &str, is_text: bool) {
+    let guarded = is_text && text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let needs_quotes = guarded || text.contains([',', '"', '\n', '\r']);
+    if needs_quotes {
+        out.push('"');
+        if guarded {
+            out.push('\'');
+        }
+        out.push_str(&text.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(text);
+    }
+}
+
+/// The CSV lines of `rows` (no header), dates and times in Kyiv.
+pub fn csv_lines(rows: &[TransactionRow], currency: CurrencyCode) -> String {
+    let mut out = String::with_capacity(rows.len() * 160);
+    for row in rows {
+        let item: StatementItem = row.item();
+        let operation_currency = CurrencyCode(item.currency_code);
+        let counterparty = [
+            item.counter_name.as_deref(),
+            item.counter_iban.as_deref(),
+            item.counter_edrpou.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        let cells: [(String, bool); 16] = [
+            (crate::web::format::date(item.time), false),
+            (crate::web::format::time(item.time), false),
+            (row.account.clone(), true),
+            (item.description.clone(), true),
+            (item.mcc.to_string(), false),
+            (mcc::category(item.mcc).to_owned(), true),
+            (format_minor(item.amount, currency), false),
+            (currency.to_string(), false),
+            (
+                format_minor(item.operation_amount, operation_currency),
+                false,
+            ),
+            (operation_currency.to_string(), false),
+            (format_minor(item.cashback_amount, currency), false),
+            (format_minor(item.commission_rate, currency), false),
+            (format_minor(item.balance, currency), false),
+            (item.hold.to_string(), false),
+            (item.comment.clone().unwrap_or_default(), true),
+            (counterparty, true),
+        ];
+        for (i, (text, is_text)) in cells.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            field(&mut out, text, *is_text);
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_joins_touching_spans() {
+        assert!(is_covered(&[(10, 20), (21, 30)], 12, 28));
+        assert!(is_covered(&[(21, 30), (10, 25)], 10, 30));
+        assert!(!is_covered(&[(10, 20), (22, 30)], 12, 28), "a gap at 21");
+        assert!(!is_covered(&[], 1, 2));
+        assert!(is_covered(&[], 5, 4), "an empty range");
+        assert!(!is_covered(&[(10, 20)], 5, 15));
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_guarded() {
+        let mut out = String::new();
+        field(&mut out, "a,b", true);
+        out.push('|');
+        field(&mut out, "say \"hi\"", true);
+        out.push('|');
+        field(&mut out, "=SUM(A1)", true);
+        out.push('|');
+        field(&mut out, "-12.50", false);
+        assert_eq!(out, "\"a,b\"|\"say \"\"hi\"\"\"|\"'=SUM(A1)\"|-12.50");
+    }
+}

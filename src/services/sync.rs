@@ -1,0 +1,506 @@
+//! The background sync: keeps each user's transaction store complete within Monobank's limits.
+//!
+//! Every instance runs one loop. Each round, for each user with a token, it takes the user's
+//! lease in the database (so with several instances on one PostgreSQL only one syncs a token at
+//! a time; a dead instance's lease expires) and does at most one client-info call and one
+//! statement call, each through the token's rate lane:
+//! - client-info when the accounts were never read, once a day, and every ten minutes while
+//!   monoweb's own webhook is registered (to see whether Monobank switched it off after failed
+//!   deliveries, and then register it again);
+//! - one statement page for the account that needs it most: a fetch in progress first (its
+//!   cursor is stored with the items it brought, so a restart resumes without gaps or
+//!   duplicates), then history not fetched yet (newest window first, back to
+//!   `sync_history_days`), then a gap: an account whose store ends more than an hour ago is
+//!   caught up from an hour before its end (webhooks missed while the app was down or the
+//!   webhook was off; settled holds).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+use tracing::Instrument;
+
+use super::tokens::{self, Attached};
+use crate::db::sync::{self, SyncAccount};
+use crate::db::transactions::{self, Source, TransactionRow};
+use crate::db::users::UserId;
+use crate::db::{self, snapshots};
+use crate::error::AppError;
+use crate::mono::lanes::{self, Claim, Endpoint};
+use crate::mono::statement::{self, StatementCursor, Step, StepError};
+use crate::mono::types::UserInfo;
+use crate::mono::MonoError;
+use crate::startup::AppState;
+
+/// How long a lease lasts without renewal.
+pub const LEASE_SECS: i64 = 120;
+/// An account whose store ends longer ago than this is caught up.
+pub const GAP_SECS: i64 = 3_600;
+/// A catch-up starts this long before the store's end (holds settle, late deliveries).
+pub const GAP_MARGIN_SECS: i64 = 3_600;
+/// How often client-info is read while monoweb's own webhook is registered.
+pub const WEBHOOK_CHECK_SECS: i64 = 600;
+/// How often the accounts are read otherwise.
+pub const ACCOUNTS_REFRESH_SECS: i64 = 86_400;
+
+/// This instance's sync: its lease name and the bell that wakes it.
+#[derive(Clone)]
+pub struct SyncHandle {
+    pub instance: String,
+    bell: Arc<Notify>,
+    stopped: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Default for SyncHandle {
+    fn default() -> Self {
+        let mut bytes = [0u8; 8];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        SyncHandle {
+            instance: hex::encode(bytes),
+            bell: Arc::new(Notify::new()),
+            stopped: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        }
+    }
+}
+
+impl SyncHandle {
+    /// Asks the loop to look for work now (a token was attached, a range was asked for).
+    pub fn wake(&self) {
+        self.bell.notify_one();
+    }
+
+    /// Ends the loop after the round in progress (the server is stopping).
+    pub fn stop(&self) {
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.bell.notify_one();
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.stopped.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Starts the loop; it runs until the process ends.
+pub fn spawn(state: web::Data<AppState>) {
+    let tick = Duration::from_millis(state.settings.sync.tick_ms.max(1));
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(tick) => {}
+                () = state.sync.bell.notified() => {}
+            }
+            if state.sync.is_stopped() {
+                tracing::info!("sync stopped");
+                return;
+            }
+            if let Err(e) = run_once(&state).await {
+                tracing::warn!(error = %e, "sync round failed");
+            }
+        }
+    });
+}
+
+/// One round over every user with a token.
+pub async fn run_once(state: &AppState) -> Result<(), AppError> {
+    let users: Vec<UserId> = db::run(&state.pool, |conn| {
+        Ok(crate::db::tokens::all(conn)?
+            .into_iter()
+            .map(|t| UserId(t.user_id))
+            .collect())
+    })
+    .await?;
+    for user in users {
+        let now = state.clock.now();
+        let owner = state.sync.instance.clone();
+        let won = db::run(&state.pool, move |conn| {
+            Ok(sync::claim_lease(
+                conn,
+                user,
+                &owner,
+                now,
+                now + LEASE_SECS,
+            )?)
+        })
+        .await?;
+        if !won {
+            continue;
+        }
+        let span = tracing::info_span!("sync", user_id = user.0);
+        if let Err(e) = sync_user(state, user).instrument(span).await {
+            tracing::warn!(user_id = user.0, error = %e, "sync step failed");
+        }
+    }
+    Ok(())
+}
+
+/// The URL prefix of monoweb's own receiver (the secret follows it).
+pub fn own_prefix(state: &AppState) -> String {
+    format!(
+        "{}/hooks/mono/",
+        state.settings.public_url.as_str().trim_end_matches('/')
+    )
+}
+
+/// The stored hash of a receiver secret.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn parse_info(json: &str) -> Option<UserInfo> {
+    serde_json::from_str(json).ok()
+}
+
+/// Reads client-info if its lane is open: the snapshot is saved, new accounts and jars are
+/// tracked. `None` when the lane is closed or Monobank failed (logged).
+async fn read_accounts(
+    state: &AppState,
+    user: UserId,
+    attached: &Attached,
+) -> Result<Option<UserInfo>, AppError> {
+    let now = state.clock.now();
+    let fp = attached.fingerprint.clone();
+    let claim = db::run(&state.pool, move |conn| {
+        Ok(lanes::claim(conn, &fp, Endpoint::ClientInfo, now)?)
+    })
+    .await?;
+    if let Claim::Closed { .. } = claim {
+        return Ok(None);
+    }
+    let info = match state.mono.client_info(&attached.token).await {
+        Ok(info) => info,
+        Err(e) => {
+            if let MonoError::RateLimited { .. } = e {
+                let fp = attached.fingerprint.clone();
+                db::run(&state.pool, move |conn| {
+                    Ok(lanes::close_until(
+                        conn,
+                        &fp,
+                        Endpoint::ClientInfo,
+                        now + lanes::LANE_SECS,
+                    )?)
+                })
+                .await?;
+            }
+            tracing::warn!(error = %e, "sync could not read client-info");
+            return Ok(None);
+        }
+    };
+    let json = serde_json::to_string(&info).map_err(AppError::internal)?;
+    let history_from = now - i64::from(state.settings.sync_history_days) * 86_400;
+    let ids = account_ids(&info);
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            snapshots::put(conn, user, super::mono::CLIENT_INFO, &json, now)?;
+            for id in &ids {
+                sync::track(conn, user, id, history_from, now)?;
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(Some(info))
+}
+
+/// Every account and jar id of a client-info.
+fn account_ids(info: &UserInfo) -> Vec<String> {
+    info.accounts
+        .iter()
+        .map(|a| a.id.clone())
+        .chain(info.jars.iter().flatten().map(|j| j.id.clone()))
+        .collect()
+}
+
+/// Registers monoweb's own receiver for `user` with a new secret (the previous one stops
+/// working). The secret's hash is stored before Monobank is asked, because Monobank checks the
+/// URL with a GET while it registers it; on failure the previous record is put back.
+#[tracing::instrument(skip(state))]
+pub async fn register_own_webhook(state: &AppState, user: UserId) -> Result<(), AppError> {
+    let attached = tokens::load(state, user).await?;
+    let has_accounts = db::run(&state.pool, move |conn| {
+        Ok(snapshots::get(conn, user, super::mono::CLIENT_INFO)?.is_some())
+    })
+    .await?;
+    if !has_accounts {
+        // Events are checked against the accounts; read them first if the lane allows.
+        read_accounts(state, user, &attached).await?;
+    }
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let secret = URL_SAFE_NO_PAD.encode(bytes);
+    let prefix = own_prefix(state);
+    let hash = secret_hash(&secret);
+    let now = state.clock.now();
+    let (previous_url, previous_hash) = db::run(&state.pool, {
+        let prefix = prefix.clone();
+        move |conn| {
+            let row = crate::db::tokens::find(conn, user)?
+                .ok_or_else(|| AppError::Missing(tokens::NOT_ADDED.into()))?;
+            crate::db::tokens::set_webhook(conn, user, Some(&prefix), Some(&hash), now)?;
+            Ok((row.webhook_url, row.webhook_secret_hash))
+        }
+    })
+    .await?;
+    let result =
+        super::mono::call_set_webhook(state, &attached, &format!("{prefix}{secret}")).await;
+    if let Err(e) = result {
+        db::run(&state.pool, move |conn| {
+            Ok(crate::db::tokens::set_webhook(
+                conn,
+                user,
+                previous_url.as_deref(),
+                previous_hash.as_deref(),
+                now,
+            )?)
+        })
+        .await?;
+        return Err(e);
+    }
+    tracing::info!("monoweb's own webhook registered at Monobank");
+    state.sync.wake();
+    Ok(())
+}
+
+/// Which account to fetch for next, and the cursor to fetch with.
+/// Accounts are taken in order, `preferred` (the default card, the one people look at) first.
+fn next_job(
+    rows: &[SyncAccount],
+    preferred: Option<&str>,
+    now: i64,
+) -> Option<(SyncAccount, StatementCursor)> {
+    let mut ordered = rows.to_vec();
+    ordered.sort_by_key(|r| Some(r.account.as_str()) != preferred);
+    let rows = ordered.as_slice();
+    let resume = rows
+        .iter()
+        .find_map(|r| super::history::cursor_of(r).map(|c| (r.clone(), c)));
+    let backfill = || {
+        rows.iter().find_map(|r| {
+            let range = if r.synced_from > r.synced_to {
+                Some((r.history_from, now))
+            } else if r.synced_from > r.history_from {
+                Some((r.history_from, r.synced_from - 1))
+            } else {
+                None
+            };
+            range.and_then(|(from, to)| {
+                StatementCursor::new(r.account.clone(), from, to)
+                    .ok()
+                    .map(|c| (r.clone(), c))
+            })
+        })
+    };
+    let gap = || {
+        rows.iter()
+            .filter(|r| r.synced_from <= r.synced_to && now - r.synced_to > GAP_SECS)
+            .min_by_key(|r| r.synced_to)
+            .and_then(|r| {
+                StatementCursor::new(r.account.clone(), r.synced_to - GAP_MARGIN_SECS, now)
+                    .ok()
+                    .map(|c| (r.clone(), c))
+            })
+    };
+    resume.or_else(backfill).or_else(gap)
+}
+
+/// The row after its fetch `cursor` moved on: finished spans join the covered span.
+fn advance(mut row: SyncAccount, cursor: &StatementCursor, now: i64) -> SyncAccount {
+    if cursor.is_complete() {
+        if row.synced_from > row.synced_to {
+            row.synced_from = cursor.from;
+            row.synced_to = cursor.to;
+        } else {
+            row.synced_from = row.synced_from.min(cursor.from);
+            row.synced_to = row.synced_to.max(cursor.to);
+        }
+        row.cursor = None;
+    } else {
+        row.cursor = serde_json::to_string(cursor).ok();
+    }
+    row.updated_at = now;
+    row
+}
+
+/// One user's round: accounts (when due), then one statement page.
+async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
+    let attached = match tokens::load(state, user).await {
+        Ok(attached) => attached,
+        Err(AppError::Missing(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let now = state.clock.now();
+    let (snap, sync_user) = db::run(&state.pool, move |conn| {
+        Ok((
+            snapshots::get(conn, user, super::mono::CLIENT_INFO)?,
+            sync::user(conn, user)?,
+        ))
+    })
+    .await?;
+    let own = attached
+        .webhook_url
+        .as_deref()
+        .is_some_and(|u| u == own_prefix(state));
+    let checked_at = sync_user.map_or(0, |u| u.webhook_checked_at);
+    let snapshot_age = snap.as_ref().map_or(i64::MAX, |s| now - s.fetched_at);
+    let mut info = snap.as_ref().and_then(|s| parse_info(&s.json));
+    let due = info.is_none()
+        || snapshot_age >= ACCOUNTS_REFRESH_SECS
+        || (own && now - checked_at >= WEBHOOK_CHECK_SECS);
+    if due {
+        if let Some(fresh) = read_accounts(state, user, &attached).await? {
+            db::run(&state.pool, move |conn| {
+                Ok(sync::webhook_checked(conn, user, now)?)
+            })
+            .await?;
+            if own && !fresh.web_hook_url.starts_with(&own_prefix(state)) {
+                tracing::warn!("Monobank switched monoweb's webhook off; registering it again");
+                register_own_webhook(state, user).await?;
+            }
+            info = Some(fresh);
+        }
+    }
+    // Accounts read by a view (which saved the snapshot) are tracked here.
+    let ids = info.as_ref().map(account_ids).unwrap_or_default();
+    let history_from = now - i64::from(state.settings.sync_history_days) * 86_400;
+    let rows = db::run(&state.pool, move |conn| {
+        let mut rows = sync::accounts(conn, user)?;
+        if ids.iter().any(|id| !rows.iter().any(|r| &r.account == id)) {
+            for id in &ids {
+                sync::track(conn, user, id, history_from, now)?;
+            }
+            rows = sync::accounts(conn, user)?;
+        }
+        Ok(rows)
+    })
+    .await?;
+    let preferred = info
+        .as_ref()
+        .and_then(|info| super::mono::default_account(info).map(|a| a.id.clone()));
+    let Some((row, mut cursor)) = next_job(&rows, preferred.as_deref(), now) else {
+        return Ok(());
+    };
+    let before = cursor.next_request();
+    let step = statement::step(
+        &state.mono,
+        &state.pool,
+        &attached.token,
+        &attached.fingerprint,
+        &mut cursor,
+        now,
+    )
+    .await;
+    match step {
+        Ok(Step::Fetched(items)) => {
+            let account = row.account.clone();
+            // The span this call read completely; a hold in it that Monobank no longer lists
+            // was cancelled. The top second of a continued page is left alone (it was split).
+            let span = before.map(|(_, to)| {
+                let top = if to == cursor.to { to } else { to - 1 };
+                (cursor.fetched_from(), top)
+            });
+            let present: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
+            let rows: Vec<TransactionRow> = items
+                .iter()
+                .map(|i| TransactionRow::new(user, &account, i, Source::Statement, now))
+                .collect();
+            let next = advance(row, &cursor, now);
+            let fetched = rows.len();
+            db::run(&state.pool, move |conn| {
+                db::write_transaction(conn, |conn| {
+                    for r in &rows {
+                        transactions::upsert(conn, r)?;
+                    }
+                    if let Some((from, to)) = span {
+                        if from <= to {
+                            transactions::mark_cancelled(conn, user, &account, from, to, &present)?;
+                        }
+                    }
+                    sync::save(conn, &next)?;
+                    Ok(())
+                })
+            })
+            .await?;
+            tracing::debug!(fetched, "sync fetched a statement page");
+        }
+        Ok(Step::Complete) => {
+            let next = advance(row, &cursor, now);
+            db::run(&state.pool, move |conn| Ok(sync::save(conn, &next)?)).await?;
+        }
+        Ok(Step::LaneClosed { .. }) => {}
+        Err(StepError::Mono(MonoError::BadRequest(_))) => {
+            // Monobank does not know this account (a closed jar): stop asking for it.
+            tracing::warn!(account = %row.account, "Monobank refused the account; not syncing it");
+            let mut done = row;
+            done.cursor = None;
+            done.synced_from = done.history_from;
+            done.synced_to = done.synced_to.max(now);
+            db::run(&state.pool, move |conn| Ok(sync::save(conn, &done)?)).await?;
+        }
+        Err(StepError::Mono(e)) => tracing::warn!(error = %e, "sync statement call failed"),
+        Err(StepError::Db(e)) => return Err(e),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(history_from: i64, synced_from: i64, synced_to: i64) -> SyncAccount {
+        SyncAccount {
+            user_id: 1,
+            account: "a".into(),
+            history_from,
+            synced_from,
+            synced_to,
+            cursor: None,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn jobs_resume_then_backfill_then_fill_gaps() {
+        let now = 1_000_000;
+        let (_, c) =
+            next_job(&[row(0, now + 1, now)], None, now).unwrap_or_else(|| panic!("a job"));
+        assert_eq!(
+            (c.from, c.to),
+            (0, now),
+            "nothing synced: the whole history"
+        );
+        let (_, c) = next_job(&[row(0, 500, now)], None, now).unwrap_or_else(|| panic!("a job"));
+        assert_eq!((c.from, c.to), (0, 499), "older history");
+        let (_, c) =
+            next_job(&[row(0, 0, now - GAP_SECS - 1)], None, now).unwrap_or_else(|| panic!());
+        assert_eq!(
+            (c.from, c.to),
+            (now - GAP_SECS - 1 - GAP_MARGIN_SECS, now),
+            "a gap"
+        );
+        assert!(
+            next_job(&[row(0, 0, now - 10)], None, now).is_none(),
+            "up to date"
+        );
+        let mut busy = row(0, now + 1, now);
+        busy.cursor =
+            serde_json::to_string(&StatementCursor::new("a", 5, 9).unwrap_or_else(|_| panic!()))
+                .ok();
+        let (_, c) = next_job(&[row(0, 500, now), busy], None, now).unwrap_or_else(|| panic!());
+        assert_eq!((c.from, c.to), (5, 9), "a fetch in progress first");
+    }
+
+    #[test]
+    fn finished_fetches_join_the_covered_span() {
+        let mut cursor = StatementCursor::new("a", 100, 200).unwrap_or_else(|_| panic!());
+        cursor.record(Vec::new());
+        let r = advance(row(100, 300, 200), &cursor, 7);
+        assert_eq!((r.synced_from, r.synced_to, r.cursor), (100, 200, None));
+        let r = advance(row(0, 201, 400), &cursor, 7);
+        assert_eq!((r.synced_from, r.synced_to), (100, 400));
+    }
+}

@@ -1,0 +1,605 @@
+//! The transaction store: the webhook receiver, the background sync (backfill, gaps, leases,
+//! restarts), statements for any range and CSV, against the sandbox on a shared manual clock.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use monoweb::clock::{Clock, ManualClock, SystemClock};
+use serde_json::{json, Value};
+use sha2::Digest;
+
+use crate::helpers::{count_rows, spawn_app_in, spawn_app_on, TestApp, TestSandbox};
+
+/// The app and the sandbox with the background sync on, looking for work every 10 ms.
+async fn spawn_syncing(history_days: u32, time_scale: f64) -> (TestApp, TestSandbox) {
+    let clock = ManualClock::at(SystemClock.now());
+    let sandbox = TestSandbox::start(clock.clone(), time_scale).await;
+    let url = sandbox.url.clone();
+    let app = spawn_app_on(
+        move |s| {
+            s.mono_api_url = url.parse().unwrap();
+            s.sync.enabled = true;
+            s.sync.tick_ms = 10;
+            s.sync_history_days = history_days;
+            // The tests move the clock by hours; the session should outlive that.
+            s.session_idle_secs = 100 * 86_400;
+            s.session_max_secs = 100 * 86_400;
+        },
+        clock,
+    )
+    .await;
+    (app, sandbox)
+}
+
+/// Registers a user, attaches sandbox token `n`; returns the session cookie.
+async fn owner(app: &TestApp, sandbox: &TestSandbox, n: usize) -> String {
+    let cookie = app.logged_in(&format!("owner{n}")).await;
+    let res = app
+        .post_json(
+            "/api/mono",
+            &json!({"mono_token": sandbox.tokens[n].token}),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    cookie
+}
+
+async fn json_of(res: reqwest::Response) -> Value {
+    res.json().await.unwrap()
+}
+
+async fn progress(app: &TestApp, cookie: &str) -> Value {
+    json_of(app.get_as("/api/mono/sync", cookie).await).await["detail"].clone()
+}
+
+fn backfill_done(p: &Value) -> bool {
+    let accounts = p["accounts"].as_array().cloned().unwrap_or_default();
+    !accounts.is_empty() && accounts.iter().all(|a| a["complete"] == true)
+}
+
+/// Moves the shared clock a minute at a time (one statement call per minute) until the sync
+/// reports every account complete.
+async fn run_backfill(app: &TestApp, cookie: &str) -> Value {
+    for _ in 0..400 {
+        let p = progress(app, cookie).await;
+        if backfill_done(&p) {
+            return p;
+        }
+        app.clock.advance(61);
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    panic!(
+        "the backfill did not finish: {}",
+        progress(app, cookie).await
+    );
+}
+
+/// The statement calls the sandbox received for token `n`, in order of time.
+async fn statement_call_times(sandbox: &TestSandbox, n: usize) -> Vec<i64> {
+    let hint = &sandbox.tokens[n].token[sandbox.tokens[n].token.len() - 4..];
+    let mut times: Vec<i64> = sandbox
+        .calls("/personal/statement")
+        .await
+        .into_iter()
+        .filter(|c| c["token_hint"] == hint && c["status"] == 200)
+        .map(|c| c["at_ms"].as_i64().unwrap() / 1000)
+        .collect();
+    times.sort_unstable();
+    times
+}
+
+fn assert_spaced(times: &[i64]) {
+    for pair in times.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= 60,
+            "two statement calls within 60 s: {pair:?}"
+        );
+    }
+}
+
+/// Every stored id of an account.
+fn stored_ids(app: &TestApp, user: i64, account: &str) -> BTreeSet<String> {
+    let mut conn = app.db();
+    monoweb::db::transactions::ids(&mut conn, monoweb::db::users::UserId(user), account)
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+/// How many stored transactions of user 1 have ids starting with `prefix` (the background sync
+/// adds the sandbox's own meanwhile).
+fn stored_with_prefix(app: &TestApp, prefix: &str) -> usize {
+    use diesel::prelude::*;
+    use monoweb::db::schema::transactions::dsl as t;
+    let mut conn = app.db();
+    let n: i64 = t::transactions
+        .filter(t::user_id.eq(1))
+        .filter(t::id.like(format!("{prefix}%")))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    usize::try_from(n).unwrap()
+}
+
+/// Puts a receiver secret of the test's choosing on user `user`'s token (its hash, as
+/// registration stores it); the registered URL is left as it is.
+fn install_receiver(app: &TestApp, user: i64) -> String {
+    use diesel::prelude::*;
+    let secret = "a".repeat(43);
+    let hash = hex::encode(sha2::Sha256::digest(secret.as_bytes()));
+    let mut conn = app.db();
+    diesel::update(monoweb::db::schema::mono_tokens::table.find(user))
+        .set(monoweb::db::schema::mono_tokens::webhook_secret_hash.eq(hash))
+        .execute(&mut conn)
+        .unwrap();
+    secret
+}
+
+fn event(account: &str, id: &str, time: i64) -> Value {
+    json!({"type": "StatementItem", "data": {"account": account, "statementItem": {
+        "id": id, "time": time, "description": "Кава", "mcc": 5814, "originalMcc": 5814,
+        "amount": -4500, "operationAmount": -4500, "currencyCode": 980, "commissionRate": 0,
+        "cashbackAmount": 45, "balance": 100000, "hold": false}}})
+}
+
+/// The default account's id (from the balance view, once client-info has been read: the sync
+/// and the view share its one call a minute).
+async fn default_account(app: &TestApp, cookie: &str) -> String {
+    for _ in 0..100 {
+        let balance = json_of(app.get_as("/api/mono/balance", cookie).await).await;
+        if let Some(id) = balance["detail"]["account"].as_str() {
+            return id.to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("client-info was never read");
+}
+
+fn today(app: &TestApp) -> String {
+    monoweb::web::format::date(app.clock.now())
+}
+
+#[tokio::test]
+async fn a_sandbox_transaction_reaches_the_statement_through_the_webhook_in_a_second() {
+    let (app, sandbox) = spawn_syncing(1, 1.0).await;
+    let cookie = owner(&app, &sandbox, 0).await;
+    let res = app
+        .post_json("/api/mono/webhook", &json!({}), Some(&cookie))
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let created: Value = sandbox
+        .http
+        .post(format!("{}/sandbox/transactions", sandbox.url))
+        .json(&json!({"token": sandbox.tokens[0].token, "amount": -12345, "description": "Webhook coffee"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["statementItem"]["id"].as_str().unwrap().to_owned();
+    let day = today(&app);
+    let started = Instant::now();
+    loop {
+        let res = app
+            .get_as(&format!("/api/mono/statement?from={day}&to={day}"), &cookie)
+            .await;
+        assert_eq!(res.status(), 200);
+        let body = json_of(res).await;
+        let items = body["detail"]["items"].as_array().unwrap();
+        if items.iter().any(|i| i["id"] == id.as_str()) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "not stored within a second: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The secret is in no log line and no stored URL.
+    let mut conn = app.db();
+    let row = monoweb::db::tokens::find(&mut conn, monoweb::db::users::UserId(1))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.webhook_url.unwrap(),
+        format!("{}/hooks/mono/", app.address)
+    );
+    assert_eq!(count_rows(&app.database_url, "webhook_events"), 1);
+}
+
+#[tokio::test]
+async fn each_event_is_stored_once_and_bad_events_change_nothing() {
+    let (app, sandbox) = spawn_syncing(1, 1.0).await;
+    let cookie = owner(&app, &sandbox, 0).await;
+    let other = owner(&app, &sandbox, 1).await;
+    let account = default_account(&app, &cookie).await;
+    let foreign = default_account(&app, &other).await;
+    let secret = install_receiver(&app, 1);
+    let url = app.url(&format!("/hooks/mono/{secret}"));
+    assert_eq!(app.client.get(&url).send().await.unwrap().status(), 200);
+    let now = app.clock.now();
+    let post = |body: Vec<u8>| {
+        app.client
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+    };
+    let once = serde_json::to_vec(&event(&account, "dup-1", now)).unwrap();
+    assert_eq!(post(once.clone()).await.unwrap().status(), 200);
+    assert_eq!(
+        post(once).await.unwrap().status(),
+        200,
+        "a repeated delivery"
+    );
+    assert_eq!(stored_with_prefix(&app, "dup-"), 1);
+
+    // 1000 distinct events, 50 at a time.
+    let started = Instant::now();
+    let mut latencies: Vec<Duration> = futures_util::stream::iter(0..1000)
+        .map(|n| {
+            let body =
+                serde_json::to_vec(&event(&account, &format!("burst-{n}"), now - n)).unwrap();
+            let req = post(body);
+            async move {
+                let t = Instant::now();
+                let res = req.await.unwrap();
+                assert_eq!(res.status(), 200);
+                t.elapsed()
+            }
+        })
+        .buffer_unordered(50)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    latencies.sort();
+    eprintln!(
+        "webhook burst: 1000 events in {:.2} s = {:.0}/s, p50 {:?}, p99 {:?}",
+        elapsed.as_secs_f64(),
+        1000.0 / elapsed.as_secs_f64(),
+        latencies[500],
+        latencies[989]
+    );
+    assert_eq!(stored_with_prefix(&app, "burst-"), 1000);
+    assert_eq!(count_rows(&app.database_url, "webhook_events"), 1001);
+
+    // Refused, and nothing stored.
+    let unknown = app
+        .client
+        .post(app.url(&format!("/hooks/mono/{}", "b".repeat(43))))
+        .json(&event(&account, "x-1", now))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let unknown_page = unknown.text().await.unwrap();
+    let no_path = app.get("/no/such/path").await.text().await.unwrap();
+    assert_eq!(unknown_page, no_path, "the same 404 as any unknown path");
+    let mut wrong_type = event(&account, "x-2", now);
+    wrong_type["type"] = json!("AccountClosed");
+    let res = post(serde_json::to_vec(&wrong_type).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let res = post(serde_json::to_vec(&event(&foreign, "x-3", now)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "another user's account");
+    let mut huge = event(&account, "x-4", now);
+    huge["data"]["statementItem"]["comment"] = json!("x".repeat(100 * 1024));
+    let res = post(serde_json::to_vec(&huge).unwrap()).await.unwrap();
+    assert_eq!(res.status(), 413);
+    let res = post(b"{not json".to_vec()).await.unwrap();
+    assert_eq!(res.status(), 400);
+    // A bad signature, once Monobank's key is known.
+    let started = Instant::now();
+    while progress(&app, &cookie).await["signing_key"] != true {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the signing key never loaded"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let res = app
+        .client
+        .post(&url)
+        .header("Content-Type", "application/json")
+        .header(
+            "X-Sign",
+            "MEUCIQDbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbad",
+        )
+        .body(serde_json::to_vec(&event(&account, "x-5", now)).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "a signature that does not verify");
+    assert_eq!(stored_with_prefix(&app, "x-"), 0);
+    assert_eq!(count_rows(&app.database_url, "webhook_events"), 1001);
+}
+
+#[tokio::test]
+async fn a_year_of_backfill_is_exactly_the_sandboxs_within_the_limits_and_served_as_csv() {
+    let (app, sandbox) = spawn_syncing(365, 1.0).await;
+    let cookie = owner(&app, &sandbox, 0).await;
+    let start = app.clock.now();
+    let p = run_backfill(&app, &cookie).await;
+    let accounts: Vec<String> = p["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["account"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(accounts.len() >= 4, "cards and jars: {accounts:?}");
+    let mut total = 0;
+    for (account, a) in accounts.iter().zip(p["accounts"].as_array().unwrap()) {
+        // The sync's own start of history: a year before it first read the accounts.
+        let history_from = a["history_from"].as_i64().unwrap();
+        assert!((history_from - (start - 365 * 86_400)).abs() < 600);
+        let expected: BTreeSet<String> = sandbox
+            .ledger(0, account)
+            .await
+            .into_iter()
+            .filter(|i| i.time >= history_from)
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(stored_ids(&app, 1, account), expected, "account {account}");
+        total += expected.len();
+    }
+    assert!(total > 1000, "a year of history: {total}");
+    assert_spaced(&statement_call_times(&sandbox, 0).await);
+
+    // The statement API answers a range from the store, complete (up to yesterday: the store
+    // ends where the backfill began); CSV has the same rows.
+    let account = default_account(&app, &cookie).await;
+    let day = monoweb::web::format::date(start - 86_400);
+    let from = monoweb::web::format::date(app.clock.now() - 200 * 86_400);
+    let query = format!("from={from}&to={day}&account={account}");
+    let body = json_of(
+        app.get_as(&format!("/api/mono/statement?{query}"), &cookie)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        body["detail"]["complete"], true,
+        "{}",
+        body["detail"]["next_fetch_at"]
+    );
+    let items = body["detail"]["items"].as_array().unwrap();
+    assert!(items.len() > 500);
+    let times: Vec<i64> = items.iter().map(|i| i["time"].as_i64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let csv = app
+        .get_as(&format!("/api/mono/statement.csv?{query}"), &cookie)
+        .await;
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let text = csv.text().await.unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "date,time,account,description,mcc,category,amount,currency,operation_amount,operation_currency,cashback,commission,balance,hold,comment,counterparty"
+    );
+    assert_eq!(lines.count(), items.len());
+    let first = &items[0];
+    let amount = monoweb::mono::currency::format_minor(
+        first["amount"].as_i64().unwrap(),
+        monoweb::mono::currency::UAH,
+    );
+    assert!(text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .contains(&format!(",{amount},UAH,")));
+
+    // A range older than the history is asked for, and fetched by the sync.
+    let old_from = monoweb::web::format::date(start - 400 * 86_400);
+    let old_to = monoweb::web::format::date(start - 380 * 86_400);
+    let old = format!("/api/mono/statement?from={old_from}&to={old_to}&account={account}");
+    let body = json_of(app.get_as(&old, &cookie).await).await;
+    assert_eq!(body["detail"]["complete"], false);
+    assert!(body["detail"]["next_fetch_at"].is_i64());
+    run_backfill(&app, &cookie).await;
+    let body = json_of(app.get_as(&old, &cookie).await).await;
+    assert_eq!(body["detail"]["complete"], true);
+    assert_spaced(&statement_call_times(&sandbox, 0).await);
+
+    // Bad queries.
+    for bad in [
+        "from=2026-13-01&to=2026-12-01",
+        "from=2026-05-02&to=2026-05-01",
+        "to=2026-01-01",
+        "from=x&to=y&account=../etc",
+    ] {
+        let res = app
+            .get_as(&format!("/api/mono/statement?{bad}"), &cookie)
+            .await;
+        assert_eq!(res.status(), 400, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_restart_in_the_middle_of_a_backfill_resumes_without_duplicates_or_gaps() {
+    let (first, sandbox) = spawn_syncing(120, 1.0).await;
+    let cookie = owner(&first, &sandbox, 0).await;
+    let start = first.clock.now();
+    for _ in 0..6 {
+        first.clock.advance(61);
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    let midway = count_rows(&first.database_url, "transactions");
+    assert!(midway > 0, "some history was fetched");
+    assert!(!backfill_done(&progress(&first, &cookie).await));
+    (first.stop)();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    // A new process on the same database (its own instance id: the old lease must expire).
+    let url = sandbox.url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = first.dir.path().join("data").join("secret.key");
+    let second = spawn_app_in(
+        dir,
+        first.database_url.clone(),
+        move |s| {
+            s.secret_key_file = secret;
+            s.mono_api_url = url.parse().unwrap();
+            s.sync.enabled = true;
+            s.sync.tick_ms = 10;
+            s.sync_history_days = 120;
+            s.session_idle_secs = 100 * 86_400;
+            s.session_max_secs = 100 * 86_400;
+        },
+        first.clock.clone(),
+    )
+    .await;
+    let cookie = second.login("owner0", crate::helpers::PASSWORD).await;
+    run_backfill(&second, &cookie).await;
+    let accounts = progress(&second, &cookie).await["accounts"].clone();
+    for account in accounts.as_array().unwrap() {
+        let history_from = account["history_from"].as_i64().unwrap();
+        assert!((history_from - (start - 120 * 86_400)).abs() < 600);
+        let account = account["account"].as_str().unwrap();
+        let expected: BTreeSet<String> = sandbox
+            .ledger(0, account)
+            .await
+            .into_iter()
+            .filter(|i| i.time >= history_from)
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(
+            stored_ids(&second, 1, account),
+            expected,
+            "account {account}"
+        );
+    }
+    assert_spaced(&statement_call_times(&sandbox, 0).await);
+}
+
+#[tokio::test]
+async fn two_instances_store_events_once_and_sync_a_token_one_at_a_time() {
+    let (first, sandbox) = spawn_syncing(60, 1.0).await;
+    let url = sandbox.url.clone();
+    // Instances of one deployment share the database and the master secret.
+    let secret = first.dir.path().join("data").join("secret.key");
+    let second = spawn_app_in(
+        tempfile::tempdir().unwrap(),
+        first.database_url.clone(),
+        move |s| {
+            s.secret_key_file = secret;
+            s.mono_api_url = url.parse().unwrap();
+            s.sync.enabled = true;
+            s.sync.tick_ms = 10;
+            s.sync_history_days = 60;
+            s.session_idle_secs = 100 * 86_400;
+            s.session_max_secs = 100 * 86_400;
+        },
+        first.clock.clone(),
+    )
+    .await;
+    let cookie = owner(&first, &sandbox, 0).await;
+    let account = default_account(&first, &cookie).await;
+    // Only one instance holds the lease while there is work.
+    let mut owners = BTreeSet::new();
+    for _ in 0..400 {
+        let p = progress(&first, &cookie).await;
+        if backfill_done(&p) {
+            break;
+        }
+        let mut conn = first.db();
+        if let Some(u) = monoweb::db::sync::user(&mut conn, monoweb::db::users::UserId(1)).unwrap()
+        {
+            owners.extend(u.lease_owner);
+        }
+        first.clock.advance(61);
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    let p = progress(&first, &cookie).await;
+    assert!(backfill_done(&p), "{p} {owners:?}");
+    assert_eq!(owners.len(), 1, "one instance synced the token: {owners:?}");
+    assert_spaced(&statement_call_times(&sandbox, 0).await);
+
+    // Events posted to either instance are stored once.
+    let secret = install_receiver(&first, 1);
+    let now = first.clock.now();
+    let ids: Vec<String> = (0..40).map(|n| format!("both-{n}")).collect();
+    let mut requests = Vec::new();
+    for app in [&first, &second] {
+        for id in &ids {
+            requests.push(
+                app.client
+                    .post(app.url(&format!("/hooks/mono/{secret}")))
+                    .json(&event(&account, id, now))
+                    .send(),
+            );
+        }
+    }
+    for res in futures_util::future::join_all(requests).await {
+        assert_eq!(res.unwrap().status(), 200);
+    }
+    assert_eq!(stored_with_prefix(&first, "both-"), ids.len());
+    assert_eq!(count_rows(&first.database_url, "webhook_events"), ids.len());
+}
+
+#[tokio::test]
+async fn a_webhook_switched_off_by_monobank_is_registered_again_and_the_gap_filled() {
+    // Time scale 600: the sandbox's retries at +60 s and +600 s come after 0.1 s and 1 s.
+    let (app, sandbox) = spawn_syncing(2, 600.0).await;
+    let cookie = owner(&app, &sandbox, 0).await;
+    let res = app
+        .post_json("/api/mono/webhook", &json!({}), Some(&cookie))
+        .await;
+    assert_eq!(res.status(), 200);
+    run_backfill(&app, &cookie).await;
+    // The receiver fails: its secret no longer matches what Monobank was given.
+    install_receiver(&app, 1);
+    let create = |description: &str| {
+        sandbox
+            .http
+            .post(format!("{}/sandbox/transactions", sandbox.url))
+            .json(&json!({"token": sandbox.tokens[0].token, "amount": -777, "description": description}))
+            .send()
+    };
+    let missed: Value = create("Missed while off")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let missed_id = missed["statementItem"]["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(1_500)).await; // three failed deliveries
+    let account = default_account(&app, &cookie).await;
+    assert!(!stored_ids(&app, 1, &account).contains(&missed_id));
+    // An hour later the sync sees the webhook off, registers it again and fills the gap.
+    app.clock.advance(3_700);
+    let started = Instant::now();
+    while !stored_ids(&app, 1, &account).contains(&missed_id) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the gap was not filled"
+        );
+        app.clock.advance(61);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let again: Value = create("After re-registration")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let again_id = again["statementItem"]["id"].as_str().unwrap().to_owned();
+    let started = Instant::now();
+    while !stored_ids(&app, 1, &account).contains(&again_id) {
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the new webhook delivers"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = Arc::new(());
+}

@@ -121,12 +121,22 @@ pub async fn statement(
     })
     .await?;
     let token = token.ok_or_else(|| AppError::Missing(super::tokens::NOT_ADDED.into()))?;
-    let Some(info) = snap.and_then(|s| serde_json::from_str::<UserInfo>(&s.json).ok()) else {
-        // The sync has not read the accounts yet.
-        state.sync.wake();
-        return Err(AppError::Unavailable(
-            "Your accounts have not been read from Monobank yet; try again in a minute.".into(),
-        ));
+    let info = match snap.and_then(|s| serde_json::from_str::<UserInfo>(&s.json).ok()) {
+        Some(info) => info,
+        None => {
+            // The sync reads the accounts right after a token is attached; wait for it briefly.
+            state.sync.wake();
+            match super::mono::await_snapshot(state, user).await? {
+                Some(answer) => answer.data,
+                None => {
+                    return Err(AppError::Unavailable(
+                        "Your accounts have not been read from Monobank yet; try again in a \
+                         minute."
+                            .into(),
+                    ))
+                }
+            }
+        }
     };
     let (account, currency) = resolve(&info, requested.as_deref())?;
     let fingerprint = token.fingerprint;

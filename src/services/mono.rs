@@ -217,7 +217,7 @@ pub async fn client_info(
 const IN_FLIGHT_SECS: i64 = 10;
 
 /// Waits (at most 3 s) for a client-info snapshot that another caller is fetching.
-async fn await_snapshot(
+pub async fn await_snapshot(
     state: &AppState,
     user: UserId,
 ) -> Result<Option<Answer<UserInfo>>, AppError> {

@@ -37,8 +37,9 @@ use crate::mono::types::UserInfo;
 use crate::mono::MonoError;
 use crate::startup::AppState;
 
-/// How long a lease lasts without renewal.
-pub const LEASE_SECS: i64 = 120;
+/// How long a lease lasts without renewal (each round renews it): another instance takes over
+/// a dead instance's users this long after its last round.
+pub const LEASE_SECS: i64 = 600;
 /// An account whose store ends longer ago than this is caught up.
 pub const GAP_SECS: i64 = 3_600;
 /// A catch-up starts this long before the store's end (holds settle, late deliveries).
@@ -227,8 +228,11 @@ pub async fn register_own_webhook(state: &AppState, user: UserId) -> Result<(), 
     })
     .await?;
     if !has_accounts {
-        // Events are checked against the accounts; read them first if the lane allows.
-        read_accounts(state, user, &attached).await?;
+        // Events are checked against the accounts: read them first (or wait for the read
+        // already on its way).
+        if read_accounts(state, user, &attached).await?.is_none() {
+            super::mono::await_snapshot(state, user).await?;
+        }
     }
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);

@@ -115,7 +115,8 @@ impl Modify for SessionCookie {
         paths::register, paths::login, paths::logout, paths::me, paths::password,
         paths::token_status, paths::token_attach, paths::token_replace, paths::token_remove,
         paths::currencies, paths::currency_post, paths::currency_get, paths::client_info,
-        paths::balance, paths::statement, paths::webhook, paths::openapi_json,
+        paths::balance, paths::statement, paths::statement_range, paths::statement_csv,
+        paths::sync_progress, paths::webhook, paths::openapi_json,
     ),
     components(schemas(
         RegisterRequest, LoginRequest, PasswordRequest, MonoTokenSerializer, MonoPeriodSerializer,
@@ -198,8 +199,24 @@ mod paths {
         responses((status = 200, body = Statement), (status = 400, body = Failure), (status = 404, body = Failure), (status = 429, body = Failure)))]
     fn statement() {}
 
+    #[utoipa::path(get, path = "/api/mono/statement/", tag = "mono", params(crate::api::mono::StatementQuery),
+        responses((status = 200, description = "{account, items (newest first), complete, next_fetch_at}: any range, from the transaction store", body = MonoData),
+                   (status = 400, body = Failure), (status = 404, body = Failure), (status = 503, description = "the accounts have not been read yet", body = Failure)))]
+    fn statement_range() {}
+
+    #[utoipa::path(get, path = "/api/mono/statement.csv", tag = "mono", params(crate::api::mono::StatementQuery),
+        responses((status = 200, description = "text/csv: date, time, account, description, mcc, category, amount, currency, operation_amount, operation_currency, cashback, commission, balance, hold, comment, counterparty; header X-Statement-Complete"),
+                   (status = 400, body = Failure), (status = 404, body = Failure)))]
+    fn statement_csv() {}
+
+    #[utoipa::path(get, path = "/api/mono/sync/", tag = "mono",
+        responses((status = 200, description = "per account: history_from, synced_from, synced_to, windows_done, windows_total, complete; transactions, own_webhook, last_event_at, signing_key", body = MonoData),
+                   (status = 404, body = Failure)))]
+    fn sync_progress() {}
+
     #[utoipa::path(post, path = "/api/mono/webhook/", tag = "mono", request_body = WebhookSerializer,
-        responses((status = 200, description = "Webhook registered.", body = Message), (status = 400, body = Failure)))]
+        responses((status = 200, description = "Webhook registered. Without webHookUrl: monoweb's own receiver (public_url + /hooks/mono/<new secret>)", body = Message),
+                   (status = 400, body = Failure)))]
     fn webhook() {}
 
     #[utoipa::path(get, path = "/api/openapi.json", tag = "meta", security(()), responses((status = 200, description = "this document")))]

@@ -174,11 +174,12 @@ pub async fn receive(
                 return Err(AppError::Forbidden("Unknown account.".into()));
             }
             transactions::insert_event(conn, user, &row.id, &text, signed, now)?;
-            transactions::upsert(conn, &row)?;
+            let new = transactions::upsert(conn, &row)?;
             sync::note_event(conn, user, now)?;
-            Ok(())
+            Ok(new)
         })
     })
-    .await?;
+    .await
+    .map(|new| tracing::debug!(user_id = user.0, new, signed, "webhook event stored"))?;
     Ok(HttpResponse::Ok().finish())
 }

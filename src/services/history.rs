@@ -83,6 +83,12 @@ fn resolve(info: &UserInfo, requested: Option<&str>) -> Result<(String, Currency
             .ok_or_else(unknown)?,
         Some(id) => id.to_owned(),
     };
+    let currency = currency_of(info, &id).ok_or_else(unknown)?;
+    Ok((id, currency))
+}
+
+/// The currency of one of the client's accounts or jars, `None` for an id that is neither.
+pub fn currency_of(info: &UserInfo, id: &str) -> Option<CurrencyCode> {
     let account = info
         .accounts
         .iter()
@@ -95,8 +101,7 @@ fn resolve(info: &UserInfo, requested: Option<&str>) -> Result<(String, Currency
             .find(|j| j.id == id)
             .map(|j| j.currency_code)
     };
-    let currency = account.or_else(jar).ok_or_else(unknown)?;
-    Ok((id, CurrencyCode(currency)))
+    account.or_else(jar).map(CurrencyCode)
 }
 
 /// The transactions of an account between two instants (Unix s, inclusive), newest first, from

@@ -44,7 +44,7 @@ fn servable_from_snapshot(e: &MonoError) -> bool {
     e.is_transient() || matches!(e, MonoError::EdgeBlocked)
 }
 
-fn note_edge_block(state: &AppState, e: &MonoError) {
+pub fn note_edge_block(state: &AppState, e: &MonoError) {
     if matches!(e, MonoError::EdgeBlocked) {
         let until = state.clock.now() + EDGE_BACKOFF_SECS;
         state.mono_blocked_until.store(until, Ordering::SeqCst);
@@ -56,7 +56,7 @@ fn note_edge_block(state: &AppState, e: &MonoError) {
 }
 
 /// `Err` while the edge back-off lasts.
-fn check_backoff(state: &AppState) -> Result<(), MonoError> {
+pub fn check_backoff(state: &AppState) -> Result<(), MonoError> {
     if state.mono_blocked_until.load(Ordering::SeqCst) > state.clock.now() {
         return Err(MonoError::EdgeBlocked);
     }

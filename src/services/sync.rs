@@ -188,6 +188,7 @@ async fn read_accounts(
                 })
                 .await?;
             }
+            super::mono::note_edge_block(state, &e);
             tracing::warn!(error = %e, "sync could not read client-info");
             return Ok(None);
         }
@@ -332,6 +333,10 @@ fn advance(mut row: SyncAccount, cursor: &StatementCursor, now: i64) -> SyncAcco
 
 /// One user's round: accounts (when due), then one statement page.
 async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
+    if super::mono::check_backoff(state).is_err() {
+        // Monobank's edge firewall blocked this server: no call until the back-off ends.
+        return Ok(());
+    }
     let attached = match tokens::load(state, user).await {
         Ok(attached) => attached,
         Err(AppError::Missing(_)) => return Ok(()),
@@ -445,7 +450,10 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
             done.synced_to = done.synced_to.max(now);
             db::run(&state.pool, move |conn| Ok(sync::save(conn, &done)?)).await?;
         }
-        Err(StepError::Mono(e)) => tracing::warn!(error = %e, "sync statement call failed"),
+        Err(StepError::Mono(e)) => {
+            super::mono::note_edge_block(state, &e);
+            tracing::warn!(error = %e, "sync statement call failed");
+        }
         Err(StepError::Db(e)) => return Err(e),
     }
     Ok(())

@@ -145,22 +145,6 @@ fn account_choices(info: &UserInfo, selected: &str) -> Vec<Choice> {
         .collect()
 }
 
-fn currency_of(info: &UserInfo, id: &str) -> Option<CurrencyCode> {
-    let account = info
-        .accounts
-        .iter()
-        .find(|a| a.id == id)
-        .map(|a| a.currency_code);
-    let jar = || {
-        info.jars
-            .iter()
-            .flatten()
-            .find(|j| j.id == id)
-            .map(|j| j.currency_code)
-    };
-    account.or_else(jar).map(CurrencyCode)
-}
-
 fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Request, FieldErrors> {
     let mut errors = FieldErrors::new();
     let mut fail = |field: &str, message: &str| {
@@ -172,7 +156,7 @@ fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Requ
         .clone()
         .or(default_account)
         .unwrap_or_default();
-    let currency = currency_of(info, &account);
+    let currency = history::currency_of(info, &account);
     if currency.is_none() {
         fail("account", "Choose one of your accounts or jars.");
     }

@@ -258,17 +258,7 @@ async fn flow(c: &Client, app: &crate::helpers::TestApp, sandbox: &crate::helper
     c.goto(&app.url("/")).await.unwrap();
     let cards = text(c, "#accounts").await;
     shoot(c, "dashboard").await;
-    app.clock.advance(61);
-    let info = sandbox
-        .client()
-        .client_info(&sandbox.token(0))
-        .await
-        .unwrap();
-    for account in &info.accounts {
-        let money = monoweb::web::format::money(
-            account.balance,
-            monoweb::mono::currency::CurrencyCode(account.currency_code),
-        );
+    for money in sandbox.balances_as_shown(app, 0).await {
         assert!(cards.contains(&money), "{money} in {cards}");
     }
 

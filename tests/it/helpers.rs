@@ -474,6 +474,37 @@ impl TestSandbox {
         assert_eq!(res.status(), 200);
     }
 
+    /// Creates a transaction now on token `n`'s default account (delivered to its webhook);
+    /// returns the event data `{account, statementItem}`.
+    pub async fn create_transaction(
+        &self,
+        n: usize,
+        amount: i64,
+        description: &str,
+    ) -> serde_json::Value {
+        let res = self
+            .http
+            .post(format!("{}/sandbox/transactions", self.url))
+            .json(&serde_json::json!({"token": self.tokens[n].token, "amount": amount, "description": description}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        res.json().await.unwrap()
+    }
+
+    /// Every account balance of token `n` as the pages write it (asked of the sandbox once the
+    /// app's client-info minute has passed: the test's clock is moved on).
+    pub async fn balances_as_shown(&self, app: &TestApp, n: usize) -> Vec<String> {
+        use monoweb::mono::currency::CurrencyCode;
+        app.clock.advance(61);
+        let info = self.client().client_info(&self.token(n)).await.unwrap();
+        info.accounts
+            .iter()
+            .map(|a| monoweb::web::format::money(a.balance, CurrencyCode(a.currency_code)))
+            .collect()
+    }
+
     /// Every operation of an account, newest first (the sandbox's ground truth).
     pub async fn ledger(
         &self,

@@ -170,16 +170,9 @@ async fn a_sandbox_transaction_reaches_the_statement_through_the_webhook_in_a_se
         .post_json("/api/mono/webhook", &json!({}), Some(&cookie))
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let created: Value = sandbox
-        .http
-        .post(format!("{}/sandbox/transactions", sandbox.url))
-        .json(&json!({"token": sandbox.tokens[0].token, "amount": -12345, "description": "Webhook coffee"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = sandbox
+        .create_transaction(0, -12_345, "Webhook coffee")
+        .await;
     let id = created["statementItem"]["id"].as_str().unwrap().to_owned();
     let day = today(&app);
     let started = Instant::now();
@@ -558,19 +551,9 @@ async fn a_webhook_switched_off_by_monobank_is_registered_again_and_the_gap_fill
     run_backfill(&app, &cookie).await;
     // The receiver fails: its secret no longer matches what Monobank was given.
     install_receiver(&app, 1);
-    let create = |description: &str| {
-        sandbox
-            .http
-            .post(format!("{}/sandbox/transactions", sandbox.url))
-            .json(&json!({"token": sandbox.tokens[0].token, "amount": -777, "description": description}))
-            .send()
-    };
-    let missed: Value = create("Missed while off")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let missed = sandbox
+        .create_transaction(0, -777, "Missed while off")
+        .await;
     let missed_id = missed["statementItem"]["id"].as_str().unwrap().to_owned();
     tokio::time::sleep(Duration::from_millis(1_500)).await; // three failed deliveries
     let account = default_account(&app, &cookie).await;
@@ -586,12 +569,9 @@ async fn a_webhook_switched_off_by_monobank_is_registered_again_and_the_gap_fill
         app.clock.advance(61);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let again: Value = create("After re-registration")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let again = sandbox
+        .create_transaction(0, -777, "After re-registration")
+        .await;
     let again_id = again["statementItem"]["id"].as_str().unwrap().to_owned();
     let started = Instant::now();
     while !stored_ids(&app, 1, &account).contains(&again_id) {

@@ -263,17 +263,7 @@ async fn every_job_works_without_javascript() {
     // client-info call per minute per token).
     let dashboard = v.get("/").await;
     assert_eq!(dashboard.status, 200);
-    app.clock.advance(61);
-    let info = sandbox
-        .client()
-        .client_info(&sandbox.token(0))
-        .await
-        .unwrap();
-    for account in &info.accounts {
-        let money = monoweb::web::format::money(
-            account.balance,
-            monoweb::mono::currency::CurrencyCode(account.currency_code),
-        );
+    for money in sandbox.balances_as_shown(&app, 0).await {
         assert!(
             dashboard.body.contains(&money),
             "{money} on the dashboard: {}",
@@ -463,14 +453,7 @@ async fn session_cookie_is_http_only(app: &TestApp) -> bool {
 async fn descriptions_and_names_are_escaped() {
     let (app, sandbox) = spawn_with_sandbox_syncing().await;
     let script = "<script>alert('x')</script>";
-    let res = sandbox
-        .http
-        .post(format!("{}/sandbox/transactions", sandbox.url))
-        .json(&serde_json::json!({"token": sandbox.tokens[0].token, "amount": -4200, "description": script}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    sandbox.create_transaction(0, -4_200, script).await;
     let mut v = Visitor::new(&app);
     v.register("escaper").await;
     v.submit("/token", &[("mono_token", &sandbox.tokens[0].token)])

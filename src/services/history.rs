@@ -56,6 +56,25 @@ pub fn is_covered(spans: &[(i64, i64)], from: i64, to: i64) -> bool {
     from > to
 }
 
+/// How far behind the newest fetched second a range may end and still count as complete: the
+/// sync catches up an account whose store ends longer ago than this.
+pub const FRESH_ENOUGH_SECS: i64 = crate::services::sync::GAP_SECS;
+
+/// Whether the store holds `[from, to]`. The time since the newest fetched second counts as held
+/// when monoweb's own webhook is registered (those transactions arrive as they happen) or when
+/// it is under an hour (the sync catches up hourly): the store answers like a cache that is at
+/// most an hour old, never with a hole inside the range.
+pub fn is_complete(spans: &[(i64, i64)], from: i64, to: i64, live: bool) -> bool {
+    let newest = spans.iter().map(|s| s.1).max();
+    let to = match newest {
+        Some(newest) if newest < to && (live || to - newest <= FRESH_ENOUGH_SECS) => {
+            newest.max(from - 1)
+        }
+        _ => to,
+    };
+    is_covered(spans, from, to)
+}
+
 /// A statement from the store.
 #[derive(Debug)]
 pub struct Stored {
@@ -165,7 +184,8 @@ pub async fn statement(
         ))
     })
     .await?;
-    let complete = sync_row.is_some_and(|row| is_covered(&covered(&row), from, to));
+    let live = token.webhook_secret_hash.is_some();
+    let complete = sync_row.is_some_and(|row| is_complete(&covered(&row), from, to, live));
     if !complete {
         state.sync.wake();
     }
@@ -206,19 +226,6 @@ pub struct Progress {
     pub last_event_at: Option<i64>,
     /// Whether Monobank's webhook signing key is known (signed events are verified).
     pub signing_key: bool,
-}
-
-impl Progress {
-    /// Windows done and total over every account (for one progress bar).
-    pub fn windows(&self) -> (u32, u32) {
-        self.accounts.iter().fold((0, 0), |(d, t), a| {
-            (d + a.windows_done, t + a.windows_total)
-        })
-    }
-
-    pub fn complete(&self) -> bool {
-        self.accounts.iter().all(|a| a.complete)
-    }
 }
 
 fn progress_of(row: &SyncAccount) -> AccountProgress {
@@ -345,6 +352,28 @@ mod tests {
         assert!(!is_covered(&[], 1, 2));
         assert!(is_covered(&[], 5, 4), "an empty range");
         assert!(!is_covered(&[(10, 20)], 5, 15));
+    }
+
+    #[test]
+    fn the_last_hour_counts_as_held() {
+        let spans = [(100, 10_000)];
+        assert!(
+            is_complete(&spans, 5_000, 10_000 + 3_600, false),
+            "an hour behind"
+        );
+        assert!(
+            !is_complete(&spans, 5_000, 10_000 + 3_601, false),
+            "more than an hour behind"
+        );
+        assert!(
+            is_complete(&spans, 5_000, 90_000, true),
+            "the webhook brings the rest"
+        );
+        assert!(
+            !is_complete(&spans, 50, 10_000, true),
+            "a hole at the start still counts"
+        );
+        assert!(!is_complete(&[], 5, 10, true), "nothing fetched");
     }
 
     #[test]

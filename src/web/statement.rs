@@ -438,7 +438,11 @@ pub async fn show(
                 items: stored.items.iter().map(|r| r.item()).collect(),
                 complete: stored.complete,
                 next_fetch_at: stored.next_fetch_at,
-                progress: progress.windows(),
+                progress: progress
+                    .accounts
+                    .iter()
+                    .find(|a| a.account == request.account)
+                    .map_or((0, 1), |a| (a.windows_done, a.windows_total)),
             };
             fill(&mut page_data, &request, answer);
         }

@@ -595,3 +595,55 @@ fn secret_hash_of(app: &TestApp) -> Option<String> {
         .unwrap()
         .webhook_secret_hash
 }
+
+#[tokio::test]
+async fn a_settled_hold_is_replaced_and_a_vanished_hold_is_marked_cancelled() {
+    use monoweb::db::transactions::{mark_cancelled, range, upsert, Source, TransactionRow};
+    use monoweb::db::users::UserId;
+    use monoweb::mono::types::StatementItem;
+    let app = crate::helpers::spawn_app().await;
+    app.register("holder", crate::helpers::PASSWORD).await;
+    let mut conn = app.db();
+    let user = UserId(1);
+    let row = |id: &str, time: i64, amount: i64, hold: bool| {
+        let mut item = StatementItem::new(id.into(), time, "Кава", 5814, amount, 980);
+        item.hold = hold;
+        TransactionRow::new(user, "card", &item, Source::Webhook, 0)
+    };
+    assert!(upsert(&mut conn, &row("hold-1", 1_000, -4_500, true)).unwrap());
+    assert!(upsert(&mut conn, &row("other-hold", 1_000, -9_900, true)).unwrap());
+    assert!(
+        !upsert(&mut conn, &row("hold-1", 1_000, -4_500, true)).unwrap(),
+        "again: not new"
+    );
+    // Settled two days later under another id: it replaces the hold of the same amount only.
+    assert!(upsert(
+        &mut conn,
+        &row("settled-1", 1_000 + 2 * 86_400, -4_500, false)
+    )
+    .unwrap());
+    let ids: Vec<String> = range(&mut conn, user, "card", 0, i64::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, ["settled-1", "other-hold"]);
+    // A complete statement of [900, 1100] no longer lists the other hold: it was cancelled.
+    assert_eq!(
+        mark_cancelled(&mut conn, user, "card", 900, 1_100, &[]).unwrap(),
+        1
+    );
+    let ids: Vec<String> = range(&mut conn, user, "card", 0, i64::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, ["settled-1"], "a cancelled hold is never shown");
+    assert_eq!(count_rows(&app.database_url, "transactions"), 2, "but kept");
+    // Delivered again, it is live again.
+    upsert(&mut conn, &row("other-hold", 1_000, -9_900, true)).unwrap();
+    assert_eq!(
+        range(&mut conn, user, "card", 0, i64::MAX).unwrap().len(),
+        2
+    );
+}

@@ -22,6 +22,7 @@ use super::error::MonoError;
 use super::lanes::{self, Claim, Endpoint};
 use super::token::MonoToken;
 use super::types::StatementItem;
+use crate::clock::SharedClock;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
 
@@ -190,11 +191,12 @@ pub async fn step(
     token: &MonoToken,
     fingerprint: &str,
     cursor: &mut StatementCursor,
-    now: i64,
+    clock: &SharedClock,
 ) -> Result<Step, StepError> {
     let Some((from, to)) = cursor.next_request() else {
         return Ok(Step::Complete);
     };
+    let now = clock.now();
     let fp = fingerprint.to_owned();
     let claim = db::run(pool, move |conn| {
         Ok(lanes::claim(conn, &fp, Endpoint::Statement, now)?)
@@ -203,24 +205,19 @@ pub async fn step(
     if let Claim::Closed { next_at } = claim {
         return Ok(Step::LaneClosed { next_at });
     }
-    match client
+    let result = client
         .statement(token, &cursor.account, from, Some(to))
-        .await
-    {
+        .await;
+    // The minute counts from when the call ended, not from the claim: two calls are never
+    // closer than a minute at Monobank's end, however long one took.
+    let fp = fingerprint.to_owned();
+    let until = clock.now() + lanes::LANE_SECS;
+    db::run(pool, move |conn| {
+        Ok(lanes::close_until(conn, &fp, Endpoint::Statement, until)?)
+    })
+    .await?;
+    match result {
         Ok(page) => Ok(Step::Fetched(cursor.record(page))),
-        Err(e @ MonoError::RateLimited { .. }) => {
-            let fp = fingerprint.to_owned();
-            db::run(pool, move |conn| {
-                Ok(lanes::close_until(
-                    conn,
-                    &fp,
-                    Endpoint::Statement,
-                    now + lanes::LANE_SECS,
-                )?)
-            })
-            .await?;
-            Err(e.into())
-        }
         Err(e) => Err(e.into()),
     }
 }

@@ -184,7 +184,16 @@ pub async fn client_info(
             retry_after: retry_after(next_at, now),
         });
     }
-    match state.mono.client_info(&attached.token).await {
+    let result = state.mono.client_info(&attached.token).await;
+    // The minute counts from when the call ended (see `statement::step`).
+    close_lane(
+        state,
+        &attached.fingerprint,
+        Endpoint::ClientInfo,
+        state.clock.now() + lanes::LANE_SECS,
+    )
+    .await?;
+    match result {
         Ok(info) => {
             save_snapshot(state, user, CLIENT_INFO.into(), &info, now).await?;
             Ok(Answer {
@@ -195,15 +204,6 @@ pub async fn client_info(
         }
         Err(e) => {
             note_edge_block(state, &e);
-            if let MonoError::RateLimited { .. } = e {
-                close_lane(
-                    state,
-                    &attached.fingerprint,
-                    Endpoint::ClientInfo,
-                    now + lanes::LANE_SECS,
-                )
-                .await?;
-            }
             if servable_from_snapshot(&e) {
                 stale(e.into())
             } else {
@@ -326,8 +326,6 @@ pub struct StatementAnswer {
     pub complete: bool,
     /// When more can be fetched (Unix s), while incomplete.
     pub next_fetch_at: Option<i64>,
-    /// 31-day windows fetched, of all the range has.
-    pub windows: (u32, u32),
     pub fetched_at: i64,
     pub stale: bool,
 }
@@ -390,14 +388,12 @@ fn answer(
     next_fetch_at: Option<i64>,
 ) -> StatementAnswer {
     let complete = snap.cursor.is_complete();
-    let windows = (snap.cursor.windows_done(), snap.cursor.windows_total());
     let mut items = snap.items;
     items.sort_by_key(|i| std::cmp::Reverse(i.time));
     StatementAnswer {
         items,
         complete,
         next_fetch_at: if complete { None } else { next_fetch_at },
-        windows,
         fetched_at,
         stale,
     }
@@ -425,7 +421,7 @@ async fn fetch_or_serve(
         &attached.token,
         &attached.fingerprint,
         &mut snap.cursor,
-        now,
+        &state.clock,
     )
     .await;
     match step {

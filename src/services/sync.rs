@@ -173,21 +173,17 @@ async fn read_accounts(
     if let Claim::Closed { .. } = claim {
         return Ok(None);
     }
-    let info = match state.mono.client_info(&attached.token).await {
+    let result = state.mono.client_info(&attached.token).await;
+    // The minute counts from when the call ended (see `statement::step`).
+    let fp = attached.fingerprint.clone();
+    let until = state.clock.now() + lanes::LANE_SECS;
+    db::run(&state.pool, move |conn| {
+        Ok(lanes::close_until(conn, &fp, Endpoint::ClientInfo, until)?)
+    })
+    .await?;
+    let info = match result {
         Ok(info) => info,
         Err(e) => {
-            if let MonoError::RateLimited { .. } = e {
-                let fp = attached.fingerprint.clone();
-                db::run(&state.pool, move |conn| {
-                    Ok(lanes::close_until(
-                        conn,
-                        &fp,
-                        Endpoint::ClientInfo,
-                        now + lanes::LANE_SECS,
-                    )?)
-                })
-                .await?;
-            }
             super::mono::note_edge_block(state, &e);
             tracing::warn!(error = %e, "sync could not read client-info");
             return Ok(None);
@@ -400,7 +396,7 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
         &attached.token,
         &attached.fingerprint,
         &mut cursor,
-        now,
+        &state.clock,
     )
     .await;
     match step {

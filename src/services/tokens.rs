@@ -92,8 +92,7 @@ pub async fn attach(state: &AppState, user: UserId, token: MonoToken) -> Result<
     let now = state.clock.now();
     let secret = state.secret.clone();
     db::run(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
+        crate::db::write_transaction(conn, |conn| {
             if tokens::find(conn, user)?.is_some() || tokens::owner_of(conn, &fp)?.is_some() {
                 return Err(AppError::Conflict(ALREADY_ATTACHED.into()));
             }
@@ -127,8 +126,7 @@ pub async fn replace(state: &AppState, user: UserId, token: MonoToken) -> Result
     let now = state.clock.now();
     let secret = state.secret.clone();
     db::run(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
+        crate::db::write_transaction(conn, |conn| {
             match tokens::owner_of(conn, &fp)? {
                 Some(owner) if owner != user.0 => {
                     return Err(AppError::Conflict(ALREADY_ATTACHED.into()))
@@ -166,8 +164,7 @@ pub async fn remove(state: &AppState, user: UserId) -> Result<(), AppError> {
     }
     let fp = old.map(|o| o.fingerprint);
     let deleted = db::run(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
+        crate::db::write_transaction(conn, |conn| {
             let deleted = tokens::delete(conn, user)?;
             snapshots::delete_for_user(conn, user)?;
             crate::db::sync::forget(conn, user)?;
@@ -243,8 +240,7 @@ pub fn rotate_keys(
     secret: &MasterSecret,
     now: i64,
 ) -> Result<(usize, i32, usize), AppError> {
-    use diesel::Connection;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let key_id = tokens::add_key(conn, now)?;
         let (mut resealed, mut failed) = (0, 0);
         for row in tokens::all(conn)? {

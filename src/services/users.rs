@@ -1,6 +1,5 @@
 //! User administration shared by the CLI, the admin page and registration.
 
-use diesel::Connection;
 use rand::RngCore;
 
 use crate::auth::{PasswordHash, Username};
@@ -33,7 +32,7 @@ pub fn create(
     admin: bool,
 ) -> Result<Created, AppError> {
     let stamp = new_security_stamp();
-    let created = conn.transaction(|conn| {
+    let created = crate::db::write_transaction(conn, |conn| {
         if users::find_by_username(conn, username)?.is_some() {
             return Err(taken(username));
         }

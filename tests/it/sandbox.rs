@@ -224,7 +224,8 @@ async fn a_100_day_statement_pages_past_500_and_never_breaks_the_lane() {
     let mut got: Vec<StatementItem> = Vec::new();
     let mut waits = 0;
     loop {
-        match statement::step(&client, &pool, &token, "fp-test", &mut cursor, clock.now())
+        let shared: monoweb::clock::SharedClock = clock.clone();
+        match statement::step(&client, &pool, &token, "fp-test", &mut cursor, &shared)
             .await
             .unwrap()
         {

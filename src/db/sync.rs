@@ -33,6 +33,19 @@ pub fn accounts(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<SyncAc
         .load(conn)
 }
 
+/// The sync row of one account.
+pub fn account(
+    conn: &mut DbConnection,
+    user: UserId,
+    account: &str,
+) -> QueryResult<Option<SyncAccount>> {
+    sync_accounts::table
+        .find((user.0, account))
+        .select(SyncAccount::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Starts tracking an account (nothing synced yet) unless it is tracked already.
 pub fn track(
     conn: &mut DbConnection,

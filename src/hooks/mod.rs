@@ -161,15 +161,13 @@ pub async fn receive(
     db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let info = snapshots::get(conn, user, crate::services::mono::CLIENT_INFO)?
-                .and_then(|s| serde_json::from_str::<UserInfo>(&s.json).ok());
+                .and_then(|s| crate::services::mono::parse_snapshot::<UserInfo>(&s.json));
             let Some(info) = info else {
                 // The accounts are not known yet: Monobank will deliver it again later.
                 tracing::warn!("webhook deferred: the user's accounts have not been read yet");
                 return Err(AppError::Unavailable("Try again later.".into()));
             };
-            let known = info.accounts.iter().any(|a| a.id == account)
-                || info.jars.iter().flatten().any(|j| j.id == account);
-            if !known {
+            if crate::services::history::currency_of(&info, &account).is_none() {
                 tracing::warn!("webhook refused: the account is not one of the user's");
                 return Err(AppError::Forbidden("Unknown account.".into()));
             }

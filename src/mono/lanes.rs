@@ -5,10 +5,15 @@
 //! `UPDATE … SET next_at = now + 60 WHERE next_at <= now`: of two racing instances exactly one
 //! updates the row. Time comes from the caller, so tests drive it with a manual clock.
 
+use std::future::Future;
+
 use diesel::prelude::*;
 
+use super::error::MonoError;
+use crate::clock::SharedClock;
 use crate::db::schema::rate_lanes;
-use crate::db::DbConnection;
+use crate::db::{self, DbConnection, DbPool};
+use crate::error::AppError;
 
 /// Seconds between two calls on one lane.
 pub const LANE_SECS: i64 = 60;
@@ -167,4 +172,43 @@ mod tests {
         );
         assert_eq!(forget(&mut c, "fp").unwrap(), 1);
     }
+}
+
+/// What one call through a lane came to.
+#[derive(Debug)]
+pub enum Through<T> {
+    /// The lane was closed; nothing was called. It opens at `next_at` (Unix s).
+    Closed { next_at: i64 },
+    /// The call was made.
+    Called(Result<T, MonoError>),
+}
+
+/// One Monobank call through a token's lane: claims the lane at the clock's now, makes the call
+/// only if granted, and then keeps the lane closed until a minute after the call ended, so two
+/// calls are never closer than a minute at Monobank's end, however long one took (a 429
+/// included).
+pub async fn call_through<T, Fut>(
+    pool: &DbPool,
+    clock: &SharedClock,
+    fingerprint: &str,
+    endpoint: Endpoint,
+    call: impl FnOnce() -> Fut,
+) -> Result<Through<T>, AppError>
+where
+    Fut: Future<Output = Result<T, MonoError>>,
+{
+    let now = clock.now();
+    let fp = fingerprint.to_owned();
+    let claim = db::run(pool, move |conn| Ok(claim(conn, &fp, endpoint, now)?)).await?;
+    if let Claim::Closed { next_at } = claim {
+        return Ok(Through::Closed { next_at });
+    }
+    let result = call().await;
+    let fp = fingerprint.to_owned();
+    let until = clock.now() + LANE_SECS;
+    db::run(pool, move |conn| {
+        Ok(close_until(conn, &fp, endpoint, until)?)
+    })
+    .await?;
+    Ok(Through::Called(result))
 }

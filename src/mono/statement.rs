@@ -19,11 +19,11 @@ use serde::{Deserialize, Serialize};
 
 use super::client::Client;
 use super::error::MonoError;
-use super::lanes::{self, Claim, Endpoint};
+use super::lanes::{self, Endpoint, Through};
 use super::token::MonoToken;
 use super::types::StatementItem;
 use crate::clock::SharedClock;
-use crate::db::{self, DbPool};
+use crate::db::DbPool;
 use crate::error::AppError;
 
 /// Longest `to - from` Mono accepts: 31 days + 1 hour.
@@ -182,9 +182,9 @@ pub enum StepError {
     Db(#[from] AppError),
 }
 
-/// Makes at most one statement call for `cursor`, if the token's lane is open at `now`.
-/// A 429 from Mono keeps the lane closed for another full minute.
-#[tracing::instrument(skip(client, pool, token, fingerprint), fields(account = %cursor.account))]
+/// Makes at most one statement call for `cursor`, if the token's lane is open (see
+/// [`lanes::call_through`]).
+#[tracing::instrument(skip(client, pool, token, fingerprint, clock), fields(account = %cursor.account))]
 pub async fn step(
     client: &Client,
     pool: &DbPool,
@@ -196,29 +196,15 @@ pub async fn step(
     let Some((from, to)) = cursor.next_request() else {
         return Ok(Step::Complete);
     };
-    let now = clock.now();
-    let fp = fingerprint.to_owned();
-    let claim = db::run(pool, move |conn| {
-        Ok(lanes::claim(conn, &fp, Endpoint::Statement, now)?)
+    let account = cursor.account.clone();
+    let through = lanes::call_through(pool, clock, fingerprint, Endpoint::Statement, || {
+        client.statement(token, &account, from, Some(to))
     })
     .await?;
-    if let Claim::Closed { next_at } = claim {
-        return Ok(Step::LaneClosed { next_at });
-    }
-    let result = client
-        .statement(token, &cursor.account, from, Some(to))
-        .await;
-    // The minute counts from when the call ended, not from the claim: two calls are never
-    // closer than a minute at Monobank's end, however long one took.
-    let fp = fingerprint.to_owned();
-    let until = clock.now() + lanes::LANE_SECS;
-    db::run(pool, move |conn| {
-        Ok(lanes::close_until(conn, &fp, Endpoint::Statement, until)?)
-    })
-    .await?;
-    match result {
-        Ok(page) => Ok(Step::Fetched(cursor.record(page))),
-        Err(e) => Err(e.into()),
+    match through {
+        Through::Closed { next_at } => Ok(Step::LaneClosed { next_at }),
+        Through::Called(Ok(page)) => Ok(Step::Fetched(cursor.record(page))),
+        Through::Called(Err(e)) => Err(e.into()),
     }
 }
 

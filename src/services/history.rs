@@ -85,6 +85,8 @@ pub struct Stored {
     pub complete: bool,
     /// When the sync can next fetch (Unix s), while incomplete.
     pub next_fetch_at: Option<i64>,
+    /// How far the sync has come with this account.
+    pub progress: Option<AccountProgress>,
 }
 
 /// The account and currency of `requested` ("0" or absent: the default UAH card), checked
@@ -145,7 +147,7 @@ pub async fn statement(
     })
     .await?;
     let token = token.ok_or_else(|| AppError::Missing(super::tokens::NOT_ADDED.into()))?;
-    let info = match snap.and_then(|s| serde_json::from_str::<UserInfo>(&s.json).ok()) {
+    let info = match snap.and_then(|s| super::mono::parse_snapshot::<UserInfo>(&s.json)) {
         Some(info) => info,
         None => {
             // The sync reads the accounts right after a token is attached; wait for it briefly.
@@ -166,17 +168,14 @@ pub async fn statement(
     let fingerprint = token.fingerprint;
     let acc = account.clone();
     let (rows, sync_row, lane) = db::run(&state.pool, move |conn| {
-        sync::track(
-            conn,
-            user,
-            &acc,
-            (now - history_days * 86_400).min(from),
-            now,
-        )?;
-        sync::extend_history(conn, user, &acc, from)?;
-        let sync_row = sync::accounts(conn, user)?
-            .into_iter()
-            .find(|r| r.account == acc);
+        let mut sync_row = sync::account(conn, user, &acc)?;
+        // Written only when the sync must learn of the account or of older days.
+        if sync_row.as_ref().is_none_or(|r| r.history_from > from) {
+            let history_from = (now - history_days * 86_400).min(from);
+            sync::track(conn, user, &acc, history_from, now)?;
+            sync::extend_history(conn, user, &acc, from)?;
+            sync_row = sync::account(conn, user, &acc)?;
+        }
         Ok((
             transactions::range(conn, user, &acc, from, to)?,
             sync_row,
@@ -185,7 +184,9 @@ pub async fn statement(
     })
     .await?;
     let live = token.webhook_secret_hash.is_some();
-    let complete = sync_row.is_some_and(|row| is_complete(&covered(&row), from, to, live));
+    let complete = sync_row
+        .as_ref()
+        .is_some_and(|row| is_complete(&covered(row), from, to, live));
     if !complete {
         state.sync.wake();
     }
@@ -195,6 +196,7 @@ pub async fn statement(
         items: rows,
         complete,
         next_fetch_at: (!complete).then(|| lane.unwrap_or(now).max(now)),
+        progress: sync_row.as_ref().map(progress_of),
     })
 }
 

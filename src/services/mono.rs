@@ -17,7 +17,7 @@ use crate::db::users::UserId;
 use crate::db::{self, snapshots};
 use crate::error::AppError;
 use crate::mono::currency::{format_minor, CurrencyCode, UAH};
-use crate::mono::lanes::{self, Claim, Endpoint};
+use crate::mono::lanes::{self, Endpoint, Through};
 use crate::mono::statement::{self, StatementCursor, Step, StepError};
 use crate::mono::types::{StatementItem, UserInfo};
 use crate::mono::MonoError;
@@ -75,7 +75,8 @@ async fn load_snapshot<T: for<'de> Deserialize<'de>>(
     Ok(snap.and_then(|s| parse_snapshot(&s.json).map(|data| (data, s.fetched_at))))
 }
 
-fn parse_snapshot<T: for<'de> Deserialize<'de>>(json: &str) -> Option<T> {
+/// A snapshot's data; an unreadable one is logged and ignored.
+pub fn parse_snapshot<T: for<'de> Deserialize<'de>>(json: &str) -> Option<T> {
     match serde_json::from_str(json) {
         Ok(data) => Some(data),
         Err(e) => {
@@ -98,32 +99,6 @@ async fn save_snapshot<T: Serialize>(
     })
     .await?;
     Ok(())
-}
-
-async fn claim(
-    state: &AppState,
-    fingerprint: &str,
-    endpoint: Endpoint,
-    now: i64,
-) -> Result<Claim, AppError> {
-    let fp = fingerprint.to_owned();
-    db::run(&state.pool, move |conn| {
-        Ok(lanes::claim(conn, &fp, endpoint, now)?)
-    })
-    .await
-}
-
-async fn close_lane(
-    state: &AppState,
-    fingerprint: &str,
-    endpoint: Endpoint,
-    until: i64,
-) -> Result<(), AppError> {
-    let fp = fingerprint.to_owned();
-    db::run(&state.pool, move |conn| {
-        Ok(lanes::close_until(conn, &fp, endpoint, until)?)
-    })
-    .await
 }
 
 /// The user's client-info: the snapshot when it is under a minute old, else one call if the lane
@@ -170,29 +145,29 @@ pub async fn client_info(
     if let Err(e) = check_backoff(state) {
         return stale(e.into());
     }
-    if let Claim::Closed { next_at } =
-        claim(state, &attached.fingerprint, Endpoint::ClientInfo, now).await?
-    {
-        if snapshot.is_none() && next_at - lanes::LANE_SECS >= now - IN_FLIGHT_SECS {
-            // The lane was taken moments ago (the background sync, another tab): that answer
-            // is on its way; wait for it rather than answer "too many requests".
-            if let Some(answer) = await_snapshot(state, user).await? {
-                return Ok(answer);
-            }
-        }
-        return stale(AppError::RateLimited {
-            retry_after: retry_after(next_at, now),
-        });
-    }
-    let result = state.mono.client_info(&attached.token).await;
-    // The minute counts from when the call ended (see `statement::step`).
-    close_lane(
-        state,
+    let through = lanes::call_through(
+        &state.pool,
+        &state.clock,
         &attached.fingerprint,
         Endpoint::ClientInfo,
-        state.clock.now() + lanes::LANE_SECS,
+        || state.mono.client_info(&attached.token),
     )
     .await?;
+    let result = match through {
+        Through::Called(result) => result,
+        Through::Closed { next_at } => {
+            if snapshot.is_none() && next_at - lanes::LANE_SECS >= now - IN_FLIGHT_SECS {
+                // The lane was taken moments ago (the background sync, another tab): that
+                // answer is on its way; wait for it rather than answer "too many requests".
+                if let Some(answer) = await_snapshot(state, user).await? {
+                    return Ok(answer);
+                }
+            }
+            return stale(AppError::RateLimited {
+                retry_after: retry_after(next_at, now),
+            });
+        }
+    };
     match result {
         Ok(info) => {
             save_snapshot(state, user, CLIENT_INFO.into(), &info, now).await?;
@@ -341,19 +316,6 @@ pub async fn statement(
     period: u8,
 ) -> Result<StatementAnswer, AppError> {
     let kind = format!("statement:{account}:{period}");
-    let span = i64::from(period) * 86_400;
-    statement_of(state, user, kind, move |now| {
-        StatementCursor::new(account, now - span, now)
-    })
-    .await
-}
-
-async fn statement_of(
-    state: &AppState,
-    user: UserId,
-    kind: String,
-    cursor: impl FnOnce(i64) -> Result<StatementCursor, statement::RangeError>,
-) -> Result<StatementAnswer, AppError> {
     let attached = tokens::load(state, user).await?;
     let now = state.clock.now();
     let previous: Option<(StatementSnapshot, i64)> =
@@ -368,7 +330,8 @@ async fn statement_of(
         }
         // Start over; an older complete answer is served if no call can be made.
         old => {
-            let cursor = cursor(now).map_err(AppError::internal)?;
+            let from = now - i64::from(period) * 86_400;
+            let cursor = StatementCursor::new(account, from, now).map_err(AppError::internal)?;
             (
                 StatementSnapshot {
                     cursor,

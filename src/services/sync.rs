@@ -31,7 +31,7 @@ use crate::db::transactions::{self, Source, TransactionRow};
 use crate::db::users::UserId;
 use crate::db::{self, snapshots};
 use crate::error::AppError;
-use crate::mono::lanes::{self, Claim, Endpoint};
+use crate::mono::lanes::{self, Endpoint, Through};
 use crate::mono::statement::{self, StatementCursor, Step, StepError};
 use crate::mono::types::UserInfo;
 use crate::mono::MonoError;
@@ -153,10 +153,6 @@ pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-fn parse_info(json: &str) -> Option<UserInfo> {
-    serde_json::from_str(json).ok()
-}
-
 /// Reads client-info if its lane is open: the snapshot is saved, new accounts and jars are
 /// tracked. `None` when the lane is closed or Monobank failed (logged).
 async fn read_accounts(
@@ -165,25 +161,18 @@ async fn read_accounts(
     attached: &Attached,
 ) -> Result<Option<UserInfo>, AppError> {
     let now = state.clock.now();
-    let fp = attached.fingerprint.clone();
-    let claim = db::run(&state.pool, move |conn| {
-        Ok(lanes::claim(conn, &fp, Endpoint::ClientInfo, now)?)
-    })
+    let through = lanes::call_through(
+        &state.pool,
+        &state.clock,
+        &attached.fingerprint,
+        Endpoint::ClientInfo,
+        || state.mono.client_info(&attached.token),
+    )
     .await?;
-    if let Claim::Closed { .. } = claim {
-        return Ok(None);
-    }
-    let result = state.mono.client_info(&attached.token).await;
-    // The minute counts from when the call ended (see `statement::step`).
-    let fp = attached.fingerprint.clone();
-    let until = state.clock.now() + lanes::LANE_SECS;
-    db::run(&state.pool, move |conn| {
-        Ok(lanes::close_until(conn, &fp, Endpoint::ClientInfo, until)?)
-    })
-    .await?;
-    let info = match result {
-        Ok(info) => info,
-        Err(e) => {
+    let info = match through {
+        Through::Closed { .. } => return Ok(None),
+        Through::Called(Ok(info)) => info,
+        Through::Called(Err(e)) => {
             super::mono::note_edge_block(state, &e);
             tracing::warn!(error = %e, "sync could not read client-info");
             return Ok(None);
@@ -352,7 +341,9 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
         .is_some_and(|u| u == own_prefix(state));
     let checked_at = sync_user.map_or(0, |u| u.webhook_checked_at);
     let snapshot_age = snap.as_ref().map_or(i64::MAX, |s| now - s.fetched_at);
-    let mut info = snap.as_ref().and_then(|s| parse_info(&s.json));
+    let mut info = snap
+        .as_ref()
+        .and_then(|s| super::mono::parse_snapshot::<UserInfo>(&s.json));
     let due = info.is_none()
         || snapshot_age >= ACCOUNTS_REFRESH_SECS
         || (own && now - checked_at >= WEBHOOK_CHECK_SECS);

@@ -433,15 +433,12 @@ pub async fn show(
     let stored = history::statement(&state, user.id, Some(request.account.clone()), from, to);
     match stored.await {
         Ok(stored) => {
-            let progress = history::progress(&state, user.id).await?;
             let answer = Answer {
                 items: stored.items.iter().map(|r| r.item()).collect(),
                 complete: stored.complete,
                 next_fetch_at: stored.next_fetch_at,
-                progress: progress
-                    .accounts
-                    .iter()
-                    .find(|a| a.account == request.account)
+                progress: stored
+                    .progress
                     .map_or((0, 1), |a| (a.windows_done, a.windows_total)),
             };
             fill(&mut page_data, &request, answer);

@@ -11,25 +11,40 @@ use sha2::Digest;
 
 use crate::helpers::{count_rows, spawn_app_in, spawn_app_on, TestApp, TestSandbox};
 
-/// The app and the sandbox with the background sync on, looking for work every 10 ms.
+/// Settings of an instance that syncs against `sandbox`, looking for work every 10 ms.
+fn syncing(s: &mut monoweb::config::Settings, sandbox: &str, history_days: u32) {
+    s.mono_api_url = sandbox.parse().unwrap();
+    s.sync.enabled = true;
+    s.sync.tick_ms = 10;
+    s.sync_history_days = history_days;
+    // The tests move the clock by hours; the session should outlive that.
+    s.session_idle_secs = 100 * 86_400;
+    s.session_max_secs = 100 * 86_400;
+}
+
+/// The app and the sandbox with the background sync on.
 async fn spawn_syncing(history_days: u32, time_scale: f64) -> (TestApp, TestSandbox) {
     let clock = ManualClock::at(SystemClock.now());
     let sandbox = TestSandbox::start(clock.clone(), time_scale).await;
     let url = sandbox.url.clone();
-    let app = spawn_app_on(
-        move |s| {
-            s.mono_api_url = url.parse().unwrap();
-            s.sync.enabled = true;
-            s.sync.tick_ms = 10;
-            s.sync_history_days = history_days;
-            // The tests move the clock by hours; the session should outlive that.
-            s.session_idle_secs = 100 * 86_400;
-            s.session_max_secs = 100 * 86_400;
-        },
-        clock,
-    )
-    .await;
+    let app = spawn_app_on(move |s| syncing(s, &url, history_days), clock).await;
     (app, sandbox)
+}
+
+/// Another instance of `first`'s deployment: the same database, master secret and clock.
+async fn second_instance(first: &TestApp, sandbox: &TestSandbox, history_days: u32) -> TestApp {
+    let url = sandbox.url.clone();
+    let secret = first.dir.path().join("data").join("secret.key");
+    spawn_app_in(
+        tempfile::tempdir().unwrap(),
+        first.database_url.clone(),
+        move |s| {
+            syncing(s, &url, history_days);
+            s.secret_key_file = secret;
+        },
+        first.clock.clone(),
+    )
+    .await
 }
 
 /// Registers a user, attaches sandbox token `n`; returns the session cookie.
@@ -440,24 +455,7 @@ async fn a_restart_in_the_middle_of_a_backfill_resumes_without_duplicates_or_gap
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     // A new process on the same database (its own instance id: the old lease must expire).
-    let url = sandbox.url.clone();
-    let dir = tempfile::tempdir().unwrap();
-    let secret = first.dir.path().join("data").join("secret.key");
-    let second = spawn_app_in(
-        dir,
-        first.database_url.clone(),
-        move |s| {
-            s.secret_key_file = secret;
-            s.mono_api_url = url.parse().unwrap();
-            s.sync.enabled = true;
-            s.sync.tick_ms = 10;
-            s.sync_history_days = 120;
-            s.session_idle_secs = 100 * 86_400;
-            s.session_max_secs = 100 * 86_400;
-        },
-        first.clock.clone(),
-    )
-    .await;
+    let second = second_instance(&first, &sandbox, 120).await;
     let cookie = second.login("owner0", crate::helpers::PASSWORD).await;
     run_backfill(&second, &cookie).await;
     let accounts = progress(&second, &cookie).await["accounts"].clone();
@@ -484,24 +482,7 @@ async fn a_restart_in_the_middle_of_a_backfill_resumes_without_duplicates_or_gap
 #[tokio::test]
 async fn two_instances_store_events_once_and_sync_a_token_one_at_a_time() {
     let (first, sandbox) = spawn_syncing(60, 1.0).await;
-    let url = sandbox.url.clone();
-    // Instances of one deployment share the database and the master secret.
-    let secret = first.dir.path().join("data").join("secret.key");
-    let second = spawn_app_in(
-        tempfile::tempdir().unwrap(),
-        first.database_url.clone(),
-        move |s| {
-            s.secret_key_file = secret;
-            s.mono_api_url = url.parse().unwrap();
-            s.sync.enabled = true;
-            s.sync.tick_ms = 10;
-            s.sync_history_days = 60;
-            s.session_idle_secs = 100 * 86_400;
-            s.session_max_secs = 100 * 86_400;
-        },
-        first.clock.clone(),
-    )
-    .await;
+    let second = second_instance(&first, &sandbox, 60).await;
     let cookie = owner(&first, &sandbox, 0).await;
     let account = default_account(&first, &cookie).await;
     // Only one instance holds the lease while there is work.

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use monoweb::mono::types::StatementItem;
-use monoweb::sandbox::data;
+use monobank::types::StatementItem;
+use monobank_sandbox::data;
 
 fn statement_page() -> String {
     let clients = data::generate(42, 1_795_000_000);

@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use futures_util::StreamExt;
-use monoweb::clock::{Clock, ManualClock, SystemClock};
+use monobank::clock::{Clock, ManualClock, SystemClock};
+use monobank::types::StatementItem;
 use monoweb::config::{self, Key, Layers};
 use monoweb::db::transactions::{self, Source, TransactionRow};
 use monoweb::db::users::UserId;
-use monoweb::mono::types::StatementItem;
 use serde_json::{json, Value};
 use sha2::Digest;
 
@@ -35,7 +35,7 @@ async fn main() {
     let database_url = std::env::var("MONOWEB_BENCH_POSTGRES_URL")
         .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let clock = ManualClock::at(SystemClock.now());
-    let sandbox = monoweb::sandbox::Sandbox::start(monoweb::sandbox::SandboxConfig {
+    let sandbox = monobank_sandbox::Sandbox::start(monobank_sandbox::SandboxConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
         seed: 42,
         time_scale: 1.0,

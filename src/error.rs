@@ -220,11 +220,11 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
-impl From<crate::mono::MonoError> for AppError {
-    /// The one place where Monobank's failures become answers (DESIGN.md "Upstream trouble").
+impl From<monobank::MonoError> for AppError {
+    /// The one place where Monobank's failures become answers (`docs/monobank-api.md`, M10).
     /// Views that can serve a snapshot instead do so before this mapping applies.
-    fn from(err: crate::mono::MonoError) -> Self {
-        use crate::mono::MonoError as M;
+    fn from(err: monobank::MonoError) -> Self {
+        use monobank::MonoError as M;
         match err {
             M::RateLimited { retry_after } => AppError::RateLimited {
                 retry_after: retry_after.unwrap_or(60),

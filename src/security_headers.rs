@@ -1,4 +1,4 @@
-//! Security headers on every response, errors included (SECURITY.md 24): a strict CSP,
+//! Security headers on every response, errors included (`docs/security.md`, S24): a strict CSP,
 //! `nosniff`, `same-origin` referrers, no framing, `no-store` caching unless a view chose a cache
 //! policy (static files), and HSTS when the public URL is https. Handler and extractor errors
 //! are responses by the time they get here, so they carry the headers too.

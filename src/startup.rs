@@ -22,11 +22,12 @@ use crate::auth::csrf;
 use crate::auth::password::Hasher;
 use crate::auth::sessions::DbSessionStore;
 use crate::auth::throttle::Throttle;
-use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::crypto::{self, MasterSecret, SecretFileError};
 use crate::db::{self, migrations, DbPool};
+use crate::upstream::Upstream;
 use crate::{error, security_headers};
+use monobank::clock::{SharedClock, SystemClock};
 
 /// What every request handler can reach.
 pub struct AppState {
@@ -36,16 +37,10 @@ pub struct AppState {
     pub clock: SharedClock,
     pub hasher: Hasher,
     pub throttle: Throttle,
-    /// The Monobank client (the configured base URL only).
-    pub mono: crate::mono::Client,
-    /// Currency rates shared by every request of this instance.
-    pub rates: crate::mono::rates::RatesCache,
-    /// Until when (Unix s) no Monobank call is made after an edge-firewall block.
-    pub mono_blocked_until: std::sync::atomic::AtomicI64,
+    /// The one road to Monobank.
+    pub upstream: Arc<Upstream>,
     /// The background sync of this instance.
     pub sync: crate::services::sync::SyncHandle,
-    /// Monobank's webhook signing key, once fetched.
-    pub bank_key: crate::hooks::BankKey,
 }
 
 /// The session cookie's name: with the `__Host-` prefix whenever cookies are Secure.
@@ -124,9 +119,13 @@ impl Application {
             settings.session_max_secs,
         );
         spawn_session_sweeper(pool.clone(), clock.clone(), settings.session_idle_secs);
-        let mono = crate::mono::Client::new(settings.mono_api_url.clone())
-            .map_err(|e| StartupError::Hasher(e.to_string()))?;
-        let rates = crate::mono::rates::RatesCache::new(mono.clone(), clock.clone());
+        let client = monobank::Client::with_options(
+            settings.mono_api_url.clone(),
+            monobank::client::Timeouts::default(),
+            concat!("monoweb/", env!("CARGO_PKG_VERSION")),
+        )
+        .map_err(|e| StartupError::Hasher(e.to_string()))?;
+        let upstream = Arc::new(Upstream::new(client, pool.clone(), clock.clone()));
         let https = settings.is_https();
         let max_secs = i64::try_from(settings.session_max_secs).unwrap_or(i64::MAX);
         let state = web::Data::new(AppState {
@@ -136,15 +135,12 @@ impl Application {
             clock,
             hasher,
             throttle: Throttle::default(),
-            mono,
-            rates,
-            mono_blocked_until: std::sync::atomic::AtomicI64::new(0),
+            upstream: upstream.clone(),
             sync: crate::services::sync::SyncHandle::default(),
-            bank_key: crate::hooks::BankKey::default(),
         });
         if state.settings.sync.enabled {
             crate::services::sync::spawn(state.clone());
-            crate::hooks::spawn_key_refresh(state.clone());
+            crate::hooks::spawn_key_refresh(upstream);
         }
         let state_sync = state.sync.clone();
         let server = HttpServer::new(move || {

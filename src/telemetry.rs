@@ -18,7 +18,7 @@ pub fn init(filter: &str, format: LogFormat) {
 }
 
 /// The root span of every request: `tracing-actix-web`'s fields, except that the target (path
-/// and query) of the webhook receiver is logged without its secret (SECURITY.md 22).
+/// and query) of the webhook receiver is logged without its secret (`docs/security.md`, S22).
 pub struct RootSpan;
 
 impl tracing_actix_web::RootSpanBuilder for RootSpan {

@@ -1,5 +1,5 @@
 //! With every log at TRACE, registering, failing to log in, logging in, changing the password and
-//! logging out never print a password or a session cookie (SECURITY.md 27). A test binary of its
+//! logging out never print a password or a session cookie (`docs/security.md`, S27). A test binary of its
 //! own, because it installs the global log subscriber.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use monoweb::clock::SystemClock;
-use monoweb::mono::MonoToken;
-use monoweb::sandbox::{Sandbox, SandboxConfig};
+use monobank::clock::SystemClock;
+use monobank::MonoToken;
+use monobank_sandbox::{Sandbox, SandboxConfig};
 
 #[path = "common/log_capture.rs"]
 mod log_capture;
@@ -26,14 +26,14 @@ async fn no_log_line_contains_the_token() {
     let url = sandbox.url();
     let tokens = sandbox.tokens();
     tokio::spawn(sandbox.run_until_stopped());
-    let client = monoweb::mono::Client::new(url.parse().unwrap()).unwrap();
+    let client = monobank::Client::new(url.parse().unwrap()).unwrap();
     let token = MonoToken::parse(&tokens[0].token).unwrap();
     let unknown = MonoToken::parse("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz").unwrap();
 
     client.client_info(&token).await.unwrap();
     let _ = client.client_info(&token).await; // 429
     let _ = client.client_info(&unknown).await; // 403
-    let now = monoweb::clock::Clock::now(&SystemClock);
+    let now = monobank::clock::Clock::now(&SystemClock);
     let _ = client.statement(&token, "0", now - 86_400, Some(now)).await;
     let _ = client
         .set_webhook(&token, "http://127.0.0.1:9/unreachable")

@@ -1,5 +1,5 @@
 //! With every log at TRACE, registering monoweb's own receiver, Monobank's check of it and the
-//! delivery of an event never print the receiver's secret (SECURITY.md 22, 27): the request span
+//! delivery of an event never print the receiver's secret (`docs/security.md`, S22, S27): the request span
 //! names the path without it. A test binary of its own, because it installs the global log
 //! subscriber.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

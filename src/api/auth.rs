@@ -1,4 +1,4 @@
-//! `/api/auth/*`: register, login, logout, me, password (DESIGN.md "Accounts").
+//! `/api/auth/*`: register, login, logout, me, password (README, "HTTP API").
 
 use actix_identity::Identity;
 use actix_session::Session;

@@ -11,7 +11,7 @@ use actix_web::{web, HttpResponse, Resource};
 
 use crate::error::AppError;
 
-/// Largest JSON body accepted (SECURITY.md 25); `extract::ValidJson` enforces it through the
+/// Largest JSON body accepted (`docs/security.md`, S25); `extract::ValidJson` enforces it through the
 /// app's `PayloadConfig`.
 pub const JSON_LIMIT: usize = 64 * 1024;
 
@@ -34,7 +34,7 @@ pub fn respond(
     HttpResponse::build(status).json(body)
 }
 
-/// Largest form body accepted (SECURITY.md 25).
+/// Largest form body accepted (`docs/security.md`, S25).
 pub const FORM_LIMIT: usize = 16 * 1024;
 
 /// Form bodies: at most 16 KiB (413).

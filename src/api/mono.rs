@@ -1,4 +1,4 @@
-//! `/api/mono/*`: the counterparts of `drf_mono`'s views (DESIGN.md "Mono views"). Each request
+//! `/api/mono/*`: the counterparts of `drf_mono`'s views (README, "HTTP API"). Each request
 //! struct plays the part of a DRF serializer: it validates the body before any service runs.
 
 use actix_web::http::StatusCode;
@@ -11,10 +11,10 @@ use super::extract::ValidJson;
 use super::respond;
 use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::error::AppError;
-use crate::mono::currency::{self, CurrencyPair, Quote};
-use crate::mono::MonoToken;
 use crate::services::{history, mono, sync, tokens};
 use crate::startup::AppState;
+use monobank::currency::{self, CurrencyPair, Quote};
+use monobank::MonoToken;
 
 fn token_format(raw: &str) -> Result<(), ValidationError> {
     MonoToken::parse(raw).map(drop).map_err(|e| {
@@ -222,7 +222,7 @@ pub async fn currencies(
     state: web::Data<AppState>,
     _user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    let rates = state.rates.get().await?;
+    let rates = state.upstream.rates().await?;
     let body = format!(
         r#"{{"code":200,"detail":{},"stale":{},"fetched_at":{}}}"#,
         rates.enriched_json, rates.stale, rates.fetched_at
@@ -257,7 +257,7 @@ pub async fn currency_get(
 }
 
 async fn one_pair(state: &AppState, raw: &str) -> Result<HttpResponse, AppError> {
-    let rates = state.rates.get().await?;
+    let rates = state.upstream.rates().await?;
     let incorrect = || AppError::IncorrectPair(currency::pair_names(&rates.list));
     let pair = CurrencyPair::parse(raw).map_err(|_| incorrect())?;
     let quote = currency::lookup(&rates.list, pair).ok_or_else(incorrect)?;
@@ -311,32 +311,7 @@ pub async fn statement(
     let period = u8::try_from(body.period)
         .map_err(|_| AppError::field("period", "Ensure this value is between 0 and 31."))?;
     let account = body.account.unwrap_or_else(|| "0".into());
-    let answer = match mono::statement(&state, user.id, account.clone(), period).await {
-        // The lane is busy (the background sync, another view) and nothing is cached for this
-        // period: answer from the transaction store, marked incomplete.
-        Err(AppError::RateLimited { retry_after }) => {
-            let now = state.clock.now();
-            let from = now - i64::from(period) * 86_400;
-            match history::statement(&state, user.id, Some(account), from, now).await {
-                Ok(stored) => {
-                    let items: Vec<_> = stored.items.iter().map(|r| r.item()).collect();
-                    let next = now + i64::try_from(retry_after).unwrap_or(60);
-                    let info = json!({"complete": stored.complete, "next_fetch_at": next});
-                    return Ok(respond(
-                        StatusCode::OK,
-                        items,
-                        &[
-                            ("info", info),
-                            ("stale", json!(true)),
-                            ("fetched_at", json!(now)),
-                        ],
-                    ));
-                }
-                Err(_) => return Err(AppError::RateLimited { retry_after }),
-            }
-        }
-        other => other?,
-    };
+    let answer = mono::statement(&state, user.id, account, period).await?;
     let info = json!({"complete": answer.complete, "next_fetch_at": answer.next_fetch_at});
     let [stale, fetched_at] = freshness(answer.fetched_at, answer.stale);
     Ok(respond(

@@ -1,4 +1,4 @@
-//! Cross-site request forgery defences (SECURITY.md 12-14).
+//! Cross-site request forgery defences (`docs/security.md`, S12-S14).
 //!
 //! [`origin_check`] runs on every unsafe request (POST/PUT/PATCH/DELETE), logged in or not:
 //! with `Sec-Fetch-Site`, only `same-origin` and `none` pass; else with `Origin`, only the public
@@ -185,9 +185,9 @@ mod form_token_tests {
 
     use super::*;
     use crate::auth::sessions::DbSessionStore;
-    use crate::clock::ManualClock;
     use crate::config::DatabaseUrl;
     use crate::db::{self, migrations};
+    use monobank::clock::ManualClock;
 
     async fn issue(session: Session) -> HttpResponse {
         HttpResponse::Ok().body(form_token(&session).unwrap())

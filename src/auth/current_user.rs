@@ -29,7 +29,7 @@ pub struct CurrentUser {
 
 /// What the session claims: a user id, the security stamp and login id recorded at login. It is
 /// read without the database; [`SessionUser::check`] holds it against the user's row, so a view
-/// can do that inside its own single database trip (DESIGN.md: one blocking closure per request).
+/// can do that inside its own single database trip (one blocking closure per request, see `docs/architecture.md`).
 pub struct SessionUser {
     pub id: UserId,
     stamp: Option<String>,

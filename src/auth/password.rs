@@ -1,4 +1,4 @@
-//! Passwords: the policy a new password must meet, and argon2id hashing (SECURITY.md 1-2).
+//! Passwords: the policy a new password must meet, and argon2id hashing (`docs/security.md`, S1-S2).
 //!
 //! Hashing is deliberately slow (about 20 MiB of memory and tens of milliseconds); servers hash
 //! through [`Hasher`], on dedicated threads, never on an async worker.
@@ -313,9 +313,9 @@ fn make_dummy() -> PasswordHash {
 }
 
 /// Runs argon2 on a few dedicated threads, one per core, so that logins never starve the async
-/// workers or the shared blocking pool (SECURITY.md 3). Dedicated threads also bound memory: each
+/// workers or the shared blocking pool (`docs/security.md`, S3). Dedicated threads also bound memory: each
 /// hash takes 19 MiB, and the allocator keeps some of it per thread. Unknown users are verified
-/// against a dummy hash so that their answer takes as long as a wrong password's (SECURITY.md 4).
+/// against a dummy hash so that their answer takes as long as a wrong password's (`docs/security.md`, S4).
 #[derive(Clone)]
 pub struct Hasher {
     jobs: std::sync::mpsc::SyncSender<Job>,

@@ -1,5 +1,5 @@
 //! The session store: actix-session's `SessionStore` on the database, so sessions can be revoked
-//! and any app instance can serve any request (SECURITY.md 6-10).
+//! and any app instance can serve any request (`docs/security.md`, S6-S10).
 //!
 //! The cookie holds only a random 256-bit key; the table stores its SHA-256. Idle and absolute
 //! timeouts are enforced here, on the server, with the app's injectable clock: a session idle
@@ -16,9 +16,9 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::clock::SharedClock;
 use crate::db::sessions::{self, NewSession};
 use crate::db::{self, DbPool};
+use monobank::clock::SharedClock;
 
 /// The session-state key actix-identity keeps the user id under.
 pub const USER_ID_KEY: &str = "actix_identity.user_id";

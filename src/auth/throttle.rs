@@ -1,4 +1,4 @@
-//! Login throttling (SECURITY.md 5): a per-IP burst limit (the `governor` crate), a per-account
+//! Login throttling (`docs/security.md`, S5): a per-IP burst limit (the `governor` crate), a per-account
 //! lock with a growing delay stored in the database, and the same lock kept in memory for names
 //! that are not accounts, so that locking cannot be used to find out which names exist.
 

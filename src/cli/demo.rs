@@ -13,11 +13,11 @@ use serde_json::json;
 use super::{connect_migrated, runtime, Failure};
 use crate::auth::password::{self, NewPassword};
 use crate::auth::Username;
-use crate::clock::{Clock, SystemClock};
 use crate::config::{DatabaseUrl, Settings};
-use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::services::users;
 use crate::startup::Application;
+use monobank::clock::{Clock, SystemClock};
+use monobank_sandbox::{Sandbox, SandboxConfig};
 
 /// Removes the throwaway directory when the demo ends.
 struct Throwaway(Option<PathBuf>);

@@ -229,11 +229,11 @@ fn sandbox(bind: Option<&str>, seed: u64, time_scale: f64) -> Result<(), Failure
         .map_err(|_| Failure::Usage(format!("invalid --bind {bind:?}: expected IP:PORT")))?;
     telemetry::init("info", config::LogFormat::Text);
     runtime()?.block_on(async {
-        let sandbox = crate::sandbox::Sandbox::start(crate::sandbox::SandboxConfig {
+        let sandbox = monobank_sandbox::Sandbox::start(monobank_sandbox::SandboxConfig {
             bind,
             seed,
             time_scale,
-            clock: std::sync::Arc::new(crate::clock::SystemClock),
+            clock: std::sync::Arc::new(monobank::clock::SystemClock),
         })
         .map_err(|e| Failure::Failed(format!("cannot start the sandbox on {bind}: {e}")))?;
         for line in sandbox.start_lines() {
@@ -280,13 +280,16 @@ fn connect_migrated(settings: &Settings) -> Result<DbConnection, Failure> {
 
 #[allow(clippy::print_stdout)]
 fn rotate_keys(settings: &Settings) -> Result<(), Failure> {
-    use crate::clock::Clock;
+    use monobank::clock::Clock;
     let secret = crate::crypto::load(&settings.secret_key_file)
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let mut conn = connect_migrated(settings)?;
-    let (resealed, key_id, failed) =
-        crate::services::tokens::rotate_keys(&mut conn, &secret, crate::clock::SystemClock.now())
-            .map_err(|e| Failure::Failed(format!("key rotation failed: {e}")))?;
+    let (resealed, key_id, failed) = crate::services::tokens::rotate_keys(
+        &mut conn,
+        &secret,
+        monobank::clock::SystemClock.now(),
+    )
+    .map_err(|e| Failure::Failed(format!("key rotation failed: {e}")))?;
     println!("re-encrypted {resealed} token(s) under key {key_id}");
     if failed > 0 {
         return Err(Failure::Failed(format!(

@@ -9,11 +9,11 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{connect_migrated, Failure};
 use crate::auth::password::{self, NewPassword};
 use crate::auth::Username;
-use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db::users as user_rows;
 use crate::error::AppError;
 use crate::services::users;
+use monobank::clock::{Clock, SystemClock};
 
 #[derive(Subcommand)]
 pub enum UserCommand {

@@ -1,6 +1,7 @@
 //! `snapshots`: the last good answer from Monobank per (user, kind), as JSON.
 
 use diesel::prelude::*;
+use monobank::types::UserInfo;
 
 use super::schema::snapshots;
 use super::users::UserId;
@@ -12,6 +13,25 @@ use super::DbConnection;
 pub struct Snapshot {
     pub json: String,
     pub fetched_at: i64,
+}
+
+/// The snapshot kind of client-info.
+pub const CLIENT_INFO: &str = "client-info";
+
+/// The stored client-info and when it was fetched; an unreadable one is logged and ignored.
+pub fn client_info(conn: &mut DbConnection, user: UserId) -> QueryResult<Option<(UserInfo, i64)>> {
+    Ok(get(conn, user, CLIENT_INFO)?.and_then(|s| parse(&s.json).map(|info| (info, s.fetched_at))))
+}
+
+/// A snapshot's data; an unreadable one is logged and ignored.
+pub fn parse<T: for<'de> serde::Deserialize<'de>>(json: &str) -> Option<T> {
+    match serde_json::from_str(json) {
+        Ok(data) => Some(data),
+        Err(e) => {
+            tracing::warn!(error = %e, "an unreadable snapshot is ignored");
+            None
+        }
+    }
 }
 
 pub fn get(conn: &mut DbConnection, user: UserId, kind: &str) -> QueryResult<Option<Snapshot>> {

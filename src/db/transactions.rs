@@ -15,7 +15,7 @@ use diesel::prelude::*;
 use super::schema::{transactions, webhook_events};
 use super::users::UserId;
 use super::DbConnection;
-use crate::mono::types::StatementItem;
+use monobank::types::StatementItem;
 
 /// How long after a hold its settled transaction may come.
 pub const SETTLE_WINDOW_SECS: i64 = 31 * 86_400;

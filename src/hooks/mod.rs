@@ -1,4 +1,4 @@
-//! The inbound webhook receiver, `/hooks/mono/{secret}` (SECURITY.md 22-23, 29).
+//! The inbound webhook receiver, `/hooks/mono/{secret}` (`docs/security.md`, S22, S23, S29).
 //!
 //! GET answers 200 for a known secret (Monobank's check when the URL is registered). POST checks
 //! the event (at most 64 KiB, JSON, type `StatementItem`, an account or jar of the secret's
@@ -6,7 +6,7 @@
 //! transaction and answers 200. It never calls Monobank. An unknown secret is the same 404 as
 //! any unknown path. The path is kept out of the logs (see `telemetry::RootSpan`).
 
-use std::sync::RwLock;
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -15,55 +15,32 @@ use crate::db::transactions::{self, Source, TransactionRow};
 use crate::db::users::UserId;
 use crate::db::{self, snapshots, sync};
 use crate::error::AppError;
-use crate::mono::signature::PublicKey;
-use crate::mono::types::{UserInfo, WebhookEvent, STATEMENT_ITEM_EVENT};
 use crate::services::sync::secret_hash;
 use crate::startup::AppState;
+use crate::upstream::Upstream;
+use monobank::types::{WebhookEvent, STATEMENT_ITEM_EVENT};
 
 /// The path prefix of the receiver.
 pub const PREFIX: &str = "/hooks/mono/";
 
-/// Monobank's webhook signing key from `/bank/sync` (id, key), refreshed in the background.
-#[derive(Default)]
-pub struct BankKey(RwLock<Option<(String, PublicKey)>>);
-
-impl BankKey {
-    pub fn set(&self, id: String, key: PublicKey) {
-        if let Ok(mut slot) = self.0.write() {
-            *slot = Some((id, key));
-        }
-    }
-
-    pub fn is_known(&self) -> bool {
-        self.get().is_some()
-    }
-
-    fn get(&self) -> Option<(String, PublicKey)> {
-        self.0.read().ok().and_then(|slot| slot.clone())
-    }
-}
+/// How often the signing key is fetched again while it is known.
+const KEY_REFRESH_SECS: u64 = 6 * 3_600;
+/// How soon a key that could not be fetched is tried again.
+const KEY_RETRY_SECS: u64 = 600;
 
 /// Fetches the signing key now and then (never inside a request).
-pub fn spawn_key_refresh(state: web::Data<AppState>) {
+pub fn spawn_key_refresh(upstream: Arc<Upstream>) {
     tokio::spawn(async move {
         loop {
-            let wait = match state.mono.bank_sync().await {
-                Ok(sync) => match PublicKey::from_base64(&sync.server_pub_key) {
-                    Ok(key) => {
-                        state.bank_key.set(sync.server_key_id, key);
-                        std::time::Duration::from_secs(6 * 3_600)
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "Monobank's webhook key is unreadable");
-                        std::time::Duration::from_secs(600)
-                    }
-                },
+            let wait = match upstream.refresh_signing_key().await {
+                Ok(_) if upstream.signing_key().is_some() => KEY_REFRESH_SECS,
+                Ok(_) => KEY_RETRY_SECS,
                 Err(e) => {
                     tracing::info!(error = %e, "Monobank's webhook key is not available yet");
-                    std::time::Duration::from_secs(600)
+                    KEY_RETRY_SECS
                 }
             };
-            tokio::time::sleep(wait).await;
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
         }
     });
 }
@@ -105,7 +82,7 @@ fn signature(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<bool, A
     let Some(sign) = header("X-Sign") else {
         return Ok(false);
     };
-    let Some((key_id, key)) = state.bank_key.get() else {
+    let Some((key_id, key)) = state.upstream.signing_key() else {
         tracing::info!("a signed webhook arrived before Monobank's key was known; not verified");
         return Ok(false);
     };
@@ -160,9 +137,7 @@ pub async fn receive(
     );
     db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
-            let info = snapshots::get(conn, user, crate::services::mono::CLIENT_INFO)?
-                .and_then(|s| crate::services::mono::parse_snapshot::<UserInfo>(&s.json));
-            let Some(info) = info else {
+            let Some((info, _)) = snapshots::client_info(conn, user)? else {
                 // The accounts are not known yet: Monobank will deliver it again later.
                 tracing::warn!("webhook deferred: the user's accounts have not been read yet");
                 return Err(AppError::Unavailable("Try again later.".into()));

@@ -10,13 +10,12 @@ use crate::db::sync::{self, SyncAccount};
 use crate::db::transactions::{self, TransactionRow};
 use crate::db::users::UserId;
 use crate::db::{self, snapshots, tokens};
+use crate::domain::mcc;
 use crate::error::AppError;
-use crate::mono::currency::{format_minor, CurrencyCode};
-use crate::mono::lanes::{self, Endpoint};
-use crate::mono::mcc;
-use crate::mono::statement::StatementCursor;
-use crate::mono::types::{StatementItem, UserInfo};
 use crate::startup::AppState;
+use monobank::currency::{format_minor, CurrencyCode};
+use monobank::statement::StatementCursor;
+use monobank::types::{StatementItem, UserInfo};
 
 /// The spans of time (Unix s, inclusive) whose transactions are all in the store: the finished
 /// part and the part fetched so far by the fetch in progress.
@@ -142,17 +141,17 @@ pub async fn statement(
     let (token, snap) = db::run(&state.pool, move |conn| {
         Ok((
             tokens::find(conn, user)?,
-            snapshots::get(conn, user, super::mono::CLIENT_INFO)?,
+            snapshots::client_info(conn, user)?,
         ))
     })
     .await?;
     let token = token.ok_or_else(|| AppError::Missing(super::tokens::NOT_ADDED.into()))?;
-    let info = match snap.and_then(|s| super::mono::parse_snapshot::<UserInfo>(&s.json)) {
-        Some(info) => info,
+    let info = match snap {
+        Some((info, _)) => info,
         None => {
             // The sync reads the accounts right after a token is attached; wait for it briefly.
             state.sync.wake();
-            match super::mono::await_snapshot(state, user).await? {
+            match state.upstream.await_client_info(user).await? {
                 Some(answer) => answer.data,
                 None => {
                     return Err(AppError::Unavailable(
@@ -165,9 +164,8 @@ pub async fn statement(
         }
     };
     let (account, currency) = resolve(&info, requested.as_deref())?;
-    let fingerprint = token.fingerprint;
     let acc = account.clone();
-    let (rows, sync_row, lane) = db::run(&state.pool, move |conn| {
+    let (rows, sync_row) = db::run(&state.pool, move |conn| {
         let mut sync_row = sync::account(conn, user, &acc)?;
         // Written only when the sync must learn of the account or of older days.
         if sync_row.as_ref().is_none_or(|r| r.history_from > from) {
@@ -176,20 +174,22 @@ pub async fn statement(
             sync::extend_history(conn, user, &acc, from)?;
             sync_row = sync::account(conn, user, &acc)?;
         }
-        Ok((
-            transactions::range(conn, user, &acc, from, to)?,
-            sync_row,
-            lanes::next_at(conn, &fingerprint, Endpoint::Statement)?,
-        ))
+        Ok((transactions::range(conn, user, &acc, from, to)?, sync_row))
     })
     .await?;
     let live = token.webhook_secret_hash.is_some();
     let complete = sync_row
         .as_ref()
         .is_some_and(|row| is_complete(&covered(row), from, to, live));
-    if !complete {
+    let lane = if complete {
+        None
+    } else {
         state.sync.wake();
-    }
+        state
+            .upstream
+            .statement_lane_opens(&token.fingerprint)
+            .await?
+    };
     Ok(Stored {
         account,
         currency,
@@ -270,11 +270,11 @@ pub async fn progress(state: &AppState, user: UserId) -> Result<Progress, AppErr
         transactions: count,
         own_webhook: token.webhook_secret_hash.is_some(),
         last_event_at: sync_user.and_then(|u| u.last_event_at),
-        signing_key: state.bank_key.is_known(),
+        signing_key: state.upstream.signing_key().is_some(),
     })
 }
 
-/// The CSV header (DESIGN.md: the statement's fields, amounts as exact decimals).
+/// The CSV header (the statement's fields, amounts as exact decimals; the README lists the columns).
 pub const CSV_HEADER: &str = "date,time,account,description,mcc,category,amount,currency,\
 operation_amount,operation_currency,cashback,commission,balance,hold,comment,counterparty\r\n";
 

@@ -1,12 +1,10 @@
 //! What the Mono views do: client-info and balance from a per-user snapshot within Monobank's
 //! limits, currency rates from the shared cache, statements within the lane, and webhooks.
 //!
-//! Upstream trouble, uniformly (DESIGN.md): when the lane is closed or Monobank answers 429, 5xx,
+//! Upstream trouble, uniformly (`docs/monobank-api.md`, M10): when the lane is closed or Monobank answers 429, 5xx,
 //! garbage or times out, the last snapshot is served marked stale; with no snapshot the error is
 //! mapped once, by `From<MonoError> for AppError`. A rejected token is always 422, and an edge
 //! 403 stops every call of this instance for a while.
-
-use std::sync::atomic::Ordering;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -16,93 +14,17 @@ use crate::auth::current_user::SessionUser;
 use crate::db::users::UserId;
 use crate::db::{self, snapshots};
 use crate::error::AppError;
-use crate::mono::currency::{format_minor, CurrencyCode, UAH};
-use crate::mono::lanes::{self, Endpoint, Through};
-use crate::mono::statement::{self, StatementCursor, Step, StepError};
-use crate::mono::types::{StatementItem, UserInfo};
-use crate::mono::MonoError;
 use crate::startup::AppState;
-
-/// How long after an edge-firewall 403 no call is made.
-const EDGE_BACKOFF_SECS: i64 = 15 * 60;
-/// A snapshot younger than this is served without asking Monobank (it could not answer anyway).
-const FRESH_SECS: i64 = lanes::LANE_SECS;
-/// The snapshot kind of client-info.
-pub const CLIENT_INFO: &str = "client-info";
-
-/// Data and how old it is.
-#[derive(Debug)]
-pub struct Answer<T> {
-    pub data: T,
-    pub fetched_at: i64,
-    /// Served from a snapshot because Monobank could not be asked or failed.
-    pub stale: bool,
-}
-
-/// Whether an error means "try later" (serve the snapshot) rather than "this is wrong".
-fn servable_from_snapshot(e: &MonoError) -> bool {
-    e.is_transient() || matches!(e, MonoError::EdgeBlocked)
-}
-
-pub fn note_edge_block(state: &AppState, e: &MonoError) {
-    if matches!(e, MonoError::EdgeBlocked) {
-        let until = state.clock.now() + EDGE_BACKOFF_SECS;
-        state.mono_blocked_until.store(until, Ordering::SeqCst);
-        tracing::error!(
-            until,
-            "Monobank's edge firewall blocked this server; pausing all calls"
-        );
-    }
-}
-
-/// `Err` while the edge back-off lasts.
-pub fn check_backoff(state: &AppState) -> Result<(), MonoError> {
-    if state.mono_blocked_until.load(Ordering::SeqCst) > state.clock.now() {
-        return Err(MonoError::EdgeBlocked);
-    }
-    Ok(())
-}
-
-async fn load_snapshot<T: for<'de> Deserialize<'de>>(
-    state: &AppState,
-    user: UserId,
-    kind: String,
-) -> Result<Option<(T, i64)>, AppError> {
-    let snap = db::run(&state.pool, move |conn| {
-        Ok(snapshots::get(conn, user, &kind)?)
-    })
-    .await?;
-    Ok(snap.and_then(|s| parse_snapshot(&s.json).map(|data| (data, s.fetched_at))))
-}
-
-/// A snapshot's data; an unreadable one is logged and ignored.
-pub fn parse_snapshot<T: for<'de> Deserialize<'de>>(json: &str) -> Option<T> {
-    match serde_json::from_str(json) {
-        Ok(data) => Some(data),
-        Err(e) => {
-            tracing::warn!(error = %e, "an unreadable snapshot is ignored");
-            None
-        }
-    }
-}
-
-async fn save_snapshot<T: Serialize>(
-    state: &AppState,
-    user: UserId,
-    kind: String,
-    data: &T,
-    now: i64,
-) -> Result<(), AppError> {
-    let json = serde_json::to_string(data).map_err(AppError::internal)?;
-    db::run(&state.pool, move |conn| {
-        Ok(snapshots::put(conn, user, &kind, &json, now)?)
-    })
-    .await?;
-    Ok(())
-}
+use crate::upstream::{retry_after, Answer, UpstreamError, FRESH_SECS};
+use monobank::currency::{format_minor, CurrencyCode, UAH};
+use monobank::limit::LANE_SECS;
+use monobank::statement::{StatementCursor, Step};
+use monobank::types::{StatementItem, UserInfo};
+use monobank::MonoError;
 
 /// The user's client-info: the snapshot when it is under a minute old, else one call if the lane
-/// is open, else the snapshot marked stale (or 429 with `Retry-After` when there is none).
+/// is open, else the snapshot marked stale (or 429 with `Retry-After` when there is none); see
+/// [`crate::upstream::Upstream::client_info_for_view`].
 #[tracing::instrument(skip(state, session_user), fields(user_id = session_user.id.0))]
 pub async fn client_info(
     state: &AppState,
@@ -110,11 +32,11 @@ pub async fn client_info(
 ) -> Result<Answer<UserInfo>, AppError> {
     // One trip to the database for the user check, the token and the snapshot: the hot path.
     let user = session_user.id;
-    let (row_user, row, snap) = db::run(&state.pool, move |conn| {
+    let (row_user, row, stored) = db::run(&state.pool, move |conn| {
         Ok((
             crate::db::users::find_by_id(conn, user)?,
             crate::db::tokens::find(conn, user)?,
-            snapshots::get(conn, user, CLIENT_INFO)?,
+            snapshots::client_info(conn, user)?,
         ))
     })
     .await?;
@@ -122,97 +44,10 @@ pub async fn client_info(
         .check(row_user)
         .inspect_err(|_| session_user.end())?;
     let attached = tokens::open_row(&state.secret, user, row)?;
-    let now = state.clock.now();
-    let snapshot: Option<(UserInfo, i64)> =
-        snap.and_then(|s| parse_snapshot(&s.json).map(|d| (d, s.fetched_at)));
-    if let Some((info, fetched_at)) = &snapshot {
-        if now - fetched_at < FRESH_SECS {
-            return Ok(Answer {
-                data: info.clone(),
-                fetched_at: *fetched_at,
-                stale: false,
-            });
-        }
-    }
-    let stale = |error: AppError| match &snapshot {
-        Some((info, fetched_at)) => Ok(Answer {
-            data: info.clone(),
-            fetched_at: *fetched_at,
-            stale: true,
-        }),
-        None => Err(error),
-    };
-    if let Err(e) = check_backoff(state) {
-        return stale(e.into());
-    }
-    let through = lanes::call_through(
-        &state.pool,
-        &state.clock,
-        &attached.fingerprint,
-        Endpoint::ClientInfo,
-        || state.mono.client_info(&attached.token),
-    )
-    .await?;
-    let result = match through {
-        Through::Called(result) => result,
-        Through::Closed { next_at } => {
-            if snapshot.is_none() && next_at - lanes::LANE_SECS >= now - IN_FLIGHT_SECS {
-                // The lane was taken moments ago (the background sync, another tab): that
-                // answer is on its way; wait for it rather than answer "too many requests".
-                if let Some(answer) = await_snapshot(state, user).await? {
-                    return Ok(answer);
-                }
-            }
-            return stale(AppError::RateLimited {
-                retry_after: retry_after(next_at, now),
-            });
-        }
-    };
-    match result {
-        Ok(info) => {
-            save_snapshot(state, user, CLIENT_INFO.into(), &info, now).await?;
-            Ok(Answer {
-                data: info,
-                fetched_at: now,
-                stale: false,
-            })
-        }
-        Err(e) => {
-            note_edge_block(state, &e);
-            if servable_from_snapshot(&e) {
-                stale(e.into())
-            } else {
-                Err(e.into())
-            }
-        }
-    }
-}
-
-/// A lane taken less than this long ago probably has its call still in flight.
-const IN_FLIGHT_SECS: i64 = 10;
-
-/// Waits (at most 3 s) for a client-info snapshot that another caller is fetching.
-pub async fn await_snapshot(
-    state: &AppState,
-    user: UserId,
-) -> Result<Option<Answer<UserInfo>>, AppError> {
-    for _ in 0..30 {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        if let Some((data, fetched_at)) =
-            load_snapshot::<UserInfo>(state, user, CLIENT_INFO.into()).await?
-        {
-            return Ok(Some(Answer {
-                data,
-                fetched_at,
-                stale: false,
-            }));
-        }
-    }
-    Ok(None)
-}
-
-fn retry_after(next_at: i64, now: i64) -> u64 {
-    u64::try_from(next_at - now).unwrap_or(1).max(1)
+    Ok(state
+        .upstream
+        .client_info_for_view(user, &attached.credential, stored)
+        .await?)
 }
 
 /// An amount in minor units as a JSON number with exactly the currency's decimals.
@@ -226,10 +61,9 @@ pub fn money(amount: i64, currency: CurrencyCode) -> Value {
 
 /// The account Mono serves as `0`: the first black UAH card, else the first UAH account. Mono's
 /// order is not stable, so ties go to the smallest id.
-pub fn default_account(info: &UserInfo) -> Option<&crate::mono::types::Account> {
-    let uah = |a: &&crate::mono::types::Account| a.currency_code == UAH.0;
-    let smallest =
-        |a: &&crate::mono::types::Account, b: &&crate::mono::types::Account| a.id.cmp(&b.id);
+pub fn default_account(info: &UserInfo) -> Option<&monobank::types::Account> {
+    let uah = |a: &&monobank::types::Account| a.currency_code == UAH.0;
+    let smallest = |a: &&monobank::types::Account, b: &&monobank::types::Account| a.id.cmp(&b.id);
     info.accounts
         .iter()
         .filter(uah)
@@ -307,9 +141,36 @@ pub struct StatementAnswer {
 
 /// The statement of `account` for the last `period` days. Never waits for the lane and never
 /// breaks it: it makes at most one call, answers with what it has, newest first, and says whether
-/// that is everything. Asking again later continues where the last call stopped.
+/// that is everything. Asking again later continues where the last call stopped. When the lane
+/// is busy (the background sync, another view) and nothing is kept for this period, the answer
+/// comes from the transaction store, marked stale and complete only if the store holds it all.
 #[tracing::instrument(skip(state))]
 pub async fn statement(
+    state: &AppState,
+    user: UserId,
+    account: String,
+    period: u8,
+) -> Result<StatementAnswer, AppError> {
+    match fetch_statement(state, user, account.clone(), period).await {
+        Err(AppError::RateLimited { retry_after }) => {
+            let now = state.clock.now();
+            let from = now - i64::from(period) * 86_400;
+            match super::history::statement(state, user, Some(account), from, now).await {
+                Ok(stored) => Ok(StatementAnswer {
+                    items: stored.items.iter().map(|r| r.item()).collect(),
+                    complete: stored.complete,
+                    next_fetch_at: Some(now + i64::try_from(retry_after).unwrap_or(LANE_SECS)),
+                    fetched_at: now,
+                    stale: true,
+                }),
+                Err(_) => Err(AppError::RateLimited { retry_after }),
+            }
+        }
+        other => other,
+    }
+}
+
+async fn fetch_statement(
     state: &AppState,
     user: UserId,
     account: String,
@@ -318,8 +179,14 @@ pub async fn statement(
     let kind = format!("statement:{account}:{period}");
     let attached = tokens::load(state, user).await?;
     let now = state.clock.now();
-    let previous: Option<(StatementSnapshot, i64)> =
-        load_snapshot(state, user, kind.clone()).await?;
+    let previous: Option<(StatementSnapshot, i64)> = {
+        let kind = kind.clone();
+        db::run(&state.pool, move |conn| {
+            Ok(snapshots::get(conn, user, &kind)?
+                .and_then(|s| snapshots::parse(&s.json).map(|data| (data, s.fetched_at))))
+        })
+        .await?
+    };
     let (snap, fallback) = match previous {
         // An unfinished fetch continues; as it is, it is also what we serve if no call can be made.
         Some((snap, fetched_at)) if !snap.cursor.is_complete() => {
@@ -375,24 +242,19 @@ async fn fetch_or_serve(
         Some((old, fetched_at)) => Ok(answer(old, fetched_at, true, next_at)),
         None => Err(error),
     };
-    if let Err(e) = check_backoff(state) {
-        return serve(e.into(), None);
-    }
-    let step = statement::step(
-        &state.mono,
-        &state.pool,
-        &attached.token,
-        &attached.fingerprint,
-        &mut snap.cursor,
-        &state.clock,
-    )
-    .await;
+    let step = state
+        .upstream
+        .statement_page(&attached.credential, &mut snap.cursor)
+        .await;
     match step {
         Ok(Step::Fetched(items)) => {
             snap.items.extend(items);
-            save_snapshot(state, user, kind, &snap, now).await?;
-            let next_at = now + lanes::LANE_SECS;
-            Ok(answer(snap, now, false, Some(next_at)))
+            let json = serde_json::to_string(&snap).map_err(AppError::internal)?;
+            db::run(&state.pool, move |conn| {
+                Ok(snapshots::put(conn, user, &kind, &json, now)?)
+            })
+            .await?;
+            Ok(answer(snap, now, false, Some(now + LANE_SECS)))
         }
         Ok(Step::Complete) => Ok(answer(snap, now, false, None)),
         Ok(Step::LaneClosed { next_at }) => serve(
@@ -401,18 +263,13 @@ async fn fetch_or_serve(
             },
             Some(next_at),
         ),
-        Err(StepError::Db(e)) => Err(e),
-        Err(StepError::Mono(MonoError::BadRequest(_))) => {
+        Err(UpstreamError::Mono(MonoError::BadRequest(_))) => {
             Err(AppError::Missing("Unknown account.".into()))
         }
-        Err(StepError::Mono(e)) => {
-            note_edge_block(state, &e);
-            if servable_from_snapshot(&e) {
-                serve(e.into(), Some(now + lanes::LANE_SECS))
-            } else {
-                Err(e.into())
-            }
+        Err(UpstreamError::Mono(e)) if e.is_transient() || e == MonoError::EdgeBlocked => {
+            serve(e.into(), Some(now + LANE_SECS))
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -422,20 +279,15 @@ pub async fn call_set_webhook(
     attached: &Attached,
     url: &str,
 ) -> Result<(), AppError> {
-    check_backoff(state)?;
-    match state.mono.set_webhook(&attached.token, url).await {
+    match state.upstream.set_webhook(&attached.credential, url).await {
         Ok(()) => Ok(()),
         Err(MonoError::BadRequest(_)) => Err(AppError::field(
             "webHookUrl",
             "Monobank refused this URL: it must be reachable and answer GET with 200.",
         )),
-        Err(e) => {
-            note_edge_block(state, &e);
-            Err(e.into())
-        }
+        Err(e) => Err(e.into()),
     }
 }
-
 /// Registers `url` as the token's webhook at Monobank and records that monoweb set it.
 #[tracing::instrument(skip(state, url))]
 pub async fn set_webhook(state: &AppState, user: UserId, url: String) -> Result<(), AppError> {

@@ -31,11 +31,11 @@ use crate::db::transactions::{self, Source, TransactionRow};
 use crate::db::users::UserId;
 use crate::db::{self, snapshots};
 use crate::error::AppError;
-use crate::mono::lanes::{self, Endpoint, Through};
-use crate::mono::statement::{self, StatementCursor, Step, StepError};
-use crate::mono::types::UserInfo;
-use crate::mono::MonoError;
 use crate::startup::AppState;
+use crate::upstream::UpstreamError;
+use monobank::statement::{StatementCursor, Step};
+use monobank::types::UserInfo;
+use monobank::MonoError;
 
 /// How long a lease lasts without renewal (each round renews it): another instance takes over
 /// a dead instance's users this long after its last round.
@@ -153,37 +153,25 @@ pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Reads client-info if its lane is open: the snapshot is saved, new accounts and jars are
-/// tracked. `None` when the lane is closed or Monobank failed (logged).
+/// Reads client-info if its lane is open (the gateway stores the snapshot) and tracks new
+/// accounts and jars. `None` when the lane is closed or Monobank failed (logged).
 async fn read_accounts(
     state: &AppState,
     user: UserId,
     attached: &Attached,
 ) -> Result<Option<UserInfo>, AppError> {
-    let now = state.clock.now();
-    let through = lanes::call_through(
-        &state.pool,
-        &state.clock,
-        &attached.fingerprint,
-        Endpoint::ClientInfo,
-        || state.mono.client_info(&attached.token),
-    )
-    .await?;
-    let info = match through {
-        Through::Closed { .. } => return Ok(None),
-        Through::Called(Ok(info)) => info,
-        Through::Called(Err(e)) => {
-            super::mono::note_edge_block(state, &e);
-            tracing::warn!(error = %e, "sync could not read client-info");
-            return Ok(None);
-        }
+    let Some(info) = state
+        .upstream
+        .refresh_client_info(user, &attached.credential)
+        .await?
+    else {
+        return Ok(None);
     };
-    let json = serde_json::to_string(&info).map_err(AppError::internal)?;
+    let now = state.clock.now();
     let history_from = now - i64::from(state.settings.sync_history_days) * 86_400;
     let ids = account_ids(&info);
     db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
-            snapshots::put(conn, user, super::mono::CLIENT_INFO, &json, now)?;
             for id in &ids {
                 sync::track(conn, user, id, history_from, now)?;
             }
@@ -210,14 +198,14 @@ fn account_ids(info: &UserInfo) -> Vec<String> {
 pub async fn register_own_webhook(state: &AppState, user: UserId) -> Result<(), AppError> {
     let attached = tokens::load(state, user).await?;
     let has_accounts = db::run(&state.pool, move |conn| {
-        Ok(snapshots::get(conn, user, super::mono::CLIENT_INFO)?.is_some())
+        Ok(snapshots::get(conn, user, snapshots::CLIENT_INFO)?.is_some())
     })
     .await?;
     if !has_accounts {
         // Events are checked against the accounts: read them first (or wait for the read
         // already on its way).
         if read_accounts(state, user, &attached).await?.is_none() {
-            super::mono::await_snapshot(state, user).await?;
+            state.upstream.await_client_info(user).await?;
         }
     }
     let mut bytes = [0u8; 32];
@@ -318,7 +306,7 @@ fn advance(mut row: SyncAccount, cursor: &StatementCursor, now: i64) -> SyncAcco
 
 /// One user's round: accounts (when due), then one statement page.
 async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
-    if super::mono::check_backoff(state).is_err() {
+    if state.upstream.is_blocked() {
         // Monobank's edge firewall blocked this server: no call until the back-off ends.
         return Ok(());
     }
@@ -330,7 +318,7 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
     let now = state.clock.now();
     let (snap, sync_user) = db::run(&state.pool, move |conn| {
         Ok((
-            snapshots::get(conn, user, super::mono::CLIENT_INFO)?,
+            snapshots::get(conn, user, snapshots::CLIENT_INFO)?,
             sync::user(conn, user)?,
         ))
     })
@@ -343,7 +331,7 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
     let snapshot_age = snap.as_ref().map_or(i64::MAX, |s| now - s.fetched_at);
     let mut info = snap
         .as_ref()
-        .and_then(|s| super::mono::parse_snapshot::<UserInfo>(&s.json));
+        .and_then(|s| snapshots::parse::<UserInfo>(&s.json));
     let due = info.is_none()
         || snapshot_age >= ACCOUNTS_REFRESH_SECS
         || (own && now - checked_at >= WEBHOOK_CHECK_SECS);
@@ -381,15 +369,10 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
         return Ok(());
     };
     let before = cursor.next_request();
-    let step = statement::step(
-        &state.mono,
-        &state.pool,
-        &attached.token,
-        &attached.fingerprint,
-        &mut cursor,
-        &state.clock,
-    )
-    .await;
+    let step = state
+        .upstream
+        .statement_page(&attached.credential, &mut cursor)
+        .await;
     match step {
         Ok(Step::Fetched(items)) => {
             let account = row.account.clone();
@@ -428,7 +411,7 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
             db::run(&state.pool, move |conn| Ok(sync::save(conn, &next)?)).await?;
         }
         Ok(Step::LaneClosed { .. }) => {}
-        Err(StepError::Mono(MonoError::BadRequest(_))) => {
+        Err(UpstreamError::Mono(MonoError::BadRequest(_))) => {
             // Monobank does not know this account (a closed jar): stop asking for it.
             tracing::warn!(account = %row.account, "Monobank refused the account; not syncing it");
             let mut done = row;
@@ -437,11 +420,10 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
             done.synced_to = done.synced_to.max(now);
             db::run(&state.pool, move |conn| Ok(sync::save(conn, &done)?)).await?;
         }
-        Err(StepError::Mono(e)) => {
-            super::mono::note_edge_block(state, &e);
+        Err(UpstreamError::Mono(e)) => {
             tracing::warn!(error = %e, "sync statement call failed");
         }
-        Err(StepError::Db(e)) => return Err(e),
+        Err(e) => return Err(e.into()),
     }
     Ok(())
 }

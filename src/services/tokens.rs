@@ -1,5 +1,5 @@
 //! Monobank tokens: attach, replace, remove, status, and reading one back for a call
-//! (SECURITY.md 15-19). A token is stored sealed (see `crypto`), found by its keyed fingerprint,
+//! (`docs/security.md`, S15-S19). A token is stored sealed (see `crypto`), found by its keyed fingerprint,
 //! shown only as its last four characters, and never returned, logged or put in an error.
 
 use serde::Serialize;
@@ -9,9 +9,9 @@ use crate::db::tokens::{self, NewToken, TokenRow};
 use crate::db::users::UserId;
 use crate::db::{self, snapshots, DbConnection};
 use crate::error::AppError;
-use crate::mono::lanes;
-use crate::mono::MonoToken;
 use crate::startup::AppState;
+use crate::upstream::{lanes, Credential};
+use monobank::MonoToken;
 
 /// Label of the keyed hash that identifies a token without storing it.
 const FINGERPRINT_LABEL: &str = "monoweb token fingerprint v1";
@@ -39,8 +39,7 @@ pub struct TokenStatus {
 
 /// A token ready for a call.
 pub struct Attached {
-    pub token: MonoToken,
-    pub fingerprint: String,
+    pub credential: Credential,
     /// The webhook monoweb registered for it, if any.
     pub webhook_url: Option<String>,
 }
@@ -162,7 +161,7 @@ pub async fn remove(state: &AppState, user: UserId) -> Result<(), AppError> {
     if let Some(old) = &old {
         unregister_webhook(state, old).await;
     }
-    let fp = old.map(|o| o.fingerprint);
+    let fp = old.map(|o| o.credential.lane_key);
     let deleted = db::run(&state.pool, move |conn| {
         crate::db::write_transaction(conn, |conn| {
             let deleted = tokens::delete(conn, user)?;
@@ -188,7 +187,7 @@ async fn unregister_webhook(state: &AppState, attached: &Attached) {
     if attached.webhook_url.is_none() {
         return;
     }
-    match state.mono.set_webhook(&attached.token, "").await {
+    match state.upstream.set_webhook(&attached.credential, "").await {
         Ok(()) => tracing::info!("webhook unregistered at Monobank"),
         Err(e) => tracing::warn!(error = %e, "could not unregister the webhook at Monobank"),
     }
@@ -227,8 +226,10 @@ fn open(secret: &MasterSecret, row: &TokenRow) -> Option<Attached> {
     let plain = secret.open(&sealed, row.user_id)?;
     let token = MonoToken::parse(std::str::from_utf8(&plain).ok()?).ok()?;
     Some(Attached {
-        token,
-        fingerprint: row.fingerprint.clone(),
+        credential: Credential {
+            token,
+            lane_key: row.fingerprint.clone(),
+        },
         webhook_url: row.webhook_url.clone(),
     })
 }
@@ -246,8 +247,11 @@ pub fn rotate_keys(
         for row in tokens::all(conn)? {
             match open(secret, &row) {
                 Some(attached) => {
-                    let sealed =
-                        secret.seal(key_id, row.user_id, attached.token.expose().as_bytes());
+                    let sealed = secret.seal(
+                        key_id,
+                        row.user_id,
+                        attached.credential.token.expose().as_bytes(),
+                    );
                     tokens::reseal(conn, row.user_id, &sealed.ciphertext, &sealed.nonce, key_id)?;
                     resealed += 1;
                 }

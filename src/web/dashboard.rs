@@ -8,10 +8,10 @@ use super::format::{age, date_time, money};
 use super::{ok, Layout};
 use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::error::AppError;
-use crate::mono::currency::CurrencyCode;
-use crate::mono::types::{Account, Jar, UserInfo};
 use crate::services::mono;
 use crate::startup::AppState;
+use monobank::currency::CurrencyCode;
+use monobank::types::{Account, Jar, UserInfo};
 
 pub struct AccountCard {
     pub kind: String,

@@ -7,7 +7,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use crate::mono::currency::{format_minor, CurrencyCode};
+use monobank::currency::{format_minor, CurrencyCode};
 
 /// The bank's time zone; statements are asked for by its calendar days.
 pub const ZONE: &str = "Europe/Kyiv";
@@ -142,7 +142,7 @@ pub fn age(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mono::currency::UAH;
+    use monobank::currency::UAH;
 
     #[test]
     fn money_has_separators_and_signs() {

@@ -1,4 +1,4 @@
-//! The HTML pages (DESIGN.md "Pages"): server-rendered with askama, usable without JavaScript.
+//! The HTML pages (README, "Pages"): server-rendered with askama, usable without JavaScript.
 //!
 //! Handlers here only read the request, call the same services as the JSON views, and turn the
 //! result into a template's view model; templates only print what they are given. Every form

@@ -15,9 +15,9 @@ use super::format::{age, date_time, decimal};
 use super::{page, FormState, Layout};
 use crate::auth::current_user::CurrentUser;
 use crate::error::{AppError, FieldErrors};
-use crate::mono::currency::{exchange_rate, CurrencyCode, UAH};
-use crate::mono::types::CurrencyInfo;
 use crate::startup::AppState;
+use monobank::currency::{exchange_rate, CurrencyCode, UAH};
+use monobank::types::CurrencyInfo;
 
 /// Largest amount the converter takes.
 const MAX_AMOUNT: f64 = 1e12;
@@ -198,7 +198,7 @@ pub async fn show(
         result: None,
         rate_line: None,
     };
-    let rates = match state.rates.get().await {
+    let rates = match state.upstream.rates().await {
         Ok(rates) => rates,
         Err(e) => {
             page_data.notice = Some(AppError::from(e).detail());

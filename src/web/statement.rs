@@ -13,12 +13,12 @@ use serde::Deserialize;
 use super::format::{date, date_time, day_bounds, day_of, money, signed_money, time};
 use super::{page, FormState, Layout};
 use crate::auth::current_user::{CurrentUser, SessionUser};
+use crate::domain::mcc;
 use crate::error::{AppError, FieldErrors};
-use crate::mono::currency::CurrencyCode;
-use crate::mono::mcc;
-use crate::mono::types::{StatementItem, UserInfo};
 use crate::services::{history, mono};
 use crate::startup::AppState;
+use monobank::currency::CurrencyCode;
+use monobank::types::{StatementItem, UserInfo};
 
 /// Rows per page that can be asked for; the first is the default.
 const PAGE_SIZES: [usize; 4] = [100, 50, 200, 500];

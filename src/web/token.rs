@@ -11,9 +11,9 @@ use super::{done, page, validated, Empty, Form, FormState, Layout};
 use crate::api::mono::MonoTokenSerializer;
 use crate::auth::current_user::CurrentUser;
 use crate::error::AppError;
-use crate::mono::MonoToken;
 use crate::services::tokens::{self, TokenStatus};
 use crate::startup::AppState;
+use monobank::MonoToken;
 
 #[derive(Template)]
 #[template(path = "token.html")]

@@ -1,5 +1,5 @@
-//! Accounts, sessions and the security baseline, black-box (DESIGN.md "Accounts",
-//! SECURITY.md 1-14, 24-25).
+//! Accounts, sessions and the security baseline, black-box (README "HTTP API",
+//! `docs/security.md` S1-S14, S24-S25).
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

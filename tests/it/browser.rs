@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use monoweb::clock::Clock;
+use monobank::clock::Clock;
 use serde_json::json;
 
 use crate::helpers::{spawn_with_sandbox_syncing, PASSWORD};

@@ -80,7 +80,7 @@ pub struct TestApp {
     pub database_url: String,
     pub dir: TempDir,
     /// The app's clock; starts at the real time and moves only when a test says so.
-    pub clock: std::sync::Arc<monoweb::clock::ManualClock>,
+    pub clock: std::sync::Arc<monobank::clock::ManualClock>,
     /// Stops the server and its sync, as if the process ended.
     pub stop: std::sync::Arc<dyn Fn() + Send + Sync>,
 }
@@ -230,15 +230,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with settings adjusted by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    use monoweb::clock::Clock;
-    let clock = monoweb::clock::ManualClock::at(monoweb::clock::SystemClock.now());
+    use monobank::clock::Clock;
+    let clock = monobank::clock::ManualClock::at(monobank::clock::SystemClock.now());
     spawn_app_on(configure, clock).await
 }
 
 /// The app and a sandbox Monobank it talks to, sharing one manual clock.
 pub async fn spawn_with_sandbox() -> (TestApp, TestSandbox) {
-    use monoweb::clock::Clock;
-    let clock = monoweb::clock::ManualClock::at(monoweb::clock::SystemClock.now());
+    use monobank::clock::Clock;
+    let clock = monobank::clock::ManualClock::at(monobank::clock::SystemClock.now());
     let sandbox = TestSandbox::start(clock.clone(), 1.0).await;
     let url = sandbox.url.clone();
     let app = spawn_app_on(move |s| s.mono_api_url = url.parse().unwrap(), clock).await;
@@ -247,8 +247,8 @@ pub async fn spawn_with_sandbox() -> (TestApp, TestSandbox) {
 
 /// [`spawn_with_sandbox`] with the background sync on (looking for work every 10 ms).
 pub async fn spawn_with_sandbox_syncing() -> (TestApp, TestSandbox) {
-    use monoweb::clock::Clock;
-    let clock = monoweb::clock::ManualClock::at(monoweb::clock::SystemClock.now());
+    use monobank::clock::Clock;
+    let clock = monobank::clock::ManualClock::at(monobank::clock::SystemClock.now());
     let sandbox = TestSandbox::start(clock.clone(), 1.0).await;
     let url = sandbox.url.clone();
     let app = spawn_app_on(
@@ -266,7 +266,7 @@ pub async fn spawn_with_sandbox_syncing() -> (TestApp, TestSandbox) {
 /// Like [`spawn_app_with`], on a given clock.
 pub async fn spawn_app_on(
     configure: impl FnOnce(&mut Settings),
-    clock: std::sync::Arc<monoweb::clock::ManualClock>,
+    clock: std::sync::Arc<monobank::clock::ManualClock>,
 ) -> TestApp {
     init_logs();
     let dir = tempfile::tempdir().unwrap();
@@ -279,7 +279,7 @@ pub async fn spawn_app_in(
     dir: TempDir,
     database_url: String,
     configure: impl FnOnce(&mut Settings),
-    clock: std::sync::Arc<monoweb::clock::ManualClock>,
+    clock: std::sync::Arc<monobank::clock::ManualClock>,
 ) -> TestApp {
     let mut settings = test_settings(dir.path(), &database_url);
     configure(&mut settings);
@@ -415,14 +415,14 @@ pub fn introspect(database_url: &str) -> BTreeMap<String, Columns> {
 /// A sandbox Monobank on port 0, running in the background.
 pub struct TestSandbox {
     pub url: String,
-    pub tokens: Vec<monoweb::sandbox::TokenLine>,
+    pub tokens: Vec<monobank_sandbox::TokenLine>,
     pub http: reqwest::Client,
 }
 
 impl TestSandbox {
-    pub async fn start(clock: monoweb::clock::SharedClock, time_scale: f64) -> Self {
+    pub async fn start(clock: monobank::clock::SharedClock, time_scale: f64) -> Self {
         init_logs();
-        let sandbox = monoweb::sandbox::Sandbox::start(monoweb::sandbox::SandboxConfig {
+        let sandbox = monobank_sandbox::Sandbox::start(monobank_sandbox::SandboxConfig {
             bind: "127.0.0.1:0".parse().unwrap(),
             seed: 42,
             time_scale,
@@ -439,12 +439,12 @@ impl TestSandbox {
         }
     }
 
-    pub fn client(&self) -> monoweb::mono::Client {
-        monoweb::mono::Client::new(self.url.parse().unwrap()).unwrap()
+    pub fn client(&self) -> monobank::Client {
+        monobank::Client::new(self.url.parse().unwrap()).unwrap()
     }
 
-    pub fn token(&self, n: usize) -> monoweb::mono::MonoToken {
-        monoweb::mono::MonoToken::parse(&self.tokens[n].token).unwrap()
+    pub fn token(&self, n: usize) -> monobank::MonoToken {
+        monobank::MonoToken::parse(&self.tokens[n].token).unwrap()
     }
 
     pub async fn calls(&self, prefix: &str) -> Vec<serde_json::Value> {
@@ -495,7 +495,7 @@ impl TestSandbox {
     /// Every account balance of token `n` as the pages write it (asked of the sandbox once the
     /// app's client-info minute has passed: the test's clock is moved on).
     pub async fn balances_as_shown(&self, app: &TestApp, n: usize) -> Vec<String> {
-        use monoweb::mono::currency::CurrencyCode;
+        use monobank::currency::CurrencyCode;
         app.clock.advance(61);
         let info = self.client().client_info(&self.token(n)).await.unwrap();
         info.accounts
@@ -505,11 +505,7 @@ impl TestSandbox {
     }
 
     /// Every operation of an account, newest first (the sandbox's ground truth).
-    pub async fn ledger(
-        &self,
-        n: usize,
-        account: &str,
-    ) -> Vec<monoweb::mono::types::StatementItem> {
+    pub async fn ledger(&self, n: usize, account: &str) -> Vec<monobank::types::StatementItem> {
         self.http
             .get(format!("{}/sandbox/transactions", self.url))
             .query(&[

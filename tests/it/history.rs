@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use monoweb::clock::{Clock, ManualClock, SystemClock};
+use monobank::clock::{Clock, ManualClock, SystemClock};
 use serde_json::{json, Value};
 use sha2::Digest;
 
@@ -399,9 +399,9 @@ async fn a_year_of_backfill_is_exactly_the_sandboxs_within_the_limits_and_served
     );
     assert_eq!(lines.count(), items.len());
     let first = &items[0];
-    let amount = monoweb::mono::currency::format_minor(
+    let amount = monobank::currency::format_minor(
         first["amount"].as_i64().unwrap(),
-        monoweb::mono::currency::UAH,
+        monobank::currency::UAH,
     );
     assert!(text
         .lines()
@@ -583,9 +583,9 @@ fn secret_hash_of(app: &TestApp) -> Option<String> {
 
 #[tokio::test]
 async fn a_settled_hold_is_replaced_and_a_vanished_hold_is_marked_cancelled() {
+    use monobank::types::StatementItem;
     use monoweb::db::transactions::{mark_cancelled, range, upsert, Source, TransactionRow};
     use monoweb::db::users::UserId;
-    use monoweb::mono::types::StatementItem;
     let app = crate::helpers::spawn_app().await;
     app.register("holder", crate::helpers::PASSWORD).await;
     let mut conn = app.db();

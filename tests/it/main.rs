@@ -10,7 +10,6 @@ mod health;
 mod helpers;
 mod history;
 mod migrations;
-mod mono_client;
 mod mono_views;
 mod openapi;
 mod outage;

@@ -1,5 +1,5 @@
-//! The Mono views against the sandbox: every row of DESIGN.md "Mono views" (but the any-range
-//! statement and CSV), the "What we fix" list, and SECURITY.md 15-21.
+//! The Mono views against the sandbox: every Mono view of the README's "HTTP API" (but the any-range
+//! statement and CSV), the seed's flaws it fixes, and `docs/security.md` S15-S21.
 
 use std::collections::HashSet;
 
@@ -606,7 +606,7 @@ async fn statement_pages_past_500_without_waiting_or_breaking_the_lane() {
     let (app, sb) = spawn_with_sandbox().await;
     let cookie = user_with_token(&app, &sb, "alice", 0).await;
     let now = {
-        use monoweb::clock::Clock;
+        use monobank::clock::Clock;
         app.clock.now()
     };
     let mut seen = HashSet::new();
@@ -648,7 +648,7 @@ async fn statement_pages_past_500_without_waiting_or_breaking_the_lane() {
         )
         .await;
         assert_eq!(again["detail"].as_array().unwrap().len(), items.len());
-        use monoweb::clock::Clock;
+        use monobank::clock::Clock;
         app.clock.advance(next - app.clock.now());
         assert!(rounds < 10);
     };

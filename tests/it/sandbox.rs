@@ -5,11 +5,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use monoweb::clock::{Clock, ManualClock, SystemClock};
-use monoweb::mono::rates::RatesCache;
-use monoweb::mono::statement::{self, StatementCursor, Step, MAX_WINDOW_SECS, PAGE_SIZE};
-use monoweb::mono::types::{StatementItem, UserInfo};
-use monoweb::mono::MonoError;
+use monobank::clock::{Clock, ManualClock, SystemClock};
+use monobank::statement::{self, StatementCursor, Step, MAX_WINDOW_SECS, PAGE_SIZE};
+use monobank::types::{StatementItem, UserInfo};
+use monobank::MonoError;
+use monoweb::upstream::lanes::DbLimiter;
+use monoweb::upstream::rates::RatesCache;
 use serde_json::Value;
 
 use crate::helpers::{migrated_pool, TestSandbox};
@@ -102,7 +103,7 @@ async fn sandbox_output_decodes_in_the_real_key_order_without_nulls() {
     );
 
     let (_, rates) = raw(&sb, "/bank/currency", None).await;
-    let rates: Vec<monoweb::mono::types::CurrencyInfo> = serde_json::from_str(&rates).unwrap();
+    let rates: Vec<monobank::types::CurrencyInfo> = serde_json::from_str(&rates).unwrap();
     assert_eq!(
         (rates[0].currency_code_a, rates[0].currency_code_b),
         (840, 980)
@@ -124,7 +125,7 @@ async fn sandbox_enforces_monos_errors_and_limits() {
     let c = sb.client();
     let token = sb.token(1);
     assert_eq!(
-        c.client_info(&monoweb::mono::MonoToken::parse(&"A".repeat(44)).unwrap())
+        c.client_info(&monobank::MonoToken::parse(&"A".repeat(44)).unwrap())
             .await
             .unwrap_err(),
         MonoError::TokenRejected
@@ -169,9 +170,9 @@ async fn sandbox_enforces_monos_errors_and_limits() {
 #[tokio::test]
 async fn injected_faults_give_the_right_errors() {
     let sb = TestSandbox::start(Arc::new(SystemClock), 1.0).await;
-    let c = monoweb::mono::client::Client::with_timeouts(
+    let c = monobank::client::Client::with_timeouts(
         sb.url.parse().unwrap(),
-        monoweb::mono::client::Timeouts {
+        monobank::client::Timeouts {
             connect: Duration::from_secs(1),
             total: Duration::from_millis(700),
         },
@@ -217,15 +218,14 @@ async fn a_100_day_statement_pages_past_500_and_never_breaks_the_lane() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::at(START);
     let sb = TestSandbox::start(clock.clone(), 1.0).await;
-    let pool = migrated_pool(dir.path()).await;
+    let lanes = DbLimiter::new(migrated_pool(dir.path()).await);
     let (client, token) = (sb.client(), sb.token(0));
     let (from, to) = (START - 100 * 86_400, START);
     let mut cursor = StatementCursor::new("0", from, to).unwrap();
     let mut got: Vec<StatementItem> = Vec::new();
     let mut waits = 0;
     loop {
-        let shared: monoweb::clock::SharedClock = clock.clone();
-        match statement::step(&client, &pool, &token, "fp-test", &mut cursor, &shared)
+        match statement::step(&client, &lanes, &*clock, &token, "fp-test", &mut cursor)
             .await
             .unwrap()
         {
@@ -276,7 +276,7 @@ async fn fifty_concurrent_rate_lookups_make_one_upstream_call() {
     let lookups: Vec<_> = (0..50)
         .map(|_| {
             let cache = cache.clone();
-            tokio::spawn(async move { cache.get().await })
+            tokio::spawn(async move { cache.get(Ok(())).await })
         })
         .collect();
     for lookup in lookups {
@@ -287,24 +287,27 @@ async fn fifty_concurrent_rate_lookups_make_one_upstream_call() {
 
     // Fresh for five minutes, then asked again.
     clock.advance(299);
-    cache.get().await.unwrap();
+    cache.get(Ok(())).await.unwrap();
     assert_eq!(sb.calls("/bank/currency").await.len(), 1);
     clock.advance(2);
-    cache.get().await.unwrap();
+    cache.get(Ok(())).await.unwrap();
     assert_eq!(sb.calls("/bank/currency").await.len(), 2);
 
     // Mono failing: the old list, marked stale, and no second call within 60 s.
     sb.fault("error500").await;
     clock.advance(301);
-    let rates = cache.get().await.unwrap();
+    let rates = cache.get(Ok(())).await.unwrap();
     assert!(rates.stale);
     assert_eq!(rates.fetched_at, START + 301);
     clock.advance(30);
-    assert!(cache.get().await.unwrap().stale);
+    assert!(cache.get(Ok(())).await.unwrap().stale);
     assert_eq!(sb.calls("/bank/currency").await.len(), 3);
     sb.fault("none").await;
     clock.advance(31);
-    assert!(!cache.get().await.unwrap().stale, "recovers by itself");
+    assert!(
+        !cache.get(Ok(())).await.unwrap().stale,
+        "recovers by itself"
+    );
 }
 
 #[tokio::test]
@@ -312,8 +315,11 @@ async fn with_nothing_cached_a_failure_is_an_error() {
     let sb = TestSandbox::start(Arc::new(SystemClock), 1.0).await;
     sb.fault("error500").await;
     let cache = RatesCache::new(sb.client(), Arc::new(SystemClock));
-    assert_eq!(cache.get().await.unwrap_err(), MonoError::Upstream(500));
+    assert_eq!(
+        cache.get(Ok(())).await.unwrap_err(),
+        MonoError::Upstream(500)
+    );
     assert!(
-        matches!(cache.get().await.unwrap_err(), MonoError::RateLimited { retry_after: Some(s) } if s <= 60)
+        matches!(cache.get(Ok(())).await.unwrap_err(), MonoError::RateLimited { retry_after: Some(s) } if s <= 60)
     );
 }

@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use monoweb::clock::SystemClock;
-use monoweb::mono::signature::PublicKey;
-use monoweb::mono::types::WebhookEvent;
-use monoweb::mono::MonoError;
+use monobank::clock::SystemClock;
+use monobank::signature::PublicKey;
+use monobank::types::WebhookEvent;
+use monobank::MonoError;
 
 use crate::helpers::TestSandbox;
 

@@ -1,5 +1,5 @@
 //! `MonoError`: every way a call to Monobank can fail, decided from the status and the body's
-//! shape (MONO_API.md section 4), never from the error text. The texts here are for logs; the
+//! shape (the repository's `docs/monobank-api.md`, M5), never from the error text. The texts here are for logs; the
 //! mapping to what a user sees lives in one place, `From<MonoError> for AppError`.
 
 /// How a Monobank call failed.

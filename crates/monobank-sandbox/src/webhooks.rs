@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::Shared;
-use crate::mono::types::WebhookEvent;
+use monobank::types::WebhookEvent;
 
 /// Delays before the second and third attempt, in Mono seconds.
 pub const RETRY_DELAYS: [f64; 2] = [60.0, 600.0];

@@ -9,10 +9,9 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::Mutex;
 
-use super::client::Client;
-use super::error::MonoError;
-use super::types::CurrencyInfo;
-use crate::clock::SharedClock;
+use monobank::clock::SharedClock;
+use monobank::types::CurrencyInfo;
+use monobank::{Client, MonoError};
 
 /// How long a fetched list is served without asking again.
 pub const FRESH_MS: i64 = 5 * 60 * 1000;
@@ -41,7 +40,7 @@ struct Snapshot {
 
 /// The list as JSON, each rate with its currencies' alpha codes.
 fn enrich(list: &[CurrencyInfo]) -> Arc<str> {
-    use super::currency::CurrencyCode;
+    use monobank::currency::CurrencyCode;
     let items: Vec<serde_json::Value> = list
         .iter()
         .map(|r| {
@@ -97,7 +96,8 @@ impl RatesCache {
     }
 
     /// The current rate list: cached, freshly fetched, or stale with the reason it is stale.
-    pub async fn get(&self) -> Result<Rates, MonoError> {
+    /// `may_call` is the gateway's word on whether Monobank may be asked now.
+    pub async fn get(&self, may_call: Result<(), MonoError>) -> Result<Rates, MonoError> {
         if let Some(rates) = self.fresh(self.clock.now_ms()) {
             return Ok(rates);
         }
@@ -114,6 +114,9 @@ impl RatesCache {
                     retry_after: Some(u64::try_from((wait_ms + 999) / 1000).unwrap_or(60)),
                 });
             }
+        }
+        if let Err(e) = may_call {
+            return self.stale_or(e);
         }
         *last_attempt = Some(now_ms);
         match self.client.currency().await {

@@ -7,7 +7,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::mono::types::{Account, Jar, StatementItem, UserInfo};
+use monobank::types::{Account, Jar, StatementItem, UserInfo};
 
 /// How many clients the sandbox serves.
 pub const CLIENTS: usize = 3;
@@ -367,7 +367,7 @@ fn fop_history(rng: &mut StdRng, now: i64) -> Vec<StatementItem> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::mono::MonoToken;
+    use monobank::MonoToken;
 
     const NOW: i64 = 1_764_400_000;
 

@@ -3,7 +3,7 @@
 //! It talks only to the configured base URL, with TLS verified, redirects off, a connect and a
 //! total timeout, a User-Agent, and the token only in the `X-Token` header (marked sensitive so
 //! that no HTTP-layer log prints it). It does no rate limiting of its own: callers go through the
-//! lanes in [`super::lanes`] first.
+//! lanes in [`crate::limit`] first.
 
 use std::time::Duration;
 
@@ -12,14 +12,17 @@ use reqwest::{RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::error::MonoError;
-use super::token::MonoToken;
-use super::types::{BankSync, CurrencyInfo, ErrorBody, StatementItem, UserInfo, WebhookRequest};
+use crate::error::MonoError;
+use crate::token::MonoToken;
+use crate::types::{BankSync, CurrencyInfo, ErrorBody, StatementItem, UserInfo, WebhookRequest};
 
 /// Largest body read from Monobank; a 500-item statement is about 250 KB.
 const MAX_BODY: usize = 8 * 1024 * 1024;
 /// Longest error text kept from Monobank.
 const MAX_ERROR_TEXT: usize = 200;
+
+/// The `User-Agent` sent unless the application names itself.
+pub const DEFAULT_USER_AGENT: &str = concat!("monobank-rs/", env!("CARGO_PKG_VERSION"));
 
 /// Timeouts of a [`Client`].
 #[derive(Clone, Copy, Debug)]
@@ -45,13 +48,24 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client for `base` (`https://api.monobank.ua`, or a fake) with the default timeouts.
     pub fn new(base: Url) -> Result<Self, MonoError> {
         Self::with_timeouts(base, Timeouts::default())
     }
 
+    /// A client with its own time limits.
     pub fn with_timeouts(base: Url, timeouts: Timeouts) -> Result<Self, MonoError> {
+        Self::with_options(base, timeouts, DEFAULT_USER_AGENT)
+    }
+
+    /// A client with its own time limits and `User-Agent` (name the application that calls).
+    pub fn with_options(
+        base: Url,
+        timeouts: Timeouts,
+        user_agent: &str,
+    ) -> Result<Self, MonoError> {
         let http = reqwest::Client::builder()
-            .user_agent(concat!("monoweb/", env!("CARGO_PKG_VERSION")))
+            .user_agent(user_agent)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.total)

@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{json_answer, mono_error, webhooks, Inner, Shared};
-use crate::mono::statement::{MAX_WINDOW_SECS, PAGE_SIZE};
-use crate::mono::types::{BankSync, StatementItem, WebhookRequest};
+use monobank::statement::{MAX_WINDOW_SECS, PAGE_SIZE};
+use monobank::types::{BankSync, StatementItem, WebhookRequest};
 
 /// Seconds of Mono time between two calls on one lane.
 const LANE_SECS: i64 = 60;

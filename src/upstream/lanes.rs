@@ -1,46 +1,48 @@
-//! Rate lanes: at most one `client-info` and one `statement` call per token per 60 s, across every
-//! app instance sharing the database (SECURITY.md 21).
+//! The rate lanes in the database: at most one `client-info` and one `statement` call per token
+//! per 60 s, across every app instance sharing the database (see `docs/monobank-api.md`).
 //!
 //! A lane is a row (token fingerprint, endpoint, next_at). Claiming it is a single conditional
 //! `UPDATE … SET next_at = now + 60 WHERE next_at <= now`: of two racing instances exactly one
-//! updates the row. Time comes from the caller, so tests drive it with a manual clock.
-
-use std::future::Future;
+//! updates the row. This is the app's implementation of the `monobank` crate's
+//! [`Limiter`]; time comes from the caller, so tests drive it with a manual clock.
 
 use diesel::prelude::*;
+use monobank::limit::{Claim, Endpoint, Limiter, LANE_SECS};
 
-use super::error::MonoError;
-use crate::clock::SharedClock;
 use crate::db::schema::rate_lanes;
 use crate::db::{self, DbConnection, DbPool};
 use crate::error::AppError;
 
-/// Seconds between two calls on one lane.
-pub const LANE_SECS: i64 = 60;
-
-/// The rate-limited personal endpoints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Endpoint {
-    ClientInfo,
-    Statement,
+/// The lanes of every instance, kept in the shared database.
+#[derive(Clone)]
+pub struct DbLimiter {
+    pool: DbPool,
 }
 
-impl Endpoint {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Endpoint::ClientInfo => "client-info",
-            Endpoint::Statement => "statement",
-        }
+impl DbLimiter {
+    pub fn new(pool: DbPool) -> Self {
+        DbLimiter { pool }
     }
 }
 
-/// The outcome of [`claim`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Claim {
-    /// The caller may make one call now.
-    Granted,
-    /// The lane is closed until `next_at` (Unix s).
-    Closed { next_at: i64 },
+impl Limiter for DbLimiter {
+    type Error = AppError;
+
+    async fn claim(&self, key: &str, endpoint: Endpoint, now: i64) -> Result<Claim, AppError> {
+        let key = key.to_owned();
+        db::run(&self.pool, move |conn| {
+            Ok(claim(conn, &key, endpoint, now)?)
+        })
+        .await
+    }
+
+    async fn close_until(&self, key: &str, endpoint: Endpoint, until: i64) -> Result<(), AppError> {
+        let key = key.to_owned();
+        db::run(&self.pool, move |conn| {
+            Ok(close_until(conn, &key, endpoint, until)?)
+        })
+        .await
+    }
 }
 
 /// Claims the lane for one call at `now`.
@@ -116,7 +118,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::config::DatabaseUrl;
-    use crate::db::{self, migrations};
+    use crate::db::migrations;
 
     fn conn() -> (tempfile::TempDir, DbConnection) {
         let dir = tempfile::tempdir().unwrap();
@@ -172,43 +174,4 @@ mod tests {
         );
         assert_eq!(forget(&mut c, "fp").unwrap(), 1);
     }
-}
-
-/// What one call through a lane came to.
-#[derive(Debug)]
-pub enum Through<T> {
-    /// The lane was closed; nothing was called. It opens at `next_at` (Unix s).
-    Closed { next_at: i64 },
-    /// The call was made.
-    Called(Result<T, MonoError>),
-}
-
-/// One Monobank call through a token's lane: claims the lane at the clock's now, makes the call
-/// only if granted, and then keeps the lane closed until a minute after the call ended, so two
-/// calls are never closer than a minute at Monobank's end, however long one took (a 429
-/// included).
-pub async fn call_through<T, Fut>(
-    pool: &DbPool,
-    clock: &SharedClock,
-    fingerprint: &str,
-    endpoint: Endpoint,
-    call: impl FnOnce() -> Fut,
-) -> Result<Through<T>, AppError>
-where
-    Fut: Future<Output = Result<T, MonoError>>,
-{
-    let now = clock.now();
-    let fp = fingerprint.to_owned();
-    let claim = db::run(pool, move |conn| Ok(claim(conn, &fp, endpoint, now)?)).await?;
-    if let Claim::Closed { next_at } = claim {
-        return Ok(Through::Closed { next_at });
-    }
-    let result = call().await;
-    let fp = fingerprint.to_owned();
-    let until = clock.now() + LANE_SECS;
-    db::run(pool, move |conn| {
-        Ok(close_until(conn, &fp, endpoint, until)?)
-    })
-    .await?;
-    Ok(Through::Called(result))
 }

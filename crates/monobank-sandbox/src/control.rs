@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{
     json_answer, mono_error, token_lines, webhooks, Call, FaultMode, Faults, Shared, MAX_CALLS,
 };
-use crate::mono::types::{StatementItem, WebhookData, WebhookEvent, STATEMENT_ITEM_EVENT};
+use monobank::types::{StatementItem, WebhookData, WebhookEvent, STATEMENT_ITEM_EVENT};
 
 /// Middleware on the Mono API: applies the injected fault, then logs the call with its status.
 pub async fn gate(

@@ -1,4 +1,4 @@
-//! Webhook signatures (MONO_API.md section 5, unconfirmed for personal webhooks): `X-Sign` is the
+//! Webhook signatures (the repository's `docs/monobank-api.md`, M6; unconfirmed for personal webhooks): `X-Sign` is the
 //! base64 of an ECDSA secp256k1 signature over SHA-256 of the raw body, either raw `r‖s` (64
 //! bytes) or DER; the key is the base64 uncompressed point `/bank/sync` publishes under
 //! `X-Key-Id`. Verify when present, never require.

@@ -8,7 +8,7 @@
 //!   be more: the next call asks the same window with `to` = the time of the oldest item, and the
 //!   items of that boundary second already seen are dropped. A shorter page completes the window.
 //! - Every item is yielded once (deduplicated by id), newest first overall.
-//! - Each call first claims the token's statement lane ([`super::lanes`]). When the lane is
+//! - Each call first claims the token's statement lane ([`crate::limit`]). When the lane is
 //!   closed the step makes no call and reports when it reopens; the [`StatementCursor`] is the
 //!   resume point and can be stored and picked up later, by any instance.
 //! - Progress is reported as windows done of windows total.
@@ -17,14 +17,12 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::client::Client;
-use super::error::MonoError;
-use super::lanes::{self, Endpoint, Through};
-use super::token::MonoToken;
-use super::types::StatementItem;
-use crate::clock::SharedClock;
-use crate::db::DbPool;
-use crate::error::AppError;
+use crate::client::Client;
+use crate::clock::Clock;
+use crate::error::MonoError;
+use crate::limit::{self, Endpoint, Limiter, Through};
+use crate::token::MonoToken;
+use crate::types::StatementItem;
 
 /// Longest `to - from` Mono accepts: 31 days + 1 hour.
 pub const MAX_WINDOW_SECS: i64 = 2_682_000;
@@ -173,34 +171,37 @@ pub enum Step {
     Complete,
 }
 
-/// A failed step: Mono's error, or the database's.
+/// A failed step: Monobank's error, or the limiter's.
 #[derive(Debug, thiserror::Error)]
-pub enum StepError {
+pub enum StepError<E> {
+    /// Monobank answered with an error (or not at all).
     #[error(transparent)]
     Mono(#[from] MonoError),
-    #[error(transparent)]
-    Db(#[from] AppError),
+    /// The lane could not be claimed or closed.
+    #[error("the rate lane is unavailable")]
+    Limiter(E),
 }
 
-/// Makes at most one statement call for `cursor`, if the token's lane is open (see
-/// [`lanes::call_through`]).
-#[tracing::instrument(skip(client, pool, token, fingerprint, clock), fields(account = %cursor.account))]
-pub async fn step(
+/// Makes at most one statement call for `cursor`, if the token's lane (`lane_key`) is open (see
+/// [`limit::call_through`]), and moves the cursor past what it brought.
+#[tracing::instrument(skip(client, limiter, clock, token, lane_key), fields(account = %cursor.account))]
+pub async fn step<L: Limiter + ?Sized>(
     client: &Client,
-    pool: &DbPool,
+    limiter: &L,
+    clock: &dyn Clock,
     token: &MonoToken,
-    fingerprint: &str,
+    lane_key: &str,
     cursor: &mut StatementCursor,
-    clock: &SharedClock,
-) -> Result<Step, StepError> {
+) -> Result<Step, StepError<L::Error>> {
     let Some((from, to)) = cursor.next_request() else {
         return Ok(Step::Complete);
     };
     let account = cursor.account.clone();
-    let through = lanes::call_through(pool, clock, fingerprint, Endpoint::Statement, || {
+    let through = limit::call_through(limiter, clock, lane_key, Endpoint::Statement, || {
         client.statement(token, &account, from, Some(to))
     })
-    .await?;
+    .await
+    .map_err(StepError::Limiter)?;
     match through {
         Through::Closed { next_at } => Ok(Step::LaneClosed { next_at }),
         Through::Called(Ok(page)) => Ok(Step::Fetched(cursor.record(page))),

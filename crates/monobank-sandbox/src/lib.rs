@@ -1,6 +1,6 @@
 //! The sandbox: a fake Monobank API in the same binary, for tests, demos and development,
-//! faithful to MONO_API.md: the same paths, JSON (field names, key order, omitted optional
-//! fields), errors and limits, plus control endpoints under `/sandbox/` (DESIGN.md "The sandbox").
+//! faithful to Monobank (the repository's `docs/monobank-api.md`, M11): the same paths, JSON (field names, key order, omitted optional
+//! fields), errors and limits, plus control endpoints under `/sandbox/` (README, "The sandbox").
 //!
 //! Time comes from an injectable clock; `time_scale` divides every limit and delay (the 60-s
 //! lanes, the webhook retry delays), so tests can run Mono's minute-long rules in milliseconds.
@@ -23,10 +23,10 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use sha2::Digest;
 
-use crate::clock::SharedClock;
-use crate::mono::signature::KeyPair;
-use crate::mono::types::{CurrencyInfo, ErrorBody};
 use data::ClientData;
+use monobank::clock::SharedClock;
+use monobank::signature::KeyPair;
+use monobank::types::{CurrencyInfo, ErrorBody};
 
 /// How the sandbox runs.
 #[derive(Clone, Debug)]
@@ -258,7 +258,7 @@ fn token_lines(clients: &[ClientData]) -> Vec<TokenLine> {
         .collect()
 }
 
-/// ISO codes Mono lists with a cross rate against UAH (MONO_API.md section 7).
+/// ISO codes Mono lists with a cross rate against UAH (`docs/monobank-api.md`, M8).
 const CROSS_CODES: [u16; 104] = [
     826, 392, 756, 156, 784, 971, 8, 51, 973, 32, 36, 944, 50, 975, 48, 108, 96, 68, 986, 72, 933,
     124, 976, 152, 170, 188, 192, 203, 262, 208, 12, 818, 230, 981, 936, 270, 324, 344, 191, 348,

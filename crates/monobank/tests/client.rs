@@ -1,11 +1,12 @@
-//! The Monobank client against HTTP mocks: every row of MONO_API.md section 4 and the broken
+//! The Monobank client against HTTP mocks: every error row of `docs/monobank-api.md` (M5) and the broken
 //! answers (HTML 403, truncated JSON, wrong shape, a timeout, a redirect) map to the right
 //! `MonoError`, and nothing panics.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
-use monoweb::mono::client::{Client, Timeouts};
-use monoweb::mono::{MonoError, MonoToken};
+use monobank::client::{Client, Timeouts};
+use monobank::{MonoError, MonoToken};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -181,7 +182,7 @@ async fn requests_carry_the_token_header_and_json_bodies() {
         .unwrap()
         .to_str()
         .unwrap()
-        .starts_with("monoweb/")));
+        .starts_with("monobank-rs/")));
     assert!(
         requests.iter().all(|r| !r.url.as_str().contains(TOKEN)),
         "token never in a URL"

@@ -1,0 +1,395 @@
+//! The one road to Monobank: every call, from the views, the background sync and the webhook
+//! receiver, passes the [`Upstream`] gateway, which owns
+//! - the per-token rate lanes ([`lanes::DbLimiter`], shared by every instance through the
+//!   database),
+//! - the edge back-off (after Monobank's firewall answers 403 with an HTML page, no call at all is
+//!   made for [`EDGE_BACKOFF_SECS`]),
+//! - the client-info snapshot policy (a snapshot under a minute old is served as is; otherwise one
+//!   call when the lane is open; otherwise the snapshot marked stale),
+//! - waiting for an answer another caller of this instance is fetching (a notification, bounded
+//!   in time; an answer fetched by another instance is read from the database when the wait ends),
+//! - the shared currency-rate cache and Monobank's webhook signing key.
+//!
+//! Callers say what they want (`client_info_for_view`, `refresh_client_info`, `statement_page`,
+//! `set_webhook`, `rates`, `signing_key`) and get typed answers; how to get them lives here once.
+
+pub mod lanes;
+pub mod rates;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use monobank::clock::SharedClock;
+use monobank::limit::{self, Endpoint, Through, LANE_SECS};
+use monobank::signature::PublicKey;
+use monobank::statement::{self, StatementCursor, Step, StepError};
+use monobank::types::UserInfo;
+use monobank::{Client, MonoError, MonoToken};
+use tokio::sync::Notify;
+
+use crate::db::users::UserId;
+use crate::db::{self, snapshots, DbPool};
+use crate::error::AppError;
+use lanes::DbLimiter;
+use rates::{Rates, RatesCache};
+
+/// How long after an edge-firewall 403 no call is made.
+pub const EDGE_BACKOFF_SECS: i64 = 15 * 60;
+/// A client-info snapshot younger than this is served without asking Monobank (it could not
+/// answer anyway: the lane is a minute).
+pub const FRESH_SECS: i64 = LANE_SECS;
+/// A lane claimed less than this long ago probably has its call still in flight.
+const IN_FLIGHT_SECS: i64 = 10;
+/// Longest wait for an answer another caller is fetching.
+const IN_FLIGHT_WAIT: Duration = Duration::from_secs(5);
+/// Least time between two fetches of the signing key (an unknown key id asks for one).
+const KEY_REFRESH_MIN_SECS: i64 = 60;
+
+/// What a token-holding call needs: the token and the key of its rate lanes.
+pub struct Credential {
+    pub token: MonoToken,
+    /// The token's keyed fingerprint: it names the lanes without being the token.
+    pub lane_key: String,
+}
+
+/// Data and how old it is.
+#[derive(Debug)]
+pub struct Answer<T> {
+    pub data: T,
+    pub fetched_at: i64,
+    /// Served from a snapshot because Monobank could not be asked or failed.
+    pub stale: bool,
+}
+
+/// Why the gateway could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    /// Monobank failed (or is in back-off) and there was nothing stored to serve instead.
+    #[error(transparent)]
+    Mono(#[from] MonoError),
+    /// The token's lane is closed and nothing is stored: ask again in `retry_after` seconds.
+    #[error("the token's minute is taken; retry in {retry_after} s")]
+    LaneClosed { retry_after: u64 },
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] AppError),
+}
+
+impl From<UpstreamError> for AppError {
+    fn from(e: UpstreamError) -> Self {
+        match e {
+            UpstreamError::Mono(e) => e.into(),
+            UpstreamError::LaneClosed { retry_after } => AppError::RateLimited { retry_after },
+            UpstreamError::Store(e) => e,
+        }
+    }
+}
+
+/// The gateway; one per instance, shared behind an `Arc`.
+pub struct Upstream {
+    client: Client,
+    lanes: DbLimiter,
+    pool: DbPool,
+    clock: SharedClock,
+    rates: RatesCache,
+    /// Until when (Unix s) no call is made after an edge-firewall block.
+    blocked_until: AtomicI64,
+    /// Rung when a user's client-info snapshot is stored.
+    stored: Mutex<HashMap<UserId, Arc<Notify>>>,
+    signing_key: RwLock<Option<(String, PublicKey)>>,
+    /// When the signing key was last asked for (Unix s); held while one caller asks.
+    key_flight: tokio::sync::Mutex<Option<i64>>,
+}
+
+impl Upstream {
+    pub fn new(client: Client, pool: DbPool, clock: SharedClock) -> Self {
+        Upstream {
+            rates: RatesCache::new(client.clone(), clock.clone()),
+            lanes: DbLimiter::new(pool.clone()),
+            client,
+            pool,
+            clock,
+            blocked_until: AtomicI64::new(0),
+            stored: Mutex::new(HashMap::new()),
+            signing_key: RwLock::new(None),
+            key_flight: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// `Err(EdgeBlocked)` while the edge back-off lasts.
+    fn check_backoff(&self) -> Result<(), MonoError> {
+        if self.blocked_until.load(Ordering::SeqCst) > self.clock.now() {
+            return Err(MonoError::EdgeBlocked);
+        }
+        Ok(())
+    }
+
+    /// Whether calls are paused by the edge back-off.
+    pub fn is_blocked(&self) -> bool {
+        self.check_backoff().is_err()
+    }
+
+    /// Starts the back-off when `error` is an edge-firewall block.
+    fn note(&self, error: &MonoError) {
+        if let MonoError::EdgeBlocked = error {
+            let until = self.clock.now() + EDGE_BACKOFF_SECS;
+            self.blocked_until.store(until, Ordering::SeqCst);
+            tracing::error!(
+                until,
+                "Monobank's edge firewall blocked this server; pausing all calls"
+            );
+        }
+    }
+
+    /// The currency rates: cached for five minutes, fetched by one caller at a time, at most once
+    /// a minute, and served stale (marked) when Monobank cannot be asked.
+    pub async fn rates(&self) -> Result<Rates, MonoError> {
+        self.rates
+            .get(self.check_backoff())
+            .await
+            .inspect_err(|e| self.note(e))
+    }
+
+    /// The user's client-info for a view. `stored` is the snapshot the caller already read (the
+    /// views read it with the session check in one database trip). A snapshot under a minute
+    /// old is served; otherwise one call if the lane is open; when the lane was taken moments
+    /// ago (the sync, another tab) and nothing is stored, that answer is awaited; otherwise the
+    /// snapshot is served marked stale, or the error when there is none.
+    #[tracing::instrument(skip_all, fields(user_id = user.0))]
+    pub async fn client_info_for_view(
+        &self,
+        user: UserId,
+        credential: &Credential,
+        stored: Option<(UserInfo, i64)>,
+    ) -> Result<Answer<UserInfo>, UpstreamError> {
+        let now = self.clock.now();
+        if let Some((info, fetched_at)) = stored.as_ref() {
+            if now - fetched_at < FRESH_SECS {
+                return Ok(Answer {
+                    data: info.clone(),
+                    fetched_at: *fetched_at,
+                    stale: false,
+                });
+            }
+        }
+        let nothing_stored = stored.is_none();
+        let stale = |error: UpstreamError| match stored {
+            Some((data, fetched_at)) => Ok(Answer {
+                data,
+                fetched_at,
+                stale: true,
+            }),
+            None => Err(error),
+        };
+        if let Err(e) = self.check_backoff() {
+            return stale(e.into());
+        }
+        match self.call_client_info(user, credential).await? {
+            Through::Called(Ok((data, fetched_at))) => Ok(Answer {
+                data,
+                fetched_at,
+                stale: false,
+            }),
+            Through::Called(Err(e)) if servable_from_snapshot(&e) => stale(e.into()),
+            Through::Called(Err(e)) => Err(e.into()),
+            Through::Closed { next_at } => {
+                if nothing_stored && next_at - LANE_SECS >= now - IN_FLIGHT_SECS {
+                    if let Some(answer) = self.await_client_info(user).await? {
+                        return Ok(answer);
+                    }
+                }
+                stale(UpstreamError::LaneClosed {
+                    retry_after: retry_after(next_at, now),
+                })
+            }
+        }
+    }
+
+    /// One client-info call for the background sync, if the lane is open: the snapshot is
+    /// stored. `None` when the lane is closed or Monobank failed (logged).
+    pub async fn refresh_client_info(
+        &self,
+        user: UserId,
+        credential: &Credential,
+    ) -> Result<Option<UserInfo>, AppError> {
+        if self.check_backoff().is_err() {
+            return Ok(None);
+        }
+        match self.call_client_info(user, credential).await? {
+            Through::Called(Ok((info, _))) => Ok(Some(info)),
+            Through::Called(Err(e)) => {
+                tracing::warn!(error = %e, "could not read client-info");
+                Ok(None)
+            }
+            Through::Closed { .. } => Ok(None),
+        }
+    }
+
+    /// Calls client-info through the lane; a good answer is stored and its waiters woken.
+    async fn call_client_info(
+        &self,
+        user: UserId,
+        credential: &Credential,
+    ) -> Result<Through<(UserInfo, i64)>, AppError> {
+        let through = limit::call_through(
+            &self.lanes,
+            &*self.clock,
+            &credential.lane_key,
+            Endpoint::ClientInfo,
+            || self.client.client_info(&credential.token),
+        )
+        .await?;
+        let info = match through {
+            Through::Closed { next_at } => return Ok(Through::Closed { next_at }),
+            Through::Called(Err(e)) => {
+                self.note(&e);
+                return Ok(Through::Called(Err(e)));
+            }
+            Through::Called(Ok(info)) => info,
+        };
+        let now = self.clock.now();
+        let json = serde_json::to_string(&info).map_err(AppError::internal)?;
+        db::run(&self.pool, move |conn| {
+            Ok(snapshots::put(
+                conn,
+                user,
+                snapshots::CLIENT_INFO,
+                &json,
+                now,
+            )?)
+        })
+        .await?;
+        self.ring(user);
+        Ok(Through::Called(Ok((info, now))))
+    }
+
+    fn bell(&self, user: UserId) -> Arc<Notify> {
+        let mut bells = self.stored.lock().unwrap_or_else(|e| e.into_inner());
+        bells.entry(user).or_default().clone()
+    }
+
+    fn ring(&self, user: UserId) {
+        let bell = self
+            .stored
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&user);
+        if let Some(bell) = bell {
+            bell.notify_waiters();
+        }
+    }
+
+    /// Waits (bounded) for a client-info snapshot that another caller is fetching: woken when this
+    /// instance stores it; an answer stored by another instance is read when the wait ends.
+    pub async fn await_client_info(
+        &self,
+        user: UserId,
+    ) -> Result<Option<Answer<UserInfo>>, AppError> {
+        let bell = self.bell(user);
+        let rung = bell.notified();
+        tokio::pin!(rung);
+        rung.as_mut().enable();
+        if let Some(answer) = self.stored_client_info(user).await? {
+            return Ok(Some(answer));
+        }
+        let _ = tokio::time::timeout(IN_FLIGHT_WAIT, rung).await;
+        self.stored_client_info(user).await
+    }
+
+    async fn stored_client_info(&self, user: UserId) -> Result<Option<Answer<UserInfo>>, AppError> {
+        let stored = db::run(&self.pool, move |conn| {
+            Ok(snapshots::client_info(conn, user)?)
+        })
+        .await?;
+        Ok(stored.map(|(data, fetched_at)| Answer {
+            data,
+            fetched_at,
+            stale: false,
+        }))
+    }
+
+    /// At most one statement call for `cursor`, if the token's lane is open and no back-off
+    /// lasts; the cursor moves past what the call brought.
+    pub async fn statement_page(
+        &self,
+        credential: &Credential,
+        cursor: &mut StatementCursor,
+    ) -> Result<Step, UpstreamError> {
+        self.check_backoff()?;
+        let step = statement::step(
+            &self.client,
+            &self.lanes,
+            &*self.clock,
+            &credential.token,
+            &credential.lane_key,
+            cursor,
+        )
+        .await;
+        match step {
+            Ok(step) => Ok(step),
+            Err(StepError::Limiter(e)) => Err(e.into()),
+            Err(StepError::Mono(e)) => {
+                self.note(&e);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// When the token's statement lane opens next (Unix s); `None` if it was never used.
+    pub async fn statement_lane_opens(&self, lane_key: &str) -> Result<Option<i64>, AppError> {
+        let key = lane_key.to_owned();
+        db::run(&self.pool, move |conn| {
+            Ok(lanes::next_at(conn, &key, Endpoint::Statement)?)
+        })
+        .await
+    }
+
+    /// Asks Monobank to send the token's operations to `url` (an empty URL removes the webhook).
+    pub async fn set_webhook(&self, credential: &Credential, url: &str) -> Result<(), MonoError> {
+        self.check_backoff()?;
+        self.client
+            .set_webhook(&credential.token, url)
+            .await
+            .inspect_err(|e| self.note(e))
+    }
+
+    /// Monobank's webhook signing key (id, key), once fetched.
+    pub fn signing_key(&self) -> Option<(String, PublicKey)> {
+        self.signing_key.read().ok().and_then(|slot| slot.clone())
+    }
+
+    /// Fetches the signing key from `/bank/sync`: one caller at a time, at most once a minute
+    /// (others get the key as it is). `Ok(true)` when a key was stored.
+    pub async fn refresh_signing_key(&self) -> Result<bool, MonoError> {
+        let mut last = self.key_flight.lock().await;
+        let now = self.clock.now();
+        if last.is_some_and(|at| now - at < KEY_REFRESH_MIN_SECS) {
+            return Ok(false);
+        }
+        *last = Some(now);
+        self.check_backoff()?;
+        let sync = self
+            .client
+            .bank_sync()
+            .await
+            .inspect_err(|e| self.note(e))?;
+        let key = PublicKey::from_base64(&sync.server_pub_key)
+            .map_err(|e| MonoError::Decode(e.to_string()))?;
+        if let Ok(mut slot) = self.signing_key.write() {
+            *slot = Some((sync.server_key_id, key));
+        }
+        Ok(true)
+    }
+}
+
+/// Whether an error means "try later" (serve the snapshot) rather than "this is wrong".
+fn servable_from_snapshot(e: &MonoError) -> bool {
+    e.is_transient() || matches!(e, MonoError::EdgeBlocked)
+}
+
+/// Seconds until `next_at`, at least one.
+pub fn retry_after(next_at: i64, now: i64) -> u64 {
+    u64::try_from(next_at - now).unwrap_or(1).max(1)
+}

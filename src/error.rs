@@ -18,6 +18,9 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use serde::Serialize;
 
+/// The one answer to a wrong username or password (no enumeration).
+pub const LOGIN_FAILED: &str = "Invalid username or password.";
+
 /// Field name → messages, as DRF serializers report them.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
@@ -95,7 +98,7 @@ impl AppError {
             | AppError::Unavailable(msg) => msg.clone(),
             AppError::IncorrectPair(_) => "Incorrect currency pair.".into(),
             AppError::Unauthorized => "Authentication credentials were not provided.".into(),
-            AppError::LoginFailed => crate::services::accounts::LOGIN_FAILED.into(),
+            AppError::LoginFailed => LOGIN_FAILED.into(),
             AppError::NotFound => "Not found.".into(),
             AppError::MethodNotAllowed => "Method not allowed.".into(),
             AppError::PayloadTooLarge => "Request body is too large.".into(),

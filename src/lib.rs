@@ -1,8 +1,9 @@
 //! monoweb: a self-hosted web app and REST API for your own Monobank data.
 //!
-//! Layers, with dependencies pointing down only:
-//! `cli → startup → api → services → {db, auth, crypto}`; `config`, `error`, `clock` and
-//! `telemetry` serve them all.
+//! Layers, with dependencies pointing down only (`docs/architecture.md`; `tests/it/layers.rs`
+//! fails on an import that points up or a cycle):
+//! `cli → startup → {api, web, hooks} → services → {upstream, auth} → {db, crypto} →
+//! {domain, config, error, telemetry}`, all over the `monobank` crate.
 
 pub mod api;
 pub mod auth;

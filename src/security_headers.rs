@@ -9,7 +9,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
 
-use crate::startup::AppState;
+use crate::config::Settings;
 
 const CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; \
                    frame-ancestors 'none'; form-action 'self'";
@@ -19,8 +19,8 @@ pub async fn add(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let https = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.settings.is_https());
+        .app_data::<web::Data<Settings>>()
+        .is_some_and(|s| s.is_https());
     let mut res = next.call(req).await?.map_into_boxed_body();
     let headers = res.headers_mut();
     let mut set = |name: HeaderName, value: &'static str| {

@@ -25,23 +25,12 @@ use crate::auth::throttle::Throttle;
 use crate::config::Settings;
 use crate::crypto::{self, MasterSecret, SecretFileError};
 use crate::db::{self, migrations, DbPool};
+use crate::services::accounts::Accounts;
+use crate::services::sync::SyncHandle;
+use crate::services::Context;
 use crate::upstream::Upstream;
 use crate::{error, security_headers};
 use monobank::clock::{SharedClock, SystemClock};
-
-/// What every request handler can reach.
-pub struct AppState {
-    pub pool: DbPool,
-    pub settings: Arc<Settings>,
-    pub secret: Arc<MasterSecret>,
-    pub clock: SharedClock,
-    pub hasher: Hasher,
-    pub throttle: Throttle,
-    /// The one road to Monobank.
-    pub upstream: Arc<Upstream>,
-    /// The background sync of this instance.
-    pub sync: crate::services::sync::SyncHandle,
-}
 
 /// The session cookie's name: with the `__Host-` prefix whenever cookies are Secure.
 pub fn session_cookie_name(https: bool) -> &'static str {
@@ -128,21 +117,33 @@ impl Application {
         let upstream = Arc::new(Upstream::new(client, pool.clone(), clock.clone()));
         let https = settings.is_https();
         let max_secs = i64::try_from(settings.session_max_secs).unwrap_or(i64::MAX);
-        let state = web::Data::new(AppState {
-            pool,
-            settings: Arc::new(settings),
+        let sync = SyncHandle::default();
+        let context = Arc::new(Context {
+            pool: pool.clone(),
+            clock: clock.clone(),
             secret: Arc::new(secret),
+            upstream: upstream.clone(),
+            sync: sync.clone(),
+            history_days: settings.sync_history_days,
+            public_url: settings.public_url.clone(),
+            sync_tick_ms: settings.sync.tick_ms,
+        });
+        let accounts = web::Data::new(Accounts {
+            pool: pool.clone(),
             clock,
             hasher,
             throttle: Throttle::default(),
-            upstream: upstream.clone(),
-            sync: crate::services::sync::SyncHandle::default(),
+            registration: settings.registration,
+            session_idle_secs: settings.session_idle_secs,
         });
-        if state.settings.sync.enabled {
-            crate::services::sync::spawn(state.clone());
+        if settings.sync.enabled {
+            crate::services::sync::spawn(context.clone());
             crate::hooks::spawn_key_refresh(upstream);
         }
-        let state_sync = state.sync.clone();
+        let context = web::Data::from(context);
+        let settings = web::Data::new(settings);
+        let pool = web::Data::new(pool);
+        let state_sync = sync;
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(store.clone(), cookie_key.clone())
                 .cookie_name(session_cookie_name(https).to_owned())
@@ -170,7 +171,10 @@ impl Application {
                 .wrap(from_fn(security_headers::add))
                 .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
                 .wrap(NormalizePath::trim())
-                .app_data(state.clone())
+                .app_data(context.clone())
+                .app_data(accounts.clone())
+                .app_data(settings.clone())
+                .app_data(pool.clone())
                 .app_data(web::PayloadConfig::new(api::JSON_LIMIT))
                 .app_data(api::form_config())
                 .configure(routes)

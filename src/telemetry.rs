@@ -24,7 +24,7 @@ pub struct RootSpan;
 impl tracing_actix_web::RootSpanBuilder for RootSpan {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
         let path = request.path();
-        if path.starts_with(crate::hooks::PREFIX) {
+        if path.starts_with(crate::domain::RECEIVER_PATH) {
             use actix_web::HttpMessage;
             let request_id = request
                 .extensions()

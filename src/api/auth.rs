@@ -14,10 +14,11 @@ use crate::auth::current_user::CurrentUser;
 use crate::auth::password::NewPassword;
 use crate::auth::sessions::{LOGIN_ID_KEY, STAMP_KEY};
 use crate::auth::throttle::client_ip;
-use crate::auth::Username;
+use crate::config::Settings;
+use crate::domain::Username;
 use crate::error::AppError;
+use crate::services::accounts::Accounts;
 use crate::services::accounts::{self, capitalize};
-use crate::startup::AppState;
 
 /// `POST /api/auth/register` body.
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
@@ -75,13 +76,14 @@ fn ok(status: actix_web::http::StatusCode, detail: serde_json::Value) -> HttpRes
 
 /// `POST /api/auth/register`: 201 `{id, username}`.
 pub async fn register(
-    state: web::Data<AppState>,
+    accounts: web::Data<Accounts>,
+    settings: web::Data<Settings>,
     req: HttpRequest,
     body: ValidJson<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (username, password) = body.into_inner().parse()?;
-    let ip = client_ip(&req, &state.settings.trusted_proxies);
-    let user = accounts::register(&state, ip, username, password).await?;
+    let ip = client_ip(&req, &settings.trusted_proxies);
+    let user = accounts::register(&accounts, ip, username, password).await?;
     Ok(ok(
         actix_web::http::StatusCode::CREATED,
         json!({"id": user.id, "username": user.username}),
@@ -108,15 +110,16 @@ pub fn start_session(
 
 /// `POST /api/auth/login`: 200 `{username}` and a new session cookie.
 pub async fn login(
-    state: web::Data<AppState>,
+    accounts: web::Data<Accounts>,
+    settings: web::Data<Settings>,
     req: HttpRequest,
     session: Session,
     body: ValidJson<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    let ip = client_ip(&req, &settings.trusted_proxies);
     let user = accounts::login(
-        &state,
+        &accounts,
         ip,
         &body.username,
         SecretString::from(body.password),
@@ -140,7 +143,10 @@ pub async fn logout(session: Session, identity: Option<Identity>) -> HttpRespons
 }
 
 /// `GET /api/auth/me`.
-pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+pub async fn me(
+    state: web::Data<crate::services::Context>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
     let has_token = crate::services::tokens::status(&state, user.id)
         .await?
         .connected;
@@ -152,14 +158,14 @@ pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRes
 
 /// `POST /api/auth/password`: 200; every other session of the user ends.
 pub async fn password(
-    state: web::Data<AppState>,
+    accounts: web::Data<Accounts>,
     session: Session,
     user: CurrentUser,
     body: ValidJson<PasswordRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let stamp = accounts::change_password(
-        &state,
+        &accounts,
         user.id,
         user.login_id.clone(),
         SecretString::from(body.current_password),

@@ -7,8 +7,8 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use crate::db;
+use crate::db::DbPool;
 use crate::error::AppError;
-use crate::startup::AppState;
 
 /// How long `/readyz` waits for the database.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -19,8 +19,8 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// `GET /readyz`: 200 when the database answers, else 503 in the envelope.
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    if db::is_ready(&state.pool, READY_TIMEOUT).await {
+pub async fn readyz(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
+    if db::is_ready(&pool, READY_TIMEOUT).await {
         Ok(HttpResponse::Ok().json(json!({"code": 200, "detail": "ready"})))
     } else {
         Err(AppError::Unavailable(

@@ -11,8 +11,8 @@ use super::extract::ValidJson;
 use super::respond;
 use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::error::AppError;
+use crate::services::Context;
 use crate::services::{history, mono, sync, tokens};
-use crate::startup::AppState;
 use monobank::currency::{self, CurrencyPair, Quote};
 use monobank::MonoToken;
 
@@ -145,8 +145,8 @@ impl StatementQuery {
                 "Ask for at most ten years at a time.",
             ));
         }
-        let start = crate::web::format::day_bounds(from).map(|b| b.0);
-        let end = crate::web::format::day_bounds(to).map(|b| b.1);
+        let start = crate::domain::kyiv::day_bounds(from).map(|b| b.0);
+        let end = crate::domain::kyiv::day_bounds(to).map(|b| b.1);
         start
             .zip(end)
             .ok_or_else(|| AppError::field("from", "Enter a date as YYYY-MM-DD."))
@@ -167,7 +167,7 @@ fn freshness(fetched_at: i64, stale: bool) -> [(&'static str, Value); 2] {
 
 /// `GET /api/mono/`: whether a token is attached (never the token).
 pub async fn status(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     Ok(respond(
@@ -185,7 +185,7 @@ fn token_of(body: ValidJson<MonoTokenSerializer>) -> Result<MonoToken, AppError>
 
 /// `POST /api/mono/`: 201 "Mono added successfully."
 pub async fn attach(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     user: CurrentUser,
     body: ValidJson<MonoTokenSerializer>,
 ) -> Result<HttpResponse, AppError> {
@@ -199,7 +199,7 @@ pub async fn attach(
 
 /// `PUT /api/mono/`: 200 "Mono changed successfully."
 pub async fn replace(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     user: CurrentUser,
     body: ValidJson<MonoTokenSerializer>,
 ) -> Result<HttpResponse, AppError> {
@@ -209,7 +209,7 @@ pub async fn replace(
 
 /// `DELETE /api/mono/`: 204.
 pub async fn remove(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     tokens::remove(&state, user.id).await?;
@@ -219,7 +219,7 @@ pub async fn remove(
 /// `GET /api/mono/currencies/`: Mono's list, each rate with `currencyA`/`currencyB` codes. The
 /// list's JSON is made once per fetch; only the envelope is written per request.
 pub async fn currencies(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     _user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let rates = state.upstream.rates().await?;
@@ -234,7 +234,7 @@ pub async fn currencies(
 
 /// `POST /api/mono/currency/`: one pair in the seed's shape.
 pub async fn currency_post(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     _user: CurrentUser,
     body: ValidJson<MonoCurrencySerializer>,
 ) -> Result<HttpResponse, AppError> {
@@ -243,7 +243,7 @@ pub async fn currency_post(
 
 /// `GET /api/mono/currency/?currency=USDUAH`: the same serializer, from the query string.
 pub async fn currency_get(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     _user: CurrentUser,
     query: Result<web::Query<MonoCurrencySerializer>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
@@ -256,7 +256,7 @@ pub async fn currency_get(
     one_pair(&state, &query.currency).await
 }
 
-async fn one_pair(state: &AppState, raw: &str) -> Result<HttpResponse, AppError> {
+async fn one_pair(state: &Context, raw: &str) -> Result<HttpResponse, AppError> {
     let rates = state.upstream.rates().await?;
     let incorrect = || AppError::IncorrectPair(currency::pair_names(&rates.list));
     let pair = CurrencyPair::parse(raw).map_err(|_| incorrect())?;
@@ -276,7 +276,7 @@ async fn one_pair(state: &AppState, raw: &str) -> Result<HttpResponse, AppError>
 
 /// `GET /api/mono/client-info/`.
 pub async fn client_info(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     user: SessionUser,
 ) -> Result<HttpResponse, AppError> {
     let answer = mono::client_info(&state, &user).await?;
@@ -289,7 +289,7 @@ pub async fn client_info(
 
 /// `GET /api/mono/balance/`.
 pub async fn balance(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     user: SessionUser,
 ) -> Result<HttpResponse, AppError> {
     let answer = mono::client_info(&state, &user).await?;
@@ -303,7 +303,7 @@ pub async fn balance(
 
 /// `POST /api/mono/statement/`: the last `period` days of an account, newest first.
 pub async fn statement(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     user: CurrentUser,
     body: ValidJson<MonoPeriodSerializer>,
 ) -> Result<HttpResponse, AppError> {
@@ -324,7 +324,7 @@ pub async fn statement(
 /// `POST /api/mono/webhook/`: 200 "Webhook registered."; without `webHookUrl`, monoweb's own
 /// receiver (a new secret each time).
 pub async fn webhook(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     user: CurrentUser,
     body: ValidJson<WebhookSerializer>,
 ) -> Result<HttpResponse, AppError> {
@@ -351,7 +351,7 @@ fn statement_query(
 
 /// `GET /api/mono/statement/?from=&to=&account=`: any range, from the transaction store.
 pub async fn statement_get(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     user: CurrentUser,
     query: Result<web::Query<StatementQuery>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
@@ -372,7 +372,7 @@ pub async fn statement_get(
 
 /// `GET /api/mono/statement.csv?from=&to=&account=`: the same rows as CSV, streamed.
 pub async fn statement_csv(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     user: CurrentUser,
     query: Result<web::Query<StatementQuery>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
@@ -402,7 +402,7 @@ pub async fn statement_csv(
 
 /// `GET /api/mono/sync/`: the background sync's progress.
 pub async fn sync_progress(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let progress = history::progress(&state, user.id).await?;

@@ -18,11 +18,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
 
+use crate::config::Settings;
 use crate::error::AppError;
-use crate::startup::AppState;
 
-/// The only path prefix that cross-site POSTs may reach (Monobank delivers webhooks there).
-pub const EXEMPT_PREFIX: &str = "/hooks/mono/";
 /// The session key of the form token.
 const FORM_TOKEN_KEY: &str = "csrf";
 
@@ -35,7 +33,7 @@ fn is_safe(method: &Method) -> bool {
 
 /// Why a request is refused, or `None` to let it through.
 fn refusal(req: &ServiceRequest, public_origin: &str) -> Option<&'static str> {
-    if is_safe(req.method()) || req.path().starts_with(EXEMPT_PREFIX) {
+    if is_safe(req.method()) || req.path().starts_with(crate::domain::RECEIVER_PATH) {
         return None;
     }
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
@@ -64,8 +62,8 @@ pub async fn origin_check(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let public_origin = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.settings.public_url.origin().ascii_serialization())
+        .app_data::<web::Data<Settings>>()
+        .map(|s| s.public_url.origin().ascii_serialization())
         .unwrap_or_default();
     if let Some(reason) = refusal(&req, &public_origin) {
         tracing::warn!(path = req.path(), reason, "CSRF check refused a request");

@@ -13,9 +13,9 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use super::sessions::{LOGIN_ID_KEY, STAMP_KEY};
 use crate::db::users::{self, UserId};
+use crate::db::DbPool;
 use crate::db::{self};
 use crate::error::AppError;
-use crate::startup::AppState;
 
 /// The user a request acts for.
 #[derive(Clone, Debug)]
@@ -101,11 +101,11 @@ impl FromRequest for CurrentUser {
         let req = req.clone();
         Box::pin(async move {
             let claim = session_user(&req)?;
-            let state = req
-                .app_data::<web::Data<AppState>>()
+            let pool = req
+                .app_data::<web::Data<DbPool>>()
                 .ok_or_else(|| AppError::internal("no app state"))?;
             let id = claim.id;
-            let row = db::run(&state.pool, move |conn| Ok(users::find_by_id(conn, id)?)).await?;
+            let row = db::run(pool, move |conn| Ok(users::find_by_id(conn, id)?)).await?;
             claim.check(row).inspect_err(|_| claim.end())
         })
     }

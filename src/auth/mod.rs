@@ -1,11 +1,9 @@
-//! Authentication: who a user is (usernames) and how they prove it (passwords).
+//! Authentication: how users prove who they are (passwords, sessions, CSRF, throttling).
 
 pub mod csrf;
 pub mod current_user;
 pub mod password;
 pub mod sessions;
 pub mod throttle;
-pub mod username;
 
 pub use password::{NewPassword, PasswordHash};
-pub use username::Username;

@@ -8,7 +8,7 @@ use argon2::password_hash::{PasswordHash as PhcHash, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::Username;
+use crate::domain::Username;
 
 /// Argon2id parameters of OWASP's password storage cheat sheet: m=19 MiB, t=2, p=1.
 const M_COST_KIB: u32 = 19_456;

@@ -12,8 +12,8 @@ use serde_json::json;
 
 use super::{connect_migrated, runtime, Failure};
 use crate::auth::password::{self, NewPassword};
-use crate::auth::Username;
 use crate::config::{DatabaseUrl, Settings};
+use crate::domain::Username;
 use crate::services::users;
 use crate::startup::Application;
 use monobank::clock::{Clock, SystemClock};

@@ -8,9 +8,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{connect_migrated, Failure};
 use crate::auth::password::{self, NewPassword};
-use crate::auth::Username;
 use crate::config::Settings;
 use crate::db::users as user_rows;
+use crate::domain::Username;
 use crate::error::AppError;
 use crate::services::users;
 use monobank::clock::{Clock, SystemClock};

@@ -5,14 +5,10 @@ use diesel::prelude::*;
 
 use super::schema::users;
 use super::DbConnection;
-use crate::auth::Username;
+pub use crate::domain::UserId;
+use crate::domain::Username;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-
-/// A user's id; cannot be confused with any other id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
-pub struct UserId(pub i64);
 
 /// A row of `users`.
 #[derive(Clone, Debug, Queryable, Selectable)]

@@ -16,12 +16,9 @@ use crate::db::users::UserId;
 use crate::db::{self, snapshots, sync};
 use crate::error::AppError;
 use crate::services::sync::secret_hash;
-use crate::startup::AppState;
+use crate::services::Context;
 use crate::upstream::Upstream;
 use monobank::types::{WebhookEvent, STATEMENT_ITEM_EVENT};
-
-/// The path prefix of the receiver.
-pub const PREFIX: &str = "/hooks/mono/";
 
 /// How often the signing key is fetched again while it is known.
 const KEY_REFRESH_SECS: u64 = 6 * 3_600;
@@ -54,7 +51,7 @@ fn plausible(secret: &str) -> bool {
 }
 
 /// The user a secret belongs to, or the 404 of an unknown path.
-async fn owner(state: &AppState, secret: &str) -> Result<UserId, AppError> {
+async fn owner(state: &Context, secret: &str) -> Result<UserId, AppError> {
     if !plausible(secret) {
         return Err(AppError::NotFound);
     }
@@ -68,7 +65,7 @@ async fn owner(state: &AppState, secret: &str) -> Result<UserId, AppError> {
 
 /// `GET /hooks/mono/{secret}`: 200 for Monobank's check.
 pub async fn check(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     secret: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     owner(&state, &secret).await?;
@@ -77,7 +74,7 @@ pub async fn check(
 
 /// Whether the body's signature is good: `Ok(true)` verified, `Ok(false)` unsigned or the key
 /// is not known yet, `Err` a signature that does not verify.
-fn signature(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<bool, AppError> {
+fn signature(state: &Context, req: &HttpRequest, body: &[u8]) -> Result<bool, AppError> {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let Some(sign) = header("X-Sign") else {
         return Ok(false);
@@ -98,7 +95,7 @@ fn signature(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<bool, A
 
 /// `POST /hooks/mono/{secret}`: stores the event, answers 200.
 pub async fn receive(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     secret: web::Path<String>,
     req: HttpRequest,
     body: web::Bytes,

@@ -6,35 +6,46 @@ use std::net::IpAddr;
 use secrecy::SecretString;
 
 use super::users;
+use crate::auth::password::Hasher;
 use crate::auth::password::{self, NewPassword, PasswordHash};
 use crate::auth::throttle::lock_secs;
-use crate::auth::Username;
+use crate::auth::throttle::Throttle;
 use crate::config::Registration;
 use crate::db::users::{self as user_rows, User, UserId};
 use crate::db::{self, sessions};
+use crate::domain::Username;
 use crate::error::AppError;
-use crate::startup::AppState;
+use monobank::clock::SharedClock;
 
-/// The one answer for every failed login, whether or not the user exists.
-pub const LOGIN_FAILED: &str = "Invalid username or password.";
+/// The handles the account services use, built once by the composition root.
+pub struct Accounts {
+    pub pool: crate::db::DbPool,
+    pub clock: SharedClock,
+    pub hasher: Hasher,
+    pub throttle: Throttle,
+    /// Whether anyone may register.
+    pub registration: Registration,
+    /// The session idle timeout (s), to list live sessions.
+    pub session_idle_secs: u64,
+}
 
 /// Creates an account through the open registration; the first account becomes admin.
-#[tracing::instrument(skip(state, password), fields(username = %username))]
+#[tracing::instrument(skip(ctx, password), fields(username = %username))]
 pub async fn register(
-    state: &AppState,
+    ctx: &Accounts,
     ip: Option<IpAddr>,
     username: Username,
     password: NewPassword,
 ) -> Result<User, AppError> {
-    if state.settings.registration == Registration::Closed {
+    if ctx.registration == Registration::Closed {
         return Err(AppError::Forbidden(
             "Registration is closed; ask an admin for an account.".into(),
         ));
     }
-    check_ip(state, ip)?;
-    let hash = state.hasher.hash(password).await?;
-    let now = state.clock.now();
-    let created = db::run(&state.pool, move |conn| {
+    check_ip(ctx, ip)?;
+    let hash = ctx.hasher.hash(password).await?;
+    let now = ctx.clock.now();
+    let created = db::run(&ctx.pool, move |conn| {
         users::create(conn, now, &username, &hash, false)
     })
     .await
@@ -50,9 +61,9 @@ pub async fn register(
     Ok(created.user)
 }
 
-fn check_ip(state: &AppState, ip: Option<IpAddr>) -> Result<(), AppError> {
+fn check_ip(ctx: &Accounts, ip: Option<IpAddr>) -> Result<(), AppError> {
     if let Some(ip) = ip {
-        state.throttle.check_ip(ip).map_err(|retry_after| {
+        ctx.throttle.check_ip(ip).map_err(|retry_after| {
             tracing::warn!(%ip, "login/registration burst limit reached");
             AppError::RateLimited { retry_after }
         })?;
@@ -63,18 +74,18 @@ fn check_ip(state: &AppState, ip: Option<IpAddr>) -> Result<(), AppError> {
 /// Checks credentials under the throttles: per IP, then the account's (or the name's) lock, then
 /// the password. Every failure looks the same to the client; a lock is a 429 with `Retry-After`,
 /// even for the right password.
-#[tracing::instrument(skip(state, password), fields(username = %raw_username))]
+#[tracing::instrument(skip(ctx, password), fields(username = %raw_username))]
 pub async fn login(
-    state: &AppState,
+    ctx: &Accounts,
     ip: Option<IpAddr>,
     raw_username: &str,
     password: SecretString,
 ) -> Result<User, AppError> {
-    check_ip(state, ip)?;
-    let now = state.clock.now();
+    check_ip(ctx, ip)?;
+    let now = ctx.clock.now();
     let user = match Username::parse(raw_username) {
         Ok(name) => {
-            db::run(&state.pool, move |conn| {
+            db::run(&ctx.pool, move |conn| {
                 Ok(user_rows::find_by_username(conn, &name)?)
             })
             .await?
@@ -82,12 +93,12 @@ pub async fn login(
         Err(_) => None,
     };
     let Some(user) = user else {
-        if let Err(retry_after) = state.throttle.check_unknown(raw_username, now) {
+        if let Err(retry_after) = ctx.throttle.check_unknown(raw_username, now) {
             tracing::warn!("login refused: too many failures");
             return Err(AppError::RateLimited { retry_after });
         }
-        state.hasher.verify(None, password).await?;
-        state.throttle.fail_unknown(raw_username, now);
+        ctx.hasher.verify(None, password).await?;
+        ctx.throttle.fail_unknown(raw_username, now);
         tracing::warn!("login failed");
         return Err(AppError::LoginFailed);
     };
@@ -98,7 +109,7 @@ pub async fn login(
         });
     }
     let stored = PasswordHash(user.password_hash.clone());
-    if !state
+    if !ctx
         .hasher
         .verify(Some(stored.clone()), password.clone())
         .await?
@@ -106,7 +117,7 @@ pub async fn login(
         let failures = user.failed_logins.saturating_add(1);
         let locked_until = lock_secs(failures).map(|secs| now + secs);
         let id = user.id();
-        db::run(&state.pool, move |conn| {
+        db::run(&ctx.pool, move |conn| {
             Ok(user_rows::record_failure(conn, id, failures, locked_until)?)
         })
         .await?;
@@ -123,12 +134,12 @@ pub async fn login(
         return Err(AppError::LoginFailed);
     }
     let rehash = if password::needs_rehash(&stored) {
-        rehash(state, &user, password).await
+        rehash(ctx, &user, password).await
     } else {
         None
     };
     let id = user.id();
-    db::run(&state.pool, move |conn| {
+    db::run(&ctx.pool, move |conn| {
         Ok(user_rows::record_login(
             conn,
             id,
@@ -142,13 +153,13 @@ pub async fn login(
 }
 
 /// A hash under the current parameters for a password that just verified against a weaker one.
-async fn rehash(state: &AppState, user: &User, password: SecretString) -> Option<PasswordHash> {
+async fn rehash(ctx: &Accounts, user: &User, password: SecretString) -> Option<PasswordHash> {
     let name = Username::parse(&user.username).ok()?;
     // A password that predates today's policy is still re-hashed: the policy is for new ones.
     let new = NewPassword::parse(password.clone(), &name)
         .ok()
         .or_else(|| NewPassword::unchecked(password))?;
-    let hash = state.hasher.hash(new).await.ok()?;
+    let hash = ctx.hasher.hash(new).await.ok()?;
     tracing::info!(
         user_id = user.id,
         "password re-hashed with the current parameters"
@@ -158,15 +169,15 @@ async fn rehash(state: &AppState, user: &User, password: SecretString) -> Option
 
 /// Changes the password after checking the current one; ends every other session of the user.
 /// Returns the new security stamp, which the caller keeps in its own session.
-#[tracing::instrument(skip(state, current, new_password))]
+#[tracing::instrument(skip(ctx, current, new_password))]
 pub async fn change_password(
-    state: &AppState,
+    ctx: &Accounts,
     user_id: UserId,
     keep_login_id: String,
     current: SecretString,
     new_password: SecretString,
 ) -> Result<String, AppError> {
-    let user = db::run(&state.pool, move |conn| {
+    let user = db::run(&ctx.pool, move |conn| {
         Ok(user_rows::find_by_id(conn, user_id)?)
     })
     .await?
@@ -175,7 +186,7 @@ pub async fn change_password(
     let new = NewPassword::parse(new_password, &name)
         .map_err(|e| AppError::field("new_password", capitalize(&e.0)))?;
     let stored = PasswordHash(user.password_hash.clone());
-    if !state.hasher.verify(Some(stored), current).await? {
+    if !ctx.hasher.verify(Some(stored), current).await? {
         tracing::warn!(
             user_id = user.id,
             "password change refused: wrong current password"
@@ -185,10 +196,10 @@ pub async fn change_password(
             "The current password is wrong.",
         ));
     }
-    let hash = state.hasher.hash(new).await?;
+    let hash = ctx.hasher.hash(new).await?;
     let stamp = users::new_security_stamp();
     let new_stamp = stamp.clone();
-    let ended = db::run(&state.pool, move |conn| {
+    let ended = db::run(&ctx.pool, move |conn| {
         user_rows::set_password(conn, user_id, &hash.0, &stamp)?;
         Ok(sessions::delete_for_user(
             conn,
@@ -207,12 +218,12 @@ pub async fn change_password(
 
 /// The user's live sessions, most recently seen first.
 pub async fn sessions_of(
-    state: &AppState,
+    ctx: &Accounts,
     user: UserId,
 ) -> Result<Vec<sessions::SessionRow>, AppError> {
-    let now = state.clock.now();
-    let idle = i64::try_from(state.settings.session_idle_secs).unwrap_or(i64::MAX);
-    let rows = db::run(&state.pool, move |conn| {
+    let now = ctx.clock.now();
+    let idle = i64::try_from(ctx.session_idle_secs).unwrap_or(i64::MAX);
+    let rows = db::run(&ctx.pool, move |conn| {
         Ok(sessions::list_for_user(conn, user, now)?)
     })
     .await?;
@@ -223,13 +234,13 @@ pub async fn sessions_of(
 }
 
 /// Ends every session of the user but the one with `keep_login_id`; returns how many ended.
-#[tracing::instrument(skip(state, keep_login_id))]
+#[tracing::instrument(skip(ctx, keep_login_id))]
 pub async fn end_other_sessions(
-    state: &AppState,
+    ctx: &Accounts,
     user: UserId,
     keep_login_id: String,
 ) -> Result<usize, AppError> {
-    let ended = db::run(&state.pool, move |conn| {
+    let ended = db::run(&ctx.pool, move |conn| {
         Ok(sessions::delete_for_user(conn, user, Some(&keep_login_id))?)
     })
     .await?;

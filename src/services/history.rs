@@ -6,13 +6,13 @@
 use serde::Serialize;
 
 use super::mono::default_account;
+use super::Context;
 use crate::db::sync::{self, SyncAccount};
 use crate::db::transactions::{self, TransactionRow};
 use crate::db::users::UserId;
 use crate::db::{self, snapshots, tokens};
 use crate::domain::mcc;
 use crate::error::AppError;
-use crate::startup::AppState;
 use monobank::currency::{format_minor, CurrencyCode};
 use monobank::statement::StatementCursor;
 use monobank::types::{StatementItem, UserInfo};
@@ -127,18 +127,18 @@ pub fn currency_of(info: &UserInfo, id: &str) -> Option<CurrencyCode> {
 /// The transactions of an account between two instants (Unix s, inclusive), newest first, from
 /// the store. When the store does not hold all of the range yet, the sync is asked to fetch it
 /// (back to `from` if that is older than the history it keeps) and woken.
-#[tracing::instrument(skip(state))]
+#[tracing::instrument(skip(ctx))]
 pub async fn statement(
-    state: &AppState,
+    ctx: &Context,
     user: UserId,
     requested: Option<String>,
     from: i64,
     to: i64,
 ) -> Result<Stored, AppError> {
-    let now = state.clock.now();
+    let now = ctx.clock.now();
     let to = to.min(now);
-    let history_days = i64::from(state.settings.sync_history_days);
-    let (token, snap) = db::run(&state.pool, move |conn| {
+    let history_days = i64::from(ctx.history_days);
+    let (token, snap) = db::run(&ctx.pool, move |conn| {
         Ok((
             tokens::find(conn, user)?,
             snapshots::client_info(conn, user)?,
@@ -150,8 +150,8 @@ pub async fn statement(
         Some((info, _)) => info,
         None => {
             // The sync reads the accounts right after a token is attached; wait for it briefly.
-            state.sync.wake();
-            match state.upstream.await_client_info(user).await? {
+            ctx.sync.wake();
+            match ctx.upstream.await_client_info(user).await? {
                 Some(answer) => answer.data,
                 None => {
                     return Err(AppError::Unavailable(
@@ -165,7 +165,7 @@ pub async fn statement(
     };
     let (account, currency) = resolve(&info, requested.as_deref())?;
     let acc = account.clone();
-    let (rows, sync_row) = db::run(&state.pool, move |conn| {
+    let (rows, sync_row) = db::run(&ctx.pool, move |conn| {
         let mut sync_row = sync::account(conn, user, &acc)?;
         // Written only when the sync must learn of the account or of older days.
         if sync_row.as_ref().is_none_or(|r| r.history_from > from) {
@@ -184,9 +184,8 @@ pub async fn statement(
     let lane = if complete {
         None
     } else {
-        state.sync.wake();
-        state
-            .upstream
+        ctx.sync.wake();
+        ctx.upstream
             .statement_lane_opens(&token.fingerprint)
             .await?
     };
@@ -254,8 +253,8 @@ fn progress_of(row: &SyncAccount) -> AccountProgress {
 }
 
 /// The sync's progress for `user`.
-pub async fn progress(state: &AppState, user: UserId) -> Result<Progress, AppError> {
-    let (rows, sync_user, count, token) = db::run(&state.pool, move |conn| {
+pub async fn progress(ctx: &Context, user: UserId) -> Result<Progress, AppError> {
+    let (rows, sync_user, count, token) = db::run(&ctx.pool, move |conn| {
         Ok((
             sync::accounts(conn, user)?,
             sync::user(conn, user)?,
@@ -270,7 +269,7 @@ pub async fn progress(state: &AppState, user: UserId) -> Result<Progress, AppErr
         transactions: count,
         own_webhook: token.webhook_secret_hash.is_some(),
         last_event_at: sync_user.and_then(|u| u.last_event_at),
-        signing_key: state.upstream.signing_key().is_some(),
+        signing_key: ctx.upstream.signing_key().is_some(),
     })
 }
 
@@ -311,8 +310,8 @@ pub fn csv_lines(rows: &[TransactionRow], currency: CurrencyCode) -> String {
         .collect::<Vec<_>>()
         .join(" ");
         let cells: [(String, bool); 16] = [
-            (crate::web::format::date(item.time), false),
-            (crate::web::format::time(item.time), false),
+            (crate::domain::kyiv::date(item.time), false),
+            (crate::domain::kyiv::time(item.time), false),
             (row.account.clone(), true),
             (item.description.clone(), true),
             (item.mcc.to_string(), false),

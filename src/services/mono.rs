@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::tokens::{self, Attached};
+use super::Context;
 use crate::auth::current_user::SessionUser;
 use crate::db::users::UserId;
 use crate::db::{self, snapshots};
 use crate::error::AppError;
-use crate::startup::AppState;
 use crate::upstream::{retry_after, Answer, UpstreamError, FRESH_SECS};
 use monobank::currency::{format_minor, CurrencyCode, UAH};
 use monobank::limit::LANE_SECS;
@@ -25,14 +25,14 @@ use monobank::MonoError;
 /// The user's client-info: the snapshot when it is under a minute old, else one call if the lane
 /// is open, else the snapshot marked stale (or 429 with `Retry-After` when there is none); see
 /// [`crate::upstream::Upstream::client_info_for_view`].
-#[tracing::instrument(skip(state, session_user), fields(user_id = session_user.id.0))]
+#[tracing::instrument(skip(ctx, session_user), fields(user_id = session_user.id.0))]
 pub async fn client_info(
-    state: &AppState,
+    ctx: &Context,
     session_user: &SessionUser,
 ) -> Result<Answer<UserInfo>, AppError> {
     // One trip to the database for the user check, the token and the snapshot: the hot path.
     let user = session_user.id;
-    let (row_user, row, stored) = db::run(&state.pool, move |conn| {
+    let (row_user, row, stored) = db::run(&ctx.pool, move |conn| {
         Ok((
             crate::db::users::find_by_id(conn, user)?,
             crate::db::tokens::find(conn, user)?,
@@ -43,8 +43,8 @@ pub async fn client_info(
     session_user
         .check(row_user)
         .inspect_err(|_| session_user.end())?;
-    let attached = tokens::open_row(&state.secret, user, row)?;
-    Ok(state
+    let attached = tokens::open_row(&ctx.secret, user, row)?;
+    Ok(ctx
         .upstream
         .client_info_for_view(user, &attached.credential, stored)
         .await?)
@@ -144,18 +144,18 @@ pub struct StatementAnswer {
 /// that is everything. Asking again later continues where the last call stopped. When the lane
 /// is busy (the background sync, another view) and nothing is kept for this period, the answer
 /// comes from the transaction store, marked stale and complete only if the store holds it all.
-#[tracing::instrument(skip(state))]
+#[tracing::instrument(skip(ctx))]
 pub async fn statement(
-    state: &AppState,
+    ctx: &Context,
     user: UserId,
     account: String,
     period: u8,
 ) -> Result<StatementAnswer, AppError> {
-    match fetch_statement(state, user, account.clone(), period).await {
+    match fetch_statement(ctx, user, account.clone(), period).await {
         Err(AppError::RateLimited { retry_after }) => {
-            let now = state.clock.now();
+            let now = ctx.clock.now();
             let from = now - i64::from(period) * 86_400;
-            match super::history::statement(state, user, Some(account), from, now).await {
+            match super::history::statement(ctx, user, Some(account), from, now).await {
                 Ok(stored) => Ok(StatementAnswer {
                     items: stored.items.iter().map(|r| r.item()).collect(),
                     complete: stored.complete,
@@ -171,17 +171,17 @@ pub async fn statement(
 }
 
 async fn fetch_statement(
-    state: &AppState,
+    ctx: &Context,
     user: UserId,
     account: String,
     period: u8,
 ) -> Result<StatementAnswer, AppError> {
     let kind = format!("statement:{account}:{period}");
-    let attached = tokens::load(state, user).await?;
-    let now = state.clock.now();
+    let attached = tokens::load(ctx, user).await?;
+    let now = ctx.clock.now();
     let previous: Option<(StatementSnapshot, i64)> = {
         let kind = kind.clone();
-        db::run(&state.pool, move |conn| {
+        db::run(&ctx.pool, move |conn| {
             Ok(snapshots::get(conn, user, &kind)?
                 .and_then(|s| snapshots::parse(&s.json).map(|data| (data, s.fetched_at))))
         })
@@ -208,7 +208,7 @@ async fn fetch_statement(
             )
         }
     };
-    fetch_or_serve(state, user, &attached, kind, snap, fallback, now).await
+    fetch_or_serve(ctx, user, &attached, kind, snap, fallback, now).await
 }
 
 fn answer(
@@ -230,7 +230,7 @@ fn answer(
 }
 
 async fn fetch_or_serve(
-    state: &AppState,
+    ctx: &Context,
     user: UserId,
     attached: &Attached,
     kind: String,
@@ -242,7 +242,7 @@ async fn fetch_or_serve(
         Some((old, fetched_at)) => Ok(answer(old, fetched_at, true, next_at)),
         None => Err(error),
     };
-    let step = state
+    let step = ctx
         .upstream
         .statement_page(&attached.credential, &mut snap.cursor)
         .await;
@@ -250,7 +250,7 @@ async fn fetch_or_serve(
         Ok(Step::Fetched(items)) => {
             snap.items.extend(items);
             let json = serde_json::to_string(&snap).map_err(AppError::internal)?;
-            db::run(&state.pool, move |conn| {
+            db::run(&ctx.pool, move |conn| {
                 Ok(snapshots::put(conn, user, &kind, &json, now)?)
             })
             .await?;
@@ -275,11 +275,11 @@ async fn fetch_or_serve(
 
 /// Asks Monobank to send `attached`'s transactions to `url` (it checks the URL with a GET).
 pub async fn call_set_webhook(
-    state: &AppState,
+    ctx: &Context,
     attached: &Attached,
     url: &str,
 ) -> Result<(), AppError> {
-    match state.upstream.set_webhook(&attached.credential, url).await {
+    match ctx.upstream.set_webhook(&attached.credential, url).await {
         Ok(()) => Ok(()),
         Err(MonoError::BadRequest(_)) => Err(AppError::field(
             "webHookUrl",
@@ -289,12 +289,12 @@ pub async fn call_set_webhook(
     }
 }
 /// Registers `url` as the token's webhook at Monobank and records that monoweb set it.
-#[tracing::instrument(skip(state, url))]
-pub async fn set_webhook(state: &AppState, user: UserId, url: String) -> Result<(), AppError> {
-    let attached = tokens::load(state, user).await?;
-    call_set_webhook(state, &attached, &url).await?;
-    let now = state.clock.now();
-    db::run(&state.pool, move |conn| {
+#[tracing::instrument(skip(ctx, url))]
+pub async fn set_webhook(ctx: &Context, user: UserId, url: String) -> Result<(), AppError> {
+    let attached = tokens::load(ctx, user).await?;
+    call_set_webhook(ctx, &attached, &url).await?;
+    let now = ctx.clock.now();
+    db::run(&ctx.pool, move |conn| {
         Ok(crate::db::tokens::set_webhook(
             conn,
             user,

@@ -17,7 +17,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::web;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
@@ -26,12 +25,12 @@ use tokio::sync::Notify;
 use tracing::Instrument;
 
 use super::tokens::{self, Attached};
+use super::Context;
 use crate::db::sync::{self, SyncAccount};
 use crate::db::transactions::{self, Source, TransactionRow};
 use crate::db::users::UserId;
 use crate::db::{self, snapshots};
 use crate::error::AppError;
-use crate::startup::AppState;
 use crate::upstream::UpstreamError;
 use monobank::statement::{StatementCursor, Step};
 use monobank::types::UserInfo;
@@ -88,19 +87,19 @@ impl SyncHandle {
 }
 
 /// Starts the loop; it runs until the process ends.
-pub fn spawn(state: web::Data<AppState>) {
-    let tick = Duration::from_millis(state.settings.sync.tick_ms.max(1));
+pub fn spawn(ctx: Arc<Context>) {
+    let tick = Duration::from_millis(ctx.sync_tick_ms.max(1));
     tokio::spawn(async move {
         loop {
             tokio::select! {
                 () = tokio::time::sleep(tick) => {}
-                () = state.sync.bell.notified() => {}
+                () = ctx.sync.bell.notified() => {}
             }
-            if state.sync.is_stopped() {
+            if ctx.sync.is_stopped() {
                 tracing::info!("sync stopped");
                 return;
             }
-            if let Err(e) = run_once(&state).await {
+            if let Err(e) = run_once(&ctx).await {
                 tracing::warn!(error = %e, "sync round failed");
             }
         }
@@ -108,8 +107,8 @@ pub fn spawn(state: web::Data<AppState>) {
 }
 
 /// One round over every user with a token.
-pub async fn run_once(state: &AppState) -> Result<(), AppError> {
-    let users: Vec<UserId> = db::run(&state.pool, |conn| {
+pub async fn run_once(ctx: &Context) -> Result<(), AppError> {
+    let users: Vec<UserId> = db::run(&ctx.pool, |conn| {
         Ok(crate::db::tokens::all(conn)?
             .into_iter()
             .map(|t| UserId(t.user_id))
@@ -117,9 +116,9 @@ pub async fn run_once(state: &AppState) -> Result<(), AppError> {
     })
     .await?;
     for user in users {
-        let now = state.clock.now();
-        let owner = state.sync.instance.clone();
-        let won = db::run(&state.pool, move |conn| {
+        let now = ctx.clock.now();
+        let owner = ctx.sync.instance.clone();
+        let won = db::run(&ctx.pool, move |conn| {
             Ok(sync::claim_lease(
                 conn,
                 user,
@@ -133,7 +132,7 @@ pub async fn run_once(state: &AppState) -> Result<(), AppError> {
             continue;
         }
         let span = tracing::info_span!("sync", user_id = user.0);
-        if let Err(e) = sync_user(state, user).instrument(span).await {
+        if let Err(e) = sync_user(ctx, user).instrument(span).await {
             tracing::warn!(user_id = user.0, error = %e, "sync step failed");
         }
     }
@@ -141,10 +140,10 @@ pub async fn run_once(state: &AppState) -> Result<(), AppError> {
 }
 
 /// The URL prefix of monoweb's own receiver (the secret follows it).
-pub fn own_prefix(state: &AppState) -> String {
+pub fn own_prefix(ctx: &Context) -> String {
     format!(
         "{}/hooks/mono/",
-        state.settings.public_url.as_str().trim_end_matches('/')
+        ctx.public_url.as_str().trim_end_matches('/')
     )
 }
 
@@ -156,21 +155,21 @@ pub fn secret_hash(secret: &str) -> String {
 /// Reads client-info if its lane is open (the gateway stores the snapshot) and tracks new
 /// accounts and jars. `None` when the lane is closed or Monobank failed (logged).
 async fn read_accounts(
-    state: &AppState,
+    ctx: &Context,
     user: UserId,
     attached: &Attached,
 ) -> Result<Option<UserInfo>, AppError> {
-    let Some(info) = state
+    let Some(info) = ctx
         .upstream
         .refresh_client_info(user, &attached.credential)
         .await?
     else {
         return Ok(None);
     };
-    let now = state.clock.now();
-    let history_from = now - i64::from(state.settings.sync_history_days) * 86_400;
+    let now = ctx.clock.now();
+    let history_from = now - i64::from(ctx.history_days) * 86_400;
     let ids = account_ids(&info);
-    db::run(&state.pool, move |conn| {
+    db::run(&ctx.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             for id in &ids {
                 sync::track(conn, user, id, history_from, now)?;
@@ -194,27 +193,27 @@ fn account_ids(info: &UserInfo) -> Vec<String> {
 /// Registers monoweb's own receiver for `user` with a new secret (the previous one stops
 /// working). The secret's hash is stored before Monobank is asked, because Monobank checks the
 /// URL with a GET while it registers it; on failure the previous record is put back.
-#[tracing::instrument(skip(state))]
-pub async fn register_own_webhook(state: &AppState, user: UserId) -> Result<(), AppError> {
-    let attached = tokens::load(state, user).await?;
-    let has_accounts = db::run(&state.pool, move |conn| {
+#[tracing::instrument(skip(ctx))]
+pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), AppError> {
+    let attached = tokens::load(ctx, user).await?;
+    let has_accounts = db::run(&ctx.pool, move |conn| {
         Ok(snapshots::get(conn, user, snapshots::CLIENT_INFO)?.is_some())
     })
     .await?;
     if !has_accounts {
         // Events are checked against the accounts: read them first (or wait for the read
         // already on its way).
-        if read_accounts(state, user, &attached).await?.is_none() {
-            state.upstream.await_client_info(user).await?;
+        if read_accounts(ctx, user, &attached).await?.is_none() {
+            ctx.upstream.await_client_info(user).await?;
         }
     }
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let secret = URL_SAFE_NO_PAD.encode(bytes);
-    let prefix = own_prefix(state);
+    let prefix = own_prefix(ctx);
     let hash = secret_hash(&secret);
-    let now = state.clock.now();
-    let (previous_url, previous_hash) = db::run(&state.pool, {
+    let now = ctx.clock.now();
+    let (previous_url, previous_hash) = db::run(&ctx.pool, {
         let prefix = prefix.clone();
         move |conn| {
             let row = crate::db::tokens::find(conn, user)?
@@ -224,10 +223,9 @@ pub async fn register_own_webhook(state: &AppState, user: UserId) -> Result<(), 
         }
     })
     .await?;
-    let result =
-        super::mono::call_set_webhook(state, &attached, &format!("{prefix}{secret}")).await;
+    let result = super::mono::call_set_webhook(ctx, &attached, &format!("{prefix}{secret}")).await;
     if let Err(e) = result {
-        db::run(&state.pool, move |conn| {
+        db::run(&ctx.pool, move |conn| {
             Ok(crate::db::tokens::set_webhook(
                 conn,
                 user,
@@ -240,7 +238,7 @@ pub async fn register_own_webhook(state: &AppState, user: UserId) -> Result<(), 
         return Err(e);
     }
     tracing::info!("monoweb's own webhook registered at Monobank");
-    state.sync.wake();
+    ctx.sync.wake();
     Ok(())
 }
 
@@ -305,18 +303,18 @@ fn advance(mut row: SyncAccount, cursor: &StatementCursor, now: i64) -> SyncAcco
 }
 
 /// One user's round: accounts (when due), then one statement page.
-async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
-    if state.upstream.is_blocked() {
+async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
+    if ctx.upstream.is_blocked() {
         // Monobank's edge firewall blocked this server: no call until the back-off ends.
         return Ok(());
     }
-    let attached = match tokens::load(state, user).await {
+    let attached = match tokens::load(ctx, user).await {
         Ok(attached) => attached,
         Err(AppError::Missing(_)) => return Ok(()),
         Err(e) => return Err(e),
     };
-    let now = state.clock.now();
-    let (snap, sync_user) = db::run(&state.pool, move |conn| {
+    let now = ctx.clock.now();
+    let (snap, sync_user) = db::run(&ctx.pool, move |conn| {
         Ok((
             snapshots::get(conn, user, snapshots::CLIENT_INFO)?,
             sync::user(conn, user)?,
@@ -326,7 +324,7 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
     let own = attached
         .webhook_url
         .as_deref()
-        .is_some_and(|u| u == own_prefix(state));
+        .is_some_and(|u| u == own_prefix(ctx));
     let checked_at = sync_user.map_or(0, |u| u.webhook_checked_at);
     let snapshot_age = snap.as_ref().map_or(i64::MAX, |s| now - s.fetched_at);
     let mut info = snap
@@ -336,22 +334,22 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
         || snapshot_age >= ACCOUNTS_REFRESH_SECS
         || (own && now - checked_at >= WEBHOOK_CHECK_SECS);
     if due {
-        if let Some(fresh) = read_accounts(state, user, &attached).await? {
-            db::run(&state.pool, move |conn| {
+        if let Some(fresh) = read_accounts(ctx, user, &attached).await? {
+            db::run(&ctx.pool, move |conn| {
                 Ok(sync::webhook_checked(conn, user, now)?)
             })
             .await?;
-            if own && !fresh.web_hook_url.starts_with(&own_prefix(state)) {
+            if own && !fresh.web_hook_url.starts_with(&own_prefix(ctx)) {
                 tracing::warn!("Monobank switched monoweb's webhook off; registering it again");
-                register_own_webhook(state, user).await?;
+                register_own_webhook(ctx, user).await?;
             }
             info = Some(fresh);
         }
     }
     // Accounts read by a view (which saved the snapshot) are tracked here.
     let ids = info.as_ref().map(account_ids).unwrap_or_default();
-    let history_from = now - i64::from(state.settings.sync_history_days) * 86_400;
-    let rows = db::run(&state.pool, move |conn| {
+    let history_from = now - i64::from(ctx.history_days) * 86_400;
+    let rows = db::run(&ctx.pool, move |conn| {
         let mut rows = sync::accounts(conn, user)?;
         if ids.iter().any(|id| !rows.iter().any(|r| &r.account == id)) {
             for id in &ids {
@@ -369,7 +367,7 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
         return Ok(());
     };
     let before = cursor.next_request();
-    let step = state
+    let step = ctx
         .upstream
         .statement_page(&attached.credential, &mut cursor)
         .await;
@@ -389,7 +387,7 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
                 .collect();
             let next = advance(row, &cursor, now);
             let fetched = rows.len();
-            db::run(&state.pool, move |conn| {
+            db::run(&ctx.pool, move |conn| {
                 db::write_transaction(conn, |conn| {
                     for r in &rows {
                         transactions::upsert(conn, r)?;
@@ -408,7 +406,7 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
         }
         Ok(Step::Complete) => {
             let next = advance(row, &cursor, now);
-            db::run(&state.pool, move |conn| Ok(sync::save(conn, &next)?)).await?;
+            db::run(&ctx.pool, move |conn| Ok(sync::save(conn, &next)?)).await?;
         }
         Ok(Step::LaneClosed { .. }) => {}
         Err(UpstreamError::Mono(MonoError::BadRequest(_))) => {
@@ -418,7 +416,7 @@ async fn sync_user(state: &AppState, user: UserId) -> Result<(), AppError> {
             done.cursor = None;
             done.synced_from = done.history_from;
             done.synced_to = done.synced_to.max(now);
-            db::run(&state.pool, move |conn| Ok(sync::save(conn, &done)?)).await?;
+            db::run(&ctx.pool, move |conn| Ok(sync::save(conn, &done)?)).await?;
         }
         Err(UpstreamError::Mono(e)) => {
             tracing::warn!(error = %e, "sync statement call failed");

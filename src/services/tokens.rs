@@ -4,12 +4,12 @@
 
 use serde::Serialize;
 
+use super::Context;
 use crate::crypto::{MasterSecret, Sealed};
 use crate::db::tokens::{self, NewToken, TokenRow};
 use crate::db::users::UserId;
 use crate::db::{self, snapshots, DbConnection};
 use crate::error::AppError;
-use crate::startup::AppState;
 use crate::upstream::{lanes, Credential};
 use monobank::MonoToken;
 
@@ -44,8 +44,8 @@ pub struct Attached {
     pub webhook_url: Option<String>,
 }
 
-pub async fn status(state: &AppState, user: UserId) -> Result<TokenStatus, AppError> {
-    let row = db::run(&state.pool, move |conn| Ok(tokens::find(conn, user)?)).await?;
+pub async fn status(ctx: &Context, user: UserId) -> Result<TokenStatus, AppError> {
+    let row = db::run(&ctx.pool, move |conn| Ok(tokens::find(conn, user)?)).await?;
     Ok(match row {
         Some(row) => TokenStatus {
             connected: true,
@@ -85,12 +85,12 @@ fn new_row<'a>(
 }
 
 /// Attaches a first token. 409 when the user has one or another user has this one.
-#[tracing::instrument(skip(state, token))]
-pub async fn attach(state: &AppState, user: UserId, token: MonoToken) -> Result<(), AppError> {
-    let fp = fingerprint(&state.secret, &token);
-    let now = state.clock.now();
-    let secret = state.secret.clone();
-    db::run(&state.pool, move |conn| {
+#[tracing::instrument(skip(ctx, token))]
+pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<(), AppError> {
+    let fp = fingerprint(&ctx.secret, &token);
+    let now = ctx.clock.now();
+    let secret = ctx.secret.clone();
+    db::run(&ctx.pool, move |conn| {
         crate::db::write_transaction(conn, |conn| {
             if tokens::find(conn, user)?.is_some() || tokens::owner_of(conn, &fp)?.is_some() {
                 return Err(AppError::Conflict(ALREADY_ATTACHED.into()));
@@ -104,7 +104,7 @@ pub async fn attach(state: &AppState, user: UserId, token: MonoToken) -> Result<
     })
     .await?;
     tracing::info!("Monobank token attached");
-    state.sync.wake();
+    ctx.sync.wake();
     Ok(())
 }
 
@@ -118,13 +118,13 @@ fn conflict(e: diesel::result::Error) -> AppError {
 
 /// Replaces the token. 404 when there is none; 409 when another user has the new one. The
 /// webhook monoweb set with the old token is removed and the old snapshots forgotten.
-#[tracing::instrument(skip(state, token))]
-pub async fn replace(state: &AppState, user: UserId, token: MonoToken) -> Result<(), AppError> {
-    let old = load(state, user).await?;
-    let fp = fingerprint(&state.secret, &token);
-    let now = state.clock.now();
-    let secret = state.secret.clone();
-    db::run(&state.pool, move |conn| {
+#[tracing::instrument(skip(ctx, token))]
+pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<(), AppError> {
+    let old = load(ctx, user).await?;
+    let fp = fingerprint(&ctx.secret, &token);
+    let now = ctx.clock.now();
+    let secret = ctx.secret.clone();
+    db::run(&ctx.pool, move |conn| {
         crate::db::write_transaction(conn, |conn| {
             match tokens::owner_of(conn, &fp)? {
                 Some(owner) if owner != user.0 => {
@@ -142,27 +142,27 @@ pub async fn replace(state: &AppState, user: UserId, token: MonoToken) -> Result
         })
     })
     .await?;
-    state.sync.wake();
+    ctx.sync.wake();
     // The webhook belonged to the old token (and its record is cleared with it).
-    unregister_webhook(state, &old).await;
+    unregister_webhook(ctx, &old).await;
     tracing::info!("Monobank token replaced");
     Ok(())
 }
 
 /// Removes the token, its snapshots and lanes, and the webhook monoweb registered with it.
-#[tracing::instrument(skip(state))]
-pub async fn remove(state: &AppState, user: UserId) -> Result<(), AppError> {
-    let old = match load(state, user).await {
+#[tracing::instrument(skip(ctx))]
+pub async fn remove(ctx: &Context, user: UserId) -> Result<(), AppError> {
+    let old = match load(ctx, user).await {
         Ok(old) => Some(old),
         // A row that no longer decrypts is still removable.
         Err(AppError::Missing(_)) => None,
         Err(e) => return Err(e),
     };
     if let Some(old) = &old {
-        unregister_webhook(state, old).await;
+        unregister_webhook(ctx, old).await;
     }
     let fp = old.map(|o| o.credential.lane_key);
-    let deleted = db::run(&state.pool, move |conn| {
+    let deleted = db::run(&ctx.pool, move |conn| {
         crate::db::write_transaction(conn, |conn| {
             let deleted = tokens::delete(conn, user)?;
             snapshots::delete_for_user(conn, user)?;
@@ -183,11 +183,11 @@ pub async fn remove(state: &AppState, user: UserId) -> Result<(), AppError> {
 
 /// Best effort: asks Monobank to forget the webhook monoweb registered. A failure is logged and
 /// does not stop the token change.
-async fn unregister_webhook(state: &AppState, attached: &Attached) {
+async fn unregister_webhook(ctx: &Context, attached: &Attached) {
     if attached.webhook_url.is_none() {
         return;
     }
-    match state.upstream.set_webhook(&attached.credential, "").await {
+    match ctx.upstream.set_webhook(&attached.credential, "").await {
         Ok(()) => tracing::info!("webhook unregistered at Monobank"),
         Err(e) => tracing::warn!(error = %e, "could not unregister the webhook at Monobank"),
     }
@@ -195,9 +195,9 @@ async fn unregister_webhook(state: &AppState, attached: &Attached) {
 
 /// The user's token, decrypted. A row that does not decrypt (copied from another user, or sealed
 /// under a secret this instance does not have) counts as no token and is logged.
-pub async fn load(state: &AppState, user: UserId) -> Result<Attached, AppError> {
-    let row = db::run(&state.pool, move |conn| Ok(tokens::find(conn, user)?)).await?;
-    open_row(&state.secret, user, row)
+pub async fn load(ctx: &Context, user: UserId) -> Result<Attached, AppError> {
+    let row = db::run(&ctx.pool, move |conn| Ok(tokens::find(conn, user)?)).await?;
+    open_row(&ctx.secret, user, row)
 }
 
 /// Decrypts a token row read elsewhere (see [`load`]).

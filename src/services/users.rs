@@ -2,9 +2,10 @@
 
 use rand::RngCore;
 
-use crate::auth::{PasswordHash, Username};
+use crate::auth::PasswordHash;
 use crate::db::users::{self, NewUser, User};
 use crate::db::DbConnection;
+use crate::domain::Username;
 use crate::error::AppError;
 
 /// The outcome of [`create`].

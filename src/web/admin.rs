@@ -10,10 +10,10 @@ use super::format::date_time;
 use super::{done, ok, Form, Layout};
 use crate::auth::current_user::AdminUser;
 use crate::db::users::{self, UserId};
+use crate::db::DbPool;
 use crate::db::{self};
 use crate::error::AppError;
 use crate::services::users as user_service;
-use crate::startup::AppState;
 
 pub struct UserLine {
     pub id: i64,
@@ -40,11 +40,11 @@ pub struct ActiveForm {
 
 /// `GET /admin`.
 pub async fn show(
-    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
     session: Session,
     AdminUser(admin): AdminUser,
 ) -> Result<HttpResponse, AppError> {
-    let rows = db::run(&state.pool, |conn| Ok(users::overview(conn)?)).await?;
+    let rows = db::run(&pool, |conn| Ok(users::overview(conn)?)).await?;
     let lines = rows
         .into_iter()
         .map(|(user, has_token)| UserLine {
@@ -66,7 +66,7 @@ pub async fn show(
 
 /// `POST /admin/users/{id}/active`: enables or disables a user (not oneself).
 pub async fn set_active(
-    state: web::Data<AppState>,
+    pool: web::Data<DbPool>,
     session: Session,
     AdminUser(admin): AdminUser,
     id: web::Path<i64>,
@@ -79,7 +79,7 @@ pub async fn set_active(
             "You cannot disable your own account.".into(),
         ));
     }
-    let name = db::run(&state.pool, move |conn| {
+    let name = db::run(&pool, move |conn| {
         let user = users::find_by_id(conn, id)?.ok_or(AppError::NotFound)?;
         user_service::set_user_active(conn, &user, active)?;
         Ok(user.username)

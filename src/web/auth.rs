@@ -12,9 +12,10 @@ use super::{done, page, safe_next, see_other, validated, Empty, Form, FormState,
 use crate::api::auth::{start_session, LoginRequest, RegisterRequest};
 use crate::auth::throttle::client_ip;
 use crate::config::Registration;
+use crate::config::Settings;
 use crate::error::AppError;
 use crate::services::accounts;
-use crate::startup::AppState;
+use crate::services::accounts::Accounts;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -58,13 +59,13 @@ pub struct RegisterForm {
     password: String,
 }
 
-fn open(state: &AppState) -> bool {
-    state.settings.registration == Registration::Open
+fn open(settings: &Settings) -> bool {
+    settings.registration == Registration::Open
 }
 
 /// `GET /login`; a logged-in user goes on to `next`.
 pub async fn login_page(
-    state: web::Data<AppState>,
+    settings: web::Data<Settings>,
     session: Session,
     identity: Option<Identity>,
     query: Option<web::Query<LoginQuery>>,
@@ -81,14 +82,15 @@ pub async fn login_page(
             form: FormState::default(),
             next,
             logged_out: query.is_some_and(|q| q.bye.is_some()),
-            registration_open: open(&state),
+            registration_open: open(&settings),
         },
     )
 }
 
 /// `POST /login`: a new session and 303 to `next`, or the form again with one generic message.
 pub async fn login(
-    state: web::Data<AppState>,
+    accounts: web::Data<Accounts>,
+    settings: web::Data<Settings>,
     req: HttpRequest,
     session: Session,
     form: Form<LoginForm>,
@@ -100,9 +102,9 @@ pub async fn login(
             username: form.username.clone(),
             password: form.password,
         })?;
-        let ip = client_ip(&req, &state.settings.trusted_proxies);
+        let ip = client_ip(&req, &settings.trusted_proxies);
         accounts::login(
-            &state,
+            &accounts,
             ip,
             &body.username,
             SecretString::from(body.password),
@@ -127,7 +129,7 @@ pub async fn login(
                     form,
                     next,
                     logged_out: false,
-                    registration_open: open(&state),
+                    registration_open: open(&settings),
                 },
             )
         }
@@ -136,7 +138,7 @@ pub async fn login(
 
 /// `GET /register`.
 pub async fn register_page(
-    state: web::Data<AppState>,
+    settings: web::Data<Settings>,
     session: Session,
     identity: Option<Identity>,
 ) -> Result<HttpResponse, AppError> {
@@ -144,7 +146,7 @@ pub async fn register_page(
         return Ok(see_other("/"));
     }
     page(
-        if open(&state) {
+        if open(&settings) {
             StatusCode::OK
         } else {
             StatusCode::FORBIDDEN
@@ -152,14 +154,15 @@ pub async fn register_page(
         &RegisterPage {
             layout: Layout::new(&session, None, "register", "Register")?,
             form: FormState::default(),
-            registration_open: open(&state),
+            registration_open: open(&settings),
         },
     )
 }
 
 /// `POST /register`: creates the account, logs it in and goes on to the token page.
 pub async fn register(
-    state: web::Data<AppState>,
+    accounts: web::Data<Accounts>,
+    settings: web::Data<Settings>,
     req: HttpRequest,
     session: Session,
     form: Form<RegisterForm>,
@@ -171,8 +174,8 @@ pub async fn register(
             password: form.password,
         })?
         .parse()?;
-        let ip = client_ip(&req, &state.settings.trusted_proxies);
-        accounts::register(&state, ip, username, password).await
+        let ip = client_ip(&req, &settings.trusted_proxies);
+        accounts::register(&accounts, ip, username, password).await
     };
     match attempt.await {
         Ok(user) => {
@@ -193,7 +196,7 @@ pub async fn register(
                 &RegisterPage {
                     layout: Layout::new(&session, None, "register", "Register")?,
                     form,
-                    registration_open: open(&state),
+                    registration_open: open(&settings),
                 },
             )
         }

@@ -9,7 +9,7 @@ use super::{ok, Layout};
 use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::error::AppError;
 use crate::services::mono;
-use crate::startup::AppState;
+use crate::services::Context;
 use monobank::currency::CurrencyCode;
 use monobank::types::{Account, Jar, UserInfo};
 
@@ -109,7 +109,7 @@ pub fn cards(info: &UserInfo) -> (Vec<AccountCard>, Vec<JarCard>) {
 
 /// `GET /`.
 pub async fn show(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     session: Session,
     user: CurrentUser,
     session_user: SessionUser,

@@ -15,7 +15,7 @@ use super::format::{age, date_time, decimal};
 use super::{page, FormState, Layout};
 use crate::auth::current_user::CurrentUser;
 use crate::error::{AppError, FieldErrors};
-use crate::startup::AppState;
+use crate::services::Context;
 use monobank::currency::{exchange_rate, CurrencyCode, UAH};
 use monobank::types::CurrencyInfo;
 
@@ -175,7 +175,7 @@ fn validate(
 
 /// `GET /rates`.
 pub async fn show(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     session: Session,
     user: CurrentUser,
     query: Option<web::Query<ConvertQuery>>,

@@ -14,7 +14,7 @@ use crate::auth::current_user::CurrentUser;
 use crate::auth::sessions::STAMP_KEY;
 use crate::error::{AppError, FieldErrors};
 use crate::services::accounts;
-use crate::startup::AppState;
+use crate::services::accounts::Accounts;
 
 pub struct SessionLine {
     pub started: String,
@@ -42,7 +42,7 @@ pub struct PasswordForm {
 }
 
 async fn render(
-    state: &AppState,
+    state: &Accounts,
     status: StatusCode,
     session: &Session,
     user: &CurrentUser,
@@ -72,7 +72,7 @@ async fn render(
 
 /// `GET /settings`.
 pub async fn show(
-    state: web::Data<AppState>,
+    state: web::Data<Accounts>,
     session: Session,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
@@ -88,7 +88,7 @@ pub async fn show(
 
 /// `POST /settings/password`: every other session of the user ends.
 pub async fn password(
-    state: web::Data<AppState>,
+    state: web::Data<Accounts>,
     session: Session,
     user: CurrentUser,
     form: Form<PasswordForm>,
@@ -134,7 +134,7 @@ pub async fn password(
 
 /// `POST /settings/sessions`: ends every session but this one.
 pub async fn end_sessions(
-    state: web::Data<AppState>,
+    state: web::Data<Accounts>,
     session: Session,
     user: CurrentUser,
     _form: Form<Empty>,

@@ -15,8 +15,8 @@ use super::{page, FormState, Layout};
 use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::domain::mcc;
 use crate::error::{AppError, FieldErrors};
+use crate::services::Context;
 use crate::services::{history, mono};
-use crate::startup::AppState;
 use monobank::currency::CurrencyCode;
 use monobank::types::{StatementItem, UserInfo};
 
@@ -357,7 +357,7 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer) {
 
 /// `GET /statement`.
 pub async fn show(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     session: Session,
     user: CurrentUser,
     session_user: SessionUser,

@@ -12,7 +12,7 @@ use crate::api::mono::MonoTokenSerializer;
 use crate::auth::current_user::CurrentUser;
 use crate::error::AppError;
 use crate::services::tokens::{self, TokenStatus};
-use crate::startup::AppState;
+use crate::services::Context;
 use monobank::MonoToken;
 
 #[derive(Template)]
@@ -54,7 +54,7 @@ fn render(
 
 /// `GET /token`.
 pub async fn show(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     session: Session,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
@@ -64,7 +64,7 @@ pub async fn show(
 
 /// `POST /token`: attaches the token, or replaces the attached one.
 pub async fn save(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     session: Session,
     user: CurrentUser,
     form: Form<TokenForm>,
@@ -96,7 +96,7 @@ pub async fn save(
 
 /// `POST /token/remove`.
 pub async fn remove(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     session: Session,
     user: CurrentUser,
     _form: Form<Empty>,

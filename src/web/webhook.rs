@@ -10,8 +10,8 @@ use super::{done, page, validated, Form, FormState, Layout};
 use crate::api::mono::WebhookSerializer;
 use crate::auth::current_user::CurrentUser;
 use crate::error::AppError;
+use crate::services::Context;
 use crate::services::{mono, sync, tokens};
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "webhook.html")]
@@ -33,7 +33,7 @@ pub struct WebhookForm {
 }
 
 async fn render(
-    state: &AppState,
+    state: &Context,
     status: StatusCode,
     session: &Session,
     user: &CurrentUser,
@@ -54,7 +54,7 @@ async fn render(
 
 /// `GET /webhook`.
 pub async fn show(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     session: Session,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
@@ -70,7 +70,7 @@ pub async fn show(
 
 /// `POST /webhook`: registers the URL at Monobank.
 pub async fn save(
-    state: web::Data<AppState>,
+    state: web::Data<Context>,
     session: Session,
     user: CurrentUser,
     form: Form<WebhookForm>,

@@ -485,7 +485,7 @@ async fn disabling_a_user_ends_their_sessions() {
     let app = spawn_app().await;
     let cookie = app.logged_in("alice").await;
     let mut conn = app.db();
-    let name = monoweb::auth::Username::parse("alice").unwrap();
+    let name = monoweb::domain::Username::parse("alice").unwrap();
     monoweb::services::users::set_active(&mut conn, &name, false).unwrap();
     assert_eq!(me(&app, &cookie).await, StatusCode::UNAUTHORIZED);
     let res = app
@@ -519,7 +519,7 @@ async fn a_weaker_stored_hash_is_upgraded_at_login() {
     .unwrap()
     .to_string();
     let mut conn = app.db();
-    let name = monoweb::auth::Username::parse("alice").unwrap();
+    let name = monoweb::domain::Username::parse("alice").unwrap();
     let user = monoweb::db::users::find_by_username(&mut conn, &name)
         .unwrap()
         .unwrap();

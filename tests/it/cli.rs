@@ -4,8 +4,8 @@ use std::path::Path;
 use std::process::Output;
 
 use monoweb::auth::password::{self, PasswordHash};
-use monoweb::auth::Username;
 use monoweb::db;
+use monoweb::domain::Username;
 
 use crate::helpers::{fresh_database, run_monoweb};
 

@@ -9,6 +9,7 @@ mod cli;
 mod health;
 mod helpers;
 mod history;
+mod layers;
 mod migrations;
 mod mono_views;
 mod openapi;

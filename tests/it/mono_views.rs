@@ -778,7 +778,7 @@ async fn balance_checks_the_user_in_its_own_database_trip() {
         app.get_as("/api/mono/balance", &cookie).await.status(),
         StatusCode::OK
     );
-    let name = monoweb::auth::Username::parse("alice").unwrap();
+    let name = monoweb::domain::Username::parse("alice").unwrap();
     monoweb::services::users::set_active(&mut app.db(), &name, false).unwrap();
     for path in ["/api/mono/balance", "/api/mono/client-info"] {
         assert_eq!(

@@ -16,7 +16,7 @@
 pub mod lanes;
 pub mod rates;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -40,8 +40,6 @@ pub const EDGE_BACKOFF_SECS: i64 = 15 * 60;
 /// A client-info snapshot younger than this is served without asking Monobank (it could not
 /// answer anyway: the lane is a minute).
 pub const FRESH_SECS: i64 = LANE_SECS;
-/// A lane claimed less than this long ago probably has its call still in flight.
-const IN_FLIGHT_SECS: i64 = 10;
 /// Longest wait for an answer another caller is fetching.
 const IN_FLIGHT_WAIT: Duration = Duration::from_secs(5);
 /// Least time between two fetches of the signing key (an unknown key id asks for one).
@@ -98,6 +96,8 @@ pub struct Upstream {
     blocked_until: AtomicI64,
     /// Rung when a user's client-info snapshot is stored.
     stored: Mutex<HashMap<UserId, Arc<Notify>>>,
+    /// Users whose client-info call is in flight from this instance.
+    in_flight: Mutex<HashSet<UserId>>,
     signing_key: RwLock<Option<(String, PublicKey)>>,
     /// When the signing key was last asked for (Unix s); held while one caller asks.
     key_flight: tokio::sync::Mutex<Option<i64>>,
@@ -113,6 +113,7 @@ impl Upstream {
             clock,
             blocked_until: AtomicI64::new(0),
             stored: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashSet::new()),
             signing_key: RwLock::new(None),
             key_flight: tokio::sync::Mutex::new(None),
         }
@@ -154,9 +155,10 @@ impl Upstream {
 
     /// The user's client-info for a view. `stored` is the snapshot the caller already read (the
     /// views read it with the session check in one database trip). A snapshot under a minute
-    /// old is served; otherwise one call if the lane is open; when the lane was taken moments
-    /// ago (the sync, another tab) and nothing is stored, that answer is awaited; otherwise the
-    /// snapshot is served marked stale, or the error when there is none.
+    /// old is served; otherwise one call if the lane is open; when the lane is closed and nothing
+    /// is stored, a call in flight from this instance (the sync, another tab) is awaited, or an
+    /// answer another instance stored since is read; otherwise the snapshot is served marked
+    /// stale, or the error when there is none.
     #[tracing::instrument(skip_all, fields(user_id = user.0))]
     pub async fn client_info_for_view(
         &self,
@@ -195,8 +197,13 @@ impl Upstream {
             Through::Called(Err(e)) if servable_from_snapshot(&e) => stale(e.into()),
             Through::Called(Err(e)) => Err(e.into()),
             Through::Closed { next_at } => {
-                if nothing_stored && next_at - LANE_SECS >= now - IN_FLIGHT_SECS {
-                    if let Some(answer) = self.await_client_info(user).await? {
+                if nothing_stored {
+                    let answer = if self.is_in_flight(user) {
+                        self.await_client_info(user).await?
+                    } else {
+                        self.stored_client_info(user).await?
+                    };
+                    if let Some(answer) = answer {
                         return Ok(answer);
                     }
                 }
@@ -227,18 +234,27 @@ impl Upstream {
         }
     }
 
-    /// Calls client-info through the lane; a good answer is stored and its waiters woken.
+    /// Calls client-info through the lane; a good answer is stored and its waiters woken. While
+    /// the call is in flight the user is marked, so views can wait for it.
     async fn call_client_info(
         &self,
         user: UserId,
         credential: &Credential,
     ) -> Result<Through<(UserInfo, i64)>, AppError> {
+        let flight = Flight {
+            upstream: self,
+            user,
+            marked: std::sync::atomic::AtomicBool::new(false),
+        };
         let through = limit::call_through(
             &self.lanes,
             &*self.clock,
             &credential.lane_key,
             Endpoint::ClientInfo,
-            || self.client.client_info(&credential.token),
+            || {
+                flight.mark();
+                self.client.client_info(&credential.token)
+            },
         )
         .await?;
         let info = match through {
@@ -263,6 +279,13 @@ impl Upstream {
         .await?;
         self.ring(user);
         Ok(Through::Called(Ok((info, now))))
+    }
+
+    fn is_in_flight(&self, user: UserId) -> bool {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&user)
     }
 
     fn bell(&self, user: UserId) -> Arc<Notify> {
@@ -381,6 +404,37 @@ impl Upstream {
             *slot = Some((sync.server_key_id, key));
         }
         Ok(true)
+    }
+}
+
+/// Marks a user's client-info call as in flight from when it is made until its answer is stored
+/// and its waiters woken (or it failed, or was dropped).
+struct Flight<'a> {
+    upstream: &'a Upstream,
+    user: UserId,
+    marked: std::sync::atomic::AtomicBool,
+}
+
+impl Flight<'_> {
+    fn mark(&self) {
+        self.marked.store(true, Ordering::SeqCst);
+        self.upstream
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(self.user);
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        if self.marked.load(Ordering::SeqCst) {
+            self.upstream
+                .in_flight
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&self.user);
+        }
     }
 }
 

@@ -571,7 +571,22 @@ async fn without_a_snapshot_faults_are_mapped_not_500() {
         );
     }
     sb.fault("none").await;
-    // The lane: a second call within a minute of the first is not made; 429 with Retry-After.
+    // The lane: the call above (answered 429) closed it for a minute; within that minute no call
+    // is made and, with nothing stored, the answer is 429 with Retry-After.
+    let calls = sb.calls("/personal/client-info").await.len();
+    let res = app.get_as("/api/mono/client-info", &cookie).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After: {retry}");
+    assert_eq!(
+        sb.calls("/personal/client-info").await.len(),
+        calls,
+        "no call within the minute"
+    );
     app.clock.advance(61);
     assert_eq!(
         app.get_as("/api/mono/client-info", &cookie).await.status(),
@@ -753,7 +768,7 @@ async fn webhook_is_sent_as_json_and_removed_with_the_token() {
 }
 
 #[tokio::test]
-async fn balance_checks_the_user_in_its_own_database_trip() {
+async fn balance_and_client_info_refuse_a_session_ended_by_a_password_change_or_a_disabled_user() {
     let (app, sb) = spawn_with_sandbox().await;
     let cookie = user_with_token(&app, &sb, "alice", 0).await;
     let elsewhere = app.login("alice", crate::helpers::PASSWORD).await;

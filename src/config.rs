@@ -16,7 +16,9 @@ use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-/// One setting: its key in `monoweb.toml`, its environment variable and its flag.
+/// One setting. Everything about it but its parser is declared once, in [`SETTINGS`]: the key
+/// in `monoweb.toml`, the environment variable and the flag derive from its name, and the help
+/// text, the default and the README's table from its [`Spec`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Key {
     Bind,
@@ -34,41 +36,165 @@ pub enum Key {
     SyncHistoryDays,
 }
 
+/// A setting's default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultValue {
+    /// This text, read by the setting's own parser as if it had been given.
+    Value(&'static str),
+    /// Worked out from other settings, as the text says.
+    Derived(&'static str),
+    /// No value (an empty list, say), as the text says.
+    Empty(&'static str),
+}
+
+impl DefaultValue {
+    /// How `--help` and the README show it.
+    pub fn shown(self) -> &'static str {
+        match self {
+            DefaultValue::Value(text) | DefaultValue::Derived(text) | DefaultValue::Empty(text) => {
+                text
+            }
+        }
+    }
+}
+
+/// The declaration of one setting.
+#[derive(Clone, Copy, Debug)]
+pub struct Spec {
+    pub key: Key,
+    /// The key in `monoweb.toml`; `MONOWEB_` + its upper case is the environment variable,
+    /// `--` + it with dashes the flag.
+    pub name: &'static str,
+    /// The placeholder in `--help` (`ADDR`, `URL`, …).
+    pub value_name: &'static str,
+    /// One line for `--help` and the README.
+    pub help: &'static str,
+    pub default: DefaultValue,
+    /// Its values may hold credentials and are never echoed in errors.
+    pub secret: bool,
+}
+
+/// Every setting, in the order `--help` and the README list them.
+pub const SETTINGS: [Spec; 13] = [
+    Spec {
+        key: Key::Bind,
+        name: "bind",
+        value_name: "ADDR",
+        help: "Address to listen on",
+        default: DefaultValue::Value("127.0.0.1:8080"),
+        secret: false,
+    },
+    Spec {
+        key: Key::PublicUrl,
+        name: "public_url",
+        value_name: "URL",
+        help: "URL people use to reach monoweb: cookies, CSRF origin, webhook URL",
+        default: DefaultValue::Derived("http://<bind address>"),
+        secret: false,
+    },
+    Spec {
+        key: Key::DataDir,
+        name: "data_dir",
+        value_name: "DIR",
+        help: "Directory for the database and the secret key",
+        default: DefaultValue::Value("./data"),
+        secret: false,
+    },
+    Spec {
+        key: Key::DatabaseUrl,
+        name: "database_url",
+        value_name: "URL",
+        help: "The database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB",
+        default: DefaultValue::Derived("sqlite://<data dir>/monoweb.db"),
+        secret: true,
+    },
+    Spec {
+        key: Key::SecretKeyFile,
+        name: "secret_key_file",
+        value_name: "FILE",
+        help: "Master secret file, created with mode 0600 on first start",
+        default: DefaultValue::Derived("<data dir>/secret.key"),
+        secret: false,
+    },
+    Spec {
+        key: Key::MonoApiUrl,
+        name: "mono_api_url",
+        value_name: "URL",
+        help: "Monobank API base URL",
+        default: DefaultValue::Value("https://api.monobank.ua"),
+        secret: false,
+    },
+    Spec {
+        key: Key::Registration,
+        name: "registration",
+        value_name: "MODE",
+        help: "Who may register: open, or closed (only admins create users)",
+        default: DefaultValue::Value("open"),
+        secret: false,
+    },
+    Spec {
+        key: Key::Log,
+        name: "log",
+        value_name: "FILTER",
+        help: "Log filter, any tracing filter such as info or monoweb=debug,info",
+        default: DefaultValue::Value("info"),
+        secret: false,
+    },
+    Spec {
+        key: Key::LogFormat,
+        name: "log_format",
+        value_name: "FORMAT",
+        help: "Log format: text or json",
+        default: DefaultValue::Value("text"),
+        secret: false,
+    },
+    Spec {
+        key: Key::TrustedProxies,
+        name: "trusted_proxies",
+        value_name: "LIST",
+        help: "Proxies whose X-Forwarded-For is trusted: comma-separated IPs or CIDRs (a list in the file)",
+        default: DefaultValue::Empty("none"),
+        secret: false,
+    },
+    Spec {
+        key: Key::SessionIdleSecs,
+        name: "session_idle_secs",
+        value_name: "SECS",
+        help: "Session idle timeout, seconds",
+        default: DefaultValue::Value("1800"),
+        secret: false,
+    },
+    Spec {
+        key: Key::SessionMaxSecs,
+        name: "session_max_secs",
+        value_name: "SECS",
+        help: "Session absolute timeout, seconds",
+        default: DefaultValue::Value("43200"),
+        secret: false,
+    },
+    Spec {
+        key: Key::SyncHistoryDays,
+        name: "sync_history_days",
+        value_name: "DAYS",
+        help: "History depth to sync, days",
+        default: DefaultValue::Value("365"),
+        secret: false,
+    },
+];
+
 impl Key {
-    /// Every setting, in the order the README lists them.
-    pub const ALL: [Key; 13] = [
-        Key::Bind,
-        Key::PublicUrl,
-        Key::DataDir,
-        Key::DatabaseUrl,
-        Key::SecretKeyFile,
-        Key::MonoApiUrl,
-        Key::Registration,
-        Key::Log,
-        Key::LogFormat,
-        Key::TrustedProxies,
-        Key::SessionIdleSecs,
-        Key::SessionMaxSecs,
-        Key::SyncHistoryDays,
-    ];
+    /// The setting's declaration.
+    pub fn spec(self) -> &'static Spec {
+        // Every key has exactly one entry (a unit test checks it); the fallback is never taken.
+        SETTINGS
+            .iter()
+            .find(|s| s.key == self)
+            .unwrap_or(&SETTINGS[0])
+    }
 
     /// The key in `monoweb.toml`.
     pub fn name(self) -> &'static str {
-        match self {
-            Key::Bind => "bind",
-            Key::PublicUrl => "public_url",
-            Key::DataDir => "data_dir",
-            Key::DatabaseUrl => "database_url",
-            Key::SecretKeyFile => "secret_key_file",
-            Key::MonoApiUrl => "mono_api_url",
-            Key::Registration => "registration",
-            Key::Log => "log",
-            Key::LogFormat => "log_format",
-            Key::TrustedProxies => "trusted_proxies",
-            Key::SessionIdleSecs => "session_idle_secs",
-            Key::SessionMaxSecs => "session_max_secs",
-            Key::SyncHistoryDays => "sync_history_days",
-        }
+        self.spec().name
     }
 
     /// The environment variable, `MONOWEB_` + the upper-cased key.
@@ -82,12 +208,11 @@ impl Key {
     }
 
     fn from_name(name: &str) -> Option<Key> {
-        Key::ALL.into_iter().find(|k| k.name() == name)
+        SETTINGS.iter().find(|s| s.name == name).map(|s| s.key)
     }
 
-    /// Values of these settings may hold credentials and are never echoed in errors.
     fn is_secret(self) -> bool {
-        matches!(self, Key::DatabaseUrl)
+        self.spec().secret
     }
 }
 
@@ -240,7 +365,7 @@ const OTHER_ENV_VARS: [&str; 2] = ["MONOWEB_CONFIG", "MONOWEB_TEST_"];
 
 /// `MONOWEB_*` variables in `env` that name no setting (likely typos), for a warning.
 pub fn unknown_env_vars(env: &HashMap<String, String>) -> Vec<String> {
-    let known: Vec<String> = Key::ALL.iter().map(|k| k.env_var()).collect();
+    let known: Vec<String> = SETTINGS.iter().map(|s| s.key.env_var()).collect();
     let mut unknown: Vec<String> = env
         .keys()
         .filter(|name| name.starts_with("MONOWEB_"))
@@ -260,7 +385,7 @@ pub fn load(layers: &Layers) -> Result<Settings, ConfigError> {
             values.insert(key, (value, Source::File(path.clone())));
         }
     }
-    for key in Key::ALL {
+    for key in SETTINGS.map(|s| s.key) {
         if let Some(value) = layers.env.get(&key.env_var()) {
             values.insert(key, (value.clone(), Source::Env));
         }
@@ -305,7 +430,7 @@ fn read_file(path: &Path) -> Result<Vec<(Key, String)>, ConfigError> {
             return Err(ConfigError::UnknownKey {
                 file,
                 key: name,
-                known: Key::ALL.map(Key::name).join(", "),
+                known: SETTINGS.map(|s| s.name).join(", "),
             });
         };
         let raw = match value {
@@ -344,7 +469,7 @@ impl Resolver {
     fn get<T>(
         &self,
         key: Key,
-        parse: impl FnOnce(&str) -> Result<T, String>,
+        parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<Option<T>, ConfigError> {
         let Some((raw, source)) = self.values.get(&key) else {
             return Ok(None);
@@ -364,60 +489,61 @@ impl Resolver {
         })
     }
 
+    /// The value of `key`: given, or its declared default read by the same parser.
+    fn value<T>(
+        &self,
+        key: Key,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        if let Some(value) = self.get(key, &parse)? {
+            return Ok(value);
+        }
+        match key.spec().default {
+            DefaultValue::Value(text) => parse(text).map_err(|reason| ConfigError::Invalid {
+                setting: format!("the default of {}", key.name()),
+                reason,
+            }),
+            DefaultValue::Derived(_) | DefaultValue::Empty(_) => Err(ConfigError::Invalid {
+                setting: key.name().into(),
+                reason: "has no default value of its own".into(),
+            }),
+        }
+    }
+
     fn resolve(self) -> Result<Settings, ConfigError> {
-        let bind = self
-            .get(Key::Bind, parse_bind)?
-            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let bind = self.value(Key::Bind, parse_bind)?;
         let public_url = match self.get(Key::PublicUrl, parse_public_url)? {
             Some(url) => url,
             None => default_public_url(bind)?,
         };
-        let data_dir = self
-            .get(Key::DataDir, parse_path)?
-            .unwrap_or_else(|| PathBuf::from("./data"));
+        let data_dir = self.value(Key::DataDir, parse_path)?;
         let database_url = self
             .get(Key::DatabaseUrl, DatabaseUrl::parse)?
             .unwrap_or_else(|| DatabaseUrl::Sqlite(data_dir.join("monoweb.db")));
         let secret_key_file = self
             .get(Key::SecretKeyFile, parse_path)?
             .unwrap_or_else(|| data_dir.join("secret.key"));
-        let mono_api_url = match self.get(Key::MonoApiUrl, parse_api_url)? {
-            Some(url) => url,
-            None => Url::parse("https://api.monobank.ua").map_err(|e| ConfigError::Invalid {
-                setting: Key::MonoApiUrl.name().into(),
-                reason: e.to_string(),
-            })?,
-        };
-        let registration = self
-            .get(Key::Registration, |raw| match raw {
-                "open" => Ok(Registration::Open),
-                "closed" => Ok(Registration::Closed),
-                _ => Err("expected `open` or `closed`".into()),
-            })?
-            .unwrap_or(Registration::Open);
-        let log = self
-            .get(Key::Log, parse_log_filter)?
-            .unwrap_or_else(|| "info".into());
-        let log_format = self
-            .get(Key::LogFormat, |raw| match raw {
-                "text" => Ok(LogFormat::Text),
-                "json" => Ok(LogFormat::Json),
-                _ => Err("expected `text` or `json`".into()),
-            })?
-            .unwrap_or(LogFormat::Text);
+        let mono_api_url = self.value(Key::MonoApiUrl, parse_api_url)?;
+        let registration = self.value(Key::Registration, |raw| match raw {
+            "open" => Ok(Registration::Open),
+            "closed" => Ok(Registration::Closed),
+            _ => Err("expected `open` or `closed`".into()),
+        })?;
+        let log = self.value(Key::Log, parse_log_filter)?;
+        let log_format = self.value(Key::LogFormat, |raw| match raw {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err("expected `text` or `json`".into()),
+        })?;
         let trusted_proxies = self
             .get(Key::TrustedProxies, parse_proxies)?
             .unwrap_or_default();
-        let session_idle_secs = self
-            .get(Key::SessionIdleSecs, |raw| {
-                parse_number(raw, 60, 30 * 86_400)
-            })?
-            .unwrap_or(1800);
-        let session_max_secs = self
-            .get(Key::SessionMaxSecs, |raw| {
-                parse_number(raw, 60, 365 * 86_400)
-            })?
-            .unwrap_or(43_200);
+        let session_idle_secs = self.value(Key::SessionIdleSecs, |raw| {
+            parse_number(raw, 60, 30 * 86_400)
+        })?;
+        let session_max_secs = self.value(Key::SessionMaxSecs, |raw| {
+            parse_number(raw, 60, 365 * 86_400)
+        })?;
         if session_max_secs < session_idle_secs {
             return Err(ConfigError::Invalid {
                 setting: Key::SessionMaxSecs.name().into(),
@@ -427,9 +553,8 @@ impl Resolver {
                 ),
             });
         }
-        let sync_history_days = self
-            .get(Key::SyncHistoryDays, |raw| parse_number(raw, 1, 3650))?
-            .unwrap_or(365);
+        let sync_history_days =
+            self.value(Key::SyncHistoryDays, |raw| parse_number(raw, 1, 3650))?;
         Ok(Settings {
             bind,
             public_url,
@@ -755,6 +880,43 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("cannot read"), "{err}");
+    }
+
+    #[test]
+    fn every_key_is_declared_once_and_its_value_defaults_parse() {
+        for spec in SETTINGS {
+            assert_eq!(
+                SETTINGS.iter().filter(|s| s.key == spec.key).count(),
+                1,
+                "{:?}",
+                spec.key
+            );
+            assert_eq!(spec.key.spec().name, spec.name);
+        }
+        // The defaults are read by the settings' own parsers: loading nothing must work.
+        load_with(None, &[], &[]).unwrap();
+    }
+
+    #[test]
+    fn the_readme_table_lists_every_setting_as_declared() {
+        let readme = include_str!("../README.md");
+        for spec in SETTINGS {
+            let row = readme
+                .lines()
+                .find(|line| line.starts_with('|') && line.contains(&format!("(`{}`)", spec.name)))
+                .unwrap_or_else(|| panic!("README has no row for `{}`", spec.name));
+            for part in [
+                spec.key.env_var(),
+                spec.key.flag(),
+                spec.default.shown().to_owned(),
+            ] {
+                assert!(
+                    row.contains(&part),
+                    "README row of `{}` lacks {part}: {row}",
+                    spec.name
+                );
+            }
+        }
     }
 
     #[test]

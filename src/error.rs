@@ -223,31 +223,6 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
-impl From<monobank::MonoError> for AppError {
-    /// The one place where Monobank's failures become answers (`docs/monobank-api.md`, M10).
-    /// Views that can serve a snapshot instead do so before this mapping applies.
-    fn from(err: monobank::MonoError) -> Self {
-        use monobank::MonoError as M;
-        match err {
-            M::RateLimited { retry_after } => AppError::RateLimited {
-                retry_after: retry_after.unwrap_or(60),
-            },
-            M::TokenRejected | M::MissingToken => {
-                AppError::Unprocessable("Monobank rejected the stored token.".into())
-            }
-            M::EdgeBlocked => AppError::Unavailable(
-                "Monobank is refusing requests from this server for now; try again later.".into(),
-            ),
-            M::Timeout | M::Unreachable(_) => {
-                AppError::Unavailable("Monobank is not reachable right now.".into())
-            }
-            M::BadRequest(_) | M::Upstream(_) | M::Decode(_) => {
-                AppError::BadGateway("Monobank answered with an error.".into())
-            }
-        }
-    }
-}
-
 /// SQLite reports a lock that outlived `busy_timeout` only in the message text.
 fn is_busy(message: &str) -> bool {
     message.contains("database is locked") || message.contains("database table is locked")

@@ -130,9 +130,9 @@ impl Application {
         });
         let accounts = web::Data::new(Accounts {
             pool: pool.clone(),
+            throttle: Throttle::new(clock.clone()),
             clock,
             hasher,
-            throttle: Throttle::default(),
             registration: settings.registration,
             session_idle_secs: settings.session_idle_secs,
         });

@@ -2,6 +2,7 @@
 //! `{code, detail}` envelope of [`crate::error`].
 
 pub mod auth;
+pub mod errors;
 pub mod extract;
 pub mod health;
 pub mod mono;

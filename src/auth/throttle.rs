@@ -8,9 +8,12 @@ use std::num::NonZeroU32;
 use std::sync::Mutex;
 
 use actix_web::HttpRequest;
-use governor::clock::{Clock as _, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::keyed::DashMapStateStore;
+use governor::{Quota, RateLimiter};
 use ipnet::IpNet;
+use monobank::clock::SharedClock;
 
 /// Failures before an account locks.
 pub const FREE_FAILURES: i32 = 5;
@@ -55,28 +58,51 @@ pub fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
     )
 }
 
+/// The app's clock as `governor` reads time, so the per-IP limit follows the injected clock
+/// (tests move it by hand) like every other time rule.
+#[derive(Clone)]
+struct GovernorClock(SharedClock);
+
+impl governor::clock::Clock for GovernorClock {
+    type Instant = Nanos;
+
+    fn now(&self) -> Nanos {
+        Nanos::from(
+            u64::try_from(self.0.now_ms())
+                .unwrap_or(0)
+                .saturating_mul(1_000_000),
+        )
+    }
+}
+
 /// The throttles one app instance keeps in memory.
 pub struct Throttle {
-    per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    per_ip: RateLimiter<IpAddr, DashMapStateStore<IpAddr>, GovernorClock, NoOpMiddleware<Nanos>>,
+    clock: GovernorClock,
     /// Unknown name (lower-cased) → (consecutive failures, locked until).
     unknown: Mutex<HashMap<String, (i32, i64)>>,
 }
 
-impl Default for Throttle {
-    fn default() -> Self {
+impl Throttle {
+    /// Throttles that read time from `clock`.
+    pub fn new(clock: SharedClock) -> Self {
         let burst = NonZeroU32::new(IP_BURST).unwrap_or(NonZeroU32::MIN);
+        let clock = GovernorClock(clock);
         Throttle {
-            per_ip: RateLimiter::keyed(Quota::per_minute(burst).allow_burst(burst)),
+            per_ip: RateLimiter::dashmap_with_clock(
+                Quota::per_minute(burst).allow_burst(burst),
+                clock.clone(),
+            ),
+            clock,
             unknown: Mutex::new(HashMap::new()),
         }
     }
-}
 
-impl Throttle {
     /// Counts one attempt from `ip`; `Err(seconds)` when the IP must wait.
     pub fn check_ip(&self, ip: IpAddr) -> Result<(), u64> {
+        use governor::clock::Clock as _;
         self.per_ip.check_key(&ip).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let wait = not_until.wait_time_from(self.clock.now());
             wait.as_secs().max(1)
         })
     }
@@ -110,6 +136,33 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use monobank::clock::ManualClock;
+
+    #[test]
+    fn the_ip_burst_refills_on_the_injected_clock() {
+        let clock = ManualClock::at(1_000_000);
+        let throttle = Throttle::new(clock.clone());
+        let ip: IpAddr = [192, 0, 2, 1].into();
+        for _ in 0..IP_BURST {
+            assert_eq!(throttle.check_ip(ip), Ok(()));
+        }
+        let wait = throttle.check_ip(ip).unwrap_err();
+        assert!(
+            (1..=3).contains(&wait),
+            "one attempt refills every 3 s: {wait}"
+        );
+        assert!(
+            throttle.check_ip([192, 0, 2, 2].into()).is_ok(),
+            "per address"
+        );
+        clock.advance(3);
+        assert_eq!(
+            throttle.check_ip(ip),
+            Ok(()),
+            "refilled after 3 s of the clock"
+        );
+        assert!(throttle.check_ip(ip).is_err());
+    }
 
     #[test]
     fn locks_grow_from_the_fifth_failure_and_cap_at_an_hour() {
@@ -136,7 +189,7 @@ mod tests {
 
     #[test]
     fn unknown_names_lock_like_accounts() {
-        let t = Throttle::default();
+        let t = Throttle::new(ManualClock::at(1_000_000));
         for _ in 0..4 {
             t.fail_unknown("Ghost", 100);
             assert!(t.check_unknown("ghost", 100).is_ok());
@@ -148,7 +201,7 @@ mod tests {
 
     #[test]
     fn an_ip_gets_a_burst_then_waits() {
-        let t = Throttle::default();
+        let t = Throttle::new(ManualClock::at(1_000_000));
         let ip: IpAddr = [10, 0, 0, 1].into();
         for _ in 0..IP_BURST {
             assert!(t.check_ip(ip).is_ok());

@@ -36,71 +36,69 @@ struct Cli {
     command: Option<Command>,
 }
 
-/// One flag per setting, accepted by every command.
-#[derive(Args)]
-#[command(next_help_heading = "Settings")]
-struct SettingFlags {
-    /// Address to listen on [env: MONOWEB_BIND] [default: 127.0.0.1:8080]
-    #[arg(long, global = true, value_name = "ADDR")]
-    bind: Option<String>,
-    /// URL people use to reach monoweb [env: MONOWEB_PUBLIC_URL] [default: http://<bind>]
-    #[arg(long, global = true, value_name = "URL")]
-    public_url: Option<String>,
-    /// Directory for the database and secret key [env: MONOWEB_DATA_DIR] [default: ./data]
-    #[arg(long, global = true, value_name = "DIR")]
-    data_dir: Option<String>,
-    /// sqlite://PATH or postgres://... [env: MONOWEB_DATABASE_URL] [default: sqlite://<data dir>/monoweb.db]
-    #[arg(long, global = true, value_name = "URL")]
-    database_url: Option<String>,
-    /// Master secret file [env: MONOWEB_SECRET_KEY_FILE] [default: <data dir>/secret.key]
-    #[arg(long, global = true, value_name = "FILE")]
-    secret_key_file: Option<String>,
-    /// Monobank API base URL [env: MONOWEB_MONO_API_URL] [default: https://api.monobank.ua]
-    #[arg(long, global = true, value_name = "URL")]
-    mono_api_url: Option<String>,
-    /// open or closed [env: MONOWEB_REGISTRATION] [default: open]
-    #[arg(long, global = true, value_name = "MODE")]
-    registration: Option<String>,
-    /// Log filter, e.g. info or monoweb=debug [env: MONOWEB_LOG] [default: info]
-    #[arg(long, global = true, value_name = "FILTER")]
-    log: Option<String>,
-    /// text or json [env: MONOWEB_LOG_FORMAT] [default: text]
-    #[arg(long, global = true, value_name = "FORMAT")]
-    log_format: Option<String>,
-    /// Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is trusted [env: MONOWEB_TRUSTED_PROXIES]
-    #[arg(long, global = true, value_name = "LIST")]
-    trusted_proxies: Option<String>,
-    /// Session idle timeout in seconds [env: MONOWEB_SESSION_IDLE_SECS] [default: 1800]
-    #[arg(long, global = true, value_name = "SECS")]
-    session_idle_secs: Option<String>,
-    /// Session absolute timeout in seconds [env: MONOWEB_SESSION_MAX_SECS] [default: 43200]
-    #[arg(long, global = true, value_name = "SECS")]
-    session_max_secs: Option<String>,
-    /// Days of history to sync [env: MONOWEB_SYNC_HISTORY_DAYS] [default: 365]
-    #[arg(long, global = true, value_name = "DAYS")]
-    sync_history_days: Option<String>,
+/// One flag per setting, accepted by every command, made from the declarations in
+/// [`config::SETTINGS`] (name, placeholder, help, environment variable and default).
+#[derive(Default)]
+struct SettingFlags(Vec<(Key, String)>);
+
+/// The id of a setting's flag in clap's matches.
+fn flag_id(key: Key) -> &'static str {
+    key.name()
 }
 
 impl SettingFlags {
+    fn get(&self, key: Key) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
     fn into_pairs(self) -> Vec<(Key, String)> {
-        [
-            (Key::Bind, self.bind),
-            (Key::PublicUrl, self.public_url),
-            (Key::DataDir, self.data_dir),
-            (Key::DatabaseUrl, self.database_url),
-            (Key::SecretKeyFile, self.secret_key_file),
-            (Key::MonoApiUrl, self.mono_api_url),
-            (Key::Registration, self.registration),
-            (Key::Log, self.log),
-            (Key::LogFormat, self.log_format),
-            (Key::TrustedProxies, self.trusted_proxies),
-            (Key::SessionIdleSecs, self.session_idle_secs),
-            (Key::SessionMaxSecs, self.session_max_secs),
-            (Key::SyncHistoryDays, self.sync_history_days),
-        ]
-        .into_iter()
-        .filter_map(|(key, value)| value.map(|v| (key, v)))
-        .collect()
+        self.0
+    }
+}
+
+impl clap::FromArgMatches for SettingFlags {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut flags = SettingFlags::default();
+        flags.update_from_arg_matches(matches)?;
+        Ok(flags)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        for spec in config::SETTINGS {
+            if let Some(value) = matches.get_one::<String>(flag_id(spec.key)) {
+                self.0.retain(|(k, _)| *k != spec.key);
+                self.0.push((spec.key, value.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Args for SettingFlags {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let cmd = cmd.next_help_heading("Settings");
+        config::SETTINGS.iter().fold(cmd, |cmd, spec| {
+            cmd.arg(
+                clap::Arg::new(flag_id(spec.key))
+                    .long(spec.name.replace('_', "-"))
+                    .value_name(spec.value_name)
+                    .global(true)
+                    .action(clap::ArgAction::Set)
+                    .help(format!(
+                        "{} [env: {}] [default: {}]",
+                        spec.help,
+                        spec.key.env_var(),
+                        spec.default.shown()
+                    )),
+            )
+        })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
     }
 }
 
@@ -162,13 +160,13 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Sandbox { seed, time_scale }) = cli.command {
         // The sandbox stands in for Monobank: it takes none of the app's settings but --bind.
-        return exit(sandbox(cli.settings.bind.as_deref(), seed, time_scale));
+        return exit(sandbox(cli.settings.get(Key::Bind), seed, time_scale));
     }
     let env: HashMap<String, String> = std::env::vars().collect();
     for var in config::unknown_env_vars(&env) {
         eprintln!("monoweb: warning: {var} is not a monoweb setting and is ignored");
     }
-    let keep_data_dir = cli.settings.data_dir.is_some();
+    let keep_data_dir = cli.settings.get(Key::DataDir).is_some();
     let layers = Layers {
         config_file: cli.config,
         env,

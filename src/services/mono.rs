@@ -2,14 +2,15 @@
 //! limits, currency rates from the shared cache, statements within the lane, and webhooks.
 //!
 //! Upstream trouble, uniformly (`docs/monobank-api.md`, M10): when the lane is closed or Monobank answers 429, 5xx,
-//! garbage or times out, the last snapshot is served marked stale; with no snapshot the error is
-//! mapped once, by `From<MonoError> for AppError`. A rejected token is always 422, and an edge
-//! 403 stops every call of this instance for a while.
+//! garbage or times out, the last snapshot is served marked stale; with no snapshot the view
+//! fails with a [`ViewError`], which the HTTP layer maps to its answer in one place
+//! (`src/api/errors.rs`). A rejected token is always 422, and an edge 403 stops every call of
+//! this instance for a while.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::tokens::{self, Attached};
+use super::tokens::{self, Attached, TokenError};
 use super::Context;
 use crate::auth::current_user::SessionUser;
 use crate::db::users::UserId;
@@ -22,6 +23,26 @@ use monobank::statement::{StatementCursor, Step};
 use monobank::types::{StatementItem, UserInfo};
 use monobank::MonoError;
 
+/// Why a Mono view could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    /// No usable token: none attached, or it does not open.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// Monobank failed or could not be asked, and nothing stored could stand in.
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    /// Monobank does not know the account asked for.
+    #[error("Monobank does not know this account")]
+    UnknownAccount,
+    /// Monobank refused the webhook URL (it must answer its GET with 200).
+    #[error("Monobank refused the webhook URL")]
+    WebhookUrlRefused,
+    /// The session ended, or the database failed.
+    #[error(transparent)]
+    Other(#[from] AppError),
+}
+
 /// The user's client-info: the snapshot when it is under a minute old, else one call if the lane
 /// is open, else the snapshot marked stale (or 429 with `Retry-After` when there is none); see
 /// [`crate::upstream::Upstream::client_info_for_view`].
@@ -29,7 +50,7 @@ use monobank::MonoError;
 pub async fn client_info(
     ctx: &Context,
     session_user: &SessionUser,
-) -> Result<Answer<UserInfo>, AppError> {
+) -> Result<Answer<UserInfo>, ViewError> {
     // One trip to the database for the user check, the token and the snapshot: the hot path.
     let user = session_user.id;
     let (row_user, row, stored) = db::run(&ctx.pool, move |conn| {
@@ -150,9 +171,9 @@ pub async fn statement(
     user: UserId,
     account: String,
     period: u8,
-) -> Result<StatementAnswer, AppError> {
+) -> Result<StatementAnswer, ViewError> {
     match fetch_statement(ctx, user, account.clone(), period).await {
-        Err(AppError::RateLimited { retry_after }) => {
+        Err(ViewError::Upstream(UpstreamError::LaneClosed { retry_after })) => {
             let now = ctx.clock.now();
             let from = now - i64::from(period) * 86_400;
             match super::history::statement(ctx, user, Some(account), from, now).await {
@@ -163,7 +184,7 @@ pub async fn statement(
                     fetched_at: now,
                     stale: true,
                 }),
-                Err(_) => Err(AppError::RateLimited { retry_after }),
+                Err(_) => Err(UpstreamError::LaneClosed { retry_after }.into()),
             }
         }
         other => other,
@@ -175,7 +196,7 @@ async fn fetch_statement(
     user: UserId,
     account: String,
     period: u8,
-) -> Result<StatementAnswer, AppError> {
+) -> Result<StatementAnswer, ViewError> {
     let kind = format!("statement:{account}:{period}");
     let attached = tokens::load(ctx, user).await?;
     let now = ctx.clock.now();
@@ -237,8 +258,8 @@ async fn fetch_or_serve(
     mut snap: StatementSnapshot,
     fallback: Option<(StatementSnapshot, i64)>,
     now: i64,
-) -> Result<StatementAnswer, AppError> {
-    let serve = |error: AppError, next_at: Option<i64>| match fallback {
+) -> Result<StatementAnswer, ViewError> {
+    let serve = |error: ViewError, next_at: Option<i64>| match fallback {
         Some((old, fetched_at)) => Ok(answer(old, fetched_at, true, next_at)),
         None => Err(error),
     };
@@ -258,16 +279,15 @@ async fn fetch_or_serve(
         }
         Ok(Step::Complete) => Ok(answer(snap, now, false, None)),
         Ok(Step::LaneClosed { next_at }) => serve(
-            AppError::RateLimited {
+            UpstreamError::LaneClosed {
                 retry_after: retry_after(next_at, now),
-            },
+            }
+            .into(),
             Some(next_at),
         ),
-        Err(UpstreamError::Mono(MonoError::BadRequest(_))) => {
-            Err(AppError::Missing("Unknown account.".into()))
-        }
+        Err(UpstreamError::Mono(MonoError::BadRequest(_))) => Err(ViewError::UnknownAccount),
         Err(UpstreamError::Mono(e)) if e.is_transient() || e == MonoError::EdgeBlocked => {
-            serve(e.into(), Some(now + LANE_SECS))
+            serve(UpstreamError::Mono(e).into(), Some(now + LANE_SECS))
         }
         Err(e) => Err(e.into()),
     }
@@ -278,19 +298,16 @@ pub async fn call_set_webhook(
     ctx: &Context,
     attached: &Attached,
     url: &str,
-) -> Result<(), AppError> {
+) -> Result<(), ViewError> {
     match ctx.upstream.set_webhook(&attached.credential, url).await {
         Ok(()) => Ok(()),
-        Err(MonoError::BadRequest(_)) => Err(AppError::field(
-            "webHookUrl",
-            "Monobank refused this URL: it must be reachable and answer GET with 200.",
-        )),
-        Err(e) => Err(e.into()),
+        Err(MonoError::BadRequest(_)) => Err(ViewError::WebhookUrlRefused),
+        Err(e) => Err(UpstreamError::Mono(e).into()),
     }
 }
 /// Registers `url` as the token's webhook at Monobank and records that monoweb set it.
 #[tracing::instrument(skip(ctx, url))]
-pub async fn set_webhook(ctx: &Context, user: UserId, url: String) -> Result<(), AppError> {
+pub async fn set_webhook(ctx: &Context, user: UserId, url: String) -> Result<(), ViewError> {
     let attached = tokens::load(ctx, user).await?;
     call_set_webhook(ctx, &attached, &url).await?;
     let now = ctx.clock.now();

@@ -24,7 +24,8 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use tracing::Instrument;
 
-use super::tokens::{self, Attached};
+use super::mono::ViewError;
+use super::tokens::{self, Attached, TokenError};
 use super::Context;
 use crate::db::sync::{self, SyncAccount};
 use crate::db::transactions::{self, Source, TransactionRow};
@@ -194,7 +195,7 @@ fn account_ids(info: &UserInfo) -> Vec<String> {
 /// working). The secret's hash is stored before Monobank is asked, because Monobank checks the
 /// URL with a GET while it registers it; on failure the previous record is put back.
 #[tracing::instrument(skip(ctx))]
-pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), AppError> {
+pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), ViewError> {
     let attached = tokens::load(ctx, user).await?;
     let has_accounts = db::run(&ctx.pool, move |conn| {
         Ok(snapshots::get(conn, user, snapshots::CLIENT_INFO)?.is_some())
@@ -216,13 +217,15 @@ pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), App
     let (previous_url, previous_hash) = db::run(&ctx.pool, {
         let prefix = prefix.clone();
         move |conn| {
-            let row = crate::db::tokens::find(conn, user)?
-                .ok_or_else(|| AppError::Missing(tokens::NOT_ADDED.into()))?;
+            let Some(row) = crate::db::tokens::find(conn, user)? else {
+                return Ok(None);
+            };
             crate::db::tokens::set_webhook(conn, user, Some(&prefix), Some(&hash), now)?;
-            Ok((row.webhook_url, row.webhook_secret_hash))
+            Ok(Some((row.webhook_url, row.webhook_secret_hash)))
         }
     })
-    .await?;
+    .await?
+    .ok_or(TokenError::NotAdded)?;
     let result = super::mono::call_set_webhook(ctx, &attached, &format!("{prefix}{secret}")).await;
     if let Err(e) = result {
         db::run(&ctx.pool, move |conn| {
@@ -310,8 +313,9 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
     }
     let attached = match tokens::load(ctx, user).await {
         Ok(attached) => attached,
-        Err(AppError::Missing(_)) => return Ok(()),
-        Err(e) => return Err(e),
+        Err(TokenError::Store(e)) => return Err(e),
+        // No token (any more), or one that does not open: nothing to sync.
+        Err(_) => return Ok(()),
     };
     let now = ctx.clock.now();
     let (snap, sync_user) = db::run(&ctx.pool, move |conn| {
@@ -341,7 +345,9 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
             .await?;
             if own && !fresh.web_hook_url.starts_with(&own_prefix(ctx)) {
                 tracing::warn!("Monobank switched monoweb's webhook off; registering it again");
-                register_own_webhook(ctx, user).await?;
+                if let Err(e) = register_own_webhook(ctx, user).await {
+                    tracing::warn!(error = %e, "could not register monoweb's webhook again");
+                }
             }
             info = Some(fresh);
         }
@@ -421,7 +427,9 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
         Err(UpstreamError::Mono(e)) => {
             tracing::warn!(error = %e, "sync statement call failed");
         }
-        Err(e) => return Err(e.into()),
+        Err(UpstreamError::Store(e)) => return Err(e),
+        // A closed lane is `Step::LaneClosed`, never this error; nothing to do either way.
+        Err(UpstreamError::LaneClosed { .. }) => {}
     }
     Ok(())
 }

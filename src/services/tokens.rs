@@ -20,6 +20,34 @@ const FINGERPRINT_LABEL: &str = "monoweb token fingerprint v1";
 pub const NOT_ADDED: &str = "Your mono has not been added yet.";
 pub const ALREADY_ATTACHED: &str = "A Mono token is already attached.";
 
+/// Why a token operation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// The user has no token.
+    #[error("no Monobank token is attached")]
+    NotAdded,
+    /// The stored token does not decrypt (sealed under another secret, or copied from another
+    /// user's row); it is logged where it is found.
+    #[error("the stored Monobank token cannot be opened")]
+    Unreadable,
+    /// The user has a token already, or another user has this one.
+    #[error("this Monobank token is attached already")]
+    AlreadyAttached,
+    /// The database failed.
+    #[error(transparent)]
+    Store(AppError),
+}
+
+impl TokenError {
+    /// A database failure; a unique violation means the same token raced in for another user.
+    fn store(e: AppError) -> Self {
+        match e {
+            AppError::Conflict(_) => TokenError::AlreadyAttached,
+            other => TokenError::Store(other),
+        }
+    }
+}
+
 /// The keyed fingerprint of a token.
 pub fn fingerprint(secret: &MasterSecret, token: &MonoToken) -> String {
     secret.fingerprint(FINGERPRINT_LABEL, token.expose().as_bytes())
@@ -44,8 +72,10 @@ pub struct Attached {
     pub webhook_url: Option<String>,
 }
 
-pub async fn status(ctx: &Context, user: UserId) -> Result<TokenStatus, AppError> {
-    let row = db::run(&ctx.pool, move |conn| Ok(tokens::find(conn, user)?)).await?;
+pub async fn status(ctx: &Context, user: UserId) -> Result<TokenStatus, TokenError> {
+    let row = db::run(&ctx.pool, move |conn| Ok(tokens::find(conn, user)?))
+        .await
+        .map_err(TokenError::Store)?;
     Ok(match row {
         Some(row) => TokenStatus {
             connected: true,
@@ -86,62 +116,57 @@ fn new_row<'a>(
 
 /// Attaches a first token. 409 when the user has one or another user has this one.
 #[tracing::instrument(skip(ctx, token))]
-pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<(), AppError> {
+pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<(), TokenError> {
     let fp = fingerprint(&ctx.secret, &token);
     let now = ctx.clock.now();
     let secret = ctx.secret.clone();
-    db::run(&ctx.pool, move |conn| {
+    let attached = db::run(&ctx.pool, move |conn| {
         crate::db::write_transaction(conn, |conn| {
             if tokens::find(conn, user)?.is_some() || tokens::owner_of(conn, &fp)?.is_some() {
-                return Err(AppError::Conflict(ALREADY_ATTACHED.into()));
+                return Ok(false);
             }
             let key_id = tokens::current_key(conn, now)?;
             let sealed = secret.seal(key_id, user.0, token.expose().as_bytes());
-            tokens::insert(conn, &new_row(&sealed, user, &fp, &token.last4(), now))
-                .map_err(conflict)?;
-            Ok(())
+            tokens::insert(conn, &new_row(&sealed, user, &fp, &token.last4(), now))?;
+            Ok(true)
         })
     })
-    .await?;
+    .await
+    .map_err(TokenError::store)?;
+    if !attached {
+        return Err(TokenError::AlreadyAttached);
+    }
     tracing::info!("Monobank token attached");
     ctx.sync.wake();
     Ok(())
 }
 
-/// A unique violation here means the same token raced in for another user.
-fn conflict(e: diesel::result::Error) -> AppError {
-    match AppError::from(e) {
-        AppError::Conflict(_) => AppError::Conflict(ALREADY_ATTACHED.into()),
-        other => other,
-    }
-}
-
 /// Replaces the token. 404 when there is none; 409 when another user has the new one. The
 /// webhook monoweb set with the old token is removed and the old snapshots forgotten.
 #[tracing::instrument(skip(ctx, token))]
-pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<(), AppError> {
+pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<(), TokenError> {
     let old = load(ctx, user).await?;
     let fp = fingerprint(&ctx.secret, &token);
     let now = ctx.clock.now();
     let secret = ctx.secret.clone();
-    db::run(&ctx.pool, move |conn| {
+    let replaced = db::run(&ctx.pool, move |conn| {
         crate::db::write_transaction(conn, |conn| {
-            match tokens::owner_of(conn, &fp)? {
-                Some(owner) if owner != user.0 => {
-                    return Err(AppError::Conflict(ALREADY_ATTACHED.into()))
-                }
-                _ => {}
+            if tokens::owner_of(conn, &fp)?.is_some_and(|owner| owner != user.0) {
+                return Ok(false);
             }
             let key_id = tokens::current_key(conn, now)?;
             let sealed = secret.seal(key_id, user.0, token.expose().as_bytes());
-            tokens::replace(conn, &new_row(&sealed, user, &fp, &token.last4(), now))
-                .map_err(conflict)?;
+            tokens::replace(conn, &new_row(&sealed, user, &fp, &token.last4(), now))?;
             snapshots::delete_for_user(conn, user)?;
             crate::db::sync::forget(conn, user)?;
-            Ok(())
+            Ok(true)
         })
     })
-    .await?;
+    .await
+    .map_err(TokenError::store)?;
+    if !replaced {
+        return Err(TokenError::AlreadyAttached);
+    }
     ctx.sync.wake();
     // The webhook belonged to the old token (and its record is cleared with it).
     unregister_webhook(ctx, &old).await;
@@ -151,11 +176,11 @@ pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<()
 
 /// Removes the token, its snapshots and lanes, and the webhook monoweb registered with it.
 #[tracing::instrument(skip(ctx))]
-pub async fn remove(ctx: &Context, user: UserId) -> Result<(), AppError> {
+pub async fn remove(ctx: &Context, user: UserId) -> Result<(), TokenError> {
     let old = match load(ctx, user).await {
         Ok(old) => Some(old),
         // A row that no longer decrypts is still removable.
-        Err(AppError::Missing(_)) => None,
+        Err(TokenError::NotAdded | TokenError::Unreadable) => None,
         Err(e) => return Err(e),
     };
     if let Some(old) = &old {
@@ -173,9 +198,10 @@ pub async fn remove(ctx: &Context, user: UserId) -> Result<(), AppError> {
             Ok(deleted)
         })
     })
-    .await?;
+    .await
+    .map_err(TokenError::Store)?;
     if deleted == 0 {
-        return Err(AppError::Missing(NOT_ADDED.into()));
+        return Err(TokenError::NotAdded);
     }
     tracing::info!("Monobank token removed");
     Ok(())
@@ -195,8 +221,10 @@ async fn unregister_webhook(ctx: &Context, attached: &Attached) {
 
 /// The user's token, decrypted. A row that does not decrypt (copied from another user, or sealed
 /// under a secret this instance does not have) counts as no token and is logged.
-pub async fn load(ctx: &Context, user: UserId) -> Result<Attached, AppError> {
-    let row = db::run(&ctx.pool, move |conn| Ok(tokens::find(conn, user)?)).await?;
+pub async fn load(ctx: &Context, user: UserId) -> Result<Attached, TokenError> {
+    let row = db::run(&ctx.pool, move |conn| Ok(tokens::find(conn, user)?))
+        .await
+        .map_err(TokenError::Store)?;
     open_row(&ctx.secret, user, row)
 }
 
@@ -205,15 +233,15 @@ pub fn open_row(
     secret: &MasterSecret,
     user: UserId,
     row: Option<TokenRow>,
-) -> Result<Attached, AppError> {
-    let row = row.ok_or_else(|| AppError::Missing(NOT_ADDED.into()))?;
+) -> Result<Attached, TokenError> {
+    let row = row.ok_or(TokenError::NotAdded)?;
     open(secret, &row).ok_or_else(|| {
         tracing::error!(
             user_id = user.0,
             key_id = row.key_id,
             "a stored Monobank token does not decrypt"
         );
-        AppError::Missing(NOT_ADDED.into())
+        TokenError::Unreadable
     })
 }
 

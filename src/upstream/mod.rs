@@ -75,16 +75,6 @@ pub enum UpstreamError {
     Store(#[from] AppError),
 }
 
-impl From<UpstreamError> for AppError {
-    fn from(e: UpstreamError) -> Self {
-        match e {
-            UpstreamError::Mono(e) => e.into(),
-            UpstreamError::LaneClosed { retry_after } => AppError::RateLimited { retry_after },
-            UpstreamError::Store(e) => e,
-        }
-    }
-}
-
 /// The gateway; one per instance, shared behind an `Arc`.
 pub struct Upstream {
     client: Client,

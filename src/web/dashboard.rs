@@ -8,7 +8,7 @@ use super::format::{age, date_time, money};
 use super::{ok, Layout};
 use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::error::AppError;
-use crate::services::mono;
+use crate::services::mono::{self, ViewError};
 use crate::services::Context;
 use monobank::currency::CurrencyCode;
 use monobank::types::{Account, Jar, UserInfo};
@@ -135,9 +135,11 @@ pub async fn show(
             page.age = age(state.clock.now() - answer.fetched_at);
             page.stale = answer.stale;
         }
-        Err(AppError::Missing(_)) => page.connected = false,
-        Err(e @ (AppError::Unauthorized | AppError::Internal(_))) => return Err(e),
-        Err(e) => page.notice = Some(e.detail()),
+        Err(ViewError::Token(_)) => page.connected = false,
+        Err(e) => match AppError::from(e) {
+            e @ (AppError::Unauthorized | AppError::Internal(_)) => return Err(e),
+            e => page.notice = Some(e.detail()),
+        },
     }
     ok(&page)
 }

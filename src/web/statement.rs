@@ -15,6 +15,7 @@ use super::{page, FormState, Layout};
 use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::domain::mcc;
 use crate::error::{AppError, FieldErrors};
+use crate::services::mono::ViewError;
 use crate::services::Context;
 use crate::services::{history, mono};
 use monobank::currency::CurrencyCode;
@@ -398,15 +399,17 @@ pub async fn show(
     };
     let info = match mono::client_info(&state, &session_user).await {
         Ok(answer) => answer.data,
-        Err(AppError::Missing(_)) => {
+        Err(ViewError::Token(_)) => {
             page_data.connected = false;
             return page(StatusCode::OK, &page_data);
         }
-        Err(e @ (AppError::Unauthorized | AppError::Internal(_))) => return Err(e),
-        Err(e) => {
-            page_data.notice = Some(e.detail());
-            return page(StatusCode::OK, &page_data);
-        }
+        Err(e) => match AppError::from(e) {
+            e @ (AppError::Unauthorized | AppError::Internal(_)) => return Err(e),
+            e => {
+                page_data.notice = Some(e.detail());
+                return page(StatusCode::OK, &page_data);
+            }
+        },
     };
     let request = match validate(&query, &info, today) {
         Ok(request) => request,

@@ -11,7 +11,7 @@ use super::{done, page, validated, Empty, Form, FormState, Layout};
 use crate::api::mono::MonoTokenSerializer;
 use crate::auth::current_user::CurrentUser;
 use crate::error::AppError;
-use crate::services::tokens::{self, TokenStatus};
+use crate::services::tokens::{self, TokenError, TokenStatus};
 use crate::services::Context;
 use monobank::MonoToken;
 
@@ -102,9 +102,9 @@ pub async fn remove(
     _form: Form<Empty>,
 ) -> Result<HttpResponse, AppError> {
     match tokens::remove(&state, user.id).await {
-        Ok(()) | Err(AppError::Missing(_)) => {
+        Ok(()) | Err(TokenError::NotAdded) => {
             Ok(done(&session, "Mono deleted successfully.", "/token"))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

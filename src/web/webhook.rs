@@ -78,12 +78,12 @@ pub async fn save(
     let WebhookForm { url, own } = form.0;
     let attempt = async {
         if own.is_some() {
-            return sync::register_own_webhook(&state, user.id).await;
+            return Ok(sync::register_own_webhook(&state, user.id).await?);
         }
         let body = validated(WebhookSerializer {
             webHookUrl: Some(url.clone()),
         })?;
-        mono::set_webhook(&state, user.id, body.webHookUrl.unwrap_or_default()).await
+        Ok(mono::set_webhook(&state, user.id, body.webHookUrl.unwrap_or_default()).await?)
     };
     match attempt.await {
         Ok(()) => Ok(done(&session, "Webhook registered.", "/webhook")),

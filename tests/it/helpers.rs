@@ -462,6 +462,41 @@ impl TestSandbox {
             .collect()
     }
 
+    /// The sandbox's webhook delivery log (`GET /sandbox/deliveries`), oldest first.
+    pub async fn deliveries(&self) -> Vec<serde_json::Value> {
+        self.http
+            .get(format!("{}/sandbox/deliveries", self.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Waits (at most `limit`) until the sandbox has switched client `n`'s webhook off after its
+    /// third failed delivery: the event after which no attempt can follow.
+    pub async fn wait_for_switch_off(&self, n: usize, limit: std::time::Duration) {
+        let token = &self.tokens[n].token;
+        let hint = &token[token.len() - 4..];
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let off = self
+                .deliveries()
+                .await
+                .iter()
+                .any(|d| d["switched_off"] == true && d["token_hint"] == hint);
+            if off {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the sandbox never switched the webhook off"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn fault(&self, mode: &str) {
         let res = self
             .http

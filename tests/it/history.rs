@@ -543,7 +543,10 @@ async fn a_webhook_switched_off_by_monobank_is_registered_again_and_the_gap_fill
         .create_transaction(0, -777, "Missed while off")
         .await;
     let missed_id = missed["statementItem"]["id"].as_str().unwrap().to_owned();
-    tokio::time::sleep(Duration::from_millis(2_500)).await; // three failed deliveries
+    // Three failed deliveries, then the sandbox switches the webhook off.
+    sandbox
+        .wait_for_switch_off(0, Duration::from_secs(10))
+        .await;
     let account = default_account(&app, &cookie).await;
     assert!(!stored_ids(&app, 1, &account).contains(&missed_id));
     let broken = secret_hash_of(&app);

@@ -158,19 +158,35 @@ async fn webhook_verification_signed_delivery_retries_and_switch_off() {
         second_retry >= Duration::from_millis(990) && second_retry < Duration::from_secs(3),
         "{second_retry:?}"
     );
+    // The switch-off follows the third failure; the delivery is over, so nothing can follow.
+    sb.wait_for_switch_off(0, Duration::from_secs(5)).await;
+    assert_eq!(receiver.posts().len(), 4, "no fourth attempt");
+    let attempts: Vec<u64> = sb
+        .deliveries()
+        .await
+        .iter()
+        .filter(|d| d["delivered"] == false)
+        .map(|d| d["attempt"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        attempts,
+        [1, 2, 3, 0],
+        "three failed attempts, then the switch-off"
+    );
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        tokio::time::sleep(Duration::from_millis(120)).await;
         match client.client_info(&token).await {
-            Ok(info) if info.web_hook_url.is_empty() => break,
-            Ok(_) | Err(MonoError::RateLimited { .. }) => {
-                assert!(Instant::now() < deadline, "never switched off")
+            Ok(info) => {
+                assert!(info.web_hook_url.is_empty(), "switched off");
+                break;
+            }
+            Err(MonoError::RateLimited { .. }) => {
+                assert!(Instant::now() < deadline, "client-info never answered");
+                tokio::time::sleep(Duration::from_millis(120)).await;
             }
             Err(e) => panic!("{e}"),
         }
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(receiver.posts().len(), 4, "no fourth attempt");
 }
 
 #[tokio::test]

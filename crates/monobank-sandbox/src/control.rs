@@ -82,6 +82,11 @@ pub async fn calls(shared: web::Data<Shared>) -> HttpResponse {
     json_answer(StatusCode::OK, &shared.lock().calls)
 }
 
+/// `GET /sandbox/deliveries`: every webhook delivery attempt (and switch-off), oldest first.
+pub async fn deliveries(shared: web::Data<Shared>) -> HttpResponse {
+    json_answer(StatusCode::OK, &shared.lock().deliveries)
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRequest {

@@ -73,11 +73,30 @@ pub struct Call {
     pub status: u16,
 }
 
+/// One webhook delivery attempt, or the switch-off after the last one (`GET /sandbox/deliveries`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Delivery {
+    /// The client's token's last four characters.
+    pub token_hint: String,
+    /// The operation delivered.
+    pub id: String,
+    /// 1, 2 or 3; 0 for the switch-off that follows a third failure.
+    pub attempt: u32,
+    /// Whether the receiver answered 200 (always false for the switch-off).
+    pub delivered: bool,
+    /// Whether the webhook was switched off (the third attempt failed).
+    pub switched_off: bool,
+    /// When it happened, Unix milliseconds of the sandbox's clock.
+    pub at_ms: i64,
+}
+
 struct Inner {
     clients: Vec<ClientData>,
     faults: Faults,
     /// The most recent calls, at most [`MAX_CALLS`].
     calls: VecDeque<Call>,
+    /// The most recent webhook delivery attempts, at most [`MAX_CALLS`].
+    deliveries: VecDeque<Delivery>,
     /// (token, endpoint) → when the next call is allowed, Unix ms.
     lanes: HashMap<(String, &'static str), i64>,
     /// client-info calls so far; rotates the account order like Mono's unstable ordering.
@@ -156,6 +175,7 @@ impl Sandbox {
                 clients: data::generate(config.seed, now),
                 faults: Faults::default(),
                 calls: VecDeque::new(),
+                deliveries: VecDeque::new(),
                 lanes: HashMap::new(),
                 info_calls: 0,
             }),
@@ -180,7 +200,8 @@ impl Sandbox {
                         .route("/transactions", web::get().to(control::list_transactions))
                         .route("/faults", web::post().to(control::set_faults))
                         .route("/faults", web::get().to(control::get_faults))
-                        .route("/calls", web::get().to(control::calls)),
+                        .route("/calls", web::get().to(control::calls))
+                        .route("/deliveries", web::get().to(control::deliveries)),
                 )
                 .service(
                     web::scope("")

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::Shared;
+use super::{Delivery, Shared, MAX_CALLS};
 use monobank::types::WebhookEvent;
 
 /// Delays before the second and third attempt, in Mono seconds.
@@ -30,6 +30,7 @@ pub fn deliver(shared: Arc<Shared>, client: usize, url: String, event: WebhookEv
     let Ok(body) = serde_json::to_vec(&event) else {
         return;
     };
+    let id = event.data.statement_item.id.clone();
     actix_web::rt::spawn(async move {
         for attempt in 0..=RETRY_DELAYS.len() {
             if attempt > 0 {
@@ -39,17 +40,45 @@ pub fn deliver(shared: Arc<Shared>, client: usize, url: String, event: WebhookEv
             if shared.lock().clients[client].info.web_hook_url != url {
                 return;
             }
-            if post(&shared, &url, &body).await {
+            let delivered = post(&shared, &url, &body).await;
+            record(&shared, client, &id, attempt as u32 + 1, delivered, false);
+            if delivered {
                 return;
             }
             tracing::info!(attempt = attempt + 1, "sandbox webhook delivery failed");
         }
-        let mut inner = shared.lock();
-        let info = &mut inner.clients[client].info;
-        if info.web_hook_url == url {
-            info.web_hook_url.clear();
+        let switched_off = {
+            let mut inner = shared.lock();
+            let info = &mut inner.clients[client].info;
+            let off = info.web_hook_url == url;
+            if off {
+                info.web_hook_url.clear();
+            }
+            off
+        };
+        if switched_off {
             tracing::info!("sandbox webhook switched off after three failures");
+            record(&shared, client, &id, 0, false, true);
         }
+    });
+}
+
+/// Notes one attempt (or the switch-off) in the log `GET /sandbox/deliveries` serves.
+fn record(shared: &Shared, client: usize, id: &str, attempt: u32, delivered: bool, off: bool) {
+    let at_ms = shared.clock.now_ms();
+    let mut inner = shared.lock();
+    let token = &inner.clients[client].token;
+    let token_hint = token[token.len().saturating_sub(4)..].to_owned();
+    if inner.deliveries.len() >= MAX_CALLS {
+        inner.deliveries.pop_front();
+    }
+    inner.deliveries.push_back(Delivery {
+        token_hint,
+        id: id.to_owned(),
+        attempt,
+        delivered,
+        switched_off: off,
+        at_ms,
     });
 }
 

@@ -1,0 +1,72 @@
+//! The one place where the services' errors become HTTP answers: each domain error maps to an
+//! [`AppError`] (and so to the JSON envelope under `/api` and the error page elsewhere) here, and
+//! nowhere else. The services never name a status code or a JSON field.
+
+use monobank::MonoError;
+
+use crate::error::AppError;
+use crate::services::mono::ViewError;
+use crate::services::tokens::{TokenError, ALREADY_ATTACHED, NOT_ADDED};
+use crate::upstream::UpstreamError;
+
+impl From<MonoError> for AppError {
+    /// The one place where Monobank's failures become answers (`docs/monobank-api.md`, M10).
+    /// Views that can serve a snapshot instead do so before this mapping applies.
+    fn from(err: MonoError) -> Self {
+        use MonoError as M;
+        match err {
+            M::RateLimited { retry_after } => AppError::RateLimited {
+                retry_after: retry_after.unwrap_or(60),
+            },
+            M::TokenRejected | M::MissingToken => {
+                AppError::Unprocessable("Monobank rejected the stored token.".into())
+            }
+            M::EdgeBlocked => AppError::Unavailable(
+                "Monobank is refusing requests from this server for now; try again later.".into(),
+            ),
+            M::Timeout | M::Unreachable(_) => {
+                AppError::Unavailable("Monobank is not reachable right now.".into())
+            }
+            M::BadRequest(_) | M::Upstream(_) | M::Decode(_) => {
+                AppError::BadGateway("Monobank answered with an error.".into())
+            }
+        }
+    }
+}
+
+impl From<UpstreamError> for AppError {
+    fn from(e: UpstreamError) -> Self {
+        match e {
+            UpstreamError::Mono(e) => e.into(),
+            UpstreamError::LaneClosed { retry_after } => AppError::RateLimited { retry_after },
+            UpstreamError::Store(e) => e,
+        }
+    }
+}
+
+impl From<TokenError> for AppError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            // The seed's text for both: a token that does not open is as good as none (it was
+            // logged where it was found).
+            TokenError::NotAdded | TokenError::Unreadable => AppError::Missing(NOT_ADDED.into()),
+            TokenError::AlreadyAttached => AppError::Conflict(ALREADY_ATTACHED.into()),
+            TokenError::Store(e) => e,
+        }
+    }
+}
+
+impl From<ViewError> for AppError {
+    fn from(e: ViewError) -> Self {
+        match e {
+            ViewError::Token(e) => e.into(),
+            ViewError::Upstream(e) => e.into(),
+            ViewError::UnknownAccount => AppError::Missing("Unknown account.".into()),
+            ViewError::WebhookUrlRefused => AppError::field(
+                "webHookUrl",
+                "Monobank refused this URL: it must be reachable and answer GET with 200.",
+            ),
+            ViewError::Other(e) => e,
+        }
+    }
+}

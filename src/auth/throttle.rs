@@ -135,6 +135,7 @@ impl Throttle {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use monobank::clock::ManualClock;
 

@@ -15,7 +15,7 @@ mod log_capture;
 #[tokio::test]
 async fn no_log_line_contains_a_password_or_a_session_cookie() {
     let logs = log_capture::Logs::install();
-    let app = helpers::spawn_app().await;
+    let app = helpers::TestApp::builder().start().await;
     let (first, wrong, second) = (
         "violet staple lantern",
         "crimson wrong guess",

@@ -18,7 +18,10 @@ use serde_json::json;
 #[tokio::test]
 async fn no_log_line_contains_the_webhook_secret() {
     let logs = log_capture::Logs::install();
-    let (app, sandbox) = helpers::spawn_with_sandbox_syncing().await;
+    let (app, sandbox) = helpers::TestApp::builder()
+        .syncing()
+        .start_with_sandbox(1.0)
+        .await;
     let cookie = app.logged_in("hooked").await;
     let res = app
         .post_json(

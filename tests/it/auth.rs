@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{session_cookie, spawn_app, spawn_app_with, PASSWORD};
+use crate::helpers::{session_cookie, TestApp, PASSWORD};
 
 async fn me(app: &crate::helpers::TestApp, cookie: &str) -> StatusCode {
     app.get_as("/api/auth/me", cookie).await.status()
@@ -12,7 +12,7 @@ async fn me(app: &crate::helpers::TestApp, cookie: &str) -> StatusCode {
 
 #[tokio::test]
 async fn register_login_me_logout_then_me_and_the_replayed_cookie_are_401() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let res = app.register("alice", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let body: Value = res.json().await.unwrap();
@@ -50,7 +50,7 @@ async fn register_login_me_logout_then_me_and_the_replayed_cookie_are_401() {
 
 #[tokio::test]
 async fn the_session_key_changes_at_login_and_the_old_key_is_gone() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let first = app.logged_in("alice").await;
     assert_eq!(app.session_rows(), 1);
     // Logging in again from the same browser (carrying the first cookie).
@@ -75,7 +75,7 @@ async fn the_session_key_changes_at_login_and_the_old_key_is_gone() {
 
 #[tokio::test]
 async fn a_password_change_ends_the_other_sessions_and_keeps_the_current_one() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let here = app.logged_in("alice").await;
     let elsewhere = app.login("alice", PASSWORD).await;
     assert_eq!(app.session_rows(), 2);
@@ -115,7 +115,7 @@ async fn a_password_change_ends_the_other_sessions_and_keeps_the_current_one() {
 
 #[tokio::test]
 async fn password_change_validates_both_fields() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let cookie = app.logged_in("alice").await;
     let cases = [
         (
@@ -153,7 +153,7 @@ async fn password_change_validates_both_fields() {
 
 #[tokio::test]
 async fn idle_and_absolute_timeouts_end_sessions() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let cookie = app.logged_in("alice").await;
     app.clock.advance(1_799);
     assert_eq!(
@@ -181,7 +181,7 @@ async fn idle_and_absolute_timeouts_end_sessions() {
 
 #[tokio::test]
 async fn csrf_matrix_on_login_and_a_logged_in_endpoint() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let cookie = app.logged_in("alice").await;
     let origin = app.address.clone();
     let cases: &[(&[(&str, &str)], bool)] = &[
@@ -249,7 +249,7 @@ async fn csrf_matrix_on_login_and_a_logged_in_endpoint() {
 
 #[tokio::test]
 async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     assert_eq!(
         app.register("alice", PASSWORD).await.status(),
         StatusCode::CREATED
@@ -295,7 +295,7 @@ async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
 
 #[tokio::test]
 async fn one_ip_gets_a_burst_of_attempts_then_429() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     // Sent at once, so that the limiter's refill (one attempt per 3 s) plays no part.
     let burst = monoweb::auth::throttle::IP_BURST as usize;
     let attempts: Vec<_> = (0..burst + 5)
@@ -324,7 +324,7 @@ async fn one_ip_gets_a_burst_of_attempts_then_429() {
 
 #[tokio::test]
 async fn security_headers_on_success_not_found_and_extractor_errors() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let responses = [
         app.get("/healthz").await,
         app.get("/api/nope").await,
@@ -356,7 +356,7 @@ async fn security_headers_on_success_not_found_and_extractor_errors() {
 
 #[tokio::test]
 async fn a_1_mib_body_is_413_and_unknown_fields_are_400_and_nothing_is_stored() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let huge = json!({"username": "alice", "password": "x".repeat(1 << 20)});
     let res = app.post_json("/api/auth/register", &huge, None).await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
@@ -375,7 +375,7 @@ async fn a_1_mib_body_is_413_and_unknown_fields_are_400_and_nothing_is_stored() 
 
 #[tokio::test]
 async fn registration_rules() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let bad = [
         (json!({"username": "al", "password": PASSWORD}), "username"),
         (
@@ -425,7 +425,10 @@ async fn registration_rules() {
 
 #[tokio::test]
 async fn closed_registration_is_403() {
-    let app = spawn_app_with(|s| s.registration = monoweb::config::Registration::Closed).await;
+    let app = TestApp::builder()
+        .configure(|s| s.registration = monoweb::config::Registration::Closed)
+        .start()
+        .await;
     let res = app.register("alice", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(crate::helpers::count_rows(&app.database_url, "users"), 0);
@@ -433,7 +436,10 @@ async fn closed_registration_is_403() {
 
 #[tokio::test]
 async fn https_public_url_gives_a_secure_host_cookie_and_hsts() {
-    let app = spawn_app_with(|s| s.public_url = "https://money.example.com".parse().unwrap()).await;
+    let app = TestApp::builder()
+        .configure(|s| s.public_url = "https://money.example.com".parse().unwrap())
+        .start()
+        .await;
     assert_eq!(
         app.register("alice", PASSWORD).await.status(),
         StatusCode::CREATED
@@ -457,7 +463,7 @@ async fn https_public_url_gives_a_secure_host_cookie_and_hsts() {
     assert!(!set_cookie.contains("Domain"));
     assert!(res.headers().contains_key("strict-transport-security"));
 
-    let plain = spawn_app().await;
+    let plain = TestApp::builder().start().await;
     let cookie_res = {
         assert_eq!(
             plain.register("bob", PASSWORD).await.status(),
@@ -482,7 +488,7 @@ async fn https_public_url_gives_a_secure_host_cookie_and_hsts() {
 
 #[tokio::test]
 async fn disabling_a_user_ends_their_sessions() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let cookie = app.logged_in("alice").await;
     let mut conn = app.db();
     let name = monoweb::domain::Username::parse("alice").unwrap();
@@ -505,7 +511,7 @@ async fn disabling_a_user_ends_their_sessions() {
 #[tokio::test]
 async fn a_weaker_stored_hash_is_upgraded_at_login() {
     use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     assert_eq!(
         app.register("alice", PASSWORD).await.status(),
         StatusCode::CREATED

@@ -16,7 +16,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use monobank::clock::Clock;
 use serde_json::json;
 
-use crate::helpers::{spawn_with_sandbox_syncing, PASSWORD};
+use crate::helpers::{TestApp, PASSWORD};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -204,7 +204,7 @@ async fn click(c: &Client, css: &str) {
     ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
 )]
 async fn the_whole_flow_in_headless_chromium() {
-    let (app, sandbox) = spawn_with_sandbox_syncing().await;
+    let (app, sandbox) = TestApp::builder().syncing().start_with_sandbox(1.0).await;
     let (_driver, port) = start_driver();
     let profile = tempfile::tempdir().unwrap();
     let c = connect(port, profile.path()).await;

@@ -3,11 +3,11 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::spawn_app;
+use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn healthz_answers_200_in_the_envelope() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let res = app.get("/healthz").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
@@ -18,7 +18,7 @@ async fn healthz_answers_200_in_the_envelope() {
 
 #[tokio::test]
 async fn readyz_answers_200_when_the_database_answers() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let res = app.get("/readyz").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap()["detail"], "ready");
@@ -26,14 +26,14 @@ async fn readyz_answers_200_when_the_database_answers() {
 
 #[tokio::test]
 async fn trailing_slash_is_optional() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     assert_eq!(app.get("/healthz/").await.status(), StatusCode::OK);
     assert_eq!(app.get("/readyz/").await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn unknown_api_path_is_404_in_the_envelope() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     for path in ["/api/nope", "/api", "/api/mono/unknown/"] {
         let res = app.get(path).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
@@ -50,7 +50,7 @@ async fn unknown_api_path_is_404_in_the_envelope() {
 
 #[tokio::test]
 async fn unknown_page_is_an_html_404() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let res = app.get("/no-such-page").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(res.headers()["content-type"]
@@ -64,7 +64,7 @@ async fn unknown_page_is_an_html_404() {
 
 #[tokio::test]
 async fn wrong_method_on_a_probe_is_405_in_the_envelope() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let res = app.client.post(app.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
     let body: Value = res.json().await.unwrap();
@@ -73,7 +73,7 @@ async fn wrong_method_on_a_probe_is_405_in_the_envelope() {
 
 #[tokio::test]
 async fn the_app_applied_its_migrations_at_start() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let tables = crate::helpers::introspect(&app.database_url);
     assert!(tables.contains_key("users"), "{tables:?}");
     // The data directory was created with the secret inside, private to the service account.

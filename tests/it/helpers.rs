@@ -83,6 +83,8 @@ pub struct TestApp {
     pub clock: std::sync::Arc<monobank::clock::ManualClock>,
     /// Stops the server and its sync, as if the process ended.
     pub stop: std::sync::Arc<dyn Fn() + Send + Sync>,
+    /// The Monobank API it talks to (a sandbox in most tests).
+    pub mono_api_url: url::Url,
 }
 
 /// A password that meets the policy.
@@ -223,83 +225,120 @@ pub fn count_rows(database_url: &str, table: &str) -> usize {
     usize::try_from(n).unwrap()
 }
 
-/// A real server on port 0 with its own database.
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}).await
+/// Builds a test app: a real server on port 0 with its own database (a fresh SQLite file, or a
+/// fresh PostgreSQL database), on a manual clock that starts at the real time, with the
+/// background sync off unless asked for. The one way tests start an app:
+///
+/// ```ignore
+/// let app = TestApp::builder().start().await;
+/// let (app, sandbox) = TestApp::builder().syncing().start_with_sandbox(1.0).await;
+/// let second = TestApp::builder().deployment_of(&app).syncing().start().await;
+/// ```
+#[derive(Default)]
+pub struct AppBuilder {
+    clock: Option<std::sync::Arc<monobank::clock::ManualClock>>,
+    /// Another instance of this deployment: its database, directory of the secret, clock.
+    deployment: Option<(String, std::path::PathBuf)>,
+    configure: Vec<Configure>,
 }
 
-/// Like [`spawn_app`], with settings adjusted by `configure`.
-pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    use monobank::clock::Clock;
-    let clock = monobank::clock::ManualClock::at(monobank::clock::SystemClock.now());
-    spawn_app_on(configure, clock).await
+/// One adjustment of a test app's settings.
+type Configure = Box<dyn FnOnce(&mut Settings)>;
+
+impl TestApp {
+    pub fn builder() -> AppBuilder {
+        AppBuilder::default()
+    }
 }
 
-/// The app and a sandbox Monobank it talks to, sharing one manual clock.
-pub async fn spawn_with_sandbox() -> (TestApp, TestSandbox) {
-    use monobank::clock::Clock;
-    let clock = monobank::clock::ManualClock::at(monobank::clock::SystemClock.now());
-    let sandbox = TestSandbox::start(clock.clone(), 1.0).await;
-    let url = sandbox.url.clone();
-    let app = spawn_app_on(move |s| s.mono_api_url = url.parse().unwrap(), clock).await;
-    (app, sandbox)
-}
+impl AppBuilder {
+    /// Adjusts the settings (applied in order, after the test defaults).
+    pub fn configure(mut self, f: impl FnOnce(&mut Settings) + 'static) -> Self {
+        self.configure.push(Box::new(f));
+        self
+    }
 
-/// [`spawn_with_sandbox`] with the background sync on (looking for work every 10 ms).
-pub async fn spawn_with_sandbox_syncing() -> (TestApp, TestSandbox) {
-    use monobank::clock::Clock;
-    let clock = monobank::clock::ManualClock::at(monobank::clock::SystemClock.now());
-    let sandbox = TestSandbox::start(clock.clone(), 1.0).await;
-    let url = sandbox.url.clone();
-    let app = spawn_app_on(
-        move |s| {
-            s.mono_api_url = url.parse().unwrap();
+    /// Runs on `clock` (shared with a sandbox or another instance).
+    pub fn clock(mut self, clock: std::sync::Arc<monobank::clock::ManualClock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Talks to the Monobank API at `url`.
+    pub fn mono_api(self, url: &str) -> Self {
+        let url: url::Url = url.parse().unwrap();
+        self.configure(move |s| s.mono_api_url = url)
+    }
+
+    /// With the background sync on, looking for work every 10 ms.
+    pub fn syncing(self) -> Self {
+        self.configure(|s| {
             s.sync.enabled = true;
             s.sync.tick_ms = 10;
-        },
-        clock,
-    )
-    .await;
-    (app, sandbox)
-}
+        })
+    }
 
-/// Like [`spawn_app_with`], on a given clock.
-pub async fn spawn_app_on(
-    configure: impl FnOnce(&mut Settings),
-    clock: std::sync::Arc<monobank::clock::ManualClock>,
-) -> TestApp {
-    init_logs();
-    let dir = tempfile::tempdir().unwrap();
-    let database_url = fresh_database(dir.path());
-    spawn_app_in(dir, database_url, configure, clock).await
-}
+    /// Another instance of `first`'s deployment: the same database, master secret, clock and
+    /// Monobank.
+    pub fn deployment_of(mut self, first: &TestApp) -> Self {
+        let secret = first.dir.path().join("data").join("secret.key");
+        self.deployment = Some((first.database_url.clone(), secret.clone()));
+        self.clock = Some(first.clock.clone());
+        let api = first.mono_api_url.clone();
+        self.configure(move |s| {
+            s.secret_key_file = secret;
+            s.mono_api_url = api;
+        })
+    }
 
-/// Like [`spawn_app_on`], on a given database (another instance of the same deployment).
-pub async fn spawn_app_in(
-    dir: TempDir,
-    database_url: String,
-    configure: impl FnOnce(&mut Settings),
-    clock: std::sync::Arc<monobank::clock::ManualClock>,
-) -> TestApp {
-    let mut settings = test_settings(dir.path(), &database_url);
-    configure(&mut settings);
-    let app = Application::build_with_clock(settings, clock.clone())
-        .await
-        .expect("app builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let stop = std::sync::Arc::new(app.stopper());
-    tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    TestApp {
-        address,
-        client,
-        database_url,
-        dir,
-        clock,
-        stop,
+    /// Starts the app.
+    pub async fn start(self) -> TestApp {
+        use monobank::clock::Clock;
+        init_logs();
+        let clock = self.clock.unwrap_or_else(|| {
+            monobank::clock::ManualClock::at(monobank::clock::SystemClock.now())
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = match self.deployment {
+            Some((url, _)) => url,
+            None => fresh_database(dir.path()),
+        };
+        let mut settings = test_settings(dir.path(), &database_url);
+        for configure in self.configure {
+            configure(&mut settings);
+        }
+        let mono_api_url = settings.mono_api_url.clone();
+        let app = Application::build_with_clock(settings, clock.clone())
+            .await
+            .expect("app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let stop = std::sync::Arc::new(app.stopper());
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            address,
+            client,
+            database_url,
+            dir,
+            clock,
+            stop,
+            mono_api_url,
+        }
+    }
+
+    /// Starts a sandbox Monobank (every limit and delay divided by `time_scale`) on the app's
+    /// clock, then the app talking to it.
+    pub async fn start_with_sandbox(mut self, time_scale: f64) -> (TestApp, TestSandbox) {
+        use monobank::clock::Clock;
+        let clock = self.clock.take().unwrap_or_else(|| {
+            monobank::clock::ManualClock::at(monobank::clock::SystemClock.now())
+        });
+        let sandbox = TestSandbox::start(clock.clone(), time_scale).await;
+        let app = self.clock(clock).mono_api(&sandbox.url).start().await;
+        (app, sandbox)
     }
 }
 

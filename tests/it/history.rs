@@ -5,46 +5,30 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use monobank::clock::{Clock, ManualClock, SystemClock};
+use monobank::clock::Clock;
 use serde_json::{json, Value};
 use sha2::Digest;
 
-use crate::helpers::{count_rows, spawn_app_in, spawn_app_on, TestApp, TestSandbox};
+use crate::helpers::{count_rows, AppBuilder, TestApp, TestSandbox};
 
-/// Settings of an instance that syncs against `sandbox`, looking for work every 10 ms.
-fn syncing(s: &mut monoweb::config::Settings, sandbox: &str, history_days: u32) {
-    s.mono_api_url = sandbox.parse().unwrap();
-    s.sync.enabled = true;
-    s.sync.tick_ms = 10;
-    s.sync_history_days = history_days;
-    // The tests move the clock by hours; the session should outlive that.
-    s.session_idle_secs = 100 * 86_400;
-    s.session_max_secs = 100 * 86_400;
+/// An instance that syncs (looking for work every 10 ms) `history_days` of history.
+fn syncing(history_days: u32) -> AppBuilder {
+    TestApp::builder().syncing().configure(move |s| {
+        s.sync_history_days = history_days;
+        // The tests move the clock by hours; the session should outlive that.
+        s.session_idle_secs = 100 * 86_400;
+        s.session_max_secs = 100 * 86_400;
+    })
 }
 
 /// The app and the sandbox with the background sync on.
 async fn spawn_syncing(history_days: u32, time_scale: f64) -> (TestApp, TestSandbox) {
-    let clock = ManualClock::at(SystemClock.now());
-    let sandbox = TestSandbox::start(clock.clone(), time_scale).await;
-    let url = sandbox.url.clone();
-    let app = spawn_app_on(move |s| syncing(s, &url, history_days), clock).await;
-    (app, sandbox)
+    syncing(history_days).start_with_sandbox(time_scale).await
 }
 
-/// Another instance of `first`'s deployment: the same database, master secret and clock.
-async fn second_instance(first: &TestApp, sandbox: &TestSandbox, history_days: u32) -> TestApp {
-    let url = sandbox.url.clone();
-    let secret = first.dir.path().join("data").join("secret.key");
-    spawn_app_in(
-        tempfile::tempdir().unwrap(),
-        first.database_url.clone(),
-        move |s| {
-            syncing(s, &url, history_days);
-            s.secret_key_file = secret;
-        },
-        first.clock.clone(),
-    )
-    .await
+/// Another instance of `first`'s deployment: the same database, master secret, clock and sandbox.
+async fn second_instance(first: &TestApp, history_days: u32) -> TestApp {
+    syncing(history_days).deployment_of(first).start().await
 }
 
 /// Registers a user, attaches sandbox token `n`; returns the session cookie.
@@ -455,7 +439,7 @@ async fn a_restart_in_the_middle_of_a_backfill_resumes_without_duplicates_or_gap
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     // A new process on the same database (its own instance id: the old lease must expire).
-    let second = second_instance(&first, &sandbox, 120).await;
+    let second = second_instance(&first, 120).await;
     let cookie = second.login("owner0", crate::helpers::PASSWORD).await;
     run_backfill(&second, &cookie).await;
     let accounts = progress(&second, &cookie).await["accounts"].clone();
@@ -482,10 +466,12 @@ async fn a_restart_in_the_middle_of_a_backfill_resumes_without_duplicates_or_gap
 #[tokio::test]
 async fn two_instances_store_events_once_and_sync_a_token_one_at_a_time() {
     let (first, sandbox) = spawn_syncing(60, 1.0).await;
-    let second = second_instance(&first, &sandbox, 60).await;
+    let second = second_instance(&first, 60).await;
     let cookie = owner(&first, &sandbox, 0).await;
     let account = default_account(&first, &cookie).await;
-    // Only one instance holds the lease while there is work.
+    // Only one instance holds the lease while there is work. The clock moves a minute only after
+    // the sync has made the minute's statement call, so however slow a round is, the holder
+    // renews its lease long before it could expire.
     let mut owners = BTreeSet::new();
     for _ in 0..400 {
         let p = progress(&first, &cookie).await;
@@ -497,8 +483,18 @@ async fn two_instances_store_events_once_and_sync_a_token_one_at_a_time() {
         {
             owners.extend(u.lease_owner);
         }
+        let calls = statement_call_times(&sandbox, 0).await.len();
         first.clock.advance(61);
-        tokio::time::sleep(Duration::from_millis(40)).await;
+        let started = Instant::now();
+        while statement_call_times(&sandbox, 0).await.len() == calls
+            && !backfill_done(&progress(&first, &cookie).await)
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the sync made no statement call in a minute of its clock"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
     let p = progress(&first, &cookie).await;
     assert!(backfill_done(&p), "{p} {owners:?}");
@@ -589,7 +585,7 @@ async fn a_settled_hold_is_replaced_and_a_vanished_hold_is_marked_cancelled() {
     use monobank::types::StatementItem;
     use monoweb::db::transactions::{mark_cancelled, range, upsert, Source, TransactionRow};
     use monoweb::db::users::UserId;
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::helpers::TestApp::builder().start().await;
     app.register("holder", crate::helpers::PASSWORD).await;
     let mut conn = app.db();
     let user = UserId(1);

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{count_rows, spawn_with_sandbox, TestApp, TestSandbox};
+use crate::helpers::{count_rows, TestApp, TestSandbox};
 
 async fn body(res: reqwest::Response) -> Value {
     res.json().await.unwrap()
@@ -29,7 +29,7 @@ async fn user_with_token(app: &TestApp, sb: &TestSandbox, name: &str, n: usize) 
 
 #[tokio::test]
 async fn token_lifecycle_with_the_seeds_texts() {
-    let (app, sb) = spawn_with_sandbox().await;
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = app.logged_in("alice").await;
     let status = body(app.get_as("/api/mono/", &cookie).await).await;
     assert_eq!(status["detail"]["connected"], false);
@@ -111,7 +111,7 @@ async fn token_lifecycle_with_the_seeds_texts() {
 
 #[tokio::test]
 async fn the_same_token_for_a_second_user_is_409() {
-    let (app, sb) = spawn_with_sandbox().await;
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
     user_with_token(&app, &sb, "alice", 0).await;
     let bob = app.logged_in("bob").await;
     let res = app
@@ -164,7 +164,7 @@ fn token_row(app: &TestApp) -> Row {
 #[tokio::test]
 async fn tokens_are_sealed_bound_to_their_owner_and_survive_key_rotation() {
     use diesel::RunQueryDsl;
-    let (app, sb) = spawn_with_sandbox().await;
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let token = sb.tokens[0].token.clone();
     let alice = user_with_token(&app, &sb, "alice", 0).await;
     let first = token_row(&app);
@@ -246,7 +246,7 @@ async fn tokens_are_sealed_bound_to_their_owner_and_survive_key_rotation() {
 
 #[tokio::test]
 async fn bad_input_is_400_with_field_errors_and_changes_nothing() {
-    let (app, sb) = spawn_with_sandbox().await;
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = app.logged_in("alice").await;
     let good = sb.tokens[0].token.clone();
     let token_cases = [
@@ -337,7 +337,7 @@ async fn bad_input_is_400_with_field_errors_and_changes_nothing() {
 
 #[tokio::test]
 async fn currencies_and_pairs_in_the_seeds_shapes() {
-    let (app, _sb) = spawn_with_sandbox().await;
+    let (app, _sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = app.logged_in("alice").await;
     let list = body(app.get_as("/api/mono/currencies/", &cookie).await).await;
     assert_eq!(list["code"], 200);
@@ -413,7 +413,7 @@ async fn currencies_and_pairs_in_the_seeds_shapes() {
 
 #[tokio::test]
 async fn client_info_and_balance_need_a_token() {
-    let (app, _sb) = spawn_with_sandbox().await;
+    let (app, _sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = app.logged_in("alice").await;
     for path in ["/api/mono/client-info", "/api/mono/balance"] {
         let res = app.get_as(path, &cookie).await;
@@ -436,7 +436,7 @@ async fn client_info_and_balance_need_a_token() {
 
 #[tokio::test]
 async fn balance_names_the_default_card_and_shows_every_account_and_jar_exactly() {
-    let (app, sb) = spawn_with_sandbox().await;
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = user_with_token(&app, &sb, "alice", 0).await;
     let res = app.get_as("/api/mono/balance/", &cookie).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -482,7 +482,7 @@ async fn balance_names_the_default_card_and_shows_every_account_and_jar_exactly(
 
 #[tokio::test]
 async fn two_balance_calls_within_a_minute_make_one_upstream_call() {
-    let (app, sb) = spawn_with_sandbox().await;
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = user_with_token(&app, &sb, "alice", 0).await;
     for _ in 0..3 {
         assert_eq!(
@@ -505,7 +505,7 @@ async fn two_balance_calls_within_a_minute_make_one_upstream_call() {
 
 #[tokio::test]
 async fn upstream_faults_serve_the_snapshot_marked_stale_never_500() {
-    let (app, sb) = spawn_with_sandbox().await;
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = user_with_token(&app, &sb, "alice", 0).await;
     assert_eq!(
         app.get_as("/api/mono/balance", &cookie).await.status(),
@@ -553,7 +553,7 @@ async fn upstream_faults_serve_the_snapshot_marked_stale_never_500() {
 
 #[tokio::test]
 async fn without_a_snapshot_faults_are_mapped_not_500() {
-    let (app, sb) = spawn_with_sandbox().await;
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = user_with_token(&app, &sb, "alice", 0).await;
     let cases = [("error500", 502), ("garbage", 502), ("ratelimit", 429)];
     for (mode, status) in cases {
@@ -596,7 +596,7 @@ async fn without_a_snapshot_faults_are_mapped_not_500() {
 
 #[tokio::test]
 async fn a_token_monobank_rejects_is_422() {
-    let (app, _sb) = spawn_with_sandbox().await;
+    let (app, _sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = app.logged_in("alice").await;
     let fake = "Q".repeat(44);
     let res = app
@@ -618,7 +618,7 @@ async fn a_token_monobank_rejects_is_422() {
 
 #[tokio::test]
 async fn statement_pages_past_500_without_waiting_or_breaking_the_lane() {
-    let (app, sb) = spawn_with_sandbox().await;
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = user_with_token(&app, &sb, "alice", 0).await;
     let now = {
         use monobank::clock::Clock;
@@ -691,7 +691,7 @@ async fn statement_pages_past_500_without_waiting_or_breaking_the_lane() {
 
 #[tokio::test]
 async fn statement_of_a_jar_and_of_an_unknown_account() {
-    let (app, sb) = spawn_with_sandbox().await;
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = user_with_token(&app, &sb, "alice", 1).await;
     let info = body(app.get_as("/api/mono/client-info", &cookie).await).await;
     let jar = info["detail"]["jars"][0]["id"].as_str().unwrap().to_owned();
@@ -721,7 +721,7 @@ async fn statement_of_a_jar_and_of_an_unknown_account() {
 
 #[tokio::test]
 async fn webhook_is_sent_as_json_and_removed_with_the_token() {
-    let (app, sb) = spawn_with_sandbox().await;
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = user_with_token(&app, &sb, "alice", 0).await;
     // Any URL that answers GET with 200 passes Monobank's check; the app's own probe does.
     let url = app.url("/healthz");
@@ -769,7 +769,7 @@ async fn webhook_is_sent_as_json_and_removed_with_the_token() {
 
 #[tokio::test]
 async fn balance_and_client_info_refuse_a_session_ended_by_a_password_change_or_a_disabled_user() {
-    let (app, sb) = spawn_with_sandbox().await;
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = user_with_token(&app, &sb, "alice", 0).await;
     let elsewhere = app.login("alice", crate::helpers::PASSWORD).await;
     assert_eq!(

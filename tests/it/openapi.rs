@@ -4,11 +4,11 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn the_openapi_document_parses_and_lists_every_api_route() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let res = app.get("/api/openapi.json").await;
     assert_eq!(res.status(), StatusCode::OK);
     let doc: Value = res.json().await.unwrap();
@@ -74,7 +74,7 @@ async fn the_openapi_document_parses_and_lists_every_api_route() {
 
 #[tokio::test]
 async fn swagger_ui_is_served_from_the_binary() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     for path in ["/api/docs", "/api/docs/"] {
         let res = app.get(path).await;
         assert_eq!(res.status(), StatusCode::OK);

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::helpers::{postgres_server, spawn_app};
+use crate::helpers::{postgres_server, TestApp};
 
 fn run_shell(var: &str) {
     let cmd = std::env::var(var).unwrap_or_else(|_| panic!("{var} must name a shell command"));
@@ -27,7 +27,7 @@ async fn readyz_follows_the_database_down_and_up() {
         postgres_server().is_some(),
         "needs MONOWEB_TEST_POSTGRES_URL"
     );
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
 
     run_shell("MONOWEB_TEST_PG_STOP");

@@ -1,9 +1,7 @@
 //! The HTML pages, driven with plain HTTP form posts (no JavaScript): access rules, CSRF on every
 //! form, post/redirect/get with flash messages, forms shown again with their errors, escaping.
 
-use crate::helpers::{
-    session_cookie, spawn_app, spawn_with_sandbox, spawn_with_sandbox_syncing, TestApp, PASSWORD,
-};
+use crate::helpers::{session_cookie, TestApp, PASSWORD};
 
 /// A browser without JavaScript: keeps the session cookie and the last form token.
 struct Visitor<'a> {
@@ -117,7 +115,7 @@ const PAGES: [&str; 8] = [
 
 #[tokio::test]
 async fn pages_answer_their_user_redirect_strangers_and_keep_admin_for_admins() {
-    let (app, _sandbox) = spawn_with_sandbox().await;
+    let (app, _sandbox) = TestApp::builder().start_with_sandbox(1.0).await;
     let mut stranger = Visitor::new(&app);
     for path in PAGES {
         let page = stranger.get(path).await;
@@ -152,7 +150,7 @@ async fn pages_answer_their_user_redirect_strangers_and_keep_admin_for_admins() 
 
 #[tokio::test]
 async fn every_form_without_its_token_is_refused_and_changes_nothing() {
-    let (app, sandbox) = spawn_with_sandbox().await;
+    let (app, sandbox) = TestApp::builder().start_with_sandbox(1.0).await;
     let mut v = Visitor::new(&app);
     v.register("owner").await;
     let token = sandbox.tokens[0].token.clone();
@@ -238,7 +236,7 @@ async fn statement_with_rows(v: &mut Visitor<'_>) -> Page {
 
 #[tokio::test]
 async fn every_job_works_without_javascript() {
-    let (app, sandbox) = spawn_with_sandbox_syncing().await;
+    let (app, sandbox) = TestApp::builder().syncing().start_with_sandbox(1.0).await;
     let mut v = Visitor::new(&app);
     v.register("walker").await;
 
@@ -385,7 +383,7 @@ async fn every_job_works_without_javascript() {
 
 #[tokio::test]
 async fn login_and_register_forms_keep_the_name_not_the_password() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let mut v = Visitor::new(&app);
     v.get("/register").await;
     let page = v
@@ -451,7 +449,7 @@ async fn session_cookie_is_http_only(app: &TestApp) -> bool {
 
 #[tokio::test]
 async fn descriptions_and_names_are_escaped() {
-    let (app, sandbox) = spawn_with_sandbox_syncing().await;
+    let (app, sandbox) = TestApp::builder().syncing().start_with_sandbox(1.0).await;
     let script = "<script>alert('x')</script>";
     sandbox.create_transaction(0, -4_200, script).await;
     let mut v = Visitor::new(&app);
@@ -474,7 +472,7 @@ async fn descriptions_and_names_are_escaped() {
 
 #[tokio::test]
 async fn admins_enable_and_disable_users_from_the_page() {
-    let app = spawn_app().await;
+    let app = TestApp::builder().start().await;
     let mut admin = Visitor::new(&app);
     admin.register("boss").await;
     let mut user = Visitor::new(&app);

@@ -5,7 +5,7 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use rand::RngCore;
+use rand::Rng;
 use secrecy::{ExposeSecret, SecretBox};
 
 /// Length of the master secret in bytes.
@@ -71,8 +71,10 @@ impl MasterSecret {
     /// owner and key id are bound in as associated data: a ciphertext copied to another user's
     /// row, or relabelled with another key id, does not decrypt.
     pub fn seal(&self, key_id: i32, owner: i64, plaintext: &[u8]) -> Sealed {
-        use chacha20poly1305::aead::{Aead, AeadCore, Payload};
-        let nonce = chacha20poly1305::XChaCha20Poly1305::generate_nonce(&mut rand::rngs::OsRng);
+        use chacha20poly1305::aead::{Aead, Payload};
+        let mut nonce_bytes = [0u8; 24];
+        rand::rng().fill_bytes(&mut nonce_bytes);
+        let nonce = chacha20poly1305::XNonce::from(nonce_bytes);
         let aad = associated_data(owner, key_id);
         let ciphertext = self
             .token_cipher(key_id)
@@ -177,7 +179,9 @@ fn create(path: &Path) -> Result<MasterSecret, SecretFileError> {
         std::fs::create_dir_all(parent).map_err(uncreatable)?;
     }
     let mut secret = Box::new([0u8; SECRET_LEN]);
-    rand::rngs::OsRng.fill_bytes(secret.as_mut());
+    // The master secret comes straight from the operating system's generator.
+    rand::TryRng::try_fill_bytes(&mut rand::rngs::SysRng, secret.as_mut())
+        .map_err(|e| uncreatable(std::io::Error::other(e)))?;
     let mut file = open_new_private(path).map_err(uncreatable)?;
     file.write_all(format!("{}\n", hex::encode(secret.as_ref())).as_bytes())
         .and_then(|()| file.sync_all())

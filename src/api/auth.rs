@@ -3,7 +3,7 @@
 use actix_identity::Identity;
 use actix_session::Session;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
-use rand::RngCore;
+use rand::Rng;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
@@ -99,7 +99,7 @@ pub fn start_session(
 ) -> Result<(), AppError> {
     session.clear();
     let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    rand::rng().fill_bytes(&mut bytes);
     session
         .insert(LOGIN_ID_KEY, hex::encode(bytes))
         .and_then(|()| session.insert(STAMP_KEY, &user.security_stamp))

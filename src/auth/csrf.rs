@@ -16,7 +16,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, ResponseError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand::RngCore;
+use rand::Rng;
 
 use crate::config::Settings;
 use crate::error::AppError;
@@ -79,7 +79,7 @@ pub fn form_token(session: &Session) -> Result<String, AppError> {
         return Ok(token);
     }
     let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    rand::rng().fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
     session
         .insert(FORM_TOKEN_KEY, &token)

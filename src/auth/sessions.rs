@@ -13,7 +13,7 @@ use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, Upd
 use actix_web::cookie::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand::RngCore;
+use rand::Rng;
 use sha2::{Digest, Sha256};
 
 use crate::db::sessions::{self, NewSession};
@@ -53,7 +53,7 @@ impl DbSessionStore {
 
     async fn insert(&self, state: State) -> anyhow::Result<SessionKey> {
         let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        rand::rng().fill_bytes(&mut bytes);
         let key = URL_SAFE_NO_PAD.encode(bytes);
         let key_hash = hash_key(&key);
         let text = serde_json::to_string(&state)?;

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use rand::distributions::{Alphanumeric, DistString};
+use rand::distr::{Alphanumeric, SampleString};
 use secrecy::SecretString;
 use serde_json::json;
 
@@ -34,7 +34,7 @@ pub fn run(mut settings: Settings, keep_data_dir: bool) -> Result<(), Failure> {
     let throwaway = if keep_data_dir {
         Throwaway(None)
     } else {
-        let suffix = Alphanumeric.sample_string(&mut rand::thread_rng(), 8);
+        let suffix = Alphanumeric.sample_string(&mut rand::rng(), 8);
         let dir = std::env::temp_dir().join(format!("monoweb-demo-{suffix}"));
         settings.database_url = DatabaseUrl::Sqlite(dir.join("monoweb.db"));
         settings.secret_key_file = dir.join("secret.key");
@@ -57,7 +57,7 @@ pub fn run(mut settings: Settings, keep_data_dir: bool) -> Result<(), Failure> {
         let sandbox_url = sandbox.url();
         let sandbox_task = tokio::spawn(sandbox.run_until_stopped());
 
-        let password = Alphanumeric.sample_string(&mut rand::thread_rng(), 20);
+        let password = Alphanumeric.sample_string(&mut rand::rng(), 20);
         let app = Application::build(settings.clone())
             .await
             .map_err(|e| Failure::Failed(e.to_string()))?;

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand::RngCore;
+use rand::Rng;
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use tracing::Instrument;
@@ -60,7 +60,7 @@ pub struct SyncHandle {
 impl Default for SyncHandle {
     fn default() -> Self {
         let mut bytes = [0u8; 8];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        rand::rng().fill_bytes(&mut bytes);
         SyncHandle {
             instance: hex::encode(bytes),
             bell: Arc::new(Notify::new()),
@@ -209,7 +209,7 @@ pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), Vie
         }
     }
     let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    rand::rng().fill_bytes(&mut bytes);
     let secret = URL_SAFE_NO_PAD.encode(bytes);
     let prefix = own_prefix(ctx);
     let hash = secret_hash(&secret);

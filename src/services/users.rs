@@ -1,6 +1,6 @@
 //! User administration shared by the CLI, the admin page and registration.
 
-use rand::RngCore;
+use rand::Rng;
 
 use crate::auth::PasswordHash;
 use crate::db::users::{self, NewUser, User};
@@ -19,7 +19,7 @@ pub struct Created {
 /// A fresh random security stamp; changing it ends every session tied to the old one.
 pub fn new_security_stamp() -> String {
     let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
 }
 

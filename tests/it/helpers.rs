@@ -38,9 +38,9 @@ pub fn fresh_database(dir: &Path) -> String {
 }
 
 fn hex_id() -> String {
-    use rand::RngCore;
+    use rand::Rng;
     let mut bytes = [0u8; 8];
-    rand::thread_rng().fill_bytes(&mut bytes);
+    rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
 }
 

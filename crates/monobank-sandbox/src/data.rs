@@ -5,7 +5,7 @@
 //! operations in the last 31 days, so statement paging is exercised.
 
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 use monobank::types::{Account, Jar, StatementItem, UserInfo};
 
@@ -17,13 +17,18 @@ pub const HISTORY_DAYS: i64 = 366;
 /// One sandbox client: its token, what client-info shows, and every account's operations.
 #[derive(Clone, Debug)]
 pub struct ClientData {
+    /// The client's personal token (44 characters of `[A-Za-z0-9_-]`).
     pub token: String,
+    /// What `GET /personal/client-info` answers for the client: accounts, jars, balances and the
+    /// webhook URL.
     pub info: UserInfo,
     /// (account or jar id, operations sorted oldest first).
     pub ledgers: Vec<(String, Vec<StatementItem>)>,
 }
 
 impl ClientData {
+    /// The operations of an account or jar, oldest first; `None` for an id the client does not
+    /// have.
     pub fn ledger(&self, account: &str) -> Option<&Vec<StatementItem>> {
         self.ledgers
             .iter()
@@ -31,6 +36,8 @@ impl ClientData {
             .map(|(_, items)| items)
     }
 
+    /// The operations of an account or jar, oldest first, to change; `None` for an id the client
+    /// does not have.
     pub fn ledger_mut(&mut self, account: &str) -> Option<&mut Vec<StatementItem>> {
         self.ledgers
             .iter_mut()
@@ -88,13 +95,13 @@ fn uah_rate(currency: u16) -> f64 {
 
 fn random_string(rng: &mut StdRng, len: usize) -> String {
     (0..len)
-        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
         .collect()
 }
 
 fn digits(rng: &mut StdRng, len: usize) -> String {
     (0..len)
-        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
         .collect()
 }
 
@@ -228,7 +235,7 @@ fn base_item(
 /// spread over the waking hours (06:00-23:00 UTC), never after `now`.
 fn times_on_day(rng: &mut StdRng, day_start: i64, count: usize, now: i64) -> Vec<i64> {
     let mut times: Vec<i64> = (0..count)
-        .map(|_| day_start + rng.gen_range(6 * 3600..23 * 3600))
+        .map(|_| day_start + rng.random_range(6 * 3600..23 * 3600))
         .filter(|t| *t <= now)
         .collect();
     times.sort_unstable();
@@ -243,16 +250,16 @@ fn card_history(rng: &mut StdRng, now: i64, per_day: usize, cashback: bool) -> V
     // Own funds, tracked so that income arrives when they run low, as it would for a person.
     let mut own = 0i64;
     while day <= now {
-        let count = rng.gen_range(per_day.saturating_sub(2)..=per_day + 2);
+        let count = rng.random_range(per_day.saturating_sub(2)..=per_day + 2);
         for time in times_on_day(rng, day, count, now) {
             let roll = if own < 300_000 {
                 0
             } else {
-                rng.gen_range(1..100)
+                rng.random_range(1..100)
             };
             let mut item = if roll < 2 {
                 // Salary or a transfer in.
-                let amount = rng.gen_range(2_000_000..6_000_000);
+                let amount = rng.random_range(2_000_000..6_000_000);
                 let mut item = base_item(rng, time, 4829, "Від: ТОВ «Ромашка»", amount, 980);
                 item.comment = Some("Заробітна плата".into());
                 item.counter_iban = Some(format!("UA21305299{}", digits(rng, 19)));
@@ -260,27 +267,28 @@ fn card_history(rng: &mut StdRng, now: i64, per_day: usize, cashback: bool) -> V
                 item.counter_edrpou = Some(digits(rng, 8));
                 item
             } else if roll < 6 {
-                let (mcc, description, currency, cents) = FOREIGN[rng.gen_range(0..FOREIGN.len())];
+                let (mcc, description, currency, cents) =
+                    FOREIGN[rng.random_range(0..FOREIGN.len())];
                 let uah = (cents as f64 * uah_rate(currency)).round() as i64;
                 let mut item = base_item(rng, time, mcc, description, -uah, currency);
                 item.operation_amount = -cents;
                 item
             } else if roll < 8 {
-                let amount = rng.gen_range(10..100) * 10_000;
+                let amount = rng.random_range(10..100) * 10_000;
                 let mut item = base_item(rng, time, 6011, "Банкомат", -amount, 980);
                 item.commission_rate = amount / 100;
                 item.amount -= item.commission_rate;
                 item
             } else if roll < 12 {
-                let amount = rng.gen_range(100..5_000) * 100;
+                let amount = rng.random_range(100..5_000) * 100;
                 let mut item = base_item(rng, time, 4829, "Переказ на картку", -amount, 980);
-                item.comment = Some(["Дякую!", "За обід", "Борг"][rng.gen_range(0..3)].into());
+                item.comment = Some(["Дякую!", "За обід", "Борг"][rng.random_range(0..3)].into());
                 item
             } else {
-                let (mcc, description, typical) = SPENDING[rng.gen_range(0..SPENDING.len())];
-                let amount = rng.gen_range(typical / 3..typical * 2);
+                let (mcc, description, typical) = SPENDING[rng.random_range(0..SPENDING.len())];
+                let amount = rng.random_range(typical / 3..typical * 2);
                 let mut item = base_item(rng, time, mcc, description, -amount, 980);
-                if rng.gen_range(0..10) == 0 {
+                if rng.random_range(0..10) == 0 {
                     item.receipt_id = Some(format!(
                         "{}-{}-{}-{}",
                         digits(rng, 4),
@@ -295,7 +303,7 @@ fn card_history(rng: &mut StdRng, now: i64, per_day: usize, cashback: bool) -> V
                 item.cashback_amount = -item.amount / 100;
             }
             // Operations of the last two days may still be holds.
-            item.hold = now - time < 2 * 86_400 && rng.gen_range(0..3) == 0;
+            item.hold = now - time < 2 * 86_400 && rng.random_range(0..3) == 0;
             own += item.amount;
             items.push(item);
         }
@@ -316,11 +324,11 @@ fn sparse_history(
     let mut balance = 0i64;
     while day <= now {
         for time in times_on_day(rng, day, 1, now) {
-            let deposit = balance < 50_000 || rng.gen_bool(0.5);
+            let deposit = balance < 50_000 || rng.random_bool(0.5);
             let amount = if deposit {
-                rng.gen_range(10_000..200_000)
+                rng.random_range(10_000..200_000)
             } else {
-                -rng.gen_range(1_000..balance.clamp(1_001, 100_000))
+                -rng.random_range(1_000..balance.clamp(1_001, 100_000))
             };
             balance += amount;
             let (mcc, description) = if deposit {
@@ -343,8 +351,8 @@ fn fop_history(rng: &mut StdRng, now: i64) -> Vec<StatementItem> {
     let mut day = (now - HISTORY_DAYS * 86_400).div_euclid(86_400) * 86_400;
     while day <= now {
         for time in times_on_day(rng, day, 1, now) {
-            let mut item = if rng.gen_bool(0.8) {
-                let amount = rng.gen_range(1_000_000..5_000_000);
+            let mut item = if rng.random_bool(0.8) {
+                let amount = rng.random_range(1_000_000..5_000_000);
                 let mut item = base_item(rng, time, 4829, "Оплата за послуги", amount, 980);
                 item.counter_name = Some("ТОВ «Клієнт»".into());
                 item.counter_edrpou = Some(digits(rng, 8));
@@ -352,7 +360,7 @@ fn fop_history(rng: &mut StdRng, now: i64) -> Vec<StatementItem> {
                 item.invoice_id = Some(format!("{}.{}", digits(rng, 4), digits(rng, 2)));
                 item
             } else {
-                let tax = rng.gen_range(100_000..300_000);
+                let tax = rng.random_range(100_000..300_000);
                 base_item(rng, time, 9311, "Єдиний податок", -tax, 980)
             };
             item.original_mcc = item.mcc;

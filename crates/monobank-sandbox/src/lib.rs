@@ -5,6 +5,8 @@
 //! Time comes from an injectable clock; `time_scale` divides every limit and delay (the 60-s
 //! lanes, the webhook retry delays), so tests can run Mono's minute-long rules in milliseconds.
 
+#![warn(missing_docs)]
+
 mod control;
 pub mod data;
 mod personal;
@@ -19,7 +21,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 use sha2::Digest;
 
@@ -31,10 +33,14 @@ use monobank::types::{CurrencyInfo, ErrorBody};
 /// How the sandbox runs.
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
+    /// The address to listen on; port 0 picks a free port (see [`Sandbox::port`]).
     pub bind: SocketAddr,
+    /// Seed of the generated clients, tokens, operations, rates and signing key: the same seed
+    /// and start time give the same data.
     pub seed: u64,
     /// Every limit and delay is divided by this (1.0 = Mono's real timing).
     pub time_scale: f64,
+    /// Where the sandbox's time comes from (a manual clock in tests).
     pub clock: SharedClock,
 }
 
@@ -42,11 +48,17 @@ pub struct SandboxConfig {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FaultMode {
+    /// No fault: the Mono API answers normally.
     #[default]
     None,
+    /// Every call is answered normally after a delay of `ms` milliseconds (3 000 unless given, at
+    /// most 60 000).
     Latency,
+    /// Every call gets 500 with Mono's JSON error `Internal error`.
     Error500,
+    /// Every call gets 200 with a truncated JSON body.
     Garbage,
+    /// Every call gets 403 with an HTML page, like Monobank's edge firewall.
     Edge403,
     /// Not in Mono's list of faults but a real behaviour: answer 429 to everything.
     Ratelimit,
@@ -64,12 +76,15 @@ pub const MAX_CALLS: usize = 10_000;
 /// One call the sandbox received on the Mono API (`GET /sandbox/calls`).
 #[derive(Clone, Debug, Serialize)]
 pub struct Call {
+    /// The HTTP method (`GET`, `POST`).
     pub method: String,
+    /// The request path, without the query (`/personal/client-info`).
     pub path: String,
     /// The last four characters of the token, when one was sent.
     pub token_hint: Option<String>,
     /// When it arrived, Unix milliseconds of the sandbox's clock.
     pub at_ms: i64,
+    /// The HTTP status the sandbox answered with.
     pub status: u16,
 }
 
@@ -142,8 +157,11 @@ pub struct Sandbox {
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenLine {
+    /// The client's personal token (44 characters).
     pub token: String,
+    /// The client's `clientId`, as client-info shows it.
     pub client_id: String,
+    /// The client's name, as client-info shows it.
     pub name: String,
 }
 
@@ -237,6 +255,7 @@ impl Sandbox {
         })
     }
 
+    /// The TCP port the sandbox is bound to (the one picked when the config asked for port 0).
     pub fn port(&self) -> u16 {
         self.port
     }
@@ -246,6 +265,7 @@ impl Sandbox {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// Every client's token, `clientId` and name, as `GET /sandbox/tokens` lists them.
     pub fn tokens(&self) -> Vec<TokenLine> {
         token_lines(&self.shared.lock().clients)
     }
@@ -263,6 +283,7 @@ impl Sandbox {
         self.server.handle()
     }
 
+    /// Serves requests until the server stops (see [`handle`](Self::handle)).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
@@ -317,8 +338,8 @@ fn known_uah_value(code: u16) -> Option<f64> {
 /// The rate list: the three buy/sell pairs first, then cross rates against UAH.
 fn rates(rng: &mut StdRng, now: i64) -> Vec<CurrencyInfo> {
     let round4 = |x: f64| (x * 10_000.0).round() / 10_000.0;
-    let usd = round4(41.0 + rng.gen_range(0.0..1.0));
-    let eur = round4(47.8 + rng.gen_range(0.0..1.0));
+    let usd = round4(41.0 + rng.random_range(0.0..1.0));
+    let eur = round4(47.8 + rng.random_range(0.0..1.0));
     let buy_sell = |a: u16, b: u16, buy: f64, spread: f64, date: i64| CurrencyInfo {
         currency_code_a: a,
         currency_code_b: b,
@@ -335,13 +356,13 @@ fn rates(rng: &mut StdRng, now: i64) -> Vec<CurrencyInfo> {
     for code in CROSS_CODES {
         // Near-real values for the currencies people know; plausible magnitudes for the rest.
         let cross = match known_uah_value(code) {
-            Some(value) => value * rng.gen_range(0.99..1.01),
-            None => 10f64.powi(rng.gen_range(-3..2)) * rng.gen_range(1.0..9.9),
+            Some(value) => value * rng.random_range(0.99..1.01),
+            None => 10f64.powi(rng.random_range(-3..2)) * rng.random_range(1.0..9.9),
         };
         list.push(CurrencyInfo {
             currency_code_a: code,
             currency_code_b: 980,
-            date: now - rng.gen_range(0..86_400),
+            date: now - rng.random_range(0..86_400),
             rate_buy: None,
             rate_sell: None,
             rate_cross: Some(round4(cross).max(0.0001)),

@@ -27,7 +27,10 @@ pub const DEFAULT_USER_AGENT: &str = concat!("monobank-rs/", env!("CARGO_PKG_VER
 /// Timeouts of a [`Client`].
 #[derive(Clone, Copy, Debug)]
 pub struct Timeouts {
+    /// Longest wait for the connection to Monobank (TCP and TLS) to be established; 5 s by default.
     pub connect: Duration,
+    /// Longest time for a whole call, connecting included, until the answer's body has been read;
+    /// 20 s by default.
     pub total: Duration,
 }
 

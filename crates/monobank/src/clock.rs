@@ -38,10 +38,12 @@ impl ManualClock {
         Arc::new(ManualClock(AtomicI64::new(now.saturating_mul(1000))))
     }
 
+    /// Moves the clock on by `secs` seconds (a negative value moves it back).
     pub fn advance(&self, secs: i64) {
         self.advance_ms(secs.saturating_mul(1000));
     }
 
+    /// Moves the clock on by `ms` milliseconds (a negative value moves it back).
     pub fn advance_ms(&self, ms: i64) {
         self.0.fetch_add(ms, Ordering::SeqCst);
     }

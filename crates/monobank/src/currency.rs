@@ -59,7 +59,9 @@ impl fmt::Display for CurrencyCode {
 /// A currency pair such as USD/UAH: the price of one unit of `base` in `quote`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CurrencyPair {
+    /// The currency being priced (USD in USD/UAH).
     pub base: CurrencyCode,
+    /// The currency the price is given in (UAH in USD/UAH).
     pub quote: CurrencyCode,
 }
 
@@ -108,6 +110,7 @@ impl CurrencyPair {
         format!("{}{}", self.base, self.quote)
     }
 
+    /// The same pair the other way round: USD/UAH becomes UAH/USD.
     pub fn inverse(self) -> Self {
         CurrencyPair {
             base: self.quote,
@@ -120,7 +123,12 @@ impl CurrencyPair {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Quote {
     /// The bank buys `base` at `buy` and sells it at `sell` (units of `quote`).
-    BuySell { buy: f64, sell: f64 },
+    BuySell {
+        /// The price at which the bank buys one unit of `base`, in `quote`.
+        buy: f64,
+        /// The price at which the bank sells one unit of `base`, in `quote`.
+        sell: f64,
+    },
     /// Only a cross rate is published.
     Cross(f64),
 }

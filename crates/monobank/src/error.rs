@@ -7,7 +7,11 @@
 pub enum MonoError {
     /// 429: too many requests; `retry_after` in seconds when Mono said so.
     #[error("Monobank rate limit (retry after {retry_after:?} s)")]
-    RateLimited { retry_after: Option<u64> },
+    RateLimited {
+        /// Seconds to wait, from a `Retry-After` header that is a whole number of seconds; `None`
+        /// when Monobank sent no such header.
+        retry_after: Option<u64>,
+    },
     /// 403 with Mono's JSON error: the token is unknown or revoked.
     #[error("Monobank rejected the token")]
     TokenRejected,

@@ -11,10 +11,13 @@ use k256::ecdsa::{Signature, SigningKey, VerifyingKey};
 /// Why a signature did not verify.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SignatureError {
+    /// The public key is not base64 of a valid secp256k1 point.
     #[error("the public key is not a base64 secp256k1 point")]
     BadKey,
+    /// `X-Sign` is not base64 of a 64-byte raw `r‖s` signature or of a DER signature.
     #[error("the signature is not base64 of 64 raw bytes or DER")]
     Malformed,
+    /// The signature is well formed but does not match the body under this key.
     #[error("the signature does not match the body")]
     Mismatch,
 }
@@ -24,6 +27,8 @@ pub enum SignatureError {
 pub struct PublicKey(VerifyingKey);
 
 impl PublicKey {
+    /// Parses the `serverPubKey` of `/bank/sync`: base64 (surrounding whitespace ignored) of a
+    /// SEC1-encoded secp256k1 point, which Monobank publishes in the uncompressed 65-byte form.
     pub fn from_base64(text: &str) -> Result<Self, SignatureError> {
         let bytes = BASE64
             .decode(text.trim())

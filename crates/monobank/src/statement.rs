@@ -32,8 +32,11 @@ pub const PAGE_SIZE: usize = 500;
 /// Where a range fetch stands; serializable so it can be stored and resumed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatementCursor {
+    /// The account id, jar id or `0` (the default account) whose statement is fetched.
     pub account: String,
+    /// Start of the range, Unix seconds, inclusive.
     pub from: i64,
+    /// End of the range, Unix seconds, inclusive.
     pub to: i64,
     /// Index of the current window, 0 = newest.
     window: u32,
@@ -51,6 +54,8 @@ pub struct StatementCursor {
 pub struct RangeError;
 
 impl StatementCursor {
+    /// A cursor at the start of fetching `[from, to]` (Unix seconds, both ends inclusive) of
+    /// `account`: an account id, a jar id or `0`. Refuses a range that ends before it starts.
     pub fn new(account: impl Into<String>, from: i64, to: i64) -> Result<Self, RangeError> {
         if from > to {
             return Err(RangeError);
@@ -66,6 +71,7 @@ impl StatementCursor {
         })
     }
 
+    /// Whether the whole range has been fetched, so no call is left to make.
     pub fn is_complete(&self) -> bool {
         self.next_to.is_none()
     }
@@ -166,7 +172,10 @@ pub enum Step {
     /// One call was made; these items are new.
     Fetched(Vec<StatementItem>),
     /// The lane is closed; nothing was called. Try again at `next_at` (Unix s).
-    LaneClosed { next_at: i64 },
+    LaneClosed {
+        /// When the token's statement lane opens again, Unix seconds.
+        next_at: i64,
+    },
     /// The range was already complete.
     Complete,
 }

@@ -18,6 +18,8 @@ pub struct MonoToken(SecretString);
 pub struct TokenFormatError;
 
 impl MonoToken {
+    /// Accepts exactly 44 characters of `[A-Za-z0-9_-]` (nothing is trimmed) and keeps them as a
+    /// secret; the error never repeats the input.
     pub fn parse(raw: &str) -> Result<Self, TokenFormatError> {
         let valid = raw.len() == TOKEN_LEN
             && raw

@@ -10,14 +10,23 @@ use serde::{Deserialize, Deserializer, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CurrencyInfo {
+    /// The currency being priced, ISO 4217 numeric code (840 for USD).
     pub currency_code_a: u16,
+    /// The currency the rates are given in, ISO 4217 numeric code (980 for UAH in most pairs).
     pub currency_code_b: u16,
+    /// When the bank set this rate, Unix seconds; it differs from pair to pair.
     #[serde(default)]
     pub date: i64,
+    /// The price at which the bank buys one unit of currency A, in currency B; absent for pairs
+    /// that carry only a cross rate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_buy: Option<f64>,
+    /// The price at which the bank sells one unit of currency A, in currency B; absent for pairs
+    /// that carry only a cross rate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_sell: Option<f64>,
+    /// The cross rate: one unit of currency A in currency B. Most pairs (all against UAH) carry
+    /// only this one; the pairs with buy and sell rates usually lack it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_cross: Option<f64>,
 }
@@ -26,9 +35,11 @@ pub struct CurrencyInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BankSync {
+    /// The id of the signing key; signed webhook events are reported to name it in `X-Key-Id`.
     pub server_key_id: String,
     /// Base64 of the uncompressed 65-byte secp256k1 point.
     pub server_pub_key: String,
+    /// Monobank's current time, Unix **milliseconds** (the one field of the API not in seconds).
     #[serde(default)]
     pub server_time_msec: i64,
 }
@@ -37,18 +48,26 @@ pub struct BankSync {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
+    /// The client's id at Monobank.
     #[serde(default)]
     pub client_id: String,
+    /// The client's name as Monobank shows it.
     #[serde(default)]
     pub name: String,
+    /// The URL new operations are sent to; `""` when no webhook is set.
     #[serde(default)]
     pub web_hook_url: String,
+    /// What the token may read, one letter per permission; opaque to this crate.
     #[serde(default)]
     pub permissions: String,
+    /// The client's cards and accounts. Their order changes between calls: never rely on position.
     #[serde(default)]
     pub accounts: Vec<Account>,
+    /// The client's jars; `None` when Monobank leaves the field out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jars: Option<Vec<Jar>>,
+    /// The clients an accountant's token manages (v250818); `None` when Monobank leaves the field
+    /// out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_clients: Option<Vec<ManagedClient>>,
 }
@@ -57,23 +76,31 @@ pub struct UserInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Account {
+    /// The account id, used as the `account` of a statement request.
     pub id: String,
+    /// The id for sending money to the account through send.monobank.ua; empty when absent.
     #[serde(default)]
     pub send_id: String,
+    /// The balance in minor units of the account's currency, credit limit included (see
+    /// [`own_funds`](Self::own_funds)).
     #[serde(default)]
     pub balance: i64,
+    /// The credit limit in minor units of the account's currency.
     #[serde(default)]
     pub credit_limit: i64,
     /// black, white, platinum, iron, fop, yellow, eAid, … (open set).
     #[serde(default, rename = "type")]
     pub kind: String,
+    /// The account's currency, ISO 4217 numeric code.
     #[serde(default)]
     pub currency_code: u16,
     /// None, UAH, Miles; null or absent for some accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cashback_type: Option<String>,
+    /// The masked numbers of the account's cards (`537541******1234`); may be empty.
     #[serde(default)]
     pub masked_pan: Vec<String>,
+    /// The account's IBAN.
     #[serde(default)]
     pub iban: String,
 }
@@ -89,17 +116,25 @@ impl Account {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Jar {
+    /// The jar id; it works as the `account` of a statement request.
     pub id: String,
+    /// The id for topping the jar up through send.monobank.ua; may start with `jar/`.
     #[serde(default)]
     pub send_id: String,
+    /// The jar's name, as its owner set it.
     #[serde(default)]
     pub title: String,
+    /// The jar's description; may be empty.
     #[serde(default)]
     pub description: String,
+    /// The jar's currency, ISO 4217 numeric code.
     #[serde(default)]
     pub currency_code: u16,
+    /// The amount saved, in minor units of the jar's currency.
     #[serde(default)]
     pub balance: i64,
+    /// The target amount in minor units of the jar's currency; `None` when Monobank sends no goal
+    /// (absent or null).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goal: Option<i64>,
 }
@@ -108,29 +143,40 @@ pub struct Jar {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManagedClient {
+    /// The managed client's id.
     #[serde(default)]
     pub client_id: String,
     /// A string in the spec, a number in its example: both are accepted.
     #[serde(default, deserialize_with = "string_or_number")]
     pub tin: String,
+    /// The managed client's name.
     #[serde(default)]
     pub name: String,
+    /// The managed client's accounts.
     #[serde(default)]
     pub accounts: Vec<ManagedAccount>,
 }
 
+/// An account of a [`ManagedClient`]: a shorter form of [`Account`], without cards, `sendId` or
+/// cashback.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManagedAccount {
+    /// The account id.
     pub id: String,
+    /// The balance in minor units of the account's currency.
     #[serde(default)]
     pub balance: i64,
+    /// The credit limit in minor units of the account's currency.
     #[serde(default)]
     pub credit_limit: i64,
+    /// The account type (`type` on the wire), an open set like [`Account::kind`].
     #[serde(default, rename = "type")]
     pub kind: String,
+    /// The account's currency, ISO 4217 numeric code.
     #[serde(default)]
     pub currency_code: u16,
+    /// The account's IBAN.
     #[serde(default)]
     pub iban: String,
 }
@@ -139,15 +185,24 @@ pub struct ManagedAccount {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatementItem {
+    /// The operation's id, unique (several operations may share a second, never an id).
     pub id: String,
+    /// When the operation happened, Unix seconds.
     pub time: i64,
+    /// The operation's description as Monobank shows it.
     #[serde(default)]
     pub description: String,
+    /// The merchant category code (ISO 18245).
     #[serde(default)]
     pub mcc: i32,
+    /// The original merchant category code (ISO 18245), which Monobank sends next to
+    /// [`mcc`](Self::mcc).
     #[serde(default)]
     pub original_mcc: i32,
+    /// The amount in minor units of the account's currency; negative for a debit.
     pub amount: i64,
+    /// The amount in minor units of the operation's currency
+    /// ([`currency_code`](Self::currency_code)); negative for a debit.
     #[serde(default)]
     pub operation_amount: i64,
     /// In practice the operation's currency, not the account's.
@@ -156,22 +211,32 @@ pub struct StatementItem {
     /// An amount, despite the name.
     #[serde(default)]
     pub commission_rate: i64,
+    /// The cashback the operation earned, in minor units.
     #[serde(default)]
     pub cashback_amount: i64,
+    /// The account's balance after the operation, in minor units of the account's currency.
     #[serde(default)]
     pub balance: i64,
+    /// `true` while the amount is only blocked (a hold), not yet settled.
     #[serde(default)]
     pub hold: bool,
+    /// The comment entered with a transfer; absent when none was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The receipt number, for looking the receipt up at check.gov.ua; absent when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt_id: Option<String>,
+    /// The invoice number; absent when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<String>,
+    /// The counterparty's EDRPOU (Ukrainian company register) code; Monobank sends it only in
+    /// statements of fop accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_edrpou: Option<String>,
+    /// The counterparty's IBAN; Monobank sends it only in statements of fop accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_iban: Option<String>,
+    /// The counterparty's name; absent when Monobank does not send it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_name: Option<String>,
 }
@@ -213,15 +278,20 @@ impl StatementItem {
 /// The body of a webhook POST.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WebhookEvent {
+    /// The event type (`type` on the wire); [`STATEMENT_ITEM_EVENT`] is the only one known.
     #[serde(rename = "type")]
     pub kind: String,
+    /// What the event is about.
     pub data: WebhookData,
 }
 
+/// The `data` of a [`WebhookEvent`]: the new operation and the account it belongs to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookData {
+    /// The id of the account or jar the operation belongs to.
     pub account: String,
+    /// The new operation, in the same shape as in a statement.
     pub statement_item: StatementItem,
 }
 
@@ -232,6 +302,8 @@ pub const STATEMENT_ITEM_EVENT: &str = "StatementItem";
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
+    /// Text for people, such as `Unknown 'X-Token'`; programs should branch on the HTTP status,
+    /// not on this text.
     pub error_description: String,
 }
 
@@ -239,6 +311,7 @@ pub struct ErrorBody {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookRequest {
+    /// The URL Monobank should send events to; empty to remove the webhook.
     pub web_hook_url: String,
 }
 

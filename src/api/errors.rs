@@ -5,8 +5,11 @@
 use monobank::MonoError;
 
 use crate::error::AppError;
+use crate::services::accounts::AccountError;
+use crate::services::history::HistoryError;
 use crate::services::mono::ViewError;
 use crate::services::tokens::{TokenError, ALREADY_ATTACHED, NOT_ADDED};
+use crate::services::users::UserError;
 use crate::upstream::UpstreamError;
 
 impl From<MonoError> for AppError {
@@ -67,6 +70,55 @@ impl From<ViewError> for AppError {
                 "Monobank refused this URL: it must be reachable and answer GET with 200.",
             ),
             ViewError::Other(e) => e,
+        }
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::RegistrationClosed => {
+                AppError::Forbidden("Registration is closed; ask an admin for an account.".into())
+            }
+            AccountError::NameTaken => {
+                AppError::Conflict("A user with that name already exists.".into())
+            }
+            AccountError::LoginFailed => AppError::LoginFailed,
+            AccountError::Throttled { retry_after } => AppError::RateLimited { retry_after },
+            AccountError::UserGone => AppError::Unauthorized,
+            AccountError::WeakPassword(rule) => AppError::field("new_password", rule),
+            AccountError::WrongPassword => {
+                AppError::field("current_password", "The current password is wrong.")
+            }
+            AccountError::Store(e) => e,
+        }
+    }
+}
+
+impl From<UserError> for AppError {
+    fn from(e: UserError) -> Self {
+        match e {
+            UserError::NameTaken(_) => {
+                AppError::Conflict("A user with that name already exists.".into())
+            }
+            UserError::NotFound => AppError::NotFound,
+            UserError::Store(e) => e,
+        }
+    }
+}
+
+impl From<HistoryError> for AppError {
+    fn from(e: HistoryError) -> Self {
+        match e {
+            HistoryError::Token(e) => e.into(),
+            HistoryError::UnknownAccount => AppError::field(
+                "account",
+                "Unknown account: use \"0\" or an id from client-info.",
+            ),
+            HistoryError::AccountsNotRead => AppError::Unavailable(
+                "Your accounts have not been read from Monobank yet; try again in a minute.".into(),
+            ),
+            HistoryError::Store(e) => e,
         }
     }
 }

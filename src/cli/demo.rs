@@ -92,7 +92,7 @@ fn create_demo_user(settings: &Settings, password: &str) -> Result<(), Failure> 
     let mut conn = connect_migrated(settings)?;
     match users::create(&mut conn, SystemClock.now(), &name, &hash, true) {
         Ok(_) => Ok(()),
-        Err(crate::error::AppError::Conflict(_)) => {
+        Err(users::UserError::NameTaken(_)) => {
             users::set_password(&mut conn, &name, &hash).map_err(|e| Failure::Failed(e.to_string()))
         }
         Err(e) => Err(Failure::Failed(e.to_string())),

@@ -13,6 +13,7 @@ use crate::db::users as user_rows;
 use crate::domain::Username;
 use crate::error::AppError;
 use crate::services::users;
+use crate::services::users::UserError;
 use monobank::clock::{Clock, SystemClock};
 
 #[derive(Subcommand)]
@@ -109,10 +110,11 @@ fn parse_name(raw: &str) -> Result<Username, Failure> {
 }
 
 /// Maps a service error to exit 1, naming the user when they do not exist.
-fn failed(name: &Username) -> impl Fn(AppError) -> Failure + '_ {
+fn failed(name: &Username) -> impl Fn(UserError) -> Failure + '_ {
     move |e| match e {
-        AppError::NotFound => Failure::Failed(format!("no user named {name}")),
-        other => failed_plain(other),
+        UserError::NotFound => Failure::Failed(format!("no user named {name}")),
+        UserError::NameTaken(_) => Failure::Failed(e.to_string()),
+        UserError::Store(e) => failed_plain(e),
     }
 }
 

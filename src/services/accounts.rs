@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use secrecy::SecretString;
 
-use super::users;
+use super::users::{self, UserError};
 use crate::auth::password::Hasher;
 use crate::auth::password::{self, NewPassword, PasswordHash};
 use crate::auth::throttle::lock_secs;
@@ -29,6 +29,36 @@ pub struct Accounts {
     pub session_idle_secs: u64,
 }
 
+/// Why an account step did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// Registration is closed on this instance.
+    #[error("registration is closed")]
+    RegistrationClosed,
+    /// Another user has this name.
+    #[error("the name is taken")]
+    NameTaken,
+    /// Wrong name or password, or a disabled user: one answer for all, so names cannot be
+    /// probed.
+    #[error("wrong username or password")]
+    LoginFailed,
+    /// Too many attempts from this address or for this name; try again in `retry_after` s.
+    #[error("too many attempts; retry in {retry_after} s")]
+    Throttled { retry_after: u64 },
+    /// The user no longer exists.
+    #[error("the user is gone")]
+    UserGone,
+    /// The new password breaks the policy; the text says which rule.
+    #[error("the new password is refused: {0}")]
+    WeakPassword(String),
+    /// The current password given for a change is wrong.
+    #[error("the current password is wrong")]
+    WrongPassword,
+    /// The database or the password hasher failed.
+    #[error(transparent)]
+    Store(#[from] AppError),
+}
+
 /// Creates an account through the open registration; the first account becomes admin.
 #[tracing::instrument(skip(ctx, password), fields(username = %username))]
 pub async fn register(
@@ -36,22 +66,21 @@ pub async fn register(
     ip: Option<IpAddr>,
     username: Username,
     password: NewPassword,
-) -> Result<User, AppError> {
+) -> Result<User, AccountError> {
     if ctx.registration == Registration::Closed {
-        return Err(AppError::Forbidden(
-            "Registration is closed; ask an admin for an account.".into(),
-        ));
+        return Err(AccountError::RegistrationClosed);
     }
     check_ip(ctx, ip)?;
     let hash = ctx.hasher.hash(password).await?;
     let now = ctx.clock.now();
     let created = db::run(&ctx.pool, move |conn| {
-        users::create(conn, now, &username, &hash, false)
+        Ok(users::create(conn, now, &username, &hash, false))
     })
-    .await
+    .await?
     .map_err(|e| match e {
-        AppError::Conflict(_) => AppError::Conflict("A user with that name already exists.".into()),
-        other => other,
+        UserError::NameTaken(_) => AccountError::NameTaken,
+        UserError::NotFound => AccountError::UserGone,
+        UserError::Store(e) => AccountError::Store(e),
     })?;
     tracing::info!(
         user_id = created.user.id,
@@ -61,11 +90,11 @@ pub async fn register(
     Ok(created.user)
 }
 
-fn check_ip(ctx: &Accounts, ip: Option<IpAddr>) -> Result<(), AppError> {
+fn check_ip(ctx: &Accounts, ip: Option<IpAddr>) -> Result<(), AccountError> {
     if let Some(ip) = ip {
         ctx.throttle.check_ip(ip).map_err(|retry_after| {
             tracing::warn!(%ip, "login/registration burst limit reached");
-            AppError::RateLimited { retry_after }
+            AccountError::Throttled { retry_after }
         })?;
     }
     Ok(())
@@ -80,7 +109,7 @@ pub async fn login(
     ip: Option<IpAddr>,
     raw_username: &str,
     password: SecretString,
-) -> Result<User, AppError> {
+) -> Result<User, AccountError> {
     check_ip(ctx, ip)?;
     let now = ctx.clock.now();
     let user = match Username::parse(raw_username) {
@@ -95,16 +124,16 @@ pub async fn login(
     let Some(user) = user else {
         if let Err(retry_after) = ctx.throttle.check_unknown(raw_username, now) {
             tracing::warn!("login refused: too many failures");
-            return Err(AppError::RateLimited { retry_after });
+            return Err(AccountError::Throttled { retry_after });
         }
         ctx.hasher.verify(None, password).await?;
         ctx.throttle.fail_unknown(raw_username, now);
         tracing::warn!("login failed");
-        return Err(AppError::LoginFailed);
+        return Err(AccountError::LoginFailed);
     };
     if let Some(until) = user.locked_until.filter(|until| *until > now) {
         tracing::warn!(user_id = user.id, "login refused: account locked");
-        return Err(AppError::RateLimited {
+        return Err(AccountError::Throttled {
             retry_after: u64::try_from(until - now).unwrap_or(1),
         });
     }
@@ -127,11 +156,11 @@ pub async fn login(
             locked = locked_until.is_some(),
             "login failed"
         );
-        return Err(AppError::LoginFailed);
+        return Err(AccountError::LoginFailed);
     }
     if !user.is_active {
         tracing::warn!(user_id = user.id, "login refused: user disabled");
-        return Err(AppError::LoginFailed);
+        return Err(AccountError::LoginFailed);
     }
     let rehash = if password::needs_rehash(&stored) {
         rehash(ctx, &user, password).await
@@ -176,25 +205,22 @@ pub async fn change_password(
     keep_login_id: String,
     current: SecretString,
     new_password: SecretString,
-) -> Result<String, AppError> {
+) -> Result<String, AccountError> {
     let user = db::run(&ctx.pool, move |conn| {
         Ok(user_rows::find_by_id(conn, user_id)?)
     })
     .await?
-    .ok_or(AppError::Unauthorized)?;
+    .ok_or(AccountError::UserGone)?;
     let name = Username::parse(&user.username).map_err(AppError::internal)?;
     let new = NewPassword::parse(new_password, &name)
-        .map_err(|e| AppError::field("new_password", capitalize(&e.0)))?;
+        .map_err(|e| AccountError::WeakPassword(capitalize(&e.0)))?;
     let stored = PasswordHash(user.password_hash.clone());
     if !ctx.hasher.verify(Some(stored), current).await? {
         tracing::warn!(
             user_id = user.id,
             "password change refused: wrong current password"
         );
-        return Err(AppError::field(
-            "current_password",
-            "The current password is wrong.",
-        ));
+        return Err(AccountError::WrongPassword);
     }
     let hash = ctx.hasher.hash(new).await?;
     let stamp = users::new_security_stamp();
@@ -220,7 +246,7 @@ pub async fn change_password(
 pub async fn sessions_of(
     ctx: &Accounts,
     user: UserId,
-) -> Result<Vec<sessions::SessionRow>, AppError> {
+) -> Result<Vec<sessions::SessionRow>, AccountError> {
     let now = ctx.clock.now();
     let idle = i64::try_from(ctx.session_idle_secs).unwrap_or(i64::MAX);
     let rows = db::run(&ctx.pool, move |conn| {
@@ -239,7 +265,7 @@ pub async fn end_other_sessions(
     ctx: &Accounts,
     user: UserId,
     keep_login_id: String,
-) -> Result<usize, AppError> {
+) -> Result<usize, AccountError> {
     let ended = db::run(&ctx.pool, move |conn| {
         Ok(sessions::delete_for_user(conn, user, Some(&keep_login_id))?)
     })

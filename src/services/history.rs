@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::mono::default_account;
+use super::tokens::TokenError;
 use super::Context;
 use crate::db::sync::{self, SyncAccount};
 use crate::db::transactions::{self, TransactionRow};
@@ -74,6 +75,23 @@ pub fn is_complete(spans: &[(i64, i64)], from: i64, to: i64, live: bool) -> bool
     is_covered(spans, from, to)
 }
 
+/// Why the store could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// No token is attached.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// The account asked for is not one of the user's accounts or jars.
+    #[error("not one of the user's accounts or jars")]
+    UnknownAccount,
+    /// The user's accounts have not been read from Monobank yet.
+    #[error("the accounts have not been read yet")]
+    AccountsNotRead,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] AppError),
+}
+
 /// A statement from the store.
 #[derive(Debug)]
 pub struct Stored {
@@ -90,13 +108,11 @@ pub struct Stored {
 
 /// The account and currency of `requested` ("0" or absent: the default UAH card), checked
 /// against the user's client-info.
-fn resolve(info: &UserInfo, requested: Option<&str>) -> Result<(String, CurrencyCode), AppError> {
-    let unknown = || {
-        AppError::field(
-            "account",
-            "Unknown account: use \"0\" or an id from client-info.",
-        )
-    };
+fn resolve(
+    info: &UserInfo,
+    requested: Option<&str>,
+) -> Result<(String, CurrencyCode), HistoryError> {
+    let unknown = || HistoryError::UnknownAccount;
     let id = match requested {
         None | Some("0") => default_account(info)
             .map(|a| a.id.clone())
@@ -134,7 +150,7 @@ pub async fn statement(
     requested: Option<String>,
     from: i64,
     to: i64,
-) -> Result<Stored, AppError> {
+) -> Result<Stored, HistoryError> {
     let now = ctx.clock.now();
     let to = to.min(now);
     let history_days = i64::from(ctx.history_days);
@@ -145,7 +161,7 @@ pub async fn statement(
         ))
     })
     .await?;
-    let token = token.ok_or_else(|| AppError::Missing(super::tokens::NOT_ADDED.into()))?;
+    let token = token.ok_or(TokenError::NotAdded)?;
     let info = match snap {
         Some((info, _)) => info,
         None => {
@@ -153,13 +169,7 @@ pub async fn statement(
             ctx.sync.wake();
             match ctx.upstream.await_client_info(user).await? {
                 Some(answer) => answer.data,
-                None => {
-                    return Err(AppError::Unavailable(
-                        "Your accounts have not been read from Monobank yet; try again in a \
-                         minute."
-                            .into(),
-                    ))
-                }
+                None => return Err(HistoryError::AccountsNotRead),
             }
         }
     };
@@ -253,7 +263,7 @@ fn progress_of(row: &SyncAccount) -> AccountProgress {
 }
 
 /// The sync's progress for `user`.
-pub async fn progress(ctx: &Context, user: UserId) -> Result<Progress, AppError> {
+pub async fn progress(ctx: &Context, user: UserId) -> Result<Progress, HistoryError> {
     let (rows, sync_user, count, token) = db::run(&ctx.pool, move |conn| {
         Ok((
             sync::accounts(conn, user)?,
@@ -263,7 +273,7 @@ pub async fn progress(ctx: &Context, user: UserId) -> Result<Progress, AppError>
         ))
     })
     .await?;
-    let token = token.ok_or_else(|| AppError::Missing(super::tokens::NOT_ADDED.into()))?;
+    let token = token.ok_or(TokenError::NotAdded)?;
     Ok(Progress {
         accounts: rows.iter().map(progress_of).collect(),
         transactions: count,

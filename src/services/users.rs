@@ -8,6 +8,26 @@ use crate::db::DbConnection;
 use crate::domain::Username;
 use crate::error::AppError;
 
+/// Why a user administration step did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    /// Another user has this name (names are case-insensitive).
+    #[error("a user named {0} already exists")]
+    NameTaken(String),
+    /// No user has this name.
+    #[error("no such user")]
+    NotFound,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] AppError),
+}
+
+impl From<diesel::result::Error> for UserError {
+    fn from(e: diesel::result::Error) -> Self {
+        UserError::Store(e.into())
+    }
+}
+
 /// The outcome of [`create`].
 #[derive(Debug)]
 pub struct Created {
@@ -31,11 +51,11 @@ pub fn create(
     username: &Username,
     hash: &PasswordHash,
     admin: bool,
-) -> Result<Created, AppError> {
+) -> Result<Created, UserError> {
     let stamp = new_security_stamp();
     let created = crate::db::write_transaction(conn, |conn| {
         if users::find_by_username(conn, username)?.is_some() {
-            return Err(taken(username));
+            return Ok(None);
         }
         let first_user = users::count(conn)? == 0;
         let user = users::insert(
@@ -48,25 +68,22 @@ pub fn create(
                 created_at: now,
                 security_stamp: &stamp,
             },
-        )
-        .map_err(|e| match AppError::from(e) {
-            // Lost a race with another create of the same name.
-            AppError::Conflict(_) => taken(username),
-            other => other,
-        })?;
-        Ok(Created { user, first_user })
-    })?;
+        )?;
+        Ok(Some(Created { user, first_user }))
+    })
+    .map_err(|e| match e {
+        // Lost a race with another create of the same name.
+        AppError::Conflict(_) => UserError::NameTaken(username.to_string()),
+        other => UserError::Store(other),
+    })?
+    .ok_or_else(|| UserError::NameTaken(username.to_string()))?;
     tracing::info!(admin = created.user.is_admin, "user created");
     Ok(created)
 }
 
-fn taken(username: &Username) -> AppError {
-    AppError::Conflict(format!("a user named {username} already exists"))
-}
-
-/// Finds a user by name (case-insensitively), or `AppError::NotFound`.
-pub fn get(conn: &mut DbConnection, username: &Username) -> Result<User, AppError> {
-    users::find_by_username(conn, username)?.ok_or(AppError::NotFound)
+/// Finds a user by name (case-insensitively).
+pub fn get(conn: &mut DbConnection, username: &Username) -> Result<User, UserError> {
+    users::find_by_username(conn, username)?.ok_or(UserError::NotFound)
 }
 
 /// Sets a new password and ends the user's sessions.
@@ -75,7 +92,7 @@ pub fn set_password(
     conn: &mut DbConnection,
     username: &Username,
     hash: &PasswordHash,
-) -> Result<(), AppError> {
+) -> Result<(), UserError> {
     let user = get(conn, username)?;
     users::set_password(conn, user.id(), &hash.0, &new_security_stamp())?;
     tracing::info!("password changed");
@@ -88,7 +105,7 @@ pub fn set_active(
     conn: &mut DbConnection,
     username: &Username,
     active: bool,
-) -> Result<User, AppError> {
+) -> Result<User, UserError> {
     let user = get(conn, username)?;
     set_user_active(conn, &user, active)?;
     get(conn, username)
@@ -97,7 +114,11 @@ pub fn set_active(
 /// Enables or disables `user`; disabling gives them a new security stamp and ends their
 /// sessions.
 #[tracing::instrument(skip(conn, user), fields(user_id = user.id))]
-pub fn set_user_active(conn: &mut DbConnection, user: &User, active: bool) -> Result<(), AppError> {
+pub fn set_user_active(
+    conn: &mut DbConnection,
+    user: &User,
+    active: bool,
+) -> Result<(), UserError> {
     let stamp = if active {
         user.security_stamp.clone()
     } else {
@@ -113,7 +134,7 @@ pub fn set_user_active(conn: &mut DbConnection, user: &User, active: bool) -> Re
 
 /// Deletes a user (and, through foreign keys, everything they own).
 #[tracing::instrument(skip(conn), fields(username = %username))]
-pub fn delete(conn: &mut DbConnection, username: &Username) -> Result<(), AppError> {
+pub fn delete(conn: &mut DbConnection, username: &Username) -> Result<(), UserError> {
     let user = get(conn, username)?;
     users::delete(conn, user.id())?;
     tracing::info!("user deleted");

@@ -103,13 +103,13 @@ pub async fn login(
             password: form.password,
         })?;
         let ip = client_ip(&req, &settings.trusted_proxies);
-        accounts::login(
+        Ok(accounts::login(
             &accounts,
             ip,
             &body.username,
             SecretString::from(body.password),
         )
-        .await
+        .await?)
     };
     match attempt.await {
         Ok(user) => {
@@ -175,7 +175,7 @@ pub async fn register(
         })?
         .parse()?;
         let ip = client_ip(&req, &settings.trusted_proxies);
-        accounts::register(&accounts, ip, username, password).await
+        Ok(accounts::register(&accounts, ip, username, password).await?)
     };
     match attempt.await {
         Ok(user) => {

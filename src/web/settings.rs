@@ -105,14 +105,14 @@ pub async fn password(
             current_password: form.current_password,
             new_password: form.new_password,
         })?;
-        accounts::change_password(
+        Ok(accounts::change_password(
             &state,
             user.id,
             user.login_id.clone(),
             SecretString::from(body.current_password),
             SecretString::from(body.new_password),
         )
-        .await
+        .await?)
     };
     match attempt.await {
         Ok(stamp) => {

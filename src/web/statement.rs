@@ -446,8 +446,10 @@ pub async fn show(
             };
             fill(&mut page_data, &request, answer);
         }
-        Err(e @ (AppError::Unauthorized | AppError::Internal(_))) => return Err(e),
-        Err(e) => page_data.notice = Some(e.detail()),
+        Err(e) => match AppError::from(e) {
+            e @ (AppError::Unauthorized | AppError::Internal(_)) => return Err(e),
+            e => page_data.notice = Some(e.detail()),
+        },
     }
     page(StatusCode::OK, &page_data)
 }

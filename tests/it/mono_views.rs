@@ -807,3 +807,52 @@ async fn balance_and_client_info_refuse_a_session_ended_by_a_password_change_or_
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_view_waits_for_a_client_info_call_in_flight_instead_of_answering_429() {
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
+    let cookie = user_with_token(&app, &sb, "alice", 0).await;
+    // Monobank answers slowly: the first request's call is still in flight when the second
+    // arrives, finds the lane taken and nothing stored.
+    sb.fault("latency").await;
+    let first = {
+        let (app_client, url, cookie) = (
+            app.client.clone(),
+            app.url("/api/mono/balance"),
+            cookie.clone(),
+        );
+        tokio::spawn(async move {
+            app_client
+                .get(url)
+                .header("Cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    // The lane's row appears when the first request claims it: the call is on its way.
+    let started = std::time::Instant::now();
+    while count_rows(&app.database_url, "rate_lanes") == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "no claim"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let second = app.get_as("/api/mono/balance", &cookie).await;
+    assert_eq!(
+        second.status(),
+        StatusCode::OK,
+        "the answer in flight, not 429"
+    );
+    let second = body(second).await;
+    assert_eq!(second["stale"], false);
+    let first = body(first.await.unwrap()).await;
+    assert_eq!(first["detail"], second["detail"]);
+    sb.fault("none").await;
+    assert_eq!(
+        sb.calls("/personal/client-info").await.len(),
+        1,
+        "one call served both"
+    );
+}

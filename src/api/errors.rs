@@ -12,6 +12,10 @@ use crate::services::tokens::{TokenError, ALREADY_ATTACHED, NOT_ADDED};
 use crate::services::users::UserError;
 use crate::upstream::UpstreamError;
 
+/// The answer while a user's accounts have not been read from Monobank yet.
+const ACCOUNTS_NOT_READ: &str =
+    "Your accounts have not been read from Monobank yet; try again in a minute.";
+
 impl From<MonoError> for AppError {
     /// The one place where Monobank's failures become answers (`docs/monobank-api.md`, M10).
     /// Views that can serve a snapshot instead do so before this mapping applies.
@@ -64,7 +68,8 @@ impl From<ViewError> for AppError {
         match e {
             ViewError::Token(e) => e.into(),
             ViewError::Upstream(e) => e.into(),
-            ViewError::UnknownAccount => AppError::Missing("Unknown account.".into()),
+            ViewError::UnknownAccount => AppError::BadRequest("Unknown account.".into()),
+            ViewError::AccountsNotRead => AppError::Unavailable(ACCOUNTS_NOT_READ.into()),
             ViewError::WebhookUrlRefused => AppError::field(
                 "webHookUrl",
                 "Monobank refused this URL: it must be reachable and answer GET with 200.",

@@ -32,9 +32,14 @@ pub enum ViewError {
     /// Monobank failed or could not be asked, and nothing stored could stand in.
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
-    /// Monobank does not know the account asked for.
-    #[error("Monobank does not know this account")]
+    /// The account asked for is not one of the user's accounts or jars (or Monobank does not
+    /// know it).
+    #[error("not one of the user's accounts or jars")]
     UnknownAccount,
+    /// The user's accounts have not been read from Monobank yet, so an account id cannot be
+    /// checked.
+    #[error("the accounts have not been read yet")]
+    AccountsNotRead,
     /// Monobank refused the webhook URL (it must answer its GET with 200).
     #[error("Monobank refused the webhook URL")]
     WebhookUrlRefused,
@@ -200,14 +205,26 @@ async fn fetch_statement(
     let kind = format!("statement:{account}:{period}");
     let attached = tokens::load(ctx, user).await?;
     let now = ctx.clock.now();
-    let previous: Option<(StatementSnapshot, i64)> = {
+    let (previous, accounts): (Option<(StatementSnapshot, i64)>, _) = {
         let kind = kind.clone();
         db::run(&ctx.pool, move |conn| {
-            Ok(snapshots::get(conn, user, &kind)?
-                .and_then(|s| snapshots::parse(&s.json).map(|data| (data, s.fetched_at))))
+            Ok((
+                snapshots::get(conn, user, &kind)?
+                    .and_then(|s| snapshots::parse(&s.json).map(|data| (data, s.fetched_at))),
+                snapshots::client_info(conn, user)?,
+            ))
         })
         .await?
     };
+    // Only the user's own accounts and jars are asked for: another id is refused here, without
+    // spending the token's minute on it ("0" is Monobank's name for the default card).
+    if account != "0" {
+        match accounts {
+            Some((info, _)) if super::history::currency_of(&info, &account).is_some() => {}
+            Some(_) => return Err(ViewError::UnknownAccount),
+            None => return Err(ViewError::AccountsNotRead),
+        }
+    }
     let (snap, fallback) = match previous {
         // An unfinished fetch continues; as it is, it is also what we serve if no call can be made.
         Some((snap, fetched_at)) if !snap.cursor.is_complete() => {

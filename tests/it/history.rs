@@ -631,3 +631,51 @@ async fn a_settled_hold_is_replaced_and_a_vanished_hold_is_marked_cancelled() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_100_transactions_in_one_second_is_in_the_statement_at_once() {
+    // The clock stands still: the whole burst happens within one second of it.
+    let (app, sandbox) = spawn_syncing(1, 600.0).await;
+    let cookie = owner(&app, &sandbox, 0).await;
+    let res = app
+        .post_json("/api/mono/webhook", &json!({}), Some(&cookie))
+        .await;
+    assert_eq!(res.status(), 200);
+    let now = app.clock.now();
+    let mut ids = BTreeSet::new();
+    for n in 0..100 {
+        let created = sandbox
+            .create_transaction(0, -100 - n, &format!("Burst {n}"))
+            .await;
+        let time = created["statementItem"]["time"].as_i64().unwrap();
+        assert!(
+            (now..=now + 1).contains(&time),
+            "a new operation carries the real time, not a second of its own: {time} vs {now}"
+        );
+        ids.insert(created["statementItem"]["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids.len(), 100, "ids stay unique within a second");
+    let account = default_account(&app, &cookie).await;
+    let started = Instant::now();
+    while stored_ids(&app, 1, &account).intersection(&ids).count() < 100 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the burst was not delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Asked for today, the statement shows all 100 now, whatever their second.
+    let day = today(&app);
+    let body = json_of(
+        app.get_as(&format!("/api/mono/statement?from={day}&to={day}"), &cookie)
+            .await,
+    )
+    .await;
+    let shown: BTreeSet<String> = body["detail"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(shown.intersection(&ids).count(), 100, "{body}");
+}

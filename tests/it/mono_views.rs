@@ -690,7 +690,7 @@ async fn statement_pages_past_500_without_waiting_or_breaking_the_lane() {
 }
 
 #[tokio::test]
-async fn statement_of_a_jar_and_of_an_unknown_account() {
+async fn statement_of_a_jar_and_of_an_account_that_is_not_the_users() {
     let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = user_with_token(&app, &sb, "alice", 1).await;
     let info = body(app.get_as("/api/mono/client-info", &cookie).await).await;
@@ -708,15 +708,34 @@ async fn statement_of_a_jar_and_of_an_unknown_account() {
     assert_eq!(answer["info"]["complete"], true);
     assert!(!answer["detail"].as_array().unwrap().is_empty());
     app.clock.advance(61);
-    let res = app
-        .send(
-            Method::POST,
-            "/api/mono/statement",
-            Some(&json!({"period": 5, "account": "nope"})),
-            &cookie,
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // An id that is not one of the user's accounts or jars (another client's card here) is
+    // refused locally: 400, and Monobank is not asked.
+    let other = sb
+        .client()
+        .client_info(&sb.token(0))
+        .await
+        .unwrap()
+        .accounts[0]
+        .id
+        .clone();
+    let statement_calls = sb.calls("/personal/statement").await.len();
+    for account in ["nope", other.as_str()] {
+        let res = app
+            .send(
+                Method::POST,
+                "/api/mono/statement",
+                Some(&json!({"period": 5, "account": account})),
+                &cookie,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{account}");
+        assert_eq!(body(res).await["detail"], "Unknown account.");
+    }
+    assert_eq!(
+        sb.calls("/personal/statement").await.len(),
+        statement_calls,
+        "no statement call for an account that is not the user's"
+    );
 }
 
 #[tokio::test]

@@ -323,3 +323,31 @@ async fn with_nothing_cached_a_failure_is_an_error() {
         matches!(cache.get(Ok(())).await.unwrap_err(), MonoError::RateLimited { retry_after: Some(s) } if s <= 60)
     );
 }
+
+#[tokio::test]
+async fn a_statement_path_with_a_trailing_slash_and_no_to_runs_up_to_now() {
+    let clock = ManualClock::at(START);
+    let sb = TestSandbox::start(clock.clone(), 1.0).await;
+    let token = &sb.tokens[0].token;
+    let from = START - 86_400;
+    let get = |path: String| {
+        let http = reqwest::Client::new();
+        let token = token.clone();
+        async move {
+            http.get(path)
+                .header("X-Token", token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let slash = get(format!("{}/personal/statement/0/{from}/", sb.url)).await;
+    assert_eq!(slash.status(), 200);
+    let slash: Vec<StatementItem> = slash.json().await.unwrap();
+    clock.advance(61);
+    let plain = get(format!("{}/personal/statement/0/{from}", sb.url)).await;
+    assert_eq!(plain.status(), 200);
+    let plain: Vec<StatementItem> = plain.json().await.unwrap();
+    assert!(!slash.is_empty());
+    assert_eq!(slash, plain, "the same answer as without the slash");
+}

@@ -134,6 +134,9 @@ pub async fn create_transaction(shared: web::Data<Shared>, body: web::Bytes) -> 
     let now = shared.clock.now();
     let (data, url, client) = {
         let mut inner = shared.lock();
+        // Ids are unique across every client and account, whatever their second.
+        inner.created += 1;
+        let sequence = inner.created;
         let Some(client) = inner.clients.iter().position(|c| c.token == request.token) else {
             return mono_error(StatusCode::NOT_FOUND, "unknown token");
         };
@@ -146,15 +149,21 @@ pub async fn create_transaction(shared: web::Data<Shared>, body: web::Bytes) -> 
             return mono_error(StatusCode::BAD_REQUEST, "invalid account");
         };
         let amount = request.amount.unwrap_or(-12_345);
-        let balance = ledger.last().map_or(0, |i| i.balance) + amount;
-        // A new operation never shares a second with an older one of the same account.
-        let time = ledger.last().map_or(now, |i| now.max(i.time + 1));
+        // The operation happens now, as Monobank's do: several may share a second. It goes
+        // after every operation of the account at or before that second.
+        let time = now;
+        let position = ledger.partition_point(|i| i.time <= time);
+        let balance = position
+            .checked_sub(1)
+            .and_then(|i| ledger.get(i))
+            .map_or(0, |i| i.balance)
+            + amount;
         let mcc = request.mcc.unwrap_or(5411);
         let description = request
             .description
             .unwrap_or_else(|| "Sandbox purchase".into());
         let mut item = StatementItem::new(
-            format!("sbx{}{:06}", time, ledger.len()),
+            format!("sbx{time}{sequence:06}"),
             time,
             &description,
             mcc,
@@ -163,7 +172,7 @@ pub async fn create_transaction(shared: web::Data<Shared>, body: web::Bytes) -> 
         );
         item.balance = balance;
         item.hold = amount < 0;
-        ledger.push(item.clone());
+        ledger.insert(position, item.clone());
         if let Some(a) = data.info.accounts.iter_mut().find(|a| a.id == account) {
             a.balance = balance;
         }

@@ -116,6 +116,8 @@ struct Inner {
     lanes: HashMap<(String, &'static str), i64>,
     /// client-info calls so far; rotates the account order like Mono's unstable ordering.
     info_calls: usize,
+    /// Operations created through `POST /sandbox/transactions` so far (their ids' sequence).
+    created: u64,
 }
 
 /// State shared by every worker of the sandbox.
@@ -196,6 +198,7 @@ impl Sandbox {
                 deliveries: VecDeque::new(),
                 lanes: HashMap::new(),
                 info_calls: 0,
+                created: 0,
             }),
             clock: config.clock.clone(),
             time_scale: config.time_scale,
@@ -232,6 +235,12 @@ impl Sandbox {
                         )
                         .route(
                             "/personal/statement/{account}/{from}",
+                            web::get().to(personal::statement),
+                        )
+                        // A trailing slash and no `to` means "up to now", as Monobank reads it
+                        // (the Python package's client sends that form).
+                        .route(
+                            "/personal/statement/{account}/{from}/",
                             web::get().to(personal::statement),
                         )
                         .route(

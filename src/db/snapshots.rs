@@ -19,8 +19,15 @@ pub struct Snapshot {
 pub const CLIENT_INFO: &str = "client-info";
 
 /// The stored client-info and when it was fetched; an unreadable one is logged and ignored.
+/// A receiver secret kept by an older version is redacted on the way out.
 pub fn client_info(conn: &mut DbConnection, user: UserId) -> QueryResult<Option<(UserInfo, i64)>> {
-    Ok(get(conn, user, CLIENT_INFO)?.and_then(|s| parse(&s.json).map(|info| (info, s.fetched_at))))
+    Ok(get(conn, user, CLIENT_INFO)?.and_then(|s| {
+        parse::<UserInfo>(&s.json).map(|mut info| {
+            info.web_hook_url =
+                crate::domain::redact_receiver_secret(&info.web_hook_url).into_owned();
+            (info, s.fetched_at)
+        })
+    }))
 }
 
 /// A snapshot's data; an unreadable one is logged and ignored.

@@ -16,3 +16,45 @@ pub struct UserId(pub i64);
 /// The path prefix of monoweb's webhook receiver; the receiver's secret follows it. Cross-site
 /// POSTs may reach it (Monobank delivers there) and logs never show what follows it.
 pub const RECEIVER_PATH: &str = "/hooks/mono/";
+
+/// Whether `text` has the shape of a receiver secret as monoweb makes them: 43 characters of
+/// base64url (32 random bytes).
+pub fn is_receiver_secret(text: &str) -> bool {
+    text.len() == 43
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `url` with the secret of monoweb's own receiver replaced by `…` (`https://host/hooks/mono/…`),
+/// so that no snapshot, answer, page or log holds it; any other URL as it is.
+pub fn redact_receiver_secret(url: &str) -> std::borrow::Cow<'_, str> {
+    match url.rfind(RECEIVER_PATH) {
+        Some(at) if is_receiver_secret(&url[at + RECEIVER_PATH.len()..]) => {
+            format!("{}…", &url[..at + RECEIVER_PATH.len()]).into()
+        }
+        _ => url.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_receiver_secret_is_redacted_and_other_urls_are_kept() {
+        let secret = "a".repeat(43);
+        assert_eq!(
+            redact_receiver_secret(&format!("https://m.example/hooks/mono/{secret}")),
+            "https://m.example/hooks/mono/…"
+        );
+        for kept in [
+            "https://mine.example/webhook".to_owned(),
+            format!("https://m.example/hooks/mono/{secret}x"),
+            "https://m.example/hooks/mono/short".to_owned(),
+            String::new(),
+        ] {
+            assert_eq!(redact_receiver_secret(&kept), kept.as_str());
+        }
+    }
+}

@@ -42,17 +42,9 @@ pub fn spawn_key_refresh(upstream: Arc<Upstream>) {
     });
 }
 
-/// A secret as monoweb makes them (43 characters of base64url); anything else is not one.
-fn plausible(secret: &str) -> bool {
-    secret.len() == 43
-        && secret
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 /// The user a secret belongs to, or the 404 of an unknown path.
 async fn owner(state: &Context, secret: &str) -> Result<UserId, AppError> {
-    if !plausible(secret) {
+    if !crate::domain::is_receiver_secret(secret) {
         return Err(AppError::NotFound);
     }
     let hash = secret_hash(secret);

@@ -31,6 +31,7 @@ use tokio::sync::Notify;
 
 use crate::db::users::UserId;
 use crate::db::{self, snapshots, DbPool};
+use crate::domain::redact_receiver_secret;
 use crate::error::AppError;
 use lanes::DbLimiter;
 use rates::{Rates, RatesCache};
@@ -255,6 +256,9 @@ impl Upstream {
             }
             Through::Called(Ok(info)) => info,
         };
+        let mut info = info;
+        // The secret of monoweb's own receiver is never kept or shown.
+        info.web_hook_url = redact_receiver_secret(&info.web_hook_url).into_owned();
         let now = self.clock.now();
         let json = serde_json::to_string(&info).map_err(AppError::internal)?;
         db::run(&self.pool, move |conn| {

@@ -679,3 +679,75 @@ async fn a_burst_of_100_transactions_in_one_second_is_in_the_statement_at_once()
         .collect();
     assert_eq!(shown.intersection(&ids).count(), 100, "{body}");
 }
+
+#[tokio::test]
+async fn the_receivers_secret_is_in_no_database_file_answer_or_page() {
+    let (app, sandbox) = spawn_syncing(1, 600.0).await;
+    let cookie = owner(&app, &sandbox, 0).await;
+    let res = app
+        .post_json("/api/mono/webhook", &json!({}), Some(&cookie))
+        .await;
+    assert_eq!(res.status(), 200);
+    // What Monobank was given: the receiver's URL with its secret.
+    app.clock.advance(61);
+    let registered = sandbox
+        .client()
+        .client_info(&sandbox.token(0))
+        .await
+        .unwrap()
+        .web_hook_url;
+    let secret = registered.rsplit('/').next().unwrap().to_owned();
+    assert_eq!(secret.len(), 43, "{registered}");
+    // The app reads client-info again (Monobank now lists the URL) and stores it.
+    app.clock.advance(61);
+    let info = json_of(app.get_as("/api/mono/client-info", &cookie).await).await;
+    assert_eq!(info["stale"], false);
+    assert_eq!(
+        info["detail"]["webHookUrl"],
+        format!("{}/hooks/mono/…", app.address),
+        "monoweb's own receiver is shown without its secret"
+    );
+    let day = today(&app);
+    let mut answers = Vec::new();
+    for path in [
+        "/api/mono/".to_owned(),
+        "/api/mono/client-info".to_owned(),
+        "/api/mono/balance".to_owned(),
+        "/api/mono/sync".to_owned(),
+        format!("/api/mono/statement?from={day}&to={day}"),
+        format!("/api/mono/statement.csv?from={day}&to={day}"),
+        "/".to_owned(),
+        "/token".to_owned(),
+        "/webhook".to_owned(),
+        "/statement".to_owned(),
+        "/settings".to_owned(),
+    ] {
+        let res = app.get_as(&path, &cookie).await;
+        assert_eq!(res.status(), 200, "{path}");
+        answers.push((path, res.text().await.unwrap()));
+    }
+    for (path, text) in &answers {
+        assert!(!text.contains(&secret), "{path} shows the secret");
+    }
+    // Nothing stored holds it: every snapshot, and (on SQLite) the database files themselves,
+    // the write-ahead log included.
+    let mut conn = app.db();
+    for kind in ["client-info"] {
+        let snap = monoweb::db::snapshots::get(&mut conn, monoweb::db::users::UserId(1), kind)
+            .unwrap()
+            .unwrap();
+        assert!(!snap.json.contains(&secret), "the {kind} snapshot");
+    }
+    if let Some(path) = app.database_url.strip_prefix("sqlite://") {
+        for suffix in ["", "-wal", "-shm"] {
+            let file = format!("{path}{suffix}");
+            let Ok(bytes) = std::fs::read(&file) else {
+                continue;
+            };
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{file} holds the secret"
+            );
+        }
+    }
+}

@@ -2,9 +2,10 @@
 //!
 //! GET answers 200 for a known secret (Monobank's check when the URL is registered). POST checks
 //! the event (at most 64 KiB, JSON, type `StatementItem`, an account or jar of the secret's
-//! user, `X-Sign` when present), then stores the raw event and the transaction in one database
-//! transaction and answers 200. It never calls Monobank. An unknown secret is the same 404 as
-//! any unknown path. The path is kept out of the logs (see `telemetry::RootSpan`).
+//! user, a valid `X-Sign` once Monobank's key is known), then stores the raw event and the
+//! transaction in one database transaction and answers 200. Its only call to Monobank is a
+//! fetch of the signing key when an event names a key id it does not know (at most once a
+//! minute). An unknown secret is the same 404 as any unknown path. The path is kept out of the logs (see `telemetry::RootSpan`).
 
 use std::sync::Arc;
 
@@ -64,25 +65,46 @@ pub async fn check(
     Ok(HttpResponse::Ok().finish())
 }
 
-/// Whether the body's signature is good: `Ok(true)` verified, `Ok(false)` unsigned or the key
-/// is not known yet, `Err` a signature that does not verify.
-fn signature(state: &Context, req: &HttpRequest, body: &[u8]) -> Result<bool, AppError> {
+/// Checks the body's signature. Once Monobank's signing key is known, every event must carry a
+/// valid `X-Sign`: a missing or bad signature is refused (400, logged, nothing stored), and an
+/// unknown `X-Key-Id` first makes the gateway fetch the key again (one caller at a time, at most
+/// once a minute). Only while no key was ever obtained is an unsigned event accepted:
+/// `Ok(false)`, stored marked unsigned. `Ok(true)`: verified.
+async fn signature(state: &Context, req: &HttpRequest, body: &[u8]) -> Result<bool, AppError> {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let Some(sign) = header("X-Sign") else {
-        return Ok(false);
+    let refused = |reason: &'static str, message: &str| {
+        tracing::warn!(reason, "webhook refused");
+        AppError::BadRequest(message.to_owned())
     };
-    let Some((key_id, key)) = state.upstream.signing_key() else {
-        tracing::info!("a signed webhook arrived before Monobank's key was known; not verified");
-        return Ok(false);
+    let mut known = state.upstream.signing_key();
+    let key_id = header("X-Key-Id");
+    let stale = match (&known, key_id) {
+        (None, _) => true,
+        (Some((id, _)), Some(sent)) => id != sent,
+        (Some(_), None) => false,
     };
-    if header("X-Key-Id").is_some_and(|id| id != key_id) {
-        tracing::info!("a webhook signed with another key id; not verified");
-        return Ok(false);
+    if stale {
+        if let Err(e) = state.upstream.refresh_signing_key().await {
+            tracing::info!(error = %e, "Monobank's webhook key could not be fetched");
+        }
+        known = state.upstream.signing_key();
     }
-    key.verify(body, sign).map(|()| true).map_err(|e| {
-        tracing::warn!(error = %e, "webhook refused: bad signature");
-        AppError::BadRequest("The signature does not match the body.".into())
-    })
+    let Some((id, key)) = known else {
+        tracing::info!("a webhook arrived before Monobank's key was ever known; kept unsigned");
+        return Ok(false);
+    };
+    let Some(sign) = header("X-Sign") else {
+        return Err(refused("unsigned", "The event is not signed."));
+    };
+    if key_id.is_some_and(|sent| sent != id) {
+        return Err(refused(
+            "unknown key id",
+            "The event is signed with an unknown key.",
+        ));
+    }
+    key.verify(body, sign)
+        .map(|()| true)
+        .map_err(|_| refused("bad signature", "The signature does not match the body."))
 }
 
 /// `POST /hooks/mono/{secret}`: stores the event, answers 200.
@@ -102,7 +124,7 @@ pub async fn receive(
     if !is_json {
         return Err(AppError::UnsupportedMediaType);
     }
-    let signed = signature(&state, &req, &body)?;
+    let signed = signature(&state, &req, &body).await?;
     let event: WebhookEvent = serde_json::from_slice(&body).map_err(|e| {
         tracing::warn!(error = %e, "webhook refused: not an event");
         AppError::BadRequest("The body is not a Monobank webhook event.".into())

@@ -501,6 +501,24 @@ impl TestSandbox {
             .collect()
     }
 
+    /// `(X-Key-Id, X-Sign)` for `body`, signed by the sandbox's webhook key.
+    pub async fn sign(&self, body: &[u8]) -> (String, String) {
+        let answer: serde_json::Value = self
+            .http
+            .post(format!("{}/sandbox/sign", self.url))
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            answer["keyId"].as_str().unwrap().to_owned(),
+            answer["sign"].as_str().unwrap().to_owned(),
+        )
+    }
+
     /// The sandbox's webhook delivery log (`GET /sandbox/deliveries`), oldest first.
     pub async fn deliveries(&self) -> Vec<serde_json::Value> {
         self.http

@@ -217,12 +217,21 @@ async fn each_event_is_stored_once_and_bad_events_change_nothing() {
     let url = app.url(&format!("/hooks/mono/{secret}"));
     assert_eq!(app.client.get(&url).send().await.unwrap().status(), 200);
     let now = app.clock.now();
+    // Events as Monobank sends them: signed with the key /bank/sync publishes.
+    let (key_id, _) = sandbox.sign(b"").await;
     let post = |body: Vec<u8>| {
-        app.client
-            .post(&url)
-            .header("Content-Type", "application/json")
-            .body(body)
-            .send()
+        let (sandbox, client, url, key_id) = (&sandbox, &app.client, &url, &key_id);
+        async move {
+            let (_, sign) = sandbox.sign(&body).await;
+            client
+                .post(url)
+                .header("Content-Type", "application/json")
+                .header("X-Key-Id", key_id.as_str())
+                .header("X-Sign", sign)
+                .body(body)
+                .send()
+                .await
+        }
     };
     let once = serde_json::to_vec(&event(&account, "dup-1", now)).unwrap();
     assert_eq!(post(once.clone()).await.unwrap().status(), 200);
@@ -290,28 +299,71 @@ async fn each_event_is_stored_once_and_bad_events_change_nothing() {
     assert_eq!(res.status(), 413);
     let res = post(b"{not json".to_vec()).await.unwrap();
     assert_eq!(res.status(), 400);
-    // A bad signature, once Monobank's key is known.
-    let started = Instant::now();
-    while progress(&app, &cookie).await["signing_key"] != true {
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "the signing key never loaded"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    // Forged events, once Monobank's key is known: each refused, nothing stored, and a stored
+    // row's amount and description unchanged.
+    assert_eq!(progress(&app, &cookie).await["signing_key"], true);
+    let forge = |body: Vec<u8>, headers: Vec<(&'static str, String)>| {
+        let mut req = app
+            .client
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .body(body);
+        for (name, value) in headers {
+            req = req.header(name, value);
+        }
+        req.send()
+    };
+    let mut overwrite = event(&account, "dup-1", now);
+    overwrite["data"]["statementItem"]["amount"] = json!(-9_999_999_999_i64);
+    overwrite["data"]["statementItem"]["description"] = json!("Forged");
+    let forged = serde_json::to_vec(&overwrite).unwrap();
+    let (_, sign_of_other_body) = sandbox
+        .sign(&serde_json::to_vec(&event(&account, "x-6", now)).unwrap())
+        .await;
+    let (_, good_sign) = sandbox.sign(&forged).await;
+    let cases: Vec<(&str, Vec<(&'static str, String)>)> = vec![
+        ("no X-Sign", vec![("X-Key-Id", key_id.clone())]),
+        (
+            "a wrong signature",
+            vec![
+                ("X-Key-Id", key_id.clone()),
+                (
+                    "X-Sign",
+                    "MEUCIQDbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbad".into(),
+                ),
+            ],
+        ),
+        (
+            "a key id /bank/sync does not know",
+            vec![
+                ("X-Key-Id", "0123456789abcdef".into()),
+                ("X-Sign", good_sign.clone()),
+            ],
+        ),
+        (
+            "a valid signature over a different body",
+            vec![("X-Key-Id", key_id.clone()), ("X-Sign", sign_of_other_body)],
+        ),
+    ];
+    for (case, headers) in cases {
+        let res = forge(forged.clone(), headers).await.unwrap();
+        assert_eq!(res.status(), 400, "{case}");
     }
-    let res = app
-        .client
-        .post(&url)
-        .header("Content-Type", "application/json")
-        .header(
-            "X-Sign",
-            "MEUCIQDbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbadbad",
-        )
-        .body(serde_json::to_vec(&event(&account, "x-5", now)).unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400, "a signature that does not verify");
+    let mut conn = app.db();
+    let row: (i64, String) = {
+        use diesel::prelude::*;
+        use monoweb::db::schema::transactions::dsl as t;
+        t::transactions
+            .filter(t::id.eq("dup-1"))
+            .select((t::amount, t::description))
+            .first(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(
+        row,
+        (-4500, "Кава".to_owned()),
+        "the stored row is unchanged"
+    );
     assert_eq!(stored_with_prefix(&app, "x-"), 0);
     assert_eq!(count_rows(&app.database_url, "webhook_events"), 1001);
 }
@@ -508,10 +560,15 @@ async fn two_instances_store_events_once_and_sync_a_token_one_at_a_time() {
     let mut requests = Vec::new();
     for app in [&first, &second] {
         for id in &ids {
+            let body = serde_json::to_vec(&event(&account, id, now)).unwrap();
+            let (key_id, sign) = sandbox.sign(&body).await;
             requests.push(
                 app.client
                     .post(app.url(&format!("/hooks/mono/{secret}")))
-                    .json(&event(&account, id, now))
+                    .header("Content-Type", "application/json")
+                    .header("X-Key-Id", key_id)
+                    .header("X-Sign", sign)
+                    .body(body)
                     .send(),
             );
         }

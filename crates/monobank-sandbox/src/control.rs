@@ -82,6 +82,15 @@ pub async fn calls(shared: web::Data<Shared>) -> HttpResponse {
     json_answer(StatusCode::OK, &shared.lock().calls)
 }
 
+/// `POST /sandbox/sign`: signs the raw body as the sandbox signs its webhook deliveries, so a
+/// test can post a genuinely signed event of its own. Answers `{"keyId", "sign"}`.
+pub async fn sign(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse {
+    json_answer(
+        StatusCode::OK,
+        &serde_json::json!({"keyId": shared.key_id, "sign": shared.keys.sign_base64(&body)}),
+    )
+}
+
 /// `GET /sandbox/deliveries`: every webhook delivery attempt (and switch-off), oldest first.
 pub async fn deliveries(shared: web::Data<Shared>) -> HttpResponse {
     json_answer(StatusCode::OK, &shared.lock().deliveries)

@@ -222,7 +222,8 @@ impl Sandbox {
                         .route("/faults", web::post().to(control::set_faults))
                         .route("/faults", web::get().to(control::get_faults))
                         .route("/calls", web::get().to(control::calls))
-                        .route("/deliveries", web::get().to(control::deliveries)),
+                        .route("/deliveries", web::get().to(control::deliveries))
+                        .route("/sign", web::post().to(control::sign)),
                 )
                 .service(
                     web::scope("")

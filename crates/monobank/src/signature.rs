@@ -1,7 +1,7 @@
-//! Webhook signatures (the repository's `docs/monobank-api.md`, M6; unconfirmed for personal webhooks): `X-Sign` is the
-//! base64 of an ECDSA secp256k1 signature over SHA-256 of the raw body, either raw `r‖s` (64
+//! Webhook signatures (the repository's `docs/monobank-api.md`, M6; unconfirmed for personal
+//! webhooks): `X-Sign` is the base64 of an ECDSA secp256k1 signature over SHA-256 of the raw body, either raw `r‖s` (64
 //! bytes) or DER; the key is the base64 uncompressed point `/bank/sync` publishes under
-//! `X-Key-Id`. Verify when present, never require.
+//! `X-Key-Id`. Whether to require a signature is the receiver's choice; this module verifies.
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;

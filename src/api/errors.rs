@@ -12,6 +12,9 @@ use crate::services::tokens::{TokenError, ALREADY_ATTACHED, NOT_ADDED};
 use crate::services::users::UserError;
 use crate::upstream::UpstreamError;
 
+/// The answer while Monobank rejects the stored token.
+const STORED_TOKEN_REJECTED: &str = "Monobank rejected the stored token.";
+
 /// The answer while a user's accounts have not been read from Monobank yet.
 const ACCOUNTS_NOT_READ: &str =
     "Your accounts have not been read from Monobank yet; try again in a minute.";
@@ -26,7 +29,7 @@ impl From<MonoError> for AppError {
                 retry_after: retry_after.unwrap_or(60),
             },
             M::TokenRejected | M::MissingToken => {
-                AppError::Unprocessable("Monobank rejected the stored token.".into())
+                AppError::Unprocessable(STORED_TOKEN_REJECTED.into())
             }
             M::EdgeBlocked => AppError::Unavailable(
                 "Monobank is refusing requests from this server for now; try again later.".into(),
@@ -58,6 +61,10 @@ impl From<TokenError> for AppError {
             // logged where it was found).
             TokenError::NotAdded | TokenError::Unreadable => AppError::Missing(NOT_ADDED.into()),
             TokenError::AlreadyAttached => AppError::Conflict(ALREADY_ATTACHED.into()),
+            TokenError::RejectedByMonobank => {
+                AppError::Unprocessable("Monobank rejected this token.".into())
+            }
+            TokenError::Rejected { .. } => AppError::Unprocessable(STORED_TOKEN_REJECTED.into()),
             TokenError::Store(e) => e,
         }
     }

@@ -183,28 +183,35 @@ fn token_of(body: ValidJson<MonoTokenSerializer>) -> Result<MonoToken, AppError>
         .map_err(|_| AppError::field("mono_token", "Invalid token."))
 }
 
-/// `POST /api/mono/`: 201 "Mono added successfully."
+/// `POST /api/mono/`: 201 "Mono added successfully." with `"verified"`: whether Monobank
+/// already answered a call made with the token (when its minute was taken it is stored unverified
+/// and the sync's first call tells); 422 "Monobank rejected this token." and nothing stored when
+/// Monobank rejects it.
 pub async fn attach(
     state: web::Data<Context>,
     user: CurrentUser,
     body: ValidJson<MonoTokenSerializer>,
 ) -> Result<HttpResponse, AppError> {
-    tokens::attach(&state, user.id, token_of(body)?).await?;
+    let stored = tokens::attach(&state, user.id, token_of(body)?).await?;
     Ok(respond(
         StatusCode::CREATED,
         "Mono added successfully.",
-        &[],
+        &[("verified", json!(stored.verified))],
     ))
 }
 
-/// `PUT /api/mono/`: 200 "Mono changed successfully."
+/// `PUT /api/mono/`: 200 "Mono changed successfully." with `"verified"` (as for `POST`).
 pub async fn replace(
     state: web::Data<Context>,
     user: CurrentUser,
     body: ValidJson<MonoTokenSerializer>,
 ) -> Result<HttpResponse, AppError> {
-    tokens::replace(&state, user.id, token_of(body)?).await?;
-    Ok(respond(StatusCode::OK, "Mono changed successfully.", &[]))
+    let stored = tokens::replace(&state, user.id, token_of(body)?).await?;
+    Ok(respond(
+        StatusCode::OK,
+        "Mono changed successfully.",
+        &[("verified", json!(stored.verified))],
+    ))
 }
 
 /// `DELETE /api/mono/`: 204.

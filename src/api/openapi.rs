@@ -54,7 +54,7 @@ pub struct Me {
 #[derive(Serialize, ToSchema)]
 pub struct TokenStatus {
     pub code: u16,
-    #[schema(example = json!({"connected": true, "token_hint": "…x9Zq", "created_at": 1764400000, "updated_at": 1764400000}))]
+    #[schema(example = json!({"connected": true, "token_hint": "…x9Zq", "created_at": 1764400000, "updated_at": 1764400000, "verified": true, "rejected_at": null}))]
     pub detail: serde_json::Value,
 }
 

@@ -55,6 +55,8 @@ diesel::table! {
         webhook_secret_hash -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        verified_at -> Nullable<BigInt>,
+        rejected_at -> Nullable<BigInt>,
     }
 }
 

@@ -21,6 +21,10 @@ pub struct TokenRow {
     pub webhook_secret_hash: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When Monobank first answered a call made with the token.
+    pub verified_at: Option<i64>,
+    /// When Monobank rejected the token (revoked or mistyped); calls stop until it is replaced.
+    pub rejected_at: Option<i64>,
 }
 
 #[derive(Insertable)]
@@ -34,6 +38,7 @@ pub struct NewToken<'a> {
     pub last4: &'a str,
     pub created_at: i64,
     pub updated_at: i64,
+    pub verified_at: Option<i64>,
 }
 
 /// The key new tokens are sealed with: the newest, created on first use.
@@ -94,8 +99,32 @@ pub fn replace(conn: &mut DbConnection, new: &NewToken<'_>) -> QueryResult<usize
             mono_tokens::webhook_url.eq(None::<String>),
             mono_tokens::webhook_secret_hash.eq(None::<String>),
             mono_tokens::updated_at.eq(new.updated_at),
+            mono_tokens::verified_at.eq(new.verified_at),
+            mono_tokens::rejected_at.eq(None::<i64>),
         ))
         .execute(conn)
+}
+
+/// Notes that Monobank answered a call made with the token of `fingerprint` (once).
+pub fn mark_verified(conn: &mut DbConnection, fingerprint: &str, now: i64) -> QueryResult<usize> {
+    diesel::update(
+        mono_tokens::table
+            .filter(mono_tokens::fingerprint.eq(fingerprint))
+            .filter(mono_tokens::verified_at.is_null()),
+    )
+    .set(mono_tokens::verified_at.eq(now))
+    .execute(conn)
+}
+
+/// Notes that Monobank rejected the token of `fingerprint` (the first time is kept).
+pub fn mark_rejected(conn: &mut DbConnection, fingerprint: &str, now: i64) -> QueryResult<usize> {
+    diesel::update(
+        mono_tokens::table
+            .filter(mono_tokens::fingerprint.eq(fingerprint))
+            .filter(mono_tokens::rejected_at.is_null()),
+    )
+    .set(mono_tokens::rejected_at.eq(now))
+    .execute(conn)
 }
 
 /// Re-seals a token under another key (key rotation).
@@ -115,19 +144,18 @@ pub fn reseal(
         .execute(conn)
 }
 
-/// Records the webhook monoweb registered with Monobank for this token (or none).
+/// Records the webhook monoweb registered with Monobank for this token (or none). The token's
+/// own times are left alone: the token did not change.
 pub fn set_webhook(
     conn: &mut DbConnection,
     user: UserId,
     url: Option<&str>,
     secret_hash: Option<&str>,
-    now: i64,
 ) -> QueryResult<usize> {
     diesel::update(mono_tokens::table.find(user.0))
         .set((
             mono_tokens::webhook_url.eq(url),
             mono_tokens::webhook_secret_hash.eq(secret_hash),
-            mono_tokens::updated_at.eq(now),
         ))
         .execute(conn)
 }

@@ -69,7 +69,7 @@ pub async fn client_info(
     session_user
         .check(row_user)
         .inspect_err(|_| session_user.end())?;
-    let attached = tokens::open_row(&ctx.secret, user, row)?;
+    let attached = tokens::usable(tokens::open_row(&ctx.secret, user, row)?)?;
     Ok(ctx
         .upstream
         .client_info_for_view(user, &attached.credential, stored)
@@ -203,7 +203,7 @@ async fn fetch_statement(
     period: u8,
 ) -> Result<StatementAnswer, ViewError> {
     let kind = format!("statement:{account}:{period}");
-    let attached = tokens::load(ctx, user).await?;
+    let attached = tokens::usable(tokens::load(ctx, user).await?)?;
     let now = ctx.clock.now();
     let (previous, accounts): (Option<(StatementSnapshot, i64)>, _) = {
         let kind = kind.clone();
@@ -325,16 +325,14 @@ pub async fn call_set_webhook(
 /// Registers `url` as the token's webhook at Monobank and records that monoweb set it.
 #[tracing::instrument(skip(ctx, url))]
 pub async fn set_webhook(ctx: &Context, user: UserId, url: String) -> Result<(), ViewError> {
-    let attached = tokens::load(ctx, user).await?;
+    let attached = tokens::usable(tokens::load(ctx, user).await?)?;
     call_set_webhook(ctx, &attached, &url).await?;
-    let now = ctx.clock.now();
     db::run(&ctx.pool, move |conn| {
         Ok(crate::db::tokens::set_webhook(
             conn,
             user,
             Some(&url),
             None,
-            now,
         )?)
     })
     .await?;

@@ -196,7 +196,7 @@ fn account_ids(info: &UserInfo) -> Vec<String> {
 /// URL with a GET while it registers it; on failure the previous record is put back.
 #[tracing::instrument(skip(ctx))]
 pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), ViewError> {
-    let attached = tokens::load(ctx, user).await?;
+    let attached = tokens::usable(tokens::load(ctx, user).await?)?;
     let has_accounts = db::run(&ctx.pool, move |conn| {
         Ok(snapshots::get(conn, user, snapshots::CLIENT_INFO)?.is_some())
     })
@@ -213,14 +213,13 @@ pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), Vie
     let secret = URL_SAFE_NO_PAD.encode(bytes);
     let prefix = own_prefix(ctx);
     let hash = secret_hash(&secret);
-    let now = ctx.clock.now();
     let (previous_url, previous_hash) = db::run(&ctx.pool, {
         let prefix = prefix.clone();
         move |conn| {
             let Some(row) = crate::db::tokens::find(conn, user)? else {
                 return Ok(None);
             };
-            crate::db::tokens::set_webhook(conn, user, Some(&prefix), Some(&hash), now)?;
+            crate::db::tokens::set_webhook(conn, user, Some(&prefix), Some(&hash))?;
             Ok(Some((row.webhook_url, row.webhook_secret_hash)))
         }
     })
@@ -234,7 +233,6 @@ pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), Vie
                 user,
                 previous_url.as_deref(),
                 previous_hash.as_deref(),
-                now,
             )?)
         })
         .await?;
@@ -317,6 +315,10 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
         // No token (any more), or one that does not open: nothing to sync.
         Err(_) => return Ok(()),
     };
+    if attached.rejected_at.is_some() {
+        // Monobank rejected it: no call until the user replaces it.
+        return Ok(());
+    }
     let now = ctx.clock.now();
     let (snap, sync_user) = db::run(&ctx.pool, move |conn| {
         Ok((

@@ -10,7 +10,8 @@ use crate::db::tokens::{self, NewToken, TokenRow};
 use crate::db::users::UserId;
 use crate::db::{self, snapshots, DbConnection};
 use crate::error::AppError;
-use crate::upstream::{lanes, Credential};
+use crate::upstream::{lanes, Credential, Verification};
+use monobank::types::UserInfo;
 use monobank::MonoToken;
 
 /// Label of the keyed hash that identifies a token without storing it.
@@ -33,6 +34,13 @@ pub enum TokenError {
     /// The user has a token already, or another user has this one.
     #[error("this Monobank token is attached already")]
     AlreadyAttached,
+    /// Monobank rejected the token offered (mistyped or revoked); it was not stored.
+    #[error("Monobank rejected this token")]
+    RejectedByMonobank,
+    /// Monobank rejected the stored token at `at` (Unix s); no call is made with it until it is
+    /// replaced.
+    #[error("Monobank rejected the stored token")]
+    Rejected { at: i64 },
     /// The database failed.
     #[error(transparent)]
     Store(AppError),
@@ -60,6 +68,10 @@ pub struct TokenStatus {
     pub token_hint: Option<String>,
     pub created_at: Option<i64>,
     pub updated_at: Option<i64>,
+    /// Monobank has answered a call made with the token.
+    pub verified: bool,
+    /// When Monobank rejected the token (it must be replaced), if it did.
+    pub rejected_at: Option<i64>,
     /// The webhook monoweb registered with this token (shown on the pages only).
     #[serde(skip)]
     pub webhook_url: Option<String>,
@@ -68,6 +80,8 @@ pub struct TokenStatus {
 /// A token ready for a call.
 pub struct Attached {
     pub credential: Credential,
+    /// When Monobank rejected the token, if it did; no call is made with it then.
+    pub rejected_at: Option<i64>,
     /// The webhook monoweb registered for it, if any.
     pub webhook_url: Option<String>,
 }
@@ -82,6 +96,8 @@ pub async fn status(ctx: &Context, user: UserId) -> Result<TokenStatus, TokenErr
             token_hint: Some(format!("…{}", row.last4)),
             created_at: Some(row.created_at),
             updated_at: Some(row.updated_at),
+            verified: row.verified_at.is_some(),
+            rejected_at: row.rejected_at,
             webhook_url: row.webhook_url,
         },
         None => TokenStatus {
@@ -89,6 +105,8 @@ pub async fn status(ctx: &Context, user: UserId) -> Result<TokenStatus, TokenErr
             token_hint: None,
             created_at: None,
             updated_at: None,
+            verified: false,
+            rejected_at: None,
             webhook_url: None,
         },
     })
@@ -101,6 +119,7 @@ fn new_row<'a>(
     fingerprint: &'a str,
     last4: &'a str,
     now: i64,
+    verified: bool,
 ) -> NewToken<'a> {
     NewToken {
         user_id: user.0,
@@ -111,13 +130,72 @@ fn new_row<'a>(
         last4,
         created_at: now,
         updated_at: now,
+        verified_at: verified.then_some(now),
     }
 }
 
-/// Attaches a first token. 409 when the user has one or another user has this one.
+/// A token that was stored.
+#[derive(Debug, Clone, Copy)]
+pub struct Stored {
+    /// Monobank answered a call made with it; otherwise its minute was taken or Monobank could
+    /// not be asked, and the first call the sync makes will tell.
+    pub verified: bool,
+}
+
+/// Asks Monobank about a token before it is stored: one client-info call when the token's minute
+/// is free. A token Monobank rejects is refused; the answer to an accepted one is kept (after the
+/// token is stored) as the user's accounts.
+async fn verify(
+    ctx: &Context,
+    token: &MonoToken,
+    fp: &str,
+) -> Result<Option<(Box<UserInfo>, i64)>, TokenError> {
+    let credential = Credential {
+        token: token.clone(),
+        lane_key: fp.to_owned(),
+    };
+    match ctx
+        .upstream
+        .verify_token(&credential)
+        .await
+        .map_err(TokenError::Store)?
+    {
+        Verification::Accepted(info, at) => Ok(Some((info, at))),
+        Verification::Rejected => {
+            tracing::warn!("Monobank rejected a token offered for attaching; not stored");
+            Err(TokenError::RejectedByMonobank)
+        }
+        Verification::NotVerified => Ok(None),
+    }
+}
+
+/// Stores the verification's answer as the user's accounts, once the token is stored.
+async fn keep_answer(ctx: &Context, user: UserId, answer: Option<(Box<UserInfo>, i64)>) {
+    if let Some((info, at)) = answer {
+        if let Err(e) = ctx.upstream.keep_client_info(user, &info, at).await {
+            tracing::warn!(error = %e, "could not keep the accounts read while verifying");
+        }
+    }
+}
+
+/// Attaches a first token. 409 when the user has one or another user has this one; 422 when
+/// Monobank rejects it (see [`verify`]).
 #[tracing::instrument(skip(ctx, token))]
-pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<(), TokenError> {
+pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<Stored, TokenError> {
     let fp = fingerprint(&ctx.secret, &token);
+    let taken = {
+        let fp = fp.clone();
+        db::run(&ctx.pool, move |conn| {
+            Ok(tokens::find(conn, user)?.is_some() || tokens::owner_of(conn, &fp)?.is_some())
+        })
+        .await
+        .map_err(TokenError::Store)?
+    };
+    if taken {
+        return Err(TokenError::AlreadyAttached);
+    }
+    let answer = verify(ctx, &token, &fp).await?;
+    let verified = answer.is_some();
     let now = ctx.clock.now();
     let secret = ctx.secret.clone();
     let attached = db::run(&ctx.pool, move |conn| {
@@ -127,7 +205,8 @@ pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<(),
             }
             let key_id = tokens::current_key(conn, now)?;
             let sealed = secret.seal(key_id, user.0, token.expose().as_bytes());
-            tokens::insert(conn, &new_row(&sealed, user, &fp, &token.last4(), now))?;
+            let last4 = token.last4();
+            tokens::insert(conn, &new_row(&sealed, user, &fp, &last4, now, verified))?;
             Ok(true)
         })
     })
@@ -136,17 +215,32 @@ pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<(),
     if !attached {
         return Err(TokenError::AlreadyAttached);
     }
-    tracing::info!("Monobank token attached");
+    keep_answer(ctx, user, answer).await;
+    tracing::info!(verified, "Monobank token attached");
     ctx.sync.wake();
-    Ok(())
+    Ok(Stored { verified })
 }
 
-/// Replaces the token. 404 when there is none; 409 when another user has the new one. The
-/// webhook monoweb set with the old token is removed and the old snapshots forgotten.
+/// Replaces the token. 404 when there is none; 409 when another user has the new one; 422 when
+/// Monobank rejects it. The webhook monoweb set with the old token is removed and the old
+/// snapshots forgotten.
 #[tracing::instrument(skip(ctx, token))]
-pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<(), TokenError> {
+pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<Stored, TokenError> {
     let old = load(ctx, user).await?;
     let fp = fingerprint(&ctx.secret, &token);
+    let taken = {
+        let fp = fp.clone();
+        db::run(&ctx.pool, move |conn| {
+            Ok(tokens::owner_of(conn, &fp)?.is_some_and(|owner| owner != user.0))
+        })
+        .await
+        .map_err(TokenError::Store)?
+    };
+    if taken {
+        return Err(TokenError::AlreadyAttached);
+    }
+    let answer = verify(ctx, &token, &fp).await?;
+    let verified = answer.is_some();
     let now = ctx.clock.now();
     let secret = ctx.secret.clone();
     let replaced = db::run(&ctx.pool, move |conn| {
@@ -156,7 +250,8 @@ pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<()
             }
             let key_id = tokens::current_key(conn, now)?;
             let sealed = secret.seal(key_id, user.0, token.expose().as_bytes());
-            tokens::replace(conn, &new_row(&sealed, user, &fp, &token.last4(), now))?;
+            let last4 = token.last4();
+            tokens::replace(conn, &new_row(&sealed, user, &fp, &last4, now, verified))?;
             snapshots::delete_for_user(conn, user)?;
             crate::db::sync::forget(conn, user)?;
             Ok(true)
@@ -167,11 +262,12 @@ pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<()
     if !replaced {
         return Err(TokenError::AlreadyAttached);
     }
+    keep_answer(ctx, user, answer).await;
     ctx.sync.wake();
     // The webhook belonged to the old token (and its record is cleared with it).
     unregister_webhook(ctx, &old).await;
-    tracing::info!("Monobank token replaced");
-    Ok(())
+    tracing::info!(verified, "Monobank token replaced");
+    Ok(Stored { verified })
 }
 
 /// Removes the token, its snapshots and lanes, and the webhook monoweb registered with it.
@@ -219,6 +315,14 @@ async fn unregister_webhook(ctx: &Context, attached: &Attached) {
     }
 }
 
+/// The token, if Monobank has not rejected it: calls are made with a usable token only.
+pub fn usable(attached: Attached) -> Result<Attached, TokenError> {
+    match attached.rejected_at {
+        Some(at) => Err(TokenError::Rejected { at }),
+        None => Ok(attached),
+    }
+}
+
 /// The user's token, decrypted. A row that does not decrypt (copied from another user, or sealed
 /// under a secret this instance does not have) counts as no token and is logged.
 pub async fn load(ctx: &Context, user: UserId) -> Result<Attached, TokenError> {
@@ -258,6 +362,7 @@ fn open(secret: &MasterSecret, row: &TokenRow) -> Option<Attached> {
             token,
             lane_key: row.fingerprint.clone(),
         },
+        rejected_at: row.rejected_at,
         webhook_url: row.webhook_url.clone(),
     })
 }

@@ -62,6 +62,17 @@ pub struct Answer<T> {
     pub stale: bool,
 }
 
+/// What Monobank said of a token checked before it is stored.
+#[derive(Debug)]
+pub enum Verification {
+    /// It answered client-info (the answer, and when).
+    Accepted(Box<UserInfo>, i64),
+    /// It rejected the token.
+    Rejected,
+    /// It could not be asked now (the token's minute is taken, a back-off, trouble).
+    NotVerified,
+}
+
 /// Why the gateway could not answer.
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {
@@ -116,6 +127,33 @@ impl Upstream {
             return Err(MonoError::EdgeBlocked);
         }
         Ok(())
+    }
+
+    /// Remembers what a call said of its token: Monobank answered (verified) or rejected it. The
+    /// token's row is found by its fingerprint, the lane key.
+    /// `error` is `None` when the call succeeded.
+    async fn note_token(&self, credential: &Credential, error: Option<&MonoError>) {
+        let rejected = match error {
+            None => false,
+            Some(MonoError::TokenRejected) => true,
+            Some(_) => return,
+        };
+        let key = credential.lane_key.clone();
+        let now = self.clock.now();
+        let noted = db::run(&self.pool, move |conn| {
+            Ok(if rejected {
+                crate::db::tokens::mark_rejected(conn, &key, now)?
+            } else {
+                crate::db::tokens::mark_verified(conn, &key, now)?
+            })
+        })
+        .await;
+        match noted {
+            Ok(0) => {}
+            Ok(_) if rejected => tracing::warn!("Monobank rejected a stored token; calls stop"),
+            Ok(_) => tracing::info!("Monobank accepted a stored token"),
+            Err(e) => tracing::warn!(error = %e, "could not note the token's state"),
+        }
     }
 
     /// Whether calls are paused by the edge back-off.
@@ -248,6 +286,9 @@ impl Upstream {
             },
         )
         .await?;
+        if let Through::Called(result) = &through {
+            self.note_token(credential, result.as_ref().err()).await;
+        }
         let info = match through {
             Through::Closed { next_at } => return Ok(Through::Closed { next_at }),
             Through::Called(Err(e)) => {
@@ -345,10 +386,16 @@ impl Upstream {
         )
         .await;
         match step {
-            Ok(step) => Ok(step),
+            Ok(step) => {
+                if let Step::Fetched(_) = step {
+                    self.note_token(credential, None).await;
+                }
+                Ok(step)
+            }
             Err(StepError::Limiter(e)) => Err(e.into()),
             Err(StepError::Mono(e)) => {
                 self.note(&e);
+                self.note_token(credential, Some(&e)).await;
                 Err(e.into())
             }
         }
@@ -366,10 +413,65 @@ impl Upstream {
     /// Asks Monobank to send the token's operations to `url` (an empty URL removes the webhook).
     pub async fn set_webhook(&self, credential: &Credential, url: &str) -> Result<(), MonoError> {
         self.check_backoff()?;
-        self.client
+        let result = self
+            .client
             .set_webhook(&credential.token, url)
             .await
-            .inspect_err(|e| self.note(e))
+            .inspect_err(|e| self.note(e));
+        self.note_token(credential, result.as_ref().err()).await;
+        result
+    }
+
+    /// One client-info call to check a token before it is stored, when its lane is open and no
+    /// back-off lasts. Nothing is stored: the caller keeps the token (and then the answer, with
+    /// [`Self::keep_client_info`]) only if Monobank accepted it.
+    pub async fn verify_token(&self, credential: &Credential) -> Result<Verification, AppError> {
+        if self.check_backoff().is_err() {
+            return Ok(Verification::NotVerified);
+        }
+        let through = limit::call_through(
+            &self.lanes,
+            &*self.clock,
+            &credential.lane_key,
+            Endpoint::ClientInfo,
+            || self.client.client_info(&credential.token),
+        )
+        .await?;
+        Ok(match through {
+            Through::Called(Ok(mut info)) => {
+                info.web_hook_url = redact_receiver_secret(&info.web_hook_url).into_owned();
+                Verification::Accepted(Box::new(info), self.clock.now())
+            }
+            Through::Called(Err(MonoError::TokenRejected)) => Verification::Rejected,
+            Through::Called(Err(e)) => {
+                self.note(&e);
+                Verification::NotVerified
+            }
+            Through::Closed { .. } => Verification::NotVerified,
+        })
+    }
+
+    /// Stores a client-info answer obtained by [`Self::verify_token`] as the user's snapshot and
+    /// wakes whoever waits for it.
+    pub async fn keep_client_info(
+        &self,
+        user: UserId,
+        info: &UserInfo,
+        fetched_at: i64,
+    ) -> Result<(), AppError> {
+        let json = serde_json::to_string(info).map_err(AppError::internal)?;
+        db::run(&self.pool, move |conn| {
+            Ok(snapshots::put(
+                conn,
+                user,
+                snapshots::CLIENT_INFO,
+                &json,
+                fetched_at,
+            )?)
+        })
+        .await?;
+        self.ring(user);
+        Ok(())
     }
 
     /// Monobank's webhook signing key (id, key), once fetched.

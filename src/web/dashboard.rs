@@ -9,6 +9,7 @@ use super::{ok, Layout};
 use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::error::AppError;
 use crate::services::mono::{self, ViewError};
+use crate::services::tokens::TokenError;
 use crate::services::Context;
 use monobank::currency::CurrencyCode;
 use monobank::types::{Account, Jar, UserInfo};
@@ -134,6 +135,9 @@ pub async fn show(
             page.updated = date_time(answer.fetched_at);
             page.age = age(state.clock.now() - answer.fetched_at);
             page.stale = answer.stale;
+        }
+        Err(ViewError::Token(TokenError::Rejected { at })) => {
+            page.notice = Some(super::rejected_notice(at));
         }
         Err(ViewError::Token(_)) => page.connected = false,
         Err(e) => match AppError::from(e) {

@@ -107,6 +107,15 @@ pub fn see_other(location: &str) -> HttpResponse {
 }
 
 /// The end of a successful post: a flash message and 303 to `location`.
+/// What the pages say while Monobank rejects the stored token.
+pub fn rejected_notice(at: i64) -> String {
+    format!(
+        "Monobank rejected your token on {}: it was revoked or mistyped. Replace it on the Token \
+         page; until then nothing is fetched.",
+        format::date_time(at)
+    )
+}
+
 pub fn done(session: &Session, text: impl Into<String>, location: &str) -> HttpResponse {
     flash(session, "success", text);
     see_other(location)

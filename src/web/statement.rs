@@ -16,6 +16,7 @@ use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::domain::mcc;
 use crate::error::{AppError, FieldErrors};
 use crate::services::mono::ViewError;
+use crate::services::tokens::TokenError;
 use crate::services::Context;
 use crate::services::{history, mono};
 use monobank::currency::CurrencyCode;
@@ -399,6 +400,10 @@ pub async fn show(
     };
     let info = match mono::client_info(&state, &session_user).await {
         Ok(answer) => answer.data,
+        Err(ViewError::Token(TokenError::Rejected { at })) => {
+            page_data.notice = Some(super::rejected_notice(at));
+            return page(StatusCode::OK, &page_data);
+        }
         Err(ViewError::Token(_)) => {
             page_data.connected = false;
             return page(StatusCode::OK, &page_data);

@@ -23,6 +23,10 @@ struct TokenPage {
     hint: String,
     created: String,
     updated: String,
+    /// Monobank has answered a call made with the token.
+    verified: bool,
+    /// When Monobank rejected the token, shown until it is replaced.
+    rejected: Option<String>,
     form: FormState,
 }
 
@@ -47,6 +51,8 @@ fn render(
             hint: token.token_hint.unwrap_or_default(),
             created: token.created_at.map(date_time).unwrap_or_default(),
             updated: token.updated_at.map(date_time).unwrap_or_default(),
+            verified: token.verified,
+            rejected: token.rejected_at.map(date_time),
             form,
         },
     )
@@ -76,13 +82,18 @@ pub async fn save(
         })?;
         let token = MonoToken::parse(&body.mono_token)
             .map_err(|_| AppError::field("mono_token", "Invalid token."))?;
-        if current.connected {
-            tokens::replace(&state, user.id, token).await?;
-            Ok("Mono changed successfully.")
+        let (stored, message) = if current.connected {
+            let stored = tokens::replace(&state, user.id, token).await?;
+            (stored, "Mono changed successfully.")
         } else {
-            tokens::attach(&state, user.id, token).await?;
-            Ok("Mono added successfully.")
-        }
+            let stored = tokens::attach(&state, user.id, token).await?;
+            (stored, "Mono added successfully.")
+        };
+        Ok(if stored.verified {
+            message.to_owned()
+        } else {
+            format!("{message} Monobank has not confirmed it yet; the first sync will.")
+        })
     };
     match attempt.await {
         Ok(message) => Ok(done(&session, message, "/token")),

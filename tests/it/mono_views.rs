@@ -58,7 +58,7 @@ async fn token_lifecycle_with_the_seeds_texts() {
     assert_eq!(res.status(), StatusCode::CREATED);
     assert_eq!(
         body(res).await,
-        json!({"code": 201, "detail": "Mono added successfully."})
+        json!({"code": 201, "detail": "Mono added successfully.", "verified": true})
     );
     let status = body(app.get_as("/api/mono", &cookie).await).await;
     assert_eq!(status["detail"]["connected"], true);
@@ -193,7 +193,8 @@ async fn tokens_are_sealed_bound_to_their_owner_and_survive_key_rotation() {
     assert_ne!(first.ciphertext, second.ciphertext);
     assert_eq!(first.fingerprint, second.fingerprint);
 
-    // It works: client-info answers from Monobank.
+    // It works: client-info answers from Monobank (a minute after the token was last checked).
+    app.clock.advance(61);
     assert_eq!(
         app.get_as("/api/mono/client-info", &alice).await.status(),
         StatusCode::OK
@@ -272,6 +273,8 @@ async fn bad_input_is_400_with_field_errors_and_changes_nothing() {
     assert_eq!(count_rows(&app.database_url, "mono_tokens"), 0);
     user_with_token(&app, &sb, "bob", 0).await;
     let bob = app.login("bob", crate::helpers::PASSWORD).await;
+    // Attaching asked Monobank about the token once; the bad requests below ask nothing.
+    let calls = sb.calls("/personal").await.len();
 
     let cases: &[(&str, Value, &str)] = &[
         ("/api/mono/statement", json!({"period": -1}), "period"),
@@ -329,8 +332,9 @@ async fn bad_input_is_400_with_field_errors_and_changes_nothing() {
             "{path} {case}: {answer}"
         );
     }
-    assert!(
-        sb.calls("/personal").await.is_empty(),
+    assert_eq!(
+        sb.calls("/personal").await.len(),
+        calls,
         "nothing reached Monobank"
     );
 }
@@ -554,6 +558,8 @@ async fn upstream_faults_serve_the_snapshot_marked_stale_never_500() {
 #[tokio::test]
 async fn without_a_snapshot_faults_are_mapped_not_500() {
     let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
+    // Monobank fails while the token is attached: it is stored unverified, with no snapshot.
+    sb.fault("error500").await;
     let cookie = user_with_token(&app, &sb, "alice", 0).await;
     let cases = [("error500", 502), ("garbage", 502), ("ratelimit", 429)];
     for (mode, status) in cases {
@@ -595,24 +601,88 @@ async fn without_a_snapshot_faults_are_mapped_not_500() {
 }
 
 #[tokio::test]
-async fn a_token_monobank_rejects_is_422() {
-    let (app, _sb) = TestApp::builder().start_with_sandbox(1.0).await;
+async fn a_token_monobank_rejects_is_refused_or_remembered_and_every_view_says_so() {
+    let (app, sb) = TestApp::builder().syncing().start_with_sandbox(1.0).await;
     let cookie = app.logged_in("alice").await;
+    let attach = |token: String| {
+        let (app, cookie) = (&app, &cookie);
+        async move {
+            let body = json!({"mono_token": token});
+            app.send(Method::POST, "/api/mono", Some(&body), cookie)
+                .await
+        }
+    };
     let fake = "Q".repeat(44);
+    // The token's minute is free: Monobank is asked at once and its 403 refuses the token.
+    let res = attach(fake.clone()).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body(res).await["detail"], "Monobank rejected this token.");
+    assert_eq!(
+        count_rows(&app.database_url, "mono_tokens"),
+        0,
+        "nothing stored"
+    );
+    // Within the same minute the token cannot be asked about: stored, not verified yet.
+    let res = attach(fake.clone()).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(body(res).await["verified"], false);
+    let status = body(app.get_as("/api/mono/", &cookie).await).await;
+    assert_eq!(status["detail"]["verified"], false);
+    assert_eq!(status["detail"]["rejected_at"], Value::Null);
+    // A minute later the sync's call meets Monobank's 403, which is remembered with its time.
+    app.clock.advance(61);
+    let started = std::time::Instant::now();
+    while body(app.get_as("/api/mono/", &cookie).await).await["detail"]["rejected_at"].is_null() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the sync never noted the rejection"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Every Mono view now answers 422 (not 429), and the pages say so, until it is replaced.
+    let calls = sb.calls("/personal/").await.len();
+    for path in ["/api/mono/balance", "/api/mono/client-info"] {
+        let res = app.get_as(path, &cookie).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(
+            body(res).await["detail"],
+            "Monobank rejected the stored token."
+        );
+    }
     let res = app
         .send(
             Method::POST,
-            "/api/mono",
-            Some(&json!({"mono_token": fake})),
+            "/api/mono/statement",
+            Some(&json!({"period": 1})),
             &cookie,
         )
         .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let res = app.get_as("/api/mono/balance", &cookie).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    for page in ["/", "/token"] {
+        let text = app.get_as(page, &cookie).await.text().await.unwrap();
+        assert!(text.contains("Monobank rejected"), "{page}");
+    }
     assert_eq!(
-        body(res).await["detail"],
-        "Monobank rejected the stored token."
+        sb.calls("/personal/").await.len(),
+        calls,
+        "no call with a rejected token"
+    );
+    // A good token replaces it: verified at once, and the views answer again.
+    let res = app
+        .send(
+            Method::PUT,
+            "/api/mono",
+            Some(&json!({"mono_token": sb.tokens[0].token})),
+            &cookie,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body(res).await["verified"], true);
+    let status = body(app.get_as("/api/mono/", &cookie).await).await;
+    assert_eq!(status["detail"]["rejected_at"], Value::Null);
+    assert_eq!(
+        app.get_as("/api/mono/balance", &cookie).await.status(),
+        StatusCode::OK
     );
 }
 
@@ -754,8 +824,15 @@ async fn webhook_is_sent_as_json_and_removed_with_the_token() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(body(res).await["detail"], "Webhook registered.");
+    let status = body(app.get_as("/api/mono/", &cookie).await).await;
+    assert_eq!(
+        status["detail"]["updated_at"], status["detail"]["created_at"],
+        "registering a webhook does not touch the token's times"
+    );
     let client = sb.client();
     let token = sb.token(0);
+    // The token's minute went to the check made when it was attached.
+    app.clock.advance(61);
     assert_eq!(client.client_info(&token).await.unwrap().web_hook_url, url);
 
     let res = app

@@ -333,6 +333,9 @@ pub struct SyncMode {
     pub enabled: bool,
     /// How often it looks for work when nothing wakes it, in milliseconds.
     pub tick_ms: u64,
+    /// Seconds between two calls on one token's lane: Monobank's minute, or less when `monoweb
+    /// demo` runs its sandbox with a faster clock.
+    pub lane_secs: i64,
 }
 
 impl Default for SyncMode {
@@ -340,6 +343,7 @@ impl Default for SyncMode {
         SyncMode {
             enabled: true,
             tick_ms: 5_000,
+            lane_secs: monobank::limit::LANE_SECS,
         }
     }
 }

@@ -114,7 +114,12 @@ impl Application {
             concat!("monoweb/", env!("CARGO_PKG_VERSION")),
         )
         .map_err(|e| StartupError::Hasher(e.to_string()))?;
-        let upstream = Arc::new(Upstream::new(client, pool.clone(), clock.clone()));
+        let upstream = Arc::new(Upstream::new(
+            client,
+            pool.clone(),
+            clock.clone(),
+            settings.sync.lane_secs,
+        ));
         let https = settings.is_https();
         let max_secs = i64::try_from(settings.session_max_secs).unwrap_or(i64::MAX);
         let sync = SyncHandle::default();

@@ -17,21 +17,36 @@ use crate::error::AppError;
 #[derive(Clone)]
 pub struct DbLimiter {
     pool: DbPool,
+    lane_secs: i64,
 }
 
 impl DbLimiter {
+    /// Lanes of Monobank's minute.
     pub fn new(pool: DbPool) -> Self {
-        DbLimiter { pool }
+        Self::with_lane_secs(pool, LANE_SECS)
+    }
+
+    /// Lanes of `lane_secs` (a fake bank with a faster clock, as in `monoweb demo`).
+    pub fn with_lane_secs(pool: DbPool, lane_secs: i64) -> Self {
+        DbLimiter {
+            pool,
+            lane_secs: lane_secs.max(1),
+        }
     }
 }
 
 impl Limiter for DbLimiter {
     type Error = AppError;
 
+    fn lane_secs(&self) -> i64 {
+        self.lane_secs
+    }
+
     async fn claim(&self, key: &str, endpoint: Endpoint, now: i64) -> Result<Claim, AppError> {
         let key = key.to_owned();
+        let secs = self.lane_secs;
         db::run(&self.pool, move |conn| {
-            Ok(claim(conn, &key, endpoint, now)?)
+            Ok(claim_for(conn, &key, endpoint, now, secs)?)
         })
         .await
     }
@@ -45,12 +60,23 @@ impl Limiter for DbLimiter {
     }
 }
 
-/// Claims the lane for one call at `now`.
+/// Claims the lane for one call at `now`, closing it for Monobank's minute.
 pub fn claim(
     conn: &mut DbConnection,
     fingerprint: &str,
     endpoint: Endpoint,
     now: i64,
+) -> QueryResult<Claim> {
+    claim_for(conn, fingerprint, endpoint, now, LANE_SECS)
+}
+
+/// Claims the lane for one call at `now`, closing it for `lane_secs`.
+fn claim_for(
+    conn: &mut DbConnection,
+    fingerprint: &str,
+    endpoint: Endpoint,
+    now: i64,
+    lane_secs: i64,
 ) -> QueryResult<Claim> {
     let ensure_row = diesel::insert_into(rate_lanes::table)
         .values((
@@ -61,7 +87,7 @@ pub fn claim(
         .on_conflict_do_nothing();
     crate::per_backend!(conn, |c| ensure_row.execute(c))?;
     let claimed = diesel::update(lane(fingerprint, endpoint).filter(rate_lanes::next_at.le(now)))
-        .set(rate_lanes::next_at.eq(now + LANE_SECS))
+        .set(rate_lanes::next_at.eq(now + lane_secs))
         .execute(conn)?;
     if claimed == 1 {
         return Ok(Claim::Granted);

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use monobank::clock::SharedClock;
-use monobank::limit::{self, Endpoint, Through, LANE_SECS};
+use monobank::limit::{self, Endpoint, Limiter, Through, LANE_SECS};
 use monobank::signature::PublicKey;
 use monobank::statement::{self, StatementCursor, Step, StepError};
 use monobank::types::UserInfo;
@@ -106,10 +106,12 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    pub fn new(client: Client, pool: DbPool, clock: SharedClock) -> Self {
+    /// The gateway to `client`'s bank; `lane_secs` is the bank's minute (60, or less for a fake
+    /// bank with a faster clock).
+    pub fn new(client: Client, pool: DbPool, clock: SharedClock, lane_secs: i64) -> Self {
         Upstream {
             rates: RatesCache::new(client.clone(), clock.clone()),
-            lanes: DbLimiter::new(pool.clone()),
+            lanes: DbLimiter::with_lane_secs(pool.clone(), lane_secs),
             client,
             pool,
             clock,
@@ -197,7 +199,7 @@ impl Upstream {
     ) -> Result<Answer<UserInfo>, UpstreamError> {
         let now = self.clock.now();
         if let Some((info, fetched_at)) = stored.as_ref() {
-            if now - fetched_at < FRESH_SECS {
+            if now - fetched_at < self.lanes.lane_secs().min(FRESH_SECS) {
                 return Ok(Answer {
                     data: info.clone(),
                     fetched_at: *fetched_at,

@@ -69,6 +69,12 @@ pub trait Limiter: Send + Sync {
         now: i64,
     ) -> impl Future<Output = Result<Claim, Self::Error>> + Send;
 
+    /// Seconds between two calls on one lane: Monobank's minute ([`LANE_SECS`]) unless a fake
+    /// bank with a faster clock is on the other end.
+    fn lane_secs(&self) -> i64 {
+        LANE_SECS
+    }
+
     /// Keeps the lane closed until at least `until` (never shortens it).
     fn close_until(
         &self,
@@ -134,7 +140,7 @@ where
     }
     let result = call().await;
     limiter
-        .close_until(key, endpoint, clock.now() + LANE_SECS)
+        .close_until(key, endpoint, clock.now() + limiter.lane_secs())
         .await?;
     Ok(Through::Called(result))
 }

@@ -177,22 +177,29 @@ pub async fn statement(
     account: String,
     period: u8,
 ) -> Result<StatementAnswer, ViewError> {
-    match fetch_statement(ctx, user, account.clone(), period).await {
-        Err(ViewError::Upstream(UpstreamError::LaneClosed { retry_after })) => {
-            let now = ctx.clock.now();
-            let from = now - i64::from(period) * 86_400;
-            match super::history::statement(ctx, user, Some(account), from, now).await {
-                Ok(stored) => Ok(StatementAnswer {
-                    items: stored.items.iter().map(|r| r.item()).collect(),
-                    complete: stored.complete,
-                    next_fetch_at: Some(now + i64::try_from(retry_after).unwrap_or(LANE_SECS)),
-                    fetched_at: now,
-                    stale: true,
-                }),
-                Err(_) => Err(UpstreamError::LaneClosed { retry_after }.into()),
-            }
+    // The lane is busy (the background sync, another view), or Monobank said so.
+    let busy = |e: &ViewError| match e {
+        ViewError::Upstream(UpstreamError::LaneClosed { retry_after }) => Some(*retry_after),
+        ViewError::Upstream(UpstreamError::Mono(MonoError::RateLimited { retry_after })) => {
+            Some(retry_after.unwrap_or(60))
         }
-        other => other,
+        _ => None,
+    };
+    let fetched = fetch_statement(ctx, user, account.clone(), period).await;
+    let Some(retry_after) = fetched.as_ref().err().and_then(busy) else {
+        return fetched;
+    };
+    let now = ctx.clock.now();
+    let from = now - i64::from(period) * 86_400;
+    match super::history::statement(ctx, user, Some(account), from, now).await {
+        Ok(stored) => Ok(StatementAnswer {
+            items: stored.items.iter().map(|r| r.item()).collect(),
+            complete: stored.complete,
+            next_fetch_at: Some(now + i64::try_from(retry_after).unwrap_or(LANE_SECS)),
+            fetched_at: now,
+            stale: true,
+        }),
+        Err(_) => fetched,
     }
 }
 

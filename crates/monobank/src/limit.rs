@@ -139,8 +139,11 @@ where
         return Ok(Through::Closed { next_at });
     }
     let result = call().await;
+    // From the next whole second: a call that ended at 10.9 s must not let the next one start
+    // at 11.0 s, less than a lane's length later at the bank's end.
+    let ended = clock.now_ms().div_euclid(1000) + i64::from(clock.now_ms().rem_euclid(1000) > 0);
     limiter
-        .close_until(key, endpoint, clock.now() + limiter.lane_secs())
+        .close_until(key, endpoint, ended + limiter.lane_secs())
         .await?;
     Ok(Through::Called(result))
 }
@@ -260,5 +263,21 @@ mod tests {
                 "never shortened"
             );
         });
+    }
+
+    #[test]
+    fn a_call_ending_within_a_second_keeps_the_lane_closed_a_whole_lane_after_it() {
+        let lanes = MemoryLimiter::default();
+        let clock = ManualClock::at(2_000);
+        run(async {
+            call_through(&lanes, &*clock, "fp", Endpoint::Statement, || async {
+                clock.advance_ms(900);
+                Ok::<_, MonoError>(())
+            })
+            .await
+            .unwrap();
+        });
+        // The call ended at 2000.9 s: the lane opens at 2061, not 2060 (0.1 s too early).
+        assert_eq!(lanes.next_at("fp", Endpoint::Statement), Some(2_061));
     }
 }

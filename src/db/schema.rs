@@ -94,6 +94,7 @@ diesel::table! {
         source -> Text,
         received_at -> BigInt,
         cancelled -> Bool,
+        superseded_by -> Nullable<Text>,
     }
 }
 

@@ -1,11 +1,16 @@
 //! The transaction store and the raw webhook events.
 //!
-//! # Matching rules
-//! - A transaction is identified by (user, Monobank id); storing it again updates the row.
-//! - A hold settled under another id: when a settled (non-hold) transaction is stored, the
-//!   newest stored hold of the same account with the same operation amount, operation currency
-//!   and MCC, no newer than it and at most [`SETTLE_WINDOW_SECS`] older, is deleted: the settled
-//!   row replaces it.
+//! # Matching rules (`docs/history.md` explains them and their sources)
+//! - A transaction is identified by (user, Monobank id). A statement is the truth for an id: a
+//!   statement row replaces whatever was stored under its id. A webhook event never overwrites a
+//!   statement row, except that a settled event replaces the hold of the same id; and it never
+//!   brings back a cancelled hold.
+//! - A hold settled under another id: when a settled (non-hold) transaction with an id new to the
+//!   store arrives, the newest stored hold of the same account with the same operation amount,
+//!   operation currency and MCC, no newer than it and at most [`SETTLE_WINDOW_SECS`] older, that
+//!   no other settled row has superseded yet, is marked `superseded_by` it: one hold per settled
+//!   row, one settled row per hold, never deleted. An update of a known id supersedes nothing.
+//! - A statement that still lists a superseded hold brings it back (it was another purchase).
 //! - A cancelled hold: a statement page covers a span of time completely; a stored hold inside
 //!   that span that the page does not list any more is marked `cancelled` (kept for the record,
 //!   never shown in statements).
@@ -63,6 +68,8 @@ pub struct TransactionRow {
     pub source: String,
     pub received_at: i64,
     pub cancelled: bool,
+    /// The settled transaction (a new id) that replaced this hold, if one did.
+    pub superseded_by: Option<String>,
 }
 
 impl TransactionRow {
@@ -97,6 +104,7 @@ impl TransactionRow {
             source: source.as_str().to_owned(),
             received_at: now,
             cancelled: false,
+            superseded_by: None,
         }
     }
 
@@ -125,76 +133,118 @@ impl TransactionRow {
     }
 }
 
-/// Stores one transaction (insert, or update of the same id) and lets a settled transaction
-/// replace its hold. Returns whether the id was new. Call inside a database transaction.
+/// Stores one transaction under the module's rules: insert, or update of the same id (a webhook
+/// event does not overwrite a statement row unless it settles that row's hold); a settled row
+/// with a new id supersedes its hold. Returns whether the id was new. Call inside a database
+/// transaction.
 pub fn upsert(conn: &mut DbConnection, row: &TransactionRow) -> QueryResult<bool> {
     use transactions::dsl as t;
-    let existing: Option<String> = t::transactions
+    let existing: Option<(String, bool)> = t::transactions
         .filter(t::user_id.eq(row.user_id).and(t::id.eq(&row.id)))
-        .select(t::id)
+        .select((t::source, t::hold))
         .first(conn)
         .optional()?;
-    if existing.is_some() {
-        diesel::update(t::transactions.filter(t::user_id.eq(row.user_id).and(t::id.eq(&row.id))))
-            .set((
-                t::account.eq(&row.account),
-                t::time.eq(row.time),
-                t::description.eq(&row.description),
-                t::mcc.eq(row.mcc),
-                t::original_mcc.eq(row.original_mcc),
-                t::amount.eq(row.amount),
-                t::operation_amount.eq(row.operation_amount),
-                t::currency_code.eq(row.currency_code),
-                t::commission_rate.eq(row.commission_rate),
-                t::cashback_amount.eq(row.cashback_amount),
-                t::balance.eq(row.balance),
-                t::hold.eq(row.hold),
-                t::comment.eq(&row.comment),
-                t::receipt_id.eq(&row.receipt_id),
-                t::invoice_id.eq(&row.invoice_id),
-                t::counter_edrpou.eq(&row.counter_edrpou),
-                t::counter_iban.eq(&row.counter_iban),
-                t::counter_name.eq(&row.counter_name),
-                t::cancelled.eq(false),
-            ))
-            .execute(conn)?;
-    } else {
-        let insert = diesel::insert_into(t::transactions)
-            .values(row)
-            .on_conflict((t::user_id, t::id))
-            .do_nothing();
-        crate::per_backend!(conn, |c| insert.execute(c))?;
+    let from_statement = row.source == Source::Statement.as_str();
+    match existing {
+        Some((source, was_hold)) => {
+            let settles_its_hold = was_hold && !row.hold;
+            if !from_statement && source == Source::Statement.as_str() && !settles_its_hold {
+                // The statement is the truth for this id; a late or repeated event changes nothing.
+                return Ok(false);
+            }
+            let same_id = t::transactions.filter(t::user_id.eq(row.user_id).and(t::id.eq(&row.id)));
+            diesel::update(same_id)
+                .set((
+                    t::account.eq(&row.account),
+                    t::time.eq(row.time),
+                    t::description.eq(&row.description),
+                    t::mcc.eq(row.mcc),
+                    t::original_mcc.eq(row.original_mcc),
+                    t::amount.eq(row.amount),
+                    t::operation_amount.eq(row.operation_amount),
+                    t::currency_code.eq(row.currency_code),
+                    t::commission_rate.eq(row.commission_rate),
+                    t::cashback_amount.eq(row.cashback_amount),
+                    t::balance.eq(row.balance),
+                    t::hold.eq(row.hold),
+                    t::comment.eq(&row.comment),
+                    t::receipt_id.eq(&row.receipt_id),
+                    t::invoice_id.eq(&row.invoice_id),
+                    t::counter_edrpou.eq(&row.counter_edrpou),
+                    t::counter_iban.eq(&row.counter_iban),
+                    t::counter_name.eq(&row.counter_name),
+                    t::source.eq(&row.source),
+                ))
+                .execute(conn)?;
+            if from_statement {
+                // Listed by a statement: it exists as listed, neither cancelled nor superseded.
+                diesel::update(same_id)
+                    .set((t::cancelled.eq(false), t::superseded_by.eq(None::<String>)))
+                    .execute(conn)?;
+            }
+            Ok(false)
+        }
+        None => {
+            let insert = diesel::insert_into(t::transactions)
+                .values(row)
+                .on_conflict((t::user_id, t::id))
+                .do_nothing();
+            let inserted = crate::per_backend!(conn, |c| insert.execute(c))?;
+            if inserted == 1 && !row.hold {
+                supersede_hold(conn, row)?;
+            }
+            Ok(inserted == 1)
+        }
     }
-    if !row.hold {
-        settle_hold(conn, row)?;
-    }
-    Ok(existing.is_none())
 }
 
-/// Deletes the hold that `settled` replaces, if there is one (see the module's rules).
-fn settle_hold(conn: &mut DbConnection, settled: &TransactionRow) -> QueryResult<usize> {
+/// Marks the hold that `settled` (a new id) replaces, if there is one (see the module's rules).
+fn supersede_hold(conn: &mut DbConnection, settled: &TransactionRow) -> QueryResult<usize> {
     use transactions::dsl as t;
     let hold: Option<String> = t::transactions
         .filter(t::user_id.eq(settled.user_id))
         .filter(t::account.eq(&settled.account))
         .filter(t::hold.eq(true))
+        .filter(t::cancelled.eq(false))
+        .filter(t::superseded_by.is_null())
         .filter(t::id.ne(&settled.id))
         .filter(t::operation_amount.eq(settled.operation_amount))
         .filter(t::currency_code.eq(settled.currency_code))
         .filter(t::mcc.eq(settled.mcc))
         .filter(t::time.le(settled.time))
         .filter(t::time.ge(settled.time - SETTLE_WINDOW_SECS))
-        .order(t::time.desc())
+        .order((t::time.desc(), t::id.desc()))
         .select(t::id)
         .first(conn)
         .optional()?;
     match hold {
         Some(id) => {
-            diesel::delete(t::transactions.filter(t::user_id.eq(settled.user_id).and(t::id.eq(id))))
+            diesel::update(t::transactions.filter(t::user_id.eq(settled.user_id).and(t::id.eq(id))))
+                .set(t::superseded_by.eq(&settled.id))
                 .execute(conn)
         }
         None => Ok(0),
     }
+}
+
+/// Brings back the superseded holds that a statement of `account` lists (`present`): they are
+/// purchases of their own. Call after storing the statement's rows.
+pub fn restore_listed(
+    conn: &mut DbConnection,
+    user: UserId,
+    account: &str,
+    present: &[String],
+) -> QueryResult<usize> {
+    use transactions::dsl as t;
+    diesel::update(
+        t::transactions
+            .filter(t::user_id.eq(user.0))
+            .filter(t::account.eq(account))
+            .filter(t::superseded_by.is_not_null())
+            .filter(t::id.eq_any(present)),
+    )
+    .set(t::superseded_by.eq(None::<String>))
+    .execute(conn)
 }
 
 /// Marks as cancelled the holds of `account` in `[from, to]` that a complete statement of that
@@ -235,6 +285,7 @@ pub fn range(
         .filter(t::account.eq(account))
         .filter(t::time.between(from, to))
         .filter(t::cancelled.eq(false))
+        .filter(t::superseded_by.is_null())
         .order((t::time.desc(), t::id.desc()))
         .select(TransactionRow::as_select())
         .load(conn)
@@ -255,6 +306,7 @@ pub fn ids(conn: &mut DbConnection, user: UserId, account: &str) -> QueryResult<
     t::transactions
         .filter(t::user_id.eq(user.0).and(t::account.eq(account)))
         .filter(t::cancelled.eq(false))
+        .filter(t::superseded_by.is_null())
         .select(t::id)
         .load(conn)
 }
@@ -280,4 +332,165 @@ pub fn insert_event(
         .on_conflict((e::user_id, e::transaction_id))
         .do_nothing();
     crate::per_backend!(conn, |c| insert.execute(c))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::config::DatabaseUrl;
+    use crate::db::{self, migrations};
+
+    const USER: UserId = UserId(1);
+    const CARD: &str = "card";
+    const NINE: i64 = 1_790_000_000;
+
+    fn store() -> (tempfile::TempDir, DbConnection) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = db::connect(&DatabaseUrl::Sqlite(dir.path().join("t.db"))).unwrap();
+        migrations::run_pending(&mut conn).unwrap();
+        crate::db::users::insert(
+            &mut conn,
+            &crate::db::users::NewUser {
+                username: "owner",
+                password_hash: "x",
+                is_admin: false,
+                is_active: true,
+                created_at: 0,
+                security_stamp: "s",
+            },
+        )
+        .unwrap();
+        (dir, conn)
+    }
+
+    /// A coffee of 45.00 UAH (MCC 5814).
+    fn coffee(id: &str, time: i64, hold: bool, source: Source) -> TransactionRow {
+        let mut item = StatementItem::new(id.into(), time, "Coffee", 5814, -4_500, 980);
+        item.operation_amount = -4_500;
+        item.hold = hold;
+        TransactionRow::new(USER, CARD, &item, source, time)
+    }
+
+    fn put(conn: &mut DbConnection, row: TransactionRow) {
+        db::write_transaction(conn, |conn| Ok(upsert(conn, &row)?)).unwrap();
+    }
+
+    fn visible(conn: &mut DbConnection) -> Vec<String> {
+        let mut ids = ids(conn, USER, CARD).unwrap();
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn two_coffees_on_hold_stay_two_when_one_settles_under_its_own_id() {
+        let (_dir, mut c) = store();
+        put(&mut c, coffee("coffeeA", NINE, true, Source::Webhook));
+        put(
+            &mut c,
+            coffee("coffeeB", NINE + 3_600, true, Source::Webhook),
+        );
+        assert_eq!(visible(&mut c), ["coffeeA", "coffeeB"]);
+        // coffeeB settles under its own id: an update of a known id supersedes nothing.
+        put(
+            &mut c,
+            coffee("coffeeB", NINE + 3_600, false, Source::Webhook),
+        );
+        assert_eq!(visible(&mut c), ["coffeeA", "coffeeB"]);
+        put(
+            &mut c,
+            coffee("coffeeB", NINE + 3_600, false, Source::Statement),
+        );
+        assert_eq!(visible(&mut c), ["coffeeA", "coffeeB"]);
+        // And coffeeA's own settlement later changes nothing either.
+        put(&mut c, coffee("coffeeA", NINE, false, Source::Statement));
+        assert_eq!(visible(&mut c), ["coffeeA", "coffeeB"]);
+    }
+
+    #[test]
+    fn a_hold_settled_under_a_new_id_shows_once_and_is_kept_marked() {
+        let (_dir, mut c) = store();
+        put(&mut c, coffee("hold", NINE, true, Source::Webhook));
+        put(
+            &mut c,
+            coffee("settled", NINE + 86_400, false, Source::Statement),
+        );
+        assert_eq!(visible(&mut c), ["settled"]);
+        let kept: Option<String> = transactions::table
+            .find((USER.0, "hold"))
+            .select(transactions::superseded_by)
+            .first(&mut c)
+            .unwrap();
+        assert_eq!(kept.as_deref(), Some("settled"), "marked, never deleted");
+        // One hold per settled row: storing the settled row again supersedes no other hold.
+        put(&mut c, coffee("hold2", NINE + 10, true, Source::Webhook));
+        put(
+            &mut c,
+            coffee("settled", NINE + 86_400, false, Source::Statement),
+        );
+        assert_eq!(visible(&mut c), ["hold2", "settled"]);
+    }
+
+    #[test]
+    fn a_statement_that_lists_a_superseded_hold_brings_it_back() {
+        let (_dir, mut c) = store();
+        // An older hold still on hold at the bank, and a separate purchase of the same amount
+        // settled at once: the heuristics take the purchase for the hold's settlement.
+        put(&mut c, coffee("stillOnHold", NINE, true, Source::Webhook));
+        put(&mut c, coffee("direct", NINE + 600, false, Source::Webhook));
+        assert_eq!(visible(&mut c), ["direct"]);
+        // The next complete statement of the span lists both: both are shown.
+        let present = ["direct".to_owned(), "stillOnHold".to_owned()];
+        db::write_transaction(&mut c, |c| {
+            upsert(c, &coffee("direct", NINE + 600, false, Source::Statement))?;
+            upsert(c, &coffee("stillOnHold", NINE, true, Source::Statement))?;
+            Ok(restore_listed(c, USER, CARD, &present)?)
+        })
+        .unwrap();
+        assert_eq!(visible(&mut c), ["direct", "stillOnHold"]);
+    }
+
+    #[test]
+    fn a_webhook_never_overwrites_a_statement_row_but_settles_its_hold() {
+        let (_dir, mut c) = store();
+        put(&mut c, coffee("paid", NINE, false, Source::Statement));
+        let mut forged = coffee("paid", NINE, true, Source::Webhook);
+        forged.amount = -9_999;
+        forged.description = "Replayed".into();
+        put(&mut c, forged);
+        let row: (i64, String, bool) = transactions::table
+            .find((USER.0, "paid"))
+            .select((
+                transactions::amount,
+                transactions::description,
+                transactions::hold,
+            ))
+            .first(&mut c)
+            .unwrap();
+        assert_eq!(row, (-4_500, "Coffee".to_owned(), false));
+        // A statement row on hold is settled by the event of the same id.
+        put(&mut c, coffee("pending", NINE, true, Source::Statement));
+        put(&mut c, coffee("pending", NINE, false, Source::Webhook));
+        let hold: bool = transactions::table
+            .find((USER.0, "pending"))
+            .select(transactions::hold)
+            .first(&mut c)
+            .unwrap();
+        assert!(!hold);
+        // A cancelled hold is not brought back by a repeated event.
+        put(&mut c, coffee("gone", NINE, true, Source::Statement));
+        db::write_transaction(&mut c, |c| {
+            Ok(mark_cancelled(
+                c,
+                USER,
+                CARD,
+                NINE,
+                NINE,
+                &["paid".into(), "pending".into()],
+            )?)
+        })
+        .unwrap();
+        put(&mut c, coffee("gone", NINE, true, Source::Webhook));
+        assert!(!visible(&mut c).contains(&"gone".to_owned()));
+    }
 }

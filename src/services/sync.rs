@@ -400,6 +400,9 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
                     for r in &rows {
                         transactions::upsert(conn, r)?;
                     }
+                    // A hold this page still lists is a purchase of its own, even if a settled
+                    // row stored before superseded it.
+                    transactions::restore_listed(conn, user, &account, &present)?;
                     if let Some((from, to)) = span {
                         if from <= to {
                             transactions::mark_cancelled(conn, user, &account, from, to, &present)?;

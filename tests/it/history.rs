@@ -638,7 +638,7 @@ fn secret_hash_of(app: &TestApp) -> Option<String> {
 }
 
 #[tokio::test]
-async fn a_settled_hold_is_replaced_and_a_vanished_hold_is_marked_cancelled() {
+async fn a_settled_hold_is_superseded_and_a_vanished_hold_is_marked_cancelled() {
     use monobank::types::StatementItem;
     use monoweb::db::transactions::{mark_cancelled, range, upsert, Source, TransactionRow};
     use monoweb::db::users::UserId;
@@ -669,10 +669,11 @@ async fn a_settled_hold_is_replaced_and_a_vanished_hold_is_marked_cancelled() {
         .map(|r| r.id)
         .collect();
     assert_eq!(ids, ["settled-1", "other-hold"]);
-    // A complete statement of [900, 1100] no longer lists the other hold: it was cancelled.
+    // A complete statement of [900, 1100] no longer lists the other hold, nor the hold settled
+    // under another id: both are marked cancelled.
     assert_eq!(
         mark_cancelled(&mut conn, user, "card", 900, 1_100, &[]).unwrap(),
-        1
+        2
     );
     let ids: Vec<String> = range(&mut conn, user, "card", 0, i64::MAX)
         .unwrap()
@@ -680,9 +681,16 @@ async fn a_settled_hold_is_replaced_and_a_vanished_hold_is_marked_cancelled() {
         .map(|r| r.id)
         .collect();
     assert_eq!(ids, ["settled-1"], "a cancelled hold is never shown");
-    assert_eq!(count_rows(&app.database_url, "transactions"), 2, "but kept");
-    // Delivered again, it is live again.
+    assert_eq!(count_rows(&app.database_url, "transactions"), 3, "but kept");
+    // Delivered again by the webhook, it stays cancelled: only a statement can bring it back.
     upsert(&mut conn, &row("other-hold", 1_000, -9_900, true)).unwrap();
+    assert_eq!(
+        range(&mut conn, user, "card", 0, i64::MAX).unwrap().len(),
+        1
+    );
+    let mut listed = row("other-hold", 1_000, -9_900, true);
+    listed.source = "statement".into();
+    upsert(&mut conn, &listed).unwrap();
     assert_eq!(
         range(&mut conn, user, "card", 0, i64::MAX).unwrap().len(),
         2

@@ -118,6 +118,10 @@ diesel::table! {
         synced_to -> BigInt,
         cursor -> Nullable<Text>,
         updated_at -> BigInt,
+        failures -> Integer,
+        retry_at -> BigInt,
+        last_error -> Nullable<Text>,
+        closed -> Bool,
     }
 }
 

@@ -22,6 +22,14 @@ pub struct SyncAccount {
     /// The statement fetch in progress (JSON `StatementCursor`).
     pub cursor: Option<String>,
     pub updated_at: i64,
+    /// Statement calls for this account that failed in a row.
+    pub failures: i32,
+    /// No statement call for this account before this time (Unix s), after a failure.
+    pub retry_at: i64,
+    /// What the last failed call said, while failures last.
+    pub last_error: Option<String>,
+    /// Monobank no longer knows the account (a closed card or jar): its sync has ended.
+    pub closed: bool,
 }
 
 /// The sync rows of a user's accounts, by account id.
@@ -62,6 +70,10 @@ pub fn track(
         synced_to: now,
         cursor: None,
         updated_at: now,
+        failures: 0,
+        retry_at: 0,
+        last_error: None,
+        closed: false,
     };
     let insert = diesel::insert_into(sync_accounts::table)
         .values(&row)

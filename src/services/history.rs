@@ -224,6 +224,12 @@ pub struct AccountProgress {
     /// Whether the store holds everything from `history_from` until the last sync (a catch-up
     /// of the latest hours may be running).
     pub complete: bool,
+    /// Monobank no longer knows the account (a closed card or jar): its sync has ended.
+    pub closed: bool,
+    /// What the last failed statement call said, while failures last.
+    pub last_error: Option<String>,
+    /// When the sync tries the account again after a failure (Unix s).
+    pub retry_at: Option<i64>,
 }
 
 /// Where the sync stands for a user.
@@ -259,6 +265,9 @@ fn progress_of(row: &SyncAccount) -> AccountProgress {
         windows_done: done,
         windows_total: total,
         complete,
+        closed: row.closed,
+        last_error: row.last_error.clone(),
+        retry_at: (row.retry_at > 0).then_some(row.retry_at),
     }
 }
 

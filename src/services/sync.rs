@@ -250,7 +250,12 @@ fn next_job(
     preferred: Option<&str>,
     now: i64,
 ) -> Option<(SyncAccount, StatementCursor)> {
-    let mut ordered = rows.to_vec();
+    // A closed account is done; one whose last call failed waits for its retry time.
+    let mut ordered: Vec<SyncAccount> = rows
+        .iter()
+        .filter(|r| !r.closed && r.retry_at <= now)
+        .cloned()
+        .collect();
     ordered.sort_by_key(|r| Some(r.account.as_str()) != preferred);
     let rows = ordered.as_slice();
     let resume = rows
@@ -285,8 +290,26 @@ fn next_job(
     resume.or_else(backfill).or_else(gap)
 }
 
+/// How long the sync leaves an account alone after `failures` failed calls in a row: a minute,
+/// doubling, at most an hour.
+pub fn retry_delay(failures: i32) -> i64 {
+    let doublings = u32::try_from(failures.saturating_sub(1))
+        .unwrap_or(0)
+        .min(6);
+    (60_i64 << doublings).min(3_600)
+}
+
+/// Whether Monobank's 400 says the account does not exist (a closed card or jar): the only error
+/// that ends an account's sync. Its text is `invalid account` (see `docs/monobank-api.md`, M5).
+fn is_unknown_account(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("invalid account")
+}
+
 /// The row after its fetch `cursor` moved on: finished spans join the covered span.
 fn advance(mut row: SyncAccount, cursor: &StatementCursor, now: i64) -> SyncAccount {
+    row.failures = 0;
+    row.retry_at = 0;
+    row.last_error = None;
     if cursor.is_complete() {
         if row.synced_from > row.synced_to {
             row.synced_from = cursor.from;
@@ -420,17 +443,26 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
             db::run(&ctx.pool, move |conn| Ok(sync::save(conn, &next)?)).await?;
         }
         Ok(Step::LaneClosed { .. }) => {}
-        Err(UpstreamError::Mono(MonoError::BadRequest(_))) => {
-            // Monobank does not know this account (a closed jar): stop asking for it.
-            tracing::warn!(account = %row.account, "Monobank refused the account; not syncing it");
-            let mut done = row;
-            done.cursor = None;
-            done.synced_from = done.history_from;
-            done.synced_to = done.synced_to.max(now);
-            db::run(&ctx.pool, move |conn| Ok(sync::save(conn, &done)?)).await?;
+        Err(UpstreamError::Mono(MonoError::BadRequest(text))) if is_unknown_account(&text) => {
+            // Monobank does not know this account (a closed card or jar): stop asking for it,
+            // and say so. What was fetched stays; nothing is marked fetched that was not.
+            tracing::warn!(account = %row.account, "Monobank does not know the account; its sync ends");
+            let mut closed = row;
+            closed.closed = true;
+            closed.cursor = None;
+            closed.last_error = Some("Monobank does not know this account (closed?).".into());
+            closed.updated_at = now;
+            db::run(&ctx.pool, move |conn| Ok(sync::save(conn, &closed)?)).await?;
         }
         Err(UpstreamError::Mono(e)) => {
-            tracing::warn!(error = %e, "sync statement call failed");
+            // Not data: the span stays unfetched, and the account is tried again later.
+            let mut failed = row;
+            failed.failures = failed.failures.saturating_add(1);
+            failed.retry_at = now + retry_delay(failed.failures);
+            failed.last_error = Some(e.to_string());
+            failed.updated_at = now;
+            tracing::warn!(error = %e, failures = failed.failures, "sync statement call failed");
+            db::run(&ctx.pool, move |conn| Ok(sync::save(conn, &failed)?)).await?;
         }
         Err(UpstreamError::Store(e)) => return Err(e),
         // A closed lane is `Step::LaneClosed`, never this error; nothing to do either way.
@@ -452,6 +484,10 @@ mod tests {
             synced_to,
             cursor: None,
             updated_at: 0,
+            failures: 0,
+            retry_at: 0,
+            last_error: None,
+            closed: false,
         }
     }
 
@@ -484,6 +520,29 @@ mod tests {
                 .ok();
         let (_, c) = next_job(&[row(0, 500, now), busy], None, now).unwrap_or_else(|| panic!());
         assert_eq!((c.from, c.to), (5, 9), "a fetch in progress first");
+    }
+
+    #[test]
+    fn failures_back_off_from_a_minute_to_an_hour_and_only_invalid_account_closes() {
+        let delays: Vec<i64> = (1..=8).map(retry_delay).collect();
+        assert_eq!(delays, [60, 120, 240, 480, 960, 1_920, 3_600, 3_600]);
+        assert!(is_unknown_account("invalid account"));
+        assert!(is_unknown_account("Invalid account"));
+        assert!(!is_unknown_account("Period must be no more than 31 days"));
+        assert!(!is_unknown_account("Request failed, try later"));
+    }
+
+    #[test]
+    fn accounts_backing_off_or_closed_get_no_job() {
+        let now = 1_000_000;
+        let mut waiting = row(0, now + 1, now);
+        waiting.retry_at = now + 60;
+        assert!(next_job(std::slice::from_ref(&waiting), None, now).is_none());
+        waiting.retry_at = now;
+        assert!(next_job(std::slice::from_ref(&waiting), None, now).is_some());
+        let mut closed = row(0, now + 1, now);
+        closed.closed = true;
+        assert!(next_job(&[closed], None, now).is_none());
     }
 
     #[test]

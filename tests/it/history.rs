@@ -818,3 +818,67 @@ async fn the_receivers_secret_is_in_no_database_file_answer_or_page() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_400_from_monobank_keeps_the_span_unfetched_and_is_retried_not_taken_for_data() {
+    let (app, sandbox) = spawn_syncing(1, 1.0).await;
+    // Every statement call answers 400 (and not "invalid account").
+    sandbox.fault("badrequest").await;
+    let cookie = owner(&app, &sandbox, 1).await;
+    let started = Instant::now();
+    let failed = loop {
+        let p = progress(&app, &cookie).await;
+        let failed = p["accounts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["last_error"].is_string())
+            .cloned();
+        if let Some(failed) = failed {
+            break failed;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no failed call was noted: {p}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(failed["complete"], false, "{failed}");
+    assert_eq!(failed["closed"], false);
+    assert_eq!(failed["windows_done"], 0);
+    assert!(failed["retry_at"].as_i64().unwrap() > app.clock.now());
+    let account = failed["account"].as_str().unwrap().to_owned();
+    let day = today(&app);
+    let statement = json_of(
+        app.get_as(
+            &format!("/api/mono/statement?from={day}&to={day}&account={account}"),
+            &cookie,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(statement["detail"]["complete"], false, "{statement}");
+    // Monobank recovers: the account is retried and fetched like the others.
+    sandbox.fault("none").await;
+    let p = run_backfill(&app, &cookie).await;
+    let again = p["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account"] == account.as_str())
+        .unwrap();
+    assert_eq!(again["complete"], true, "{again}");
+    assert_eq!(again["last_error"], Value::Null);
+    let truth = sandbox.ledger(1, &account).await;
+    let history_from = again["history_from"].as_i64().unwrap();
+    let expected: BTreeSet<String> = truth
+        .iter()
+        .filter(|i| i.time >= history_from)
+        .map(|i| i.id.clone())
+        .collect();
+    let stored: BTreeSet<String> = stored_ids(&app, 1, &account)
+        .into_iter()
+        .filter(|id| expected.contains(id))
+        .collect();
+    assert_eq!(stored, expected, "the account's history is all there");
+}

@@ -56,6 +56,10 @@ pub async fn gate(
                 .body("<html><head><title>403 Forbidden</title></head><body><h1>Access denied</h1></body></html>"),
         ),
         FaultMode::Ratelimit => req.into_response(mono_error(StatusCode::TOO_MANY_REQUESTS, "Too many requests")),
+        FaultMode::Badrequest if path.starts_with("/personal/statement") => {
+            req.into_response(mono_error(StatusCode::BAD_REQUEST, "Request failed, try later"))
+        }
+        FaultMode::Badrequest => next.call(req).await?.map_into_boxed_body(),
     };
     let mut inner = shared.lock();
     if inner.calls.len() >= MAX_CALLS {

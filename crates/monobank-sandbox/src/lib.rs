@@ -62,6 +62,9 @@ pub enum FaultMode {
     Edge403,
     /// Not in Mono's list of faults but a real behaviour: answer 429 to everything.
     Ratelimit,
+    /// Not in Mono's list either: statement calls answer 400 with an error text that is not
+    /// "invalid account" (a failure that must not be taken for data).
+    Badrequest,
 }
 
 #[derive(Clone, Copy, Debug, Default, Serialize)]

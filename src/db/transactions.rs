@@ -148,10 +148,23 @@ pub fn upsert(conn: &mut DbConnection, row: &TransactionRow) -> QueryResult<bool
     match existing {
         Some((source, was_hold)) => {
             let settles_its_hold = was_hold && !row.hold;
-            if !from_statement && source == Source::Statement.as_str() && !settles_its_hold {
-                // The statement is the truth for this id; a late or repeated event changes nothing.
-                return Ok(false);
+            if !from_statement {
+                if source == Source::Statement.as_str() && !settles_its_hold {
+                    // The statement is the truth for this id; a late or repeated event changes
+                    // nothing.
+                    return Ok(false);
+                }
+                if !was_hold && row.hold {
+                    // A late event of the hold never undoes its settlement.
+                    return Ok(false);
+                }
             }
+            // A row a statement stored keeps that source when an event settles its hold.
+            let source = if from_statement {
+                row.source.as_str()
+            } else {
+                source.as_str()
+            };
             let same_id = t::transactions.filter(t::user_id.eq(row.user_id).and(t::id.eq(&row.id)));
             diesel::update(same_id)
                 .set((
@@ -173,11 +186,12 @@ pub fn upsert(conn: &mut DbConnection, row: &TransactionRow) -> QueryResult<bool
                     t::counter_edrpou.eq(&row.counter_edrpou),
                     t::counter_iban.eq(&row.counter_iban),
                     t::counter_name.eq(&row.counter_name),
-                    t::source.eq(&row.source),
+                    t::source.eq(source),
                 ))
                 .execute(conn)?;
-            if from_statement {
-                // Listed by a statement: it exists as listed, neither cancelled nor superseded.
+            if from_statement || settles_its_hold {
+                // Listed by a statement, or settled under its own id: it exists, neither
+                // cancelled nor superseded (a settled operation is no hold).
                 diesel::update(same_id)
                     .set((t::cancelled.eq(false), t::superseded_by.eq(None::<String>)))
                     .execute(conn)?;
@@ -248,14 +262,16 @@ pub fn restore_listed(
 }
 
 /// Marks as cancelled the holds of `account` in `[from, to]` that a complete statement of that
-/// span (`present`) no longer lists.
+/// span (`present`) no longer lists. Only holds stored before the statement was requested
+/// (`requested_at`, Unix s) count: a hold that arrived while the page was on its way is simply
+/// newer than the page.
 pub fn mark_cancelled(
     conn: &mut DbConnection,
     user: UserId,
     account: &str,
-    from: i64,
-    to: i64,
+    (from, to): (i64, i64),
     present: &[String],
+    requested_at: i64,
 ) -> QueryResult<usize> {
     use transactions::dsl as t;
     diesel::update(
@@ -265,6 +281,7 @@ pub fn mark_cancelled(
             .filter(t::hold.eq(true))
             .filter(t::cancelled.eq(false))
             .filter(t::time.between(from, to))
+            .filter(t::received_at.lt(requested_at))
             .filter(t::id.ne_all(present)),
     )
     .set(t::cancelled.eq(true))
@@ -451,6 +468,51 @@ mod tests {
     }
 
     #[test]
+    fn a_superseded_hold_that_settles_under_its_own_id_comes_back_and_stays_settled() {
+        let (_dir, mut c) = store();
+        put(&mut c, coffee("stillOnHold", NINE, true, Source::Webhook));
+        put(&mut c, coffee("direct", NINE + 600, false, Source::Webhook));
+        assert_eq!(visible(&mut c), ["direct"]);
+        // The hold settles under its own id: it was a purchase of its own.
+        put(&mut c, coffee("stillOnHold", NINE, false, Source::Webhook));
+        assert_eq!(visible(&mut c), ["direct", "stillOnHold"]);
+        // A late delivery of its hold event does not undo the settlement.
+        put(&mut c, coffee("stillOnHold", NINE, true, Source::Webhook));
+        let hold: bool = transactions::table
+            .find((USER.0, "stillOnHold"))
+            .select(transactions::hold)
+            .first(&mut c)
+            .unwrap();
+        assert!(!hold);
+    }
+
+    #[test]
+    fn a_hold_that_arrives_while_a_page_is_on_its_way_is_not_cancelled_by_it() {
+        let (_dir, mut c) = store();
+        // Stored at NINE (its event arrived then); the page was requested at NINE too and does
+        // not list it: it is newer than the page, not cancelled.
+        put(&mut c, coffee("new", NINE, true, Source::Webhook));
+        let cancel = |c: &mut DbConnection, requested_at| {
+            db::write_transaction(c, |c| {
+                Ok(mark_cancelled(
+                    c,
+                    USER,
+                    CARD,
+                    (NINE - 60, NINE),
+                    &[],
+                    requested_at,
+                )?)
+            })
+            .unwrap()
+        };
+        assert_eq!(cancel(&mut c, NINE), 0);
+        assert_eq!(visible(&mut c), ["new"]);
+        // A page requested after it was stored that does not list it: cancelled.
+        assert_eq!(cancel(&mut c, NINE + 1), 1);
+        assert!(visible(&mut c).is_empty());
+    }
+
+    #[test]
     fn a_webhook_never_overwrites_a_statement_row_but_settles_its_hold() {
         let (_dir, mut c) = store();
         put(&mut c, coffee("paid", NINE, false, Source::Statement));
@@ -471,12 +533,22 @@ mod tests {
         // A statement row on hold is settled by the event of the same id.
         put(&mut c, coffee("pending", NINE, true, Source::Statement));
         put(&mut c, coffee("pending", NINE, false, Source::Webhook));
-        let hold: bool = transactions::table
+        let (hold, source): (bool, String) = transactions::table
             .find((USER.0, "pending"))
-            .select(transactions::hold)
+            .select((transactions::hold, transactions::source))
             .first(&mut c)
             .unwrap();
         assert!(!hold);
+        assert_eq!(source, "statement", "still protected as a statement row");
+        let mut replayed = coffee("pending", NINE, true, Source::Webhook);
+        replayed.amount = -1;
+        put(&mut c, replayed);
+        let amount: i64 = transactions::table
+            .find((USER.0, "pending"))
+            .select(transactions::amount)
+            .first(&mut c)
+            .unwrap();
+        assert_eq!(amount, -4_500);
         // A cancelled hold is not brought back by a repeated event.
         put(&mut c, coffee("gone", NINE, true, Source::Statement));
         db::write_transaction(&mut c, |c| {
@@ -484,9 +556,9 @@ mod tests {
                 c,
                 USER,
                 CARD,
-                NINE,
-                NINE,
+                (NINE, NINE),
                 &["paid".into(), "pending".into()],
+                NINE + 1,
             )?)
         })
         .unwrap();

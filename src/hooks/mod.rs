@@ -4,8 +4,8 @@
 //! the event (at most 64 KiB, JSON, type `StatementItem`, an account or jar of the secret's
 //! user, a valid `X-Sign` once Monobank's key is known), then stores the raw event and the
 //! transaction in one database transaction and answers 200. Its only call to Monobank is a
-//! fetch of the signing key when an event names a key id it does not know (at most once a
-//! minute). An unknown secret is the same 404 as any unknown path. The path is kept out of the logs (see `telemetry::RootSpan`).
+//! fetch of the signing key when none is known yet or an event names a key id it does not know
+//! (at most once a minute, given up after 2 s so that Monobank's 5-s deadline holds). An unknown secret is the same 404 as any unknown path. The path is kept out of the logs (see `telemetry::RootSpan`).
 
 use std::sync::Arc;
 
@@ -84,7 +84,7 @@ async fn signature(state: &Context, req: &HttpRequest, body: &[u8]) -> Result<bo
         (Some(_), None) => false,
     };
     if stale {
-        if let Err(e) = state.upstream.refresh_signing_key().await {
+        if let Err(e) = state.upstream.refresh_signing_key_quickly().await {
             tracing::info!(error = %e, "Monobank's webhook key could not be fetched");
         }
         known = state.upstream.signing_key();

@@ -398,6 +398,7 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
         return Ok(());
     };
     let before = cursor.next_request();
+    let requested_at = ctx.clock.now();
     let step = ctx
         .upstream
         .statement_page(&attached.credential, &mut cursor)
@@ -428,7 +429,14 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
                     transactions::restore_listed(conn, user, &account, &present)?;
                     if let Some((from, to)) = span {
                         if from <= to {
-                            transactions::mark_cancelled(conn, user, &account, from, to, &present)?;
+                            transactions::mark_cancelled(
+                                conn,
+                                user,
+                                &account,
+                                (from, to),
+                                &present,
+                                requested_at,
+                            )?;
                         }
                     }
                     sync::save(conn, &next)?;

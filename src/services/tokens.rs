@@ -2,6 +2,7 @@
 //! (`docs/security.md`, S15-S19). A token is stored sealed (see `crypto`), found by its keyed fingerprint,
 //! shown only as its last four characters, and never returned, logged or put in an error.
 
+use diesel::QueryResult;
 use serde::Serialize;
 
 use super::Context;
@@ -147,6 +148,7 @@ pub struct Stored {
 /// token is stored) as the user's accounts.
 async fn verify(
     ctx: &Context,
+    user: UserId,
     token: &MonoToken,
     fp: &str,
 ) -> Result<Option<(Box<UserInfo>, i64)>, TokenError> {
@@ -156,7 +158,7 @@ async fn verify(
     };
     match ctx
         .upstream
-        .verify_token(&credential)
+        .verify_token(user, &credential)
         .await
         .map_err(TokenError::Store)?
     {
@@ -167,6 +169,33 @@ async fn verify(
         }
         Verification::NotVerified => Ok(None),
     }
+}
+
+/// Whether `fp`'s token cannot go to `user`: another user has it, or (when attaching a first
+/// token) the user has one already.
+fn taken(conn: &mut DbConnection, user: UserId, fp: &str, replacing: bool) -> QueryResult<bool> {
+    let other_owner = tokens::owner_of(conn, fp)?.is_some_and(|owner| owner != user.0);
+    Ok(other_owner || (!replacing && tokens::find(conn, user)?.is_some()))
+}
+
+/// Refuses a token that cannot go to `user`, then asks Monobank about it (see [`verify`]).
+async fn check_new(
+    ctx: &Context,
+    user: UserId,
+    token: &MonoToken,
+    fp: &str,
+    replacing: bool,
+) -> Result<Option<(Box<UserInfo>, i64)>, TokenError> {
+    let key = fp.to_owned();
+    let is_taken = db::run(&ctx.pool, move |conn| {
+        Ok(taken(conn, user, &key, replacing)?)
+    })
+    .await
+    .map_err(TokenError::Store)?;
+    if is_taken {
+        return Err(TokenError::AlreadyAttached);
+    }
+    verify(ctx, user, token, fp).await
 }
 
 /// Stores the verification's answer as the user's accounts, once the token is stored.
@@ -183,24 +212,13 @@ async fn keep_answer(ctx: &Context, user: UserId, answer: Option<(Box<UserInfo>,
 #[tracing::instrument(skip(ctx, token))]
 pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<Stored, TokenError> {
     let fp = fingerprint(&ctx.secret, &token);
-    let taken = {
-        let fp = fp.clone();
-        db::run(&ctx.pool, move |conn| {
-            Ok(tokens::find(conn, user)?.is_some() || tokens::owner_of(conn, &fp)?.is_some())
-        })
-        .await
-        .map_err(TokenError::Store)?
-    };
-    if taken {
-        return Err(TokenError::AlreadyAttached);
-    }
-    let answer = verify(ctx, &token, &fp).await?;
+    let answer = check_new(ctx, user, &token, &fp, false).await?;
     let verified = answer.is_some();
     let now = ctx.clock.now();
     let secret = ctx.secret.clone();
     let attached = db::run(&ctx.pool, move |conn| {
         crate::db::write_transaction(conn, |conn| {
-            if tokens::find(conn, user)?.is_some() || tokens::owner_of(conn, &fp)?.is_some() {
+            if taken(conn, user, &fp, false)? {
                 return Ok(false);
             }
             let key_id = tokens::current_key(conn, now)?;
@@ -228,24 +246,13 @@ pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<Sto
 pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<Stored, TokenError> {
     let old = load(ctx, user).await?;
     let fp = fingerprint(&ctx.secret, &token);
-    let taken = {
-        let fp = fp.clone();
-        db::run(&ctx.pool, move |conn| {
-            Ok(tokens::owner_of(conn, &fp)?.is_some_and(|owner| owner != user.0))
-        })
-        .await
-        .map_err(TokenError::Store)?
-    };
-    if taken {
-        return Err(TokenError::AlreadyAttached);
-    }
-    let answer = verify(ctx, &token, &fp).await?;
+    let answer = check_new(ctx, user, &token, &fp, true).await?;
     let verified = answer.is_some();
     let now = ctx.clock.now();
     let secret = ctx.secret.clone();
     let replaced = db::run(&ctx.pool, move |conn| {
         crate::db::write_transaction(conn, |conn| {
-            if tokens::owner_of(conn, &fp)?.is_some_and(|owner| owner != user.0) {
+            if taken(conn, user, &fp, true)? {
                 return Ok(false);
             }
             let key_id = tokens::current_key(conn, now)?;

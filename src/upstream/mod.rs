@@ -43,6 +43,8 @@ pub const EDGE_BACKOFF_SECS: i64 = 15 * 60;
 pub const FRESH_SECS: i64 = LANE_SECS;
 /// Longest wait for an answer another caller is fetching.
 const IN_FLIGHT_WAIT: Duration = Duration::from_secs(5);
+/// Longest wait for the signing key inside a webhook delivery.
+const KEY_REFRESH_WAIT: Duration = Duration::from_secs(2);
 /// Least time between two fetches of the signing key (an unknown key id asks for one).
 const KEY_REFRESH_MIN_SECS: i64 = 60;
 
@@ -277,45 +279,52 @@ impl Upstream {
             user,
             marked: std::sync::atomic::AtomicBool::new(false),
         };
+        let through = self
+            .client_info_through(credential, || flight.mark())
+            .await?;
+        if let Through::Called(result) = &through {
+            self.note_token(credential, result.as_ref().err()).await;
+        }
+        let info = match through {
+            Through::Closed { next_at } => return Ok(Through::Closed { next_at }),
+            Through::Called(Err(e)) => return Ok(Through::Called(Err(e))),
+            Through::Called(Ok(info)) => info,
+        };
+        let now = self.clock.now();
+        self.keep_client_info(user, &info, now).await?;
+        Ok(Through::Called(Ok((info, now))))
+    }
+
+    /// One client-info call through the token's lane (`called` runs when the lane is granted);
+    /// the answer's receiver secret is redacted and an edge block starts the back-off.
+    async fn client_info_through(
+        &self,
+        credential: &Credential,
+        called: impl FnOnce(),
+    ) -> Result<Through<UserInfo>, AppError> {
         let through = limit::call_through(
             &self.lanes,
             &*self.clock,
             &credential.lane_key,
             Endpoint::ClientInfo,
             || {
-                flight.mark();
+                called();
                 self.client.client_info(&credential.token)
             },
         )
         .await?;
-        if let Through::Called(result) = &through {
-            self.note_token(credential, result.as_ref().err()).await;
-        }
-        let info = match through {
-            Through::Closed { next_at } => return Ok(Through::Closed { next_at }),
+        Ok(match through {
+            Through::Called(Ok(mut info)) => {
+                // The secret of monoweb's own receiver is never kept or shown.
+                info.web_hook_url = redact_receiver_secret(&info.web_hook_url).into_owned();
+                Through::Called(Ok(info))
+            }
             Through::Called(Err(e)) => {
                 self.note(&e);
-                return Ok(Through::Called(Err(e)));
+                Through::Called(Err(e))
             }
-            Through::Called(Ok(info)) => info,
-        };
-        let mut info = info;
-        // The secret of monoweb's own receiver is never kept or shown.
-        info.web_hook_url = redact_receiver_secret(&info.web_hook_url).into_owned();
-        let now = self.clock.now();
-        let json = serde_json::to_string(&info).map_err(AppError::internal)?;
-        db::run(&self.pool, move |conn| {
-            Ok(snapshots::put(
-                conn,
-                user,
-                snapshots::CLIENT_INFO,
-                &json,
-                now,
-            )?)
+            closed @ Through::Closed { .. } => closed,
         })
-        .await?;
-        self.ring(user);
-        Ok(Through::Called(Ok((info, now))))
     }
 
     fn is_in_flight(&self, user: UserId) -> bool {
@@ -427,29 +436,30 @@ impl Upstream {
     /// One client-info call to check a token before it is stored, when its lane is open and no
     /// back-off lasts. Nothing is stored: the caller keeps the token (and then the answer, with
     /// [`Self::keep_client_info`]) only if Monobank accepted it.
-    pub async fn verify_token(&self, credential: &Credential) -> Result<Verification, AppError> {
+    ///
+    /// A user gets one such check a minute, whatever tokens they offer: offering random tokens
+    /// cannot turn this server into a stream of calls that gets it blocked at Monobank's edge.
+    pub async fn verify_token(
+        &self,
+        user: UserId,
+        credential: &Credential,
+    ) -> Result<Verification, AppError> {
         if self.check_backoff().is_err() {
             return Ok(Verification::NotVerified);
         }
-        let through = limit::call_through(
-            &self.lanes,
-            &*self.clock,
-            &credential.lane_key,
-            Endpoint::ClientInfo,
-            || self.client.client_info(&credential.token),
-        )
-        .await?;
-        Ok(match through {
-            Through::Called(Ok(mut info)) => {
-                info.web_hook_url = redact_receiver_secret(&info.web_hook_url).into_owned();
-                Verification::Accepted(Box::new(info), self.clock.now())
-            }
+        let user_lane = format!("verify-user-{}", user.0);
+        let now = self.clock.now();
+        if let limit::Claim::Closed { .. } = self
+            .lanes
+            .claim(&user_lane, Endpoint::ClientInfo, now)
+            .await?
+        {
+            return Ok(Verification::NotVerified);
+        }
+        Ok(match self.client_info_through(credential, || {}).await? {
+            Through::Called(Ok(info)) => Verification::Accepted(Box::new(info), self.clock.now()),
             Through::Called(Err(MonoError::TokenRejected)) => Verification::Rejected,
-            Through::Called(Err(e)) => {
-                self.note(&e);
-                Verification::NotVerified
-            }
-            Through::Closed { .. } => Verification::NotVerified,
+            Through::Called(Err(_)) | Through::Closed { .. } => Verification::NotVerified,
         })
     }
 
@@ -474,6 +484,14 @@ impl Upstream {
         .await?;
         self.ring(user);
         Ok(())
+    }
+
+    /// [`Self::refresh_signing_key`] for a request that must answer quickly (the webhook
+    /// receiver: Monobank waits 5 s for its answer): gives up after [`KEY_REFRESH_WAIT`].
+    pub async fn refresh_signing_key_quickly(&self) -> Result<bool, MonoError> {
+        tokio::time::timeout(KEY_REFRESH_WAIT, self.refresh_signing_key())
+            .await
+            .unwrap_or(Err(MonoError::Timeout))
     }
 
     /// Monobank's webhook signing key (id, key), once fetched.
@@ -532,6 +550,8 @@ impl Drop for Flight<'_> {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&self.user);
+            // Whoever waits for this call learns at once that it is over, answered or not.
+            self.upstream.ring(self.user);
         }
     }
 }

@@ -672,7 +672,7 @@ async fn a_settled_hold_is_superseded_and_a_vanished_hold_is_marked_cancelled() 
     // A complete statement of [900, 1100] no longer lists the other hold, nor the hold settled
     // under another id: both are marked cancelled.
     assert_eq!(
-        mark_cancelled(&mut conn, user, "card", 900, 1_100, &[]).unwrap(),
+        mark_cancelled(&mut conn, user, "card", (900, 1_100), &[], 1).unwrap(),
         2
     );
     let ids: Vec<String> = range(&mut conn, user, "card", 0, i64::MAX)

@@ -141,7 +141,8 @@ where
     let result = call().await;
     // From the next whole second: a call that ended at 10.9 s must not let the next one start
     // at 11.0 s, less than a lane's length later at the bank's end.
-    let ended = clock.now_ms().div_euclid(1000) + i64::from(clock.now_ms().rem_euclid(1000) > 0);
+    let ended_ms = clock.now_ms();
+    let ended = ended_ms.div_euclid(1000) + i64::from(ended_ms.rem_euclid(1000) > 0);
     limiter
         .close_until(key, endpoint, ended + limiter.lane_secs())
         .await?;

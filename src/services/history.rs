@@ -14,7 +14,9 @@ use crate::db::users::UserId;
 use crate::db::{self, snapshots, tokens};
 use crate::domain::mcc;
 use crate::error::AppError;
+use crate::upstream::lanes;
 use monobank::currency::{format_minor, CurrencyCode};
+use monobank::limit::Endpoint;
 use monobank::statement::StatementCursor;
 use monobank::types::{StatementItem, UserInfo};
 
@@ -175,7 +177,8 @@ pub async fn statement(
     };
     let (account, currency) = resolve(&info, requested.as_deref())?;
     let acc = account.clone();
-    let (rows, sync_row) = db::run(&ctx.pool, move |conn| {
+    let fingerprint = token.fingerprint.clone();
+    let (rows, sync_row, lane) = db::run(&ctx.pool, move |conn| {
         let mut sync_row = sync::account(conn, user, &acc)?;
         // Written only when the sync must learn of the account or of older days.
         if sync_row.as_ref().is_none_or(|r| r.history_from > from) {
@@ -184,21 +187,20 @@ pub async fn statement(
             sync::extend_history(conn, user, &acc, from)?;
             sync_row = sync::account(conn, user, &acc)?;
         }
-        Ok((transactions::range(conn, user, &acc, from, to)?, sync_row))
+        Ok((
+            transactions::range(conn, user, &acc, from, to)?,
+            sync_row,
+            lanes::next_at(conn, &fingerprint, Endpoint::Statement)?,
+        ))
     })
     .await?;
     let live = token.webhook_secret_hash.is_some();
     let complete = sync_row
         .as_ref()
         .is_some_and(|row| is_complete(&covered(row), from, to, live));
-    let lane = if complete {
-        None
-    } else {
+    if !complete {
         ctx.sync.wake();
-        ctx.upstream
-            .statement_lane_opens(&token.fingerprint)
-            .await?
-    };
+    }
     Ok(Stored {
         account,
         currency,

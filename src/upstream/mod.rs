@@ -412,15 +412,6 @@ impl Upstream {
         }
     }
 
-    /// When the token's statement lane opens next (Unix s); `None` if it was never used.
-    pub async fn statement_lane_opens(&self, lane_key: &str) -> Result<Option<i64>, AppError> {
-        let key = lane_key.to_owned();
-        db::run(&self.pool, move |conn| {
-            Ok(lanes::next_at(conn, &key, Endpoint::Statement)?)
-        })
-        .await
-    }
-
     /// Asks Monobank to send the token's operations to `url` (an empty URL removes the webhook).
     pub async fn set_webhook(&self, credential: &Credential, url: &str) -> Result<(), MonoError> {
         self.check_backoff()?;

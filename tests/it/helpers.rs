@@ -488,14 +488,8 @@ impl TestSandbox {
 
     pub async fn calls(&self, prefix: &str) -> Vec<serde_json::Value> {
         let all: Vec<serde_json::Value> = self
-            .http
-            .get(format!("{}/sandbox/calls", self.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .control(self.http.get(format!("{}/sandbox/calls", self.url)))
+            .await;
         all.into_iter()
             .filter(|c| c["path"].as_str().unwrap().starts_with(prefix))
             .collect()
@@ -504,15 +498,12 @@ impl TestSandbox {
     /// `(X-Key-Id, X-Sign)` for `body`, signed by the sandbox's webhook key.
     pub async fn sign(&self, body: &[u8]) -> (String, String) {
         let answer: serde_json::Value = self
-            .http
-            .post(format!("{}/sandbox/sign", self.url))
-            .body(body.to_vec())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .control(
+                self.http
+                    .post(format!("{}/sandbox/sign", self.url))
+                    .body(body.to_vec()),
+            )
+            .await;
         (
             answer["keyId"].as_str().unwrap().to_owned(),
             answer["sign"].as_str().unwrap().to_owned(),
@@ -521,14 +512,13 @@ impl TestSandbox {
 
     /// The sandbox's webhook delivery log (`GET /sandbox/deliveries`), oldest first.
     pub async fn deliveries(&self) -> Vec<serde_json::Value> {
-        self.http
-            .get(format!("{}/sandbox/deliveries", self.url))
-            .send()
+        self.control(self.http.get(format!("{}/sandbox/deliveries", self.url)))
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+    }
+
+    /// Sends a request to a control endpoint and reads its JSON answer.
+    async fn control<T: serde::de::DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> T {
+        request.send().await.unwrap().json().await.unwrap()
     }
 
     /// Waits (at most `limit`) until the sandbox has switched client `n`'s webhook off after its

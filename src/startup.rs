@@ -322,6 +322,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(api::resource("/api/mono/sync").route(web::get().to(api::mono::sync_progress)))
         .service(
+            api::resource("/api/mono/sync/history")
+                .route(web::post().to(api::mono::request_history)),
+        )
+        .service(
             api::resource("/hooks/mono/{secret}")
                 .route(web::get().to(crate::hooks::check))
                 .route(web::post().to(crate::hooks::receive)),

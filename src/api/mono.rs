@@ -372,6 +372,7 @@ pub async fn statement_get(
             "items": items,
             "complete": stored.complete,
             "next_fetch_at": stored.next_fetch_at,
+            "coverage": stored.coverage,
         }),
         &[],
     ))
@@ -385,7 +386,16 @@ pub async fn statement_csv(
 ) -> Result<HttpResponse, AppError> {
     let (query, from, to) = statement_query(query)?;
     let stored = history::statement(&state, user.id, query.account, from, to).await?;
-    let filename = format!("monoweb-{}-{}.csv", query.from, query.to);
+    // A partial range says so in its name, so a saved file cannot pass for the whole range.
+    let partial = if stored.complete { "" } else { "-partial" };
+    let filename = format!("monoweb-{}-{}{partial}.csv", query.from, query.to);
+    let missing = stored
+        .coverage
+        .missing
+        .iter()
+        .map(|m| format!("{}/{}", iso(m.from), iso(m.to)))
+        .collect::<Vec<_>>()
+        .join(",");
     let currency = stored.currency;
     let chunks: Vec<_> = stored.items.chunks(500).map(<[_]>::to_vec).collect();
     let body = futures_util::stream::iter(
@@ -404,7 +414,59 @@ pub async fn statement_csv(
             format!("attachment; filename=\"{filename}\""),
         ))
         .insert_header(("X-Statement-Complete", stored.complete.to_string()))
+        .insert_header(("X-Statement-Missing", missing))
         .streaming(body))
+}
+
+/// A Unix second as an RFC 3339 instant (UTC).
+fn iso(unix: i64) -> String {
+    jiff::Timestamp::from_second(unix).map_or_else(|_| unix.to_string(), |t| t.to_string())
+}
+
+/// `HistoryRequest`: `{"from": "YYYY-MM-DD", "account": "..."}`: fetch history back to that
+/// Kyiv day (not before 2017-11-01, Monobank's first day) for one account or jar, or for all.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryRequest {
+    #[validate(custom(function = "history_day"))]
+    #[schema(example = "2024-01-01", format = Date)]
+    pub from: String,
+    #[validate(custom(function = "account_id"))]
+    pub account: Option<String>,
+}
+
+fn history_day(raw: &str) -> Result<(), ValidationError> {
+    kyiv_day(raw)?;
+    if raw < "2017-11-01" {
+        return Err(ValidationError::new("range").with_message(
+            "Monobank's history starts on 2017-11-01; ask for that day or later.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /api/mono/sync/history/`: 202 with the sync's progress; the sync fetches the older
+/// history (one statement call a minute) and `GET /api/mono/sync/` follows it.
+pub async fn request_history(
+    state: web::Data<Context>,
+    user: CurrentUser,
+    body: ValidJson<HistoryRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let day: jiff::civil::Date = body
+        .from
+        .parse()
+        .map_err(|_| AppError::field("from", "Enter a date as YYYY-MM-DD."))?;
+    let (from, _) = crate::domain::kyiv::day_bounds(day)
+        .ok_or_else(|| AppError::field("from", "Enter a date as YYYY-MM-DD."))?;
+    if from > state.clock.now() {
+        return Err(AppError::field(
+            "from",
+            "The date must not be in the future.",
+        ));
+    }
+    let progress = history::request_history(&state, user.id, body.account, from).await?;
+    Ok(respond(StatusCode::ACCEPTED, progress, &[]))
 }
 
 /// `GET /api/mono/sync/`: the background sync's progress.

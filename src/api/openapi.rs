@@ -116,12 +116,15 @@ impl Modify for SessionCookie {
         paths::token_status, paths::token_attach, paths::token_replace, paths::token_remove,
         paths::currencies, paths::currency_post, paths::currency_get, paths::client_info,
         paths::balance, paths::statement, paths::statement_range, paths::statement_csv,
-        paths::sync_progress, paths::webhook, paths::openapi_json,
+        paths::sync_progress, paths::request_history, paths::webhook, paths::openapi_json,
     ),
     components(schemas(
         RegisterRequest, LoginRequest, PasswordRequest, MonoTokenSerializer, MonoPeriodSerializer,
         WebhookSerializer, MonoCurrencySerializer, Message, Failure, Registered, Me, TokenStatus,
-        MonoData, Statement, Pair,
+        MonoData, Statement, Pair, crate::api::mono::HistoryRequest,
+        crate::services::history::Coverage, crate::services::history::Span,
+        crate::services::history::Progress, crate::services::history::AccountProgress,
+        crate::services::history::GapReport,
     )),
     modifiers(&SessionCookie),
     security(("session" = [])),
@@ -200,19 +203,24 @@ mod paths {
     fn statement() {}
 
     #[utoipa::path(get, path = "/api/mono/statement/", tag = "mono", params(crate::api::mono::StatementQuery),
-        responses((status = 200, description = "{account, items (newest first), complete, next_fetch_at}: any range, from the transaction store", body = MonoData),
+        responses((status = 200, description = "{account, items (newest first), complete, next_fetch_at, coverage: {fetched, webhook_from, missing}}: any range, from the transaction store (changes no sync state)", body = MonoData),
                    (status = 400, body = Failure), (status = 404, body = Failure), (status = 503, description = "the accounts have not been read yet", body = Failure)))]
     fn statement_range() {}
 
     #[utoipa::path(get, path = "/api/mono/statement.csv", tag = "mono", params(crate::api::mono::StatementQuery),
-        responses((status = 200, description = "text/csv: date, time, account, description, mcc, category, amount, currency, operation_amount, operation_currency, cashback, commission, balance, hold, comment, counterparty; header X-Statement-Complete"),
+        responses((status = 200, description = "text/csv: date, time, account, description, mcc, category, amount, currency, operation_amount, operation_currency, cashback, commission, balance, hold, comment, counterparty; headers X-Statement-Complete (true|false) and X-Statement-Missing (RFC 3339 intervals start/end, comma-separated); a partial range's file name ends in -partial"),
                    (status = 400, body = Failure), (status = 404, body = Failure)))]
     fn statement_csv() {}
 
     #[utoipa::path(get, path = "/api/mono/sync/", tag = "mono",
-        responses((status = 200, description = "per account: history_from, synced_from, synced_to, windows_done, windows_total, complete; transactions, own_webhook, last_event_at, signing_key", body = MonoData),
+        responses((status = 200, description = "Progress: per account history_from, fetched_to, windows_done, windows_total, complete, missing, closed, last_error, retry_at; transactions, own_webhook, webhook_from, last_event_at, signing_key, gaps", body = MonoData),
                    (status = 404, body = Failure)))]
     fn sync_progress() {}
+
+    #[utoipa::path(post, path = "/api/mono/sync/history/", tag = "mono", request_body = crate::api::mono::HistoryRequest,
+        responses((status = 202, description = "Progress: the sync fetches the older history, one statement call a minute", body = MonoData),
+                   (status = 400, body = Failure), (status = 404, body = Failure), (status = 503, description = "the accounts have not been read yet", body = Failure)))]
+    fn request_history() {}
 
     #[utoipa::path(post, path = "/api/mono/webhook/", tag = "mono", request_body = WebhookSerializer,
         responses((status = 200, description = "Webhook registered. Without webHookUrl: monoweb's own receiver (public_url + /hooks/mono/<new secret>)", body = Message),

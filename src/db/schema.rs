@@ -122,6 +122,9 @@ diesel::table! {
         retry_at -> BigInt,
         last_error -> Nullable<Text>,
         closed -> Bool,
+        recent_cursor -> Nullable<Text>,
+        turn -> BigInt,
+        reread_at -> BigInt,
     }
 }
 
@@ -132,6 +135,26 @@ diesel::table! {
         lease_until -> BigInt,
         last_event_at -> Nullable<BigInt>,
         webhook_checked_at -> BigInt,
+        held_from -> Nullable<BigInt>,
+        held_confirmed -> Bool,
+    }
+}
+
+diesel::table! {
+    sync_gaps (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        gap_from -> BigInt,
+        gap_to -> BigInt,
+        recorded_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    heartbeats (instance) {
+        instance -> Text,
+        beat_at -> BigInt,
     }
 }
 
@@ -141,11 +164,13 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(snapshots -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    heartbeats,
     mono_tokens,
     rate_lanes,
     sessions,
     snapshots,
     sync_accounts,
+    sync_gaps,
     sync_users,
     token_keys,
     transactions,

@@ -1,9 +1,10 @@
-//! Sync bookkeeping: per account, what span of time the store holds and the fetch in progress;
-//! per user, the lease that lets one instance at a time sync a token.
+//! Sync bookkeeping: per account, what span of time the store holds and the fetches in
+//! progress; per user, the lease that lets one instance at a time sync a token, the webhook's
+//! coverage and its known gaps; per instance, a heartbeat.
 
 use diesel::prelude::*;
 
-use super::schema::{sync_accounts, sync_users};
+use super::schema::{heartbeats, sync_accounts, sync_gaps, sync_users};
 use super::users::UserId;
 use super::DbConnection;
 
@@ -19,7 +20,8 @@ pub struct SyncAccount {
     /// `[synced_from, synced_to]` is completely in the store (empty while from > to).
     pub synced_from: i64,
     pub synced_to: i64,
-    /// The statement fetch in progress (JSON `StatementCursor`).
+    /// The fetch of older history in progress (JSON `StatementCursor`), ending at
+    /// `synced_from - 1`.
     pub cursor: Option<String>,
     pub updated_at: i64,
     /// Statement calls for this account that failed in a row.
@@ -30,6 +32,13 @@ pub struct SyncAccount {
     pub last_error: Option<String>,
     /// Monobank no longer knows the account (a closed card or jar): its sync has ended.
     pub closed: bool,
+    /// The fetch of recent days in progress (JSON `StatementCursor`): the newest month, a
+    /// catch-up after a gap, or a re-read of open holds.
+    pub recent_cursor: Option<String>,
+    /// When the account last had a statement call, in the user's round-robin order.
+    pub turn: i64,
+    /// When the open holds of the account were last re-read (Unix s).
+    pub reread_at: i64,
 }
 
 /// The sync rows of a user's accounts, by account id.
@@ -74,6 +83,9 @@ pub fn track(
         retry_at: 0,
         last_error: None,
         closed: false,
+        recent_cursor: None,
+        turn: 0,
+        reread_at: 0,
     };
     let insert = diesel::insert_into(sync_accounts::table)
         .values(&row)
@@ -93,18 +105,26 @@ pub fn save(conn: &mut DbConnection, row: &SyncAccount) -> QueryResult<usize> {
     .execute(conn)
 }
 
-/// Asks for history back to `from` (a statement asked for older days than the sync keeps).
-pub fn extend_history(
+/// Asks for history back to `from` (an explicit request; never a side effect of reading): moves
+/// `history_from` of `account` (every account when `None`) back, never forward.
+pub fn request_history(
     conn: &mut DbConnection,
     user: UserId,
-    account: &str,
+    account: Option<&str>,
     from: i64,
 ) -> QueryResult<usize> {
+    let mut update = sync_accounts::table
+        .filter(sync_accounts::user_id.eq(user.0))
+        .filter(sync_accounts::history_from.gt(from))
+        .into_boxed();
+    if let Some(account) = account {
+        update = update.filter(sync_accounts::account.eq(account.to_owned()));
+    }
+    let accounts: Vec<String> = update.select(sync_accounts::account).load(conn)?;
     diesel::update(
         sync_accounts::table
             .filter(sync_accounts::user_id.eq(user.0))
-            .filter(sync_accounts::account.eq(account))
-            .filter(sync_accounts::history_from.gt(from)),
+            .filter(sync_accounts::account.eq_any(&accounts)),
     )
     .set(sync_accounts::history_from.eq(from))
     .execute(conn)
@@ -113,6 +133,7 @@ pub fn extend_history(
 /// Forgets the sync state of a user (their token went away or changed).
 pub fn forget(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
     diesel::delete(sync_accounts::table.filter(sync_accounts::user_id.eq(user.0))).execute(conn)?;
+    diesel::delete(sync_gaps::table.filter(sync_gaps::user_id.eq(user.0))).execute(conn)?;
     diesel::delete(sync_users::table.filter(sync_users::user_id.eq(user.0))).execute(conn)
 }
 
@@ -125,6 +146,17 @@ pub struct SyncUser {
     pub lease_until: i64,
     pub last_event_at: Option<i64>,
     pub webhook_checked_at: i64,
+    /// Since this second every operation arrives by webhook, once `held_confirmed`.
+    pub held_from: Option<i64>,
+    /// Whether client-info confirmed monoweb's receiver since `held_from` was set at a start.
+    pub held_confirmed: bool,
+}
+
+impl SyncUser {
+    /// The second from which webhook deliveries hold every operation, if they do.
+    pub fn held_since(&self) -> Option<i64> {
+        self.held_from.filter(|_| self.held_confirmed)
+    }
 }
 
 fn ensure_user(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
@@ -199,4 +231,129 @@ pub fn webhook_checked(conn: &mut DbConnection, user: UserId, now: i64) -> Query
     diesel::update(sync_users::table.find(user.0))
         .set(sync_users::webhook_checked_at.eq(now))
         .execute(conn)
+}
+
+/// Sets the webhook's coverage of `user`: held from `from` (confirmed or waiting for
+/// client-info to confirm the receiver), or not held (`None`).
+pub fn set_held(
+    conn: &mut DbConnection,
+    user: UserId,
+    from: Option<i64>,
+    confirmed: bool,
+) -> QueryResult<usize> {
+    ensure_user(conn, user)?;
+    diesel::update(sync_users::table.find(user.0))
+        .set((
+            sync_users::held_from.eq(from),
+            sync_users::held_confirmed.eq(confirmed && from.is_some()),
+        ))
+        .execute(conn)
+}
+
+/// Client-info shows monoweb's receiver still registered: a coverage set at a start holds.
+pub fn confirm_held(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
+    diesel::update(
+        sync_users::table
+            .find(user.0)
+            .filter(sync_users::held_from.is_not_null()),
+    )
+    .set(sync_users::held_confirmed.eq(true))
+    .execute(conn)
+}
+
+/// Users whose webhook coverage is (or was about to be) held.
+pub fn held_users(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    sync_users::table
+        .filter(sync_users::held_from.is_not_null())
+        .select(sync_users::user_id)
+        .load(conn)
+}
+
+/// A row of `sync_gaps`: a time when webhook deliveries may have been lost.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = sync_gaps)]
+pub struct Gap {
+    pub id: i64,
+    pub user_id: i64,
+    /// `registered`, `downtime`, `switched_off` or `receiver_failed`.
+    pub kind: String,
+    pub gap_from: i64,
+    pub gap_to: i64,
+    pub recorded_at: i64,
+}
+
+/// How many gaps are kept per user.
+pub const GAPS_KEPT: i64 = 20;
+
+/// Records a gap of `user`'s webhook coverage (the oldest beyond [`GAPS_KEPT`] are dropped).
+pub fn record_gap(
+    conn: &mut DbConnection,
+    user: UserId,
+    kind: &str,
+    (from, to): (i64, i64),
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::insert_into(sync_gaps::table)
+        .values((
+            sync_gaps::user_id.eq(user.0),
+            sync_gaps::kind.eq(kind),
+            sync_gaps::gap_from.eq(from),
+            sync_gaps::gap_to.eq(to),
+            sync_gaps::recorded_at.eq(now),
+        ))
+        .execute(conn)?;
+    let keep: Vec<i64> = sync_gaps::table
+        .filter(sync_gaps::user_id.eq(user.0))
+        .order(sync_gaps::id.desc())
+        .limit(GAPS_KEPT)
+        .select(sync_gaps::id)
+        .load(conn)?;
+    diesel::delete(
+        sync_gaps::table
+            .filter(sync_gaps::user_id.eq(user.0))
+            .filter(sync_gaps::id.ne_all(keep)),
+    )
+    .execute(conn)
+}
+
+/// The gaps of `user`, newest first.
+pub fn gaps(conn: &mut DbConnection, user: UserId) -> QueryResult<Vec<Gap>> {
+    sync_gaps::table
+        .filter(sync_gaps::user_id.eq(user.0))
+        .order(sync_gaps::id.desc())
+        .select(Gap::as_select())
+        .load(conn)
+}
+
+/// Notes that `instance` is alive at `now`.
+pub fn beat(conn: &mut DbConnection, instance: &str, now: i64) -> QueryResult<usize> {
+    let insert = diesel::insert_into(heartbeats::table)
+        .values((
+            heartbeats::instance.eq(instance),
+            heartbeats::beat_at.eq(now),
+        ))
+        .on_conflict(heartbeats::instance)
+        .do_update()
+        .set(heartbeats::beat_at.eq(now));
+    crate::per_backend!(conn, |c| insert.execute(c))
+}
+
+/// The newest heartbeat of any instance but `instance`.
+pub fn last_beat_of_others(conn: &mut DbConnection, instance: &str) -> QueryResult<Option<i64>> {
+    heartbeats::table
+        .filter(heartbeats::instance.ne(instance))
+        .select(diesel::dsl::max(heartbeats::beat_at))
+        .first(conn)
+}
+
+/// Forgets `instance`'s heartbeat (it stops), and any older than `stale_before`.
+pub fn end_beat(conn: &mut DbConnection, instance: &str, stale_before: i64) -> QueryResult<usize> {
+    diesel::delete(
+        heartbeats::table.filter(
+            heartbeats::instance
+                .eq(instance)
+                .or(heartbeats::beat_at.lt(stale_before)),
+        ),
+    )
+    .execute(conn)
 }

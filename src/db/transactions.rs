@@ -308,6 +308,25 @@ pub fn range(
         .load(conn)
 }
 
+/// Per account of `user`, the time of the oldest hold at or after `since` that is still open
+/// (neither settled, superseded nor cancelled): the span the sync re-reads.
+pub fn open_holds(
+    conn: &mut DbConnection,
+    user: UserId,
+    since: i64,
+) -> QueryResult<Vec<(String, Option<i64>)>> {
+    use transactions::dsl as t;
+    t::transactions
+        .filter(t::user_id.eq(user.0))
+        .filter(t::hold.eq(true))
+        .filter(t::cancelled.eq(false))
+        .filter(t::superseded_by.is_null())
+        .filter(t::time.ge(since))
+        .group_by(t::account)
+        .select((t::account, diesel::dsl::min(t::time)))
+        .load(conn)
+}
+
 /// How many transactions a user has stored.
 pub fn count(conn: &mut DbConnection, user: UserId) -> QueryResult<i64> {
     use transactions::dsl as t;

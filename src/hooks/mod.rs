@@ -146,7 +146,7 @@ pub async fn receive(
         Source::Webhook,
         now,
     );
-    db::run(&state.pool, move |conn| {
+    let stored = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let Some((info, _)) = snapshots::client_info(conn, user)? else {
                 // The accounts are not known yet: Monobank will deliver it again later.
@@ -163,7 +163,15 @@ pub async fn receive(
             Ok(new)
         })
     })
-    .await
-    .map(|new| tracing::debug!(user_id = user.0, new, signed, "webhook event stored"))?;
+    .await;
+    match stored {
+        Ok(new) => tracing::debug!(user_id = user.0, new, signed, "webhook event stored"),
+        Err(e) => {
+            // A genuine event was not stored: until the sync has fetched its time, the webhook
+            // no longer vouches for completeness.
+            crate::services::sync::note_receiver_failure(&state, user).await;
+            return Err(e);
+        }
+    }
     Ok(HttpResponse::Ok().finish())
 }

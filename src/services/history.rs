@@ -20,14 +20,17 @@ use monobank::limit::Endpoint;
 use monobank::statement::StatementCursor;
 use monobank::types::{StatementItem, UserInfo};
 
-/// The spans of time (Unix s, inclusive) whose transactions are all in the store: the finished
-/// part and the part fetched so far by the fetch in progress.
+/// The spans of time (Unix s, inclusive) that statement fetches have read completely: the
+/// finished span and the parts fetched so far by the fetches in progress.
 pub fn covered(row: &SyncAccount) -> Vec<(i64, i64)> {
     let mut spans = Vec::new();
     if row.synced_from <= row.synced_to {
         spans.push((row.synced_from, row.synced_to));
     }
-    if let Some(cursor) = cursor_of(row) {
+    for cursor in [cursor_of(row), recent_cursor_of(row)]
+        .into_iter()
+        .flatten()
+    {
         if cursor.fetched_from() <= cursor.to {
             spans.push((cursor.fetched_from(), cursor.to));
         }
@@ -35,46 +38,105 @@ pub fn covered(row: &SyncAccount) -> Vec<(i64, i64)> {
     spans
 }
 
-/// The fetch in progress of a sync row.
-pub fn cursor_of(row: &SyncAccount) -> Option<StatementCursor> {
-    row.cursor
-        .as_deref()
-        .and_then(|json| serde_json::from_str(json).ok())
+fn parse_cursor(json: Option<&str>) -> Option<StatementCursor> {
+    json.and_then(|json| serde_json::from_str(json).ok())
 }
 
-/// Whether `[from, to]` lies within the covered spans (which may touch or overlap).
-pub fn is_covered(spans: &[(i64, i64)], from: i64, to: i64) -> bool {
+/// The fetch of older history in progress of a sync row.
+pub fn cursor_of(row: &SyncAccount) -> Option<StatementCursor> {
+    parse_cursor(row.cursor.as_deref())
+}
+
+/// The fetch of recent days in progress of a sync row.
+pub fn recent_cursor_of(row: &SyncAccount) -> Option<StatementCursor> {
+    parse_cursor(row.recent_cursor.as_deref())
+}
+
+/// The parts of `[from, to]` that none of `spans` (which may touch or overlap) covers.
+pub fn missing(spans: &[(i64, i64)], from: i64, to: i64) -> Vec<(i64, i64)> {
     let mut sorted = spans.to_vec();
     sorted.sort_unstable();
+    let mut holes = Vec::new();
     let mut reach = from;
     for (a, b) in sorted {
-        if a <= reach && b >= reach {
-            reach = b + 1;
-        }
         if reach > to {
-            return true;
+            break;
         }
+        if a > reach {
+            holes.push((reach, (a - 1).min(to)));
+        }
+        reach = reach.max(b.saturating_add(1));
     }
-    from > to
+    if reach <= to {
+        holes.push((reach, to));
+    }
+    holes
 }
 
-/// How far behind the newest fetched second a range may end and still count as complete: the
-/// sync catches up an account whose store ends longer ago than this.
-pub const FRESH_ENOUGH_SECS: i64 = crate::services::sync::GAP_SECS;
+/// Whether `[from, to]` lies within the covered spans.
+pub fn is_covered(spans: &[(i64, i64)], from: i64, to: i64) -> bool {
+    missing(spans, from, to).is_empty()
+}
 
-/// Whether the store holds `[from, to]`. The time since the newest fetched second counts as held
-/// when monoweb's own webhook is registered (those transactions arrive as they happen) or when
-/// it is under an hour (the sync catches up hourly): the store answers like a cache that is at
-/// most an hour old, never with a hole inside the range.
-pub fn is_complete(spans: &[(i64, i64)], from: i64, to: i64, live: bool) -> bool {
-    let newest = spans.iter().map(|s| s.1).max();
-    let to = match newest {
-        Some(newest) if newest < to && (live || to - newest <= FRESH_ENOUGH_SECS) => {
-            newest.max(from - 1)
+/// What the store holds of a range of one account: the parts statement fetches read, the
+/// second since which webhook deliveries bring every operation, and what is neither. The range
+/// is complete when nothing is missing.
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct Coverage {
+    /// The range asked for, up to now.
+    pub range: Span,
+    /// Parts of the range that statement fetches read completely (Unix s, inclusive).
+    pub fetched: Vec<Span>,
+    /// Since this second (Unix s) monoweb's own receiver brings every operation, if it does.
+    pub webhook_from: Option<i64>,
+    /// Parts of the range not in the store yet.
+    pub missing: Vec<Span>,
+}
+
+/// A span of time, Unix seconds, both ends inclusive.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Span {
+    pub from: i64,
+    pub to: i64,
+}
+
+impl Coverage {
+    /// The coverage of `[from, to]` for an account's sync row (`None`: never fetched) and the
+    /// user's webhook coverage.
+    pub fn of(row: Option<&SyncAccount>, held_since: Option<i64>, from: i64, to: i64) -> Self {
+        let fetched_spans = row.map(covered).unwrap_or_default();
+        let mut all = fetched_spans.clone();
+        if let Some(held) = held_since {
+            all.push((held, i64::MAX - 1));
         }
-        _ => to,
-    };
-    is_covered(spans, from, to)
+        let mut fetched: Vec<Span> = fetched_spans
+            .iter()
+            .filter(|(a, b)| *a <= to && *b >= from)
+            .map(|&(a, b)| Span {
+                from: a.max(from),
+                to: b.min(to),
+            })
+            .collect();
+        fetched.sort_by_key(|s| s.from);
+        Coverage {
+            range: Span { from, to },
+            fetched,
+            webhook_from: held_since,
+            missing: missing(&all, from, to)
+                .into_iter()
+                .map(|(from, to)| Span { from, to })
+                .collect(),
+        }
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.missing.is_empty()
+    }
+
+    /// Whether the store holds nothing of the range (its totals would be a made-up zero).
+    pub fn holds_nothing(&self) -> bool {
+        self.missing == [self.range]
+    }
 }
 
 /// Why the store could not answer.
@@ -106,6 +168,8 @@ pub struct Stored {
     pub next_fetch_at: Option<i64>,
     /// How far the sync has come with this account.
     pub progress: Option<AccountProgress>,
+    /// What part of the range the store holds.
+    pub coverage: Coverage,
 }
 
 /// The account and currency of `requested` ("0" or absent: the default UAH card), checked
@@ -143,8 +207,9 @@ pub fn currency_of(info: &UserInfo, id: &str) -> Option<CurrencyCode> {
 }
 
 /// The transactions of an account between two instants (Unix s, inclusive), newest first, from
-/// the store. When the store does not hold all of the range yet, the sync is asked to fetch it
-/// (back to `from` if that is older than the history it keeps) and woken.
+/// the store, with what part of the range the store holds. Reading changes no sync state: the
+/// sync is only told which account a page is showing (it goes first) and woken. History older
+/// than the sync keeps is fetched only on request ([`request_history`]).
 #[tracing::instrument(skip(ctx))]
 pub async fn statement(
     ctx: &Context,
@@ -155,7 +220,6 @@ pub async fn statement(
 ) -> Result<Stored, HistoryError> {
     let now = ctx.clock.now();
     let to = to.min(now);
-    let history_days = i64::from(ctx.history_days);
     let (token, snap) = db::run(&ctx.pool, move |conn| {
         Ok((
             tokens::find(conn, user)?,
@@ -178,28 +242,20 @@ pub async fn statement(
     let (account, currency) = resolve(&info, requested.as_deref())?;
     let acc = account.clone();
     let fingerprint = token.fingerprint.clone();
-    let (rows, sync_row, lane) = db::run(&ctx.pool, move |conn| {
-        let mut sync_row = sync::account(conn, user, &acc)?;
-        // Written only when the sync must learn of the account or of older days.
-        if sync_row.as_ref().is_none_or(|r| r.history_from > from) {
-            let history_from = (now - history_days * 86_400).min(from);
-            sync::track(conn, user, &acc, history_from, now)?;
-            sync::extend_history(conn, user, &acc, from)?;
-            sync_row = sync::account(conn, user, &acc)?;
-        }
+    let (rows, sync_row, sync_user, lane) = db::run(&ctx.pool, move |conn| {
         Ok((
             transactions::range(conn, user, &acc, from, to)?,
-            sync_row,
+            sync::account(conn, user, &acc)?,
+            sync::user(conn, user)?,
             lanes::next_at(conn, &fingerprint, Endpoint::Statement)?,
         ))
     })
     .await?;
-    let live = token.webhook_secret_hash.is_some();
-    let complete = sync_row
-        .as_ref()
-        .is_some_and(|row| is_complete(&covered(row), from, to, live));
+    let held_since = sync_user.as_ref().and_then(sync::SyncUser::held_since);
+    let coverage = Coverage::of(sync_row.as_ref(), held_since, from, to);
+    let complete = coverage.is_complete();
     if !complete {
-        ctx.sync.wake();
+        ctx.sync.showing(user, &account, now);
     }
     Ok(Stored {
         account,
@@ -207,31 +263,91 @@ pub async fn statement(
         items: rows,
         complete,
         next_fetch_at: (!complete).then(|| lane.unwrap_or(now).max(now)),
-        progress: sync_row.as_ref().map(progress_of),
+        progress: sync_row
+            .as_ref()
+            .map(|row| progress_of(row, held_since, now)),
+        coverage,
     })
+}
+
+/// Monobank's first day (2017-11-01, Kyiv): no history is asked for before it.
+pub const MONOBANK_FIRST_DAY: i64 = 1_509_487_200;
+
+/// Asks the sync to fetch the history of `requested` (every account and jar when `None`) back to
+/// `from`, never before [`MONOBANK_FIRST_DAY`]: the explicit request that history older than the
+/// sync keeps needs. Answers the sync's progress.
+#[tracing::instrument(skip(ctx))]
+pub async fn request_history(
+    ctx: &Context,
+    user: UserId,
+    requested: Option<String>,
+    from: i64,
+) -> Result<Progress, HistoryError> {
+    let now = ctx.clock.now();
+    let from = from.clamp(MONOBANK_FIRST_DAY, now);
+    let snap = db::run(&ctx.pool, move |conn| {
+        Ok(snapshots::client_info(conn, user)?)
+    })
+    .await?;
+    let (info, _) = snap.ok_or(HistoryError::AccountsNotRead)?;
+    let account = match requested {
+        Some(id) => Some(resolve(&info, Some(&id))?.0),
+        None => None,
+    };
+    let history_days = i64::from(ctx.history_days);
+    let ids: Vec<String> = match &account {
+        Some(id) => vec![id.clone()],
+        None => super::sync::account_ids(&info),
+    };
+    db::run(&ctx.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            for id in &ids {
+                sync::track(conn, user, id, now - history_days * 86_400, now)?;
+            }
+            sync::request_history(conn, user, account.as_deref(), from)?;
+            Ok(())
+        })
+    })
+    .await?;
+    ctx.sync.wake();
+    progress(ctx, user).await
 }
 
 /// One account's sync progress.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountProgress {
     pub account: String,
-    /// The oldest day the sync fetches (Unix s).
+    /// The oldest second the sync fetches (Unix s); older history only on request.
     pub history_from: i64,
-    /// The span wholly in the store, if any.
-    pub synced_from: Option<i64>,
-    pub synced_to: Option<i64>,
-    /// Month-long windows of the fetch in progress: done of total.
+    /// The newest second the store holds (Unix s): the end of the last statement fetch, or now
+    /// while monoweb's receiver brings every operation. `None` before the first fetch.
+    pub fetched_to: Option<i64>,
+    /// Month-long (31-day) windows from `history_from` to now: how many the store holds in
+    /// full, of how many.
     pub windows_done: u32,
     pub windows_total: u32,
-    /// Whether the store holds everything from `history_from` until the last sync (a catch-up
-    /// of the latest hours may be running).
+    /// Whether the store holds everything from `history_from` to `fetched_to`.
     pub complete: bool,
+    /// Parts from `history_from` to now not in the store yet (Unix s, inclusive).
+    pub missing: Vec<Span>,
     /// Monobank no longer knows the account (a closed card or jar): its sync has ended.
     pub closed: bool,
     /// What the last failed statement call said, while failures last.
     pub last_error: Option<String>,
     /// When the sync tries the account again after a failure (Unix s).
     pub retry_at: Option<i64>,
+}
+
+/// A gap in webhook coverage that the sync knows of.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GapReport {
+    /// `registered` (before the receiver was registered), `downtime` (the app was not running),
+    /// `switched_off` (Monobank switched the receiver off) or `receiver_failed`.
+    pub kind: String,
+    pub from: i64,
+    pub to: i64,
+    /// Whether a statement fetch has covered it for every account since.
+    pub closed: bool,
 }
 
 /// Where the sync stands for a user.
@@ -242,31 +358,52 @@ pub struct Progress {
     pub transactions: i64,
     /// Whether monoweb's own receiver is registered with Monobank.
     pub own_webhook: bool,
+    /// Since this second every operation arrives by webhook (registered, confirmed, no gap).
+    pub webhook_from: Option<i64>,
     pub last_event_at: Option<i64>,
     /// Whether Monobank's webhook signing key is known (signed events are verified).
     pub signing_key: bool,
+    /// Known gaps in webhook coverage, newest first.
+    pub gaps: Vec<GapReport>,
 }
 
-fn progress_of(row: &SyncAccount) -> AccountProgress {
-    let cursor = cursor_of(row);
-    let synced = row.synced_from <= row.synced_to;
-    // Complete once the history is in; a catch-up of recent days in progress does not undo that.
-    let complete = synced
-        && row.synced_from <= row.history_from
-        && cursor.as_ref().is_none_or(|c| c.from >= row.synced_from);
-    let (done, total) = match &cursor {
-        Some(c) => (c.windows_done(), c.windows_total()),
-        None if complete => (1, 1),
-        None => (0, 1),
+/// The length of one statement window the progress counts in.
+const WINDOW_SECS: i64 = 31 * 86_400;
+
+fn progress_of(row: &SyncAccount, held_since: Option<i64>, now: i64) -> AccountProgress {
+    let spans = covered(row);
+    let coverage = Coverage::of(Some(row), held_since, row.history_from, now);
+    let fetched_to = spans.iter().map(|s| s.1).max().map(|newest| {
+        if held_since.is_some_and(|h| h <= newest + 1) {
+            now
+        } else {
+            newest
+        }
+    });
+    let complete = fetched_to.is_some_and(|end| {
+        Coverage::of(Some(row), held_since, row.history_from, end).is_complete()
+    });
+    let length = (now - row.history_from + 1).max(1);
+    let held: i64 = coverage
+        .missing
+        .iter()
+        .fold(length, |left, m| left - (m.to - m.from + 1));
+    let total = u32::try_from((length + WINDOW_SECS - 1) / WINDOW_SECS).unwrap_or(u32::MAX);
+    let done = if coverage.is_complete() {
+        total
+    } else {
+        u32::try_from(held / WINDOW_SECS)
+            .unwrap_or(0)
+            .min(total.saturating_sub(1))
     };
     AccountProgress {
         account: row.account.clone(),
         history_from: row.history_from,
-        synced_from: synced.then_some(row.synced_from),
-        synced_to: synced.then_some(row.synced_to),
+        fetched_to,
         windows_done: done,
         windows_total: total,
         complete,
+        missing: coverage.missing,
         closed: row.closed,
         last_error: row.last_error.clone(),
         retry_at: (row.retry_at > 0).then_some(row.retry_at),
@@ -275,22 +412,41 @@ fn progress_of(row: &SyncAccount) -> AccountProgress {
 
 /// The sync's progress for `user`.
 pub async fn progress(ctx: &Context, user: UserId) -> Result<Progress, HistoryError> {
-    let (rows, sync_user, count, token) = db::run(&ctx.pool, move |conn| {
+    let (rows, sync_user, count, token, gaps) = db::run(&ctx.pool, move |conn| {
         Ok((
             sync::accounts(conn, user)?,
             sync::user(conn, user)?,
             transactions::count(conn, user)?,
             tokens::find(conn, user)?,
+            sync::gaps(conn, user)?,
         ))
     })
     .await?;
     let token = token.ok_or(TokenError::NotAdded)?;
+    let now = ctx.clock.now();
+    let held_since = sync_user.as_ref().and_then(sync::SyncUser::held_since);
+    let live: Vec<&SyncAccount> = rows.iter().filter(|r| !r.closed).collect();
     Ok(Progress {
-        accounts: rows.iter().map(progress_of).collect(),
+        accounts: rows
+            .iter()
+            .map(|row| progress_of(row, held_since, now))
+            .collect(),
         transactions: count,
         own_webhook: token.webhook_secret_hash.is_some(),
+        webhook_from: held_since,
         last_event_at: sync_user.and_then(|u| u.last_event_at),
         signing_key: ctx.upstream.signing_key().is_some(),
+        gaps: gaps
+            .into_iter()
+            .map(|g| GapReport {
+                closed: live
+                    .iter()
+                    .all(|r| is_covered(&covered(r), g.gap_from, g.gap_to)),
+                kind: g.kind,
+                from: g.gap_from,
+                to: g.gap_to,
+            })
+            .collect(),
     })
 }
 
@@ -376,26 +532,70 @@ mod tests {
         assert!(!is_covered(&[(10, 20)], 5, 15));
     }
 
+    fn synced(from: i64, to: i64) -> SyncAccount {
+        SyncAccount {
+            user_id: 1,
+            account: "a".into(),
+            history_from: from,
+            synced_from: from,
+            synced_to: to,
+            cursor: None,
+            updated_at: 0,
+            failures: 0,
+            retry_at: 0,
+            last_error: None,
+            closed: false,
+            recent_cursor: None,
+            turn: 0,
+            reread_at: 0,
+        }
+    }
+
     #[test]
-    fn the_last_hour_counts_as_held() {
-        let spans = [(100, 10_000)];
-        assert!(
-            is_complete(&spans, 5_000, 10_000 + 3_600, false),
-            "an hour behind"
+    fn missing_parts_are_the_holes_between_spans() {
+        assert_eq!(
+            missing(&[(10, 20), (30, 40)], 0, 50),
+            [(0, 9), (21, 29), (41, 50)]
+        );
+        assert_eq!(missing(&[(10, 20), (21, 40)], 15, 35), []);
+        assert_eq!(missing(&[], 5, 9), [(5, 9)]);
+        assert_eq!(missing(&[(0, i64::MAX - 1)], 5, 9), []);
+    }
+
+    #[test]
+    fn a_range_is_complete_only_where_fetches_or_the_webhook_hold_it() {
+        let row = synced(100, 10_000);
+        assert!(Coverage::of(Some(&row), None, 5_000, 10_000).is_complete());
+        let tail = Coverage::of(Some(&row), None, 5_000, 10_001);
+        assert_eq!(
+            tail.missing,
+            [Span {
+                from: 10_001,
+                to: 10_001
+            }],
+            "no grace after the last fetch"
         );
         assert!(
-            !is_complete(&spans, 5_000, 10_000 + 3_601, false),
-            "more than an hour behind"
+            Coverage::of(Some(&row), Some(10_001), 5_000, 90_000).is_complete(),
+            "the webhook holds everything from the end of the fetch on"
+        );
+        let gap = Coverage::of(Some(&row), Some(20_000), 5_000, 90_000);
+        assert_eq!(
+            gap.missing,
+            [Span {
+                from: 10_001,
+                to: 19_999
+            }],
+            "between the last fetch and the webhook's start"
         );
         assert!(
-            is_complete(&spans, 5_000, 90_000, true),
-            "the webhook brings the rest"
+            !Coverage::of(None, None, 5, 10).is_complete(),
+            "nothing fetched"
         );
         assert!(
-            !is_complete(&spans, 50, 10_000, true),
-            "a hole at the start still counts"
+            !Coverage::of(None, Some(8), 5, 10).is_complete(),
+            "before the webhook"
         );
-        assert!(!is_complete(&[], 5, 10, true), "nothing fetched");
     }
 
     #[test]

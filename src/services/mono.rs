@@ -335,12 +335,12 @@ pub async fn set_webhook(ctx: &Context, user: UserId, url: String) -> Result<(),
     let attached = tokens::usable(tokens::load(ctx, user).await?)?;
     call_set_webhook(ctx, &attached, &url).await?;
     db::run(&ctx.pool, move |conn| {
-        Ok(crate::db::tokens::set_webhook(
-            conn,
-            user,
-            Some(&url),
-            None,
-        )?)
+        db::write_transaction(conn, |conn| {
+            crate::db::tokens::set_webhook(conn, user, Some(&url), None)?;
+            // Monobank now delivers elsewhere: monoweb's store no longer hears of operations.
+            crate::db::sync::set_held(conn, user, None, false)?;
+            Ok(())
+        })
     })
     .await?;
     tracing::info!("webhook registered at Monobank");

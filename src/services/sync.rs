@@ -7,14 +7,17 @@
 //! - client-info when the accounts were never read, once a day, and every ten minutes while
 //!   monoweb's own webhook is registered (to see whether Monobank switched it off after failed
 //!   deliveries, and then register it again);
-//! - one statement page for the account that needs it most: a fetch in progress first (its
-//!   cursor is stored with the items it brought, so a restart resumes without gaps or
-//!   duplicates), then history not fetched yet (newest window first, back to
-//!   `sync_history_days`), then a gap: an account whose store ends more than an hour ago is
-//!   caught up from an hour before its end (webhooks missed while the app was down or the
-//!   webhook was off; settled holds).
+//! - one statement page, for the job [`plan`] picks: a gap or catch-up first, then the newest
+//!   month of every account and jar (round robin), then re-reads of open holds, then older
+//!   history round robin back to the account's `history_from`. A page is showing goes first
+//!   within its class. Fetches in progress are stored with the items they brought, so a restart
+//!   resumes without gaps or duplicates.
+//!
+//! `docs/history.md` states the rules the store follows.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -40,10 +43,23 @@ use monobank::MonoError;
 /// How long a lease lasts without renewal (each round renews it): another instance takes over
 /// a dead instance's users this long after its last round.
 pub const LEASE_SECS: i64 = 600;
-/// An account whose store ends longer ago than this is caught up.
+/// Without monoweb's webhook, an account whose store ends longer ago than this is caught up.
 pub const GAP_SECS: i64 = 3_600;
+/// ... and one a page is showing, once its store ends longer ago than this.
+pub const SHOWN_GAP_SECS: i64 = 60;
 /// A catch-up starts this long before the store's end (holds settle, late deliveries).
 pub const GAP_MARGIN_SECS: i64 = 3_600;
+/// The recent days fetched first for every account, and within which open holds are re-read.
+pub const RECENT_SECS: i64 = 31 * 86_400;
+/// How often the span of an account's open holds is read again.
+pub const REREAD_SECS: i64 = 3_600;
+/// How long a page's interest in an account lasts.
+pub const SHOWING_SECS: i64 = 300;
+/// How often an instance notes that it is alive.
+pub const HEARTBEAT_SECS: i64 = 5;
+/// A start this long after the last heartbeat of every instance follows downtime: webhook
+/// deliveries may have been lost (Monobank retries a failed delivery after a minute).
+pub const DOWNTIME_SECS: i64 = 30;
 /// How often client-info is read while monoweb's own webhook is registered.
 pub const WEBHOOK_CHECK_SECS: i64 = 600;
 /// How often the accounts are read otherwise.
@@ -55,6 +71,10 @@ pub struct SyncHandle {
     pub instance: String,
     bell: Arc<Notify>,
     stopped: Arc<std::sync::atomic::AtomicBool>,
+    /// Per user, the account a page showed last and until when that counts (Unix s).
+    showing: Arc<Mutex<HashMap<i64, (String, i64)>>>,
+    /// When this instance last noted that it is alive.
+    last_beat: Arc<AtomicI64>,
 }
 
 impl Default for SyncHandle {
@@ -65,6 +85,8 @@ impl Default for SyncHandle {
             instance: hex::encode(bytes),
             bell: Arc::new(Notify::new()),
             stopped: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            showing: Arc::default(),
+            last_beat: Arc::new(AtomicI64::new(i64::MIN)),
         }
     }
 }
@@ -82,6 +104,23 @@ impl SyncHandle {
         self.bell.notify_one();
     }
 
+    /// A page shows `account` of `user` without all of its range: the account goes first for a
+    /// while (this instance only: a hint, not state), and the loop is woken.
+    pub fn showing(&self, user: UserId, account: &str, now: i64) {
+        if let Ok(mut map) = self.showing.lock() {
+            map.retain(|_, (_, until)| *until > now);
+            map.insert(user.0, (account.to_owned(), now + SHOWING_SECS));
+        }
+        self.wake();
+    }
+
+    fn shown(&self, user: UserId, now: i64) -> Option<String> {
+        let map = self.showing.lock().ok()?;
+        map.get(&user.0)
+            .filter(|(_, until)| *until > now)
+            .map(|(account, _)| account.clone())
+    }
+
     fn is_stopped(&self) -> bool {
         self.stopped.load(std::sync::atomic::Ordering::SeqCst)
     }
@@ -91,12 +130,23 @@ impl SyncHandle {
 pub fn spawn(ctx: Arc<Context>) {
     let tick = Duration::from_millis(ctx.sync_tick_ms.max(1));
     tokio::spawn(async move {
+        if let Err(e) = note_start(&ctx).await {
+            tracing::warn!(error = %e, "could not check for downtime");
+        }
         loop {
             tokio::select! {
                 () = tokio::time::sleep(tick) => {}
                 () = ctx.sync.bell.notified() => {}
             }
             if ctx.sync.is_stopped() {
+                let instance = ctx.sync.instance.clone();
+                let stale = ctx.clock.now() - DOWNTIME_SECS;
+                let ended = db::run(&ctx.pool, move |conn| {
+                    Ok(sync::end_beat(conn, &instance, stale)?)
+                });
+                if let Err(e) = ended.await {
+                    tracing::warn!(error = %e, "could not note the stop");
+                }
                 tracing::info!("sync stopped");
                 return;
             }
@@ -107,8 +157,49 @@ pub fn spawn(ctx: Arc<Context>) {
     });
 }
 
+/// Notes this instance's start. When no other instance beat within [`DOWNTIME_SECS`], the app
+/// was down: every webhook coverage is cut at now (a `downtime` gap) and waits for client-info to
+/// confirm the receiver again (Monobank may have switched it off after failed deliveries).
+async fn note_start(ctx: &Context) -> Result<(), AppError> {
+    let now = ctx.clock.now();
+    let instance = ctx.sync.instance.clone();
+    let cut = db::run(&ctx.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let last = sync::last_beat_of_others(conn, &instance)?;
+            let down = last.is_none_or(|beat| now - beat > DOWNTIME_SECS);
+            let mut cut = 0;
+            if down {
+                for user in sync::held_users(conn)? {
+                    let user = UserId(user);
+                    sync::set_held(conn, user, Some(now + 1), false)?;
+                    sync::webhook_checked(conn, user, 0)?;
+                    sync::record_gap(conn, user, "downtime", (last.unwrap_or(now), now), now)?;
+                    cut += 1;
+                }
+            }
+            sync::beat(conn, &instance, now)?;
+            Ok(cut)
+        })
+    })
+    .await?;
+    ctx.sync.last_beat.store(now, Ordering::SeqCst);
+    if cut > 0 {
+        tracing::warn!(
+            users = cut,
+            "the app was down: webhook deliveries may be missing; fetching the gap"
+        );
+    }
+    Ok(())
+}
+
 /// One round over every user with a token.
 pub async fn run_once(ctx: &Context) -> Result<(), AppError> {
+    let now = ctx.clock.now();
+    if now - ctx.sync.last_beat.load(Ordering::SeqCst) >= HEARTBEAT_SECS {
+        let instance = ctx.sync.instance.clone();
+        db::run(&ctx.pool, move |conn| Ok(sync::beat(conn, &instance, now)?)).await?;
+        ctx.sync.last_beat.store(now, Ordering::SeqCst);
+    }
     let users: Vec<UserId> = db::run(&ctx.pool, |conn| {
         Ok(crate::db::tokens::all(conn)?
             .into_iter()
@@ -183,12 +274,34 @@ async fn read_accounts(
 }
 
 /// Every account and jar id of a client-info.
-fn account_ids(info: &UserInfo) -> Vec<String> {
+pub fn account_ids(info: &UserInfo) -> Vec<String> {
     info.accounts
         .iter()
         .map(|a| a.id.clone())
         .chain(info.jars.iter().flatten().map(|j| j.id.clone()))
         .collect()
+}
+
+/// A genuine event could not be stored: webhook coverage is cut at now (a `receiver_failed`
+/// gap) until client-info confirms the receiver, and the gap is fetched. Logged when even that
+/// cannot be written (the database is down).
+pub async fn note_receiver_failure(ctx: &Context, user: UserId) {
+    let now = ctx.clock.now();
+    let noted = db::run(&ctx.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            if sync::user(conn, user)?.is_some_and(|u| u.held_from.is_some()) {
+                sync::set_held(conn, user, Some(now + 1), false)?;
+                sync::webhook_checked(conn, user, 0)?;
+                sync::record_gap(conn, user, "receiver_failed", (now, now), now)?;
+            }
+            Ok(())
+        })
+    })
+    .await;
+    if let Err(e) = noted {
+        tracing::error!(error = %e, "could not note that a webhook event was lost");
+    }
+    ctx.sync.wake();
 }
 
 /// Registers monoweb's own receiver for `user` with a new secret (the previous one stops
@@ -238,56 +351,161 @@ pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), Vie
         .await?;
         return Err(e);
     }
+    // From the next second on, every operation arrives here; what happened before is a gap
+    // the sync fetches first.
+    let now = ctx.clock.now();
+    db::run(&ctx.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let since = sync::accounts(conn, user)?
+                .iter()
+                .filter(|r| !r.closed && r.synced_from <= r.synced_to)
+                .map(|r| r.synced_to + 1)
+                .min()
+                .unwrap_or(now)
+                .min(now);
+            sync::set_held(conn, user, Some(now + 1), true)?;
+            sync::record_gap(conn, user, "registered", (since, now), now)?;
+            Ok(())
+        })
+    })
+    .await?;
     tracing::info!("monoweb's own webhook registered at Monobank");
     ctx.sync.wake();
     Ok(())
 }
 
-/// Which account to fetch for next, and the cursor to fetch with.
-/// Accounts are taken in order, `preferred` (the default card, the one people look at) first.
-fn next_job(
-    rows: &[SyncAccount],
-    preferred: Option<&str>,
-    now: i64,
-) -> Option<(SyncAccount, StatementCursor)> {
-    // A closed account is done; one whose last call failed waits for its retry time.
-    let mut ordered: Vec<SyncAccount> = rows
-        .iter()
-        .filter(|r| !r.closed && r.retry_at <= now)
-        .cloned()
-        .collect();
-    ordered.sort_by_key(|r| Some(r.account.as_str()) != preferred);
-    let rows = ordered.as_slice();
-    let resume = rows
-        .iter()
-        .find_map(|r| super::history::cursor_of(r).map(|c| (r.clone(), c)));
-    let backfill = || {
-        rows.iter().find_map(|r| {
-            let range = if r.synced_from > r.synced_to {
-                Some((r.history_from, now))
-            } else if r.synced_from > r.history_from {
-                Some((r.history_from, r.synced_from - 1))
-            } else {
-                None
-            };
-            range.and_then(|(from, to)| {
-                StatementCursor::new(r.account.clone(), from, to)
-                    .ok()
-                    .map(|c| (r.clone(), c))
-            })
+/// Which fetch of an account a job continues or starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Track {
+    /// Recent days: the newest month, a catch-up after a gap, a re-read of open holds.
+    Recent,
+    /// Older history, back to `history_from`.
+    Older,
+}
+
+/// Why a job is due, most urgent first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Urgency {
+    /// A gap after the last fetch (missed webhooks, downtime, a registration), a catch-up, or a
+    /// recent fetch in progress.
+    Gap,
+    /// The newest month of an account never fetched.
+    Newest,
+    /// Older history of the account a page is showing.
+    Shown,
+    /// The span of open holds, read again until they settle or vanish.
+    Reread,
+    /// Older history.
+    Older,
+}
+
+/// One statement page to fetch.
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub row: SyncAccount,
+    pub track: Track,
+    pub urgency: Urgency,
+    pub cursor: StatementCursor,
+}
+
+/// What the scheduler knows of a user besides the sync rows.
+#[derive(Clone, Debug, Default)]
+pub struct Outlook<'a> {
+    /// Per account, the time of the oldest open hold of the recent month.
+    pub holds: HashMap<String, i64>,
+    /// Since when webhook deliveries bring every operation.
+    pub held_since: Option<i64>,
+    /// The account a page is showing.
+    pub shown: Option<&'a str>,
+    /// The default card (first among equals).
+    pub preferred: Option<&'a str>,
+}
+
+/// The job an account needs most, if any.
+fn job_for(row: &SyncAccount, outlook: &Outlook<'_>, now: i64) -> Option<Job> {
+    let shown = outlook.shown == Some(row.account.as_str());
+    let job = |track, urgency, cursor| {
+        Some(Job {
+            row: row.clone(),
+            track,
+            urgency,
+            cursor,
         })
     };
-    let gap = || {
-        rows.iter()
-            .filter(|r| r.synced_from <= r.synced_to && now - r.synced_to > GAP_SECS)
-            .min_by_key(|r| r.synced_to)
-            .and_then(|r| {
-                StatementCursor::new(r.account.clone(), r.synced_to - GAP_MARGIN_SECS, now)
-                    .ok()
-                    .map(|c| (r.clone(), c))
-            })
+    let recent = |from: i64| StatementCursor::new(row.account.clone(), from, now - 1).ok();
+    let synced = row.synced_from <= row.synced_to;
+    if let Some(cursor) = super::history::recent_cursor_of(row) {
+        let urgency = if synced {
+            Urgency::Gap
+        } else {
+            Urgency::Newest
+        };
+        return job(Track::Recent, urgency, cursor);
+    }
+    if !synced {
+        let from = row.history_from.max(now - RECENT_SECS);
+        return job(Track::Recent, Urgency::Newest, recent(from)?);
+    }
+    let behind = now - 1 > row.synced_to;
+    let tail_missing = match outlook.held_since {
+        Some(held) => row.synced_to + 1 < held,
+        None => now - row.synced_to > if shown { SHOWN_GAP_SECS } else { GAP_SECS },
     };
-    resume.or_else(backfill).or_else(gap)
+    if behind && tail_missing {
+        return job(
+            Track::Recent,
+            Urgency::Gap,
+            recent(row.synced_to - GAP_MARGIN_SECS)?,
+        );
+    }
+    let older = || {
+        if row.synced_from <= row.history_from {
+            return None;
+        }
+        let cursor = super::history::cursor_of(row).or_else(|| {
+            StatementCursor::new(row.account.clone(), row.history_from, row.synced_from - 1).ok()
+        })?;
+        let urgency = if shown {
+            Urgency::Shown
+        } else {
+            Urgency::Older
+        };
+        job(Track::Older, urgency, cursor)
+    };
+    let reread = outlook
+        .holds
+        .get(&row.account)
+        .filter(|_| now - row.reread_at >= REREAD_SECS)
+        .and_then(|&oldest| recent(oldest.max(now - RECENT_SECS)))
+        .map(|cursor| Job {
+            row: row.clone(),
+            track: Track::Recent,
+            urgency: Urgency::Reread,
+            cursor,
+        });
+    match (reread, older()) {
+        (Some(r), Some(o)) => Some(if o.urgency < r.urgency { o } else { r }),
+        (r, o) => r.or(o),
+    }
+}
+
+/// The next statement page to fetch for a user: the most urgent job, then the account a page
+/// is showing, then the account whose turn is oldest (round robin), the default card first
+/// among equals.
+pub fn plan(rows: &[SyncAccount], outlook: &Outlook<'_>, now: i64) -> Option<Job> {
+    rows.iter()
+        // A closed account is done; one whose last call failed waits for its retry time.
+        .filter(|r| !r.closed && r.retry_at <= now)
+        .filter_map(|r| job_for(r, outlook, now))
+        .min_by_key(|j| {
+            (
+                j.urgency,
+                outlook.shown != Some(j.row.account.as_str()),
+                j.row.turn,
+                outlook.preferred != Some(j.row.account.as_str()),
+                j.row.account.clone(),
+            )
+        })
 }
 
 /// How long the sync leaves an account alone after `failures` failed calls in a row: a minute,
@@ -305,24 +523,45 @@ fn is_unknown_account(text: &str) -> bool {
     text.to_ascii_lowercase().contains("invalid account")
 }
 
-/// The row after its fetch `cursor` moved on: finished spans join the covered span.
-fn advance(mut row: SyncAccount, cursor: &StatementCursor, now: i64) -> SyncAccount {
+/// The row after a page of `job`, whose cursor moved on: finished spans join the covered span.
+fn advance(job: &Job, holds: &HashMap<String, i64>, turn: i64, now: i64) -> SyncAccount {
+    let mut row = job.row.clone();
+    let cursor = &job.cursor;
     row.failures = 0;
     row.retry_at = 0;
     row.last_error = None;
-    if cursor.is_complete() {
-        if row.synced_from > row.synced_to {
-            row.synced_from = cursor.from;
-            row.synced_to = cursor.to;
-        } else {
-            row.synced_from = row.synced_from.min(cursor.from);
-            row.synced_to = row.synced_to.max(cursor.to);
-        }
-        row.cursor = None;
-    } else {
-        row.cursor = serde_json::to_string(cursor).ok();
-    }
+    row.turn = turn;
     row.updated_at = now;
+    let json = (!cursor.is_complete())
+        .then(|| serde_json::to_string(cursor).ok())
+        .flatten();
+    match job.track {
+        Track::Older => {
+            if cursor.is_complete() {
+                row.synced_from = row.synced_from.min(cursor.from);
+            }
+            row.cursor = json;
+        }
+        Track::Recent => {
+            if cursor.is_complete() {
+                if row.synced_from > row.synced_to {
+                    row.synced_from = cursor.from;
+                    row.synced_to = cursor.to;
+                } else if cursor.from <= row.synced_to + 1 {
+                    row.synced_from = row.synced_from.min(cursor.from);
+                    row.synced_to = row.synced_to.max(cursor.to);
+                }
+                // A recent fetch that read every open hold is their re-read.
+                if holds
+                    .get(&row.account)
+                    .is_none_or(|&oldest| cursor.from <= oldest)
+                {
+                    row.reread_at = now;
+                }
+            }
+            row.recent_cursor = json;
+        }
+    }
     row
 }
 
@@ -364,11 +603,22 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
         || (own && now - checked_at >= WEBHOOK_CHECK_SECS);
     if due {
         if let Some(fresh) = read_accounts(ctx, user, &attached).await? {
+            let still_own = own && fresh.web_hook_url.starts_with(&own_prefix(ctx));
             db::run(&ctx.pool, move |conn| {
-                Ok(sync::webhook_checked(conn, user, now)?)
+                db::write_transaction(conn, |conn| {
+                    sync::webhook_checked(conn, user, now)?;
+                    if still_own {
+                        sync::confirm_held(conn, user)?;
+                    } else if own {
+                        // Deliveries since the last check may be lost.
+                        sync::set_held(conn, user, None, false)?;
+                        sync::record_gap(conn, user, "switched_off", (checked_at, now), now)?;
+                    }
+                    Ok(())
+                })
             })
             .await?;
-            if own && !fresh.web_hook_url.starts_with(&own_prefix(ctx)) {
+            if own && !still_own {
                 tracing::warn!("Monobank switched monoweb's webhook off; registering it again");
                 if let Err(e) = register_own_webhook(ctx, user).await {
                     tracing::warn!(error = %e, "could not register monoweb's webhook again");
@@ -380,7 +630,7 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
     // Accounts read by a view (which saved the snapshot) are tracked here.
     let ids = info.as_ref().map(account_ids).unwrap_or_default();
     let history_from = now - i64::from(ctx.history_days) * 86_400;
-    let rows = db::run(&ctx.pool, move |conn| {
+    let (rows, holds, sync_row) = db::run(&ctx.pool, move |conn| {
         let mut rows = sync::accounts(conn, user)?;
         if ids.iter().any(|id| !rows.iter().any(|r| &r.account == id)) {
             for id in &ids {
@@ -388,24 +638,39 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
             }
             rows = sync::accounts(conn, user)?;
         }
-        Ok(rows)
+        let holds = transactions::open_holds(conn, user, now - RECENT_SECS)?;
+        Ok((rows, holds, sync::user(conn, user)?))
     })
     .await?;
+    let holds: HashMap<String, i64> = holds
+        .into_iter()
+        .filter_map(|(account, oldest)| oldest.map(|t| (account, t)))
+        .collect();
     let preferred = info
         .as_ref()
         .and_then(|info| super::mono::default_account(info).map(|a| a.id.clone()));
-    let Some((row, mut cursor)) = next_job(&rows, preferred.as_deref(), now) else {
+    let shown = ctx.sync.shown(user, now);
+    let outlook = Outlook {
+        holds,
+        held_since: sync_row.as_ref().and_then(sync::SyncUser::held_since),
+        shown: shown.as_deref(),
+        preferred: preferred.as_deref(),
+    };
+    let Some(mut job) = plan(&rows, &outlook, now) else {
         return Ok(());
     };
-    let before = cursor.next_request();
+    let turn = rows.iter().map(|r| r.turn).max().unwrap_or(0) + 1;
+    let before = job.cursor.next_request();
     let requested_at = ctx.clock.now();
     let step = ctx
         .upstream
-        .statement_page(&attached.credential, &mut cursor)
+        .statement_page(&attached.credential, &mut job.cursor)
         .await;
+    let row = job.row.clone();
     match step {
         Ok(Step::Fetched(items)) => {
             let account = row.account.clone();
+            let cursor = &job.cursor;
             // The span this call read completely; a hold in it that Monobank no longer lists
             // was cancelled. The top second of a continued page is left alone (it was split).
             let span = before.map(|(_, to)| {
@@ -417,7 +682,7 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
                 .iter()
                 .map(|i| TransactionRow::new(user, &account, i, Source::Statement, now))
                 .collect();
-            let next = advance(row, &cursor, now);
+            let next = advance(&job, &outlook.holds, turn, now);
             let fetched = rows.len();
             db::run(&ctx.pool, move |conn| {
                 db::write_transaction(conn, |conn| {
@@ -444,10 +709,10 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
                 })
             })
             .await?;
-            tracing::debug!(fetched, "sync fetched a statement page");
+            tracing::debug!(fetched, urgency = ?job.urgency, "sync fetched a statement page");
         }
         Ok(Step::Complete) => {
-            let next = advance(row, &cursor, now);
+            let next = advance(&job, &outlook.holds, turn, now);
             db::run(&ctx.pool, move |conn| Ok(sync::save(conn, &next)?)).await?;
         }
         Ok(Step::LaneClosed { .. }) => {}
@@ -458,6 +723,7 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
             let mut closed = row;
             closed.closed = true;
             closed.cursor = None;
+            closed.recent_cursor = None;
             closed.last_error = Some("Monobank does not know this account (closed?).".into());
             closed.updated_at = now;
             db::run(&ctx.pool, move |conn| Ok(sync::save(conn, &closed)?)).await?;
@@ -483,10 +749,13 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
 mod tests {
     use super::*;
 
-    fn row(history_from: i64, synced_from: i64, synced_to: i64) -> SyncAccount {
+    const NOW: i64 = 100_000_000;
+    const DAY: i64 = 86_400;
+
+    fn row(account: &str, history_from: i64, synced_from: i64, synced_to: i64) -> SyncAccount {
         SyncAccount {
             user_id: 1,
-            account: "a".into(),
+            account: account.into(),
             history_from,
             synced_from,
             synced_to,
@@ -496,38 +765,136 @@ mod tests {
             retry_at: 0,
             last_error: None,
             closed: false,
+            recent_cursor: None,
+            turn: 0,
+            reread_at: 0,
         }
     }
 
+    fn fresh(account: &str) -> SyncAccount {
+        row(account, NOW - 365 * DAY, NOW + 1, NOW)
+    }
+
+    fn planned(rows: &[SyncAccount], outlook: &Outlook<'_>) -> (String, Urgency, i64, i64) {
+        let job = plan(rows, outlook, NOW).unwrap_or_else(|| panic!("a job"));
+        (job.row.account, job.urgency, job.cursor.from, job.cursor.to)
+    }
+
     #[test]
-    fn jobs_resume_then_backfill_then_fill_gaps() {
-        let now = 1_000_000;
-        let (_, c) =
-            next_job(&[row(0, now + 1, now)], None, now).unwrap_or_else(|| panic!("a job"));
+    fn the_newest_month_of_every_account_comes_before_older_history() {
+        let mut rows = vec![fresh("a"), fresh("b"), fresh("c")];
+        let outlook = Outlook {
+            preferred: Some("b"),
+            ..Outlook::default()
+        };
+        let mut order = Vec::new();
+        for turn in 1..=6 {
+            let job = plan(&rows, &outlook, NOW).unwrap_or_else(|| panic!("a job"));
+            order.push((job.row.account.clone(), job.urgency));
+            let mut done = job.clone();
+            while !done.cursor.is_complete() {
+                let (_, to) = done.cursor.next_request().unwrap_or_else(|| panic!());
+                done.cursor.record(Vec::new());
+                assert!(to < NOW);
+            }
+            // One window per call: the older track takes one window, then it is another's turn.
+            let next = advance(&done, &HashMap::new(), turn, NOW);
+            let i = rows
+                .iter()
+                .position(|r| r.account == next.account)
+                .unwrap_or_else(|| panic!());
+            rows[i] = next;
+        }
         assert_eq!(
-            (c.from, c.to),
-            (0, now),
-            "nothing synced: the whole history"
+            order,
+            [
+                ("b".to_owned(), Urgency::Newest),
+                ("a".to_owned(), Urgency::Newest),
+                ("c".to_owned(), Urgency::Newest),
+                ("b".to_owned(), Urgency::Older),
+                ("a".to_owned(), Urgency::Older),
+                ("c".to_owned(), Urgency::Older),
+            ]
         );
-        let (_, c) = next_job(&[row(0, 500, now)], None, now).unwrap_or_else(|| panic!("a job"));
-        assert_eq!((c.from, c.to), (0, 499), "older history");
-        let (_, c) =
-            next_job(&[row(0, 0, now - GAP_SECS - 1)], None, now).unwrap_or_else(|| panic!());
+        assert_eq!(rows[0].synced_from, NOW - 365 * DAY, "older history joined");
+    }
+
+    #[test]
+    fn the_first_fetch_is_the_newest_month_up_to_the_second_before_now() {
+        let (_, urgency, from, to) = planned(&[fresh("a")], &Outlook::default());
         assert_eq!(
-            (c.from, c.to),
-            (now - GAP_SECS - 1 - GAP_MARGIN_SECS, now),
-            "a gap"
+            (urgency, from, to),
+            (Urgency::Newest, NOW - RECENT_SECS, NOW - 1)
         );
+    }
+
+    #[test]
+    fn gaps_and_catch_ups_go_first() {
+        let behind = row("old", NOW - 30 * DAY, NOW - 30 * DAY, NOW - GAP_SECS - 2);
+        let rows = [fresh("new"), behind.clone()];
+        let (account, urgency, from, to) = planned(&rows, &Outlook::default());
+        assert_eq!(account, "old");
+        assert_eq!(urgency, Urgency::Gap);
+        assert_eq!((from, to), (NOW - GAP_SECS - 2 - GAP_MARGIN_SECS, NOW - 1));
+        let recent = row("a", NOW - 30 * DAY, NOW - 30 * DAY, NOW - 10);
         assert!(
-            next_job(&[row(0, 0, now - 10)], None, now).is_none(),
+            plan(std::slice::from_ref(&recent), &Outlook::default(), NOW).is_none(),
             "up to date"
         );
-        let mut busy = row(0, now + 1, now);
-        busy.cursor =
-            serde_json::to_string(&StatementCursor::new("a", 5, 9).unwrap_or_else(|_| panic!()))
-                .ok();
-        let (_, c) = next_job(&[row(0, 500, now), busy], None, now).unwrap_or_else(|| panic!());
-        assert_eq!((c.from, c.to), (5, 9), "a fetch in progress first");
+        let held = Outlook {
+            held_since: Some(NOW - 5),
+            ..Outlook::default()
+        };
+        let (_, urgency, _, _) = planned(std::slice::from_ref(&recent), &held);
+        assert_eq!(
+            urgency,
+            Urgency::Gap,
+            "seconds between the fetch and the webhook's start"
+        );
+        let held = Outlook {
+            held_since: Some(NOW - 9),
+            ..Outlook::default()
+        };
+        assert!(
+            plan(&[recent], &held, NOW).is_none(),
+            "the webhook holds the rest"
+        );
+    }
+
+    #[test]
+    fn open_holds_are_read_again_before_older_history_but_after_every_newest_month() {
+        let synced = row("a", NOW - 365 * DAY, NOW - 31 * DAY, NOW - 10);
+        let outlook = Outlook {
+            holds: HashMap::from([("a".to_owned(), NOW - 5 * DAY)]),
+            ..Outlook::default()
+        };
+        let (_, urgency, from, to) = planned(std::slice::from_ref(&synced), &outlook);
+        assert_eq!(
+            (urgency, from, to),
+            (Urgency::Reread, NOW - 5 * DAY, NOW - 1)
+        );
+        let (account, urgency, _, _) = planned(&[synced.clone(), fresh("b")], &outlook);
+        assert_eq!((account.as_str(), urgency), ("b", Urgency::Newest));
+        let mut reread = synced;
+        reread.reread_at = NOW - REREAD_SECS + 1;
+        let (_, urgency, _, _) = planned(&[reread], &outlook);
+        assert_eq!(urgency, Urgency::Older, "not again within the hour");
+    }
+
+    #[test]
+    fn the_account_a_page_shows_goes_first_within_its_class() {
+        let rows = [fresh("a"), fresh("b")];
+        let outlook = Outlook {
+            shown: Some("b"),
+            ..Outlook::default()
+        };
+        assert_eq!(planned(&rows, &outlook).0, "b");
+        let older = [
+            row("a", NOW - 365 * DAY, NOW - 31 * DAY, NOW - 10),
+            row("b", NOW - 365 * DAY, NOW - 31 * DAY, NOW - 10),
+        ];
+        let (account, urgency, _, _) = planned(&older, &outlook);
+        assert_eq!((account.as_str(), urgency), ("b", Urgency::Shown));
     }
 
     #[test]
@@ -542,24 +909,43 @@ mod tests {
 
     #[test]
     fn accounts_backing_off_or_closed_get_no_job() {
-        let now = 1_000_000;
-        let mut waiting = row(0, now + 1, now);
-        waiting.retry_at = now + 60;
-        assert!(next_job(std::slice::from_ref(&waiting), None, now).is_none());
-        waiting.retry_at = now;
-        assert!(next_job(std::slice::from_ref(&waiting), None, now).is_some());
-        let mut closed = row(0, now + 1, now);
+        let mut waiting = fresh("a");
+        waiting.retry_at = NOW + 60;
+        assert!(plan(std::slice::from_ref(&waiting), &Outlook::default(), NOW).is_none());
+        waiting.retry_at = NOW;
+        assert!(plan(std::slice::from_ref(&waiting), &Outlook::default(), NOW).is_some());
+        let mut closed = fresh("a");
         closed.closed = true;
-        assert!(next_job(&[closed], None, now).is_none());
+        assert!(plan(&[closed], &Outlook::default(), NOW).is_none());
     }
 
     #[test]
-    fn finished_fetches_join_the_covered_span() {
-        let mut cursor = StatementCursor::new("a", 100, 200).unwrap_or_else(|_| panic!());
-        cursor.record(Vec::new());
-        let r = advance(row(100, 300, 200), &cursor, 7);
-        assert_eq!((r.synced_from, r.synced_to, r.cursor), (100, 200, None));
-        let r = advance(row(0, 201, 400), &cursor, 7);
-        assert_eq!((r.synced_from, r.synced_to), (100, 400));
+    fn a_recent_fetch_joins_the_covered_span_only_when_it_touches_it() {
+        let job = |row: SyncAccount, from: i64, to: i64| {
+            let mut cursor = StatementCursor::new("a", from, to).unwrap_or_else(|_| panic!());
+            cursor.record(Vec::new());
+            Job {
+                row,
+                track: Track::Recent,
+                urgency: Urgency::Gap,
+                cursor,
+            }
+        };
+        let r = advance(&job(row("a", 0, 100, 200), 150, 300), &HashMap::new(), 1, 7);
+        assert_eq!(
+            (r.synced_from, r.synced_to, r.recent_cursor),
+            (100, 300, None)
+        );
+        let r = advance(&job(row("a", 0, 100, 200), 250, 300), &HashMap::new(), 1, 7);
+        assert_eq!(
+            (r.synced_from, r.synced_to),
+            (100, 200),
+            "a hole at 201..249"
+        );
+        let holds = HashMap::from([("a".to_owned(), 140)]);
+        let r = advance(&job(row("a", 0, 100, 200), 150, 300), &holds, 1, 7);
+        assert_eq!(r.reread_at, 0, "the hold at 140 was not read again");
+        let r = advance(&job(row("a", 0, 100, 200), 130, 300), &holds, 1, 7);
+        assert_eq!(r.reread_at, 7);
     }
 }

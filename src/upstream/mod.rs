@@ -160,6 +160,11 @@ impl Upstream {
         }
     }
 
+    /// How long a token waits between two calls of one endpoint (60 s at Monobank).
+    pub fn lane_secs(&self) -> i64 {
+        monobank::limit::Limiter::lane_secs(&self.lanes)
+    }
+
     /// Whether calls are paused by the edge back-off.
     pub fn is_blocked(&self) -> bool {
         self.check_backoff().is_err()

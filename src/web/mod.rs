@@ -281,6 +281,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/token/remove").route(web::post().to(token::remove)))
         .service(resource("/rates").route(web::get().to(rates::show)))
         .service(resource("/statement").route(web::get().to(statement::show)))
+        .service(resource("/statement/history").route(web::post().to(statement::request_history)))
         .service(
             resource("/webhook")
                 .route(web::get().to(webhook::show))

@@ -103,10 +103,27 @@ struct StatementPage {
     chart_width: u32,
     pages: Vec<PageLink>,
     complete: bool,
+    /// Nothing of the range is in the store yet: totals are not shown as zero.
+    nothing_fetched: bool,
+    /// The parts of the range not fetched yet, in words.
+    missing: String,
+    /// When the sync should have fetched them, in words (empty when it will not on its own).
+    expected: String,
+    /// Month-long windows of this account's history in the store, of all.
     progress: (u32, u32),
-    next_fetch: String,
+    /// The oldest day the sync keeps of this account.
+    history_from: String,
+    /// The range starts before the history the sync keeps: the button that asks for it.
+    older: Option<OlderHistory>,
     /// The CSV download of the same range.
     csv: String,
+}
+
+/// The request for history older than the sync keeps, as the page's form sends it.
+pub struct OlderHistory {
+    pub account: String,
+    pub from: String,
+    pub to: String,
 }
 
 /// A validated statement request.
@@ -311,8 +328,44 @@ struct Answer {
     items: Vec<StatementItem>,
     complete: bool,
     next_fetch_at: Option<i64>,
-    /// Month-long windows fetched, of all the sync has to fetch.
-    progress: (u32, u32),
+    coverage: history::Coverage,
+    progress: Option<history::AccountProgress>,
+    /// How long the sync waits between two statement calls of a token.
+    lane_secs: i64,
+}
+
+/// Monobank's first day, as the date inputs want it.
+const FIRST_DAY: &str = "2017-11-01";
+
+/// The parts of a range not fetched yet, in words.
+fn missing_words(coverage: &history::Coverage) -> String {
+    coverage
+        .missing
+        .iter()
+        .map(|m| format!("{} – {}", date_time(m.from), date_time(m.to)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// When the sync should have fetched what is missing, if it fetches it on its own: one window
+/// of this account a call, the shown account first.
+fn expected_at(answer: &Answer) -> Option<i64> {
+    let history_from = answer.progress.as_ref().map(|p| p.history_from)?;
+    if answer
+        .coverage
+        .missing
+        .iter()
+        .any(|m| m.from < history_from)
+    {
+        return None;
+    }
+    let windows: i64 = answer
+        .coverage
+        .missing
+        .iter()
+        .map(|m| (m.to - m.from) / (31 * 86_400) + 1)
+        .sum();
+    Some(answer.next_fetch_at? + (windows - 1).max(0) * answer.lane_secs)
 }
 
 fn fill(page: &mut StatementPage, request: &Request, answer: Answer) {
@@ -333,6 +386,7 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer) {
     let (total_in, total_out) = totals(&answer.items);
     page.total_in = signed_money(total_in, request.currency);
     page.total_out = signed_money(total_out, request.currency);
+    page.nothing_fetched = answer.coverage.holds_nothing();
     page.chart = chart(&answer.items, request.currency);
     page.pages = (1..=pages)
         .filter(|&n| pages <= 15 || n == 1 || n == pages || n.abs_diff(current) <= 3)
@@ -343,8 +397,21 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer) {
         })
         .collect();
     page.complete = answer.complete;
-    page.progress = answer.progress;
-    page.next_fetch = answer.next_fetch_at.map(date_time).unwrap_or_default();
+    page.missing = missing_words(&answer.coverage);
+    page.expected = expected_at(&answer).map(date_time).unwrap_or_default();
+    if let Some(progress) = &answer.progress {
+        page.progress = (progress.windows_done, progress.windows_total);
+        page.history_from = date(progress.history_from);
+        let range_from = day_bounds(request.from).map_or(0, |b| b.0);
+        if range_from < progress.history_from {
+            let first = request.from.to_string().max(FIRST_DAY.to_owned());
+            page.older = Some(OlderHistory {
+                account: request.account.clone(),
+                from: first,
+                to: request.to.to_string(),
+            });
+        }
+    }
     page.csv = format!(
         "/api/mono/statement.csv?{}",
         serde_urlencoded::to_string([
@@ -394,8 +461,12 @@ pub async fn show(
         chart_width: CHART_WIDTH,
         pages: Vec::new(),
         complete: true,
+        nothing_fetched: false,
+        missing: String::new(),
+        expected: String::new(),
         progress: (0, 0),
-        next_fetch: String::new(),
+        history_from: String::new(),
+        older: None,
         csv: String::new(),
     };
     let info = match mono::client_info(&state, &session_user).await {
@@ -445,9 +516,9 @@ pub async fn show(
                 items: stored.items.iter().map(|r| r.item()).collect(),
                 complete: stored.complete,
                 next_fetch_at: stored.next_fetch_at,
-                progress: stored
-                    .progress
-                    .map_or((0, 1), |a| (a.windows_done, a.windows_total)),
+                coverage: stored.coverage,
+                progress: stored.progress,
+                lane_secs: state.upstream.lane_secs(),
             };
             fill(&mut page_data, &request, answer);
         }
@@ -457,6 +528,64 @@ pub async fn show(
         },
     }
     page(StatusCode::OK, &page_data)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OlderForm {
+    account: String,
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// `POST /statement/history`: asks the sync for an account's history back to a day, then shows
+/// the range again.
+pub async fn request_history(
+    state: web::Data<Context>,
+    session: Session,
+    user: CurrentUser,
+    form: super::Form<OlderForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.0;
+    let back = format!(
+        "/statement?{}",
+        serde_urlencoded::to_string([
+            ("account", form.account.as_str()),
+            ("from", form.from.as_str()),
+            ("to", form.to.as_str()),
+        ])
+        .unwrap_or_default()
+    );
+    let day = form
+        .from
+        .parse::<Date>()
+        .ok()
+        .filter(|d| d.to_string().as_str() >= FIRST_DAY);
+    let Some((from, _)) = day.and_then(day_bounds) else {
+        super::flash(
+            &session,
+            "error",
+            format!("Enter a day from {FIRST_DAY} (Monobank's first day) on."),
+        );
+        return Ok(super::see_other(&back));
+    };
+    match history::request_history(&state, user.id, Some(form.account.clone()), from).await {
+        Ok(_) => Ok(super::done(
+            &session,
+            format!(
+                "monoweb is fetching this account's history back to {}, one month a minute.",
+                form.from
+            ),
+            &back,
+        )),
+        Err(e) => match AppError::from(e) {
+            e @ (AppError::Unauthorized | AppError::Internal(_)) => Err(e),
+            e => {
+                super::flash(&session, "error", e.detail());
+                Ok(super::see_other(&back))
+            }
+        },
+    }
 }
 
 #[cfg(test)]

@@ -445,13 +445,25 @@ async fn a_year_of_backfill_is_exactly_the_sandboxs_within_the_limits_and_served
         .unwrap()
         .contains(&format!(",{amount},UAH,")));
 
-    // A range older than the history is asked for, and fetched by the sync.
+    // A range older than the history: reading it fetches nothing; asking for it (a POST) does.
     let old_from = monoweb::web::format::date(start - 400 * 86_400);
     let old_to = monoweb::web::format::date(start - 380 * 86_400);
     let old = format!("/api/mono/statement?from={old_from}&to={old_to}&account={account}");
     let body = json_of(app.get_as(&old, &cookie).await).await;
     assert_eq!(body["detail"]["complete"], false);
+    assert_eq!(body["detail"]["coverage"]["fetched"], serde_json::json!([]));
     assert!(body["detail"]["next_fetch_at"].is_i64());
+    assert!(backfill_done(&run_backfill(&app, &cookie).await));
+    let body = json_of(app.get_as(&old, &cookie).await).await;
+    assert_eq!(body["detail"]["complete"], false, "a GET extends nothing");
+    let res = app
+        .post_json(
+            "/api/mono/sync/history/",
+            &serde_json::json!({"from": old_from, "account": account}),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
     run_backfill(&app, &cookie).await;
     let body = json_of(app.get_as(&old, &cookie).await).await;
     assert_eq!(body["detail"]["complete"], true);

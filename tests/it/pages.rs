@@ -452,6 +452,8 @@ async fn descriptions_and_names_are_escaped() {
     let (app, sandbox) = TestApp::builder().syncing().start_with_sandbox(1.0).await;
     let script = "<script>alert('x')</script>";
     sandbox.create_transaction(0, -4_200, script).await;
+    // A fetch covers the seconds before it was made: the purchase's second has passed.
+    app.clock.advance(1);
     let mut v = Visitor::new(&app);
     v.register("escaper").await;
     v.submit("/token", &[("mono_token", &sandbox.tokens[0].token)])

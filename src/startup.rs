@@ -67,6 +67,7 @@ pub struct Application {
     port: u16,
     server: Server,
     sync: crate::services::sync::SyncHandle,
+    context: Arc<Context>,
 }
 
 impl Application {
@@ -145,6 +146,7 @@ impl Application {
             crate::services::sync::spawn(context.clone());
             crate::hooks::spawn_key_refresh(upstream);
         }
+        let shared_context = context.clone();
         let context = web::Data::from(context);
         let settings = web::Data::new(settings);
         let pool = web::Data::new(pool);
@@ -198,6 +200,7 @@ impl Application {
             port: address.port(),
             server,
             sync: state_sync,
+            context: shared_context,
         })
     }
 
@@ -210,6 +213,11 @@ impl Application {
             let handle = handle.clone();
             tokio::spawn(async move { handle.stop(false).await });
         }
+    }
+
+    /// The services' shared handles (tests drive the sync with it).
+    pub fn context(&self) -> Arc<Context> {
+        self.context.clone()
     }
 
     /// The port actually bound (useful with port 0).

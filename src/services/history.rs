@@ -91,6 +91,9 @@ pub struct Coverage {
     pub webhook_from: Option<i64>,
     /// Parts of the range not in the store yet.
     pub missing: Vec<Span>,
+    /// Holds in the range that are still open: the bank may yet settle them (under their id,
+    /// perhaps for another amount, or a new one) or cancel them, so the range is not final.
+    pub open_holds: usize,
 }
 
 /// A span of time, Unix seconds, both ends inclusive.
@@ -126,11 +129,13 @@ impl Coverage {
                 .into_iter()
                 .map(|(from, to)| Span { from, to })
                 .collect(),
+            open_holds: 0,
         }
     }
 
+    /// Whether the store holds the whole range, final: nothing missing and no open hold.
     pub fn is_complete(&self) -> bool {
-        self.missing.is_empty()
+        self.missing.is_empty() && self.open_holds == 0
     }
 
     /// Whether the store holds nothing of the range (its totals would be a made-up zero).
@@ -252,7 +257,8 @@ pub async fn statement(
     })
     .await?;
     let held_since = sync_user.as_ref().and_then(sync::SyncUser::held_since);
-    let coverage = Coverage::of(sync_row.as_ref(), held_since, from, to);
+    let mut coverage = Coverage::of(sync_row.as_ref(), held_since, from, to);
+    coverage.open_holds = rows.iter().filter(|r| r.hold).count();
     let complete = coverage.is_complete();
     if !complete {
         ctx.sync.showing(user, &account, now);

@@ -160,7 +160,7 @@ pub fn spawn(ctx: Arc<Context>) {
 /// Notes this instance's start. When no other instance beat within [`DOWNTIME_SECS`], the app
 /// was down: every webhook coverage is cut at now (a `downtime` gap) and waits for client-info to
 /// confirm the receiver again (Monobank may have switched it off after failed deliveries).
-async fn note_start(ctx: &Context) -> Result<(), AppError> {
+pub async fn note_start(ctx: &Context) -> Result<(), AppError> {
     let now = ctx.clock.now();
     let instance = ctx.sync.instance.clone();
     let cut = db::run(&ctx.pool, move |conn| {
@@ -189,6 +189,18 @@ async fn note_start(ctx: &Context) -> Result<(), AppError> {
             "the app was down: webhook deliveries may be missing; fetching the gap"
         );
     }
+    Ok(())
+}
+
+/// Notes that this instance stops: its heartbeat goes (with any stale one of a dead instance),
+/// so the next start knows the deployment was down unless another instance still beats.
+pub async fn note_stop(ctx: &Context) -> Result<(), AppError> {
+    let instance = ctx.sync.instance.clone();
+    let stale = ctx.clock.now() - DOWNTIME_SECS;
+    db::run(&ctx.pool, move |conn| {
+        Ok(sync::end_beat(conn, &instance, stale)?)
+    })
+    .await?;
     Ok(())
 }
 

@@ -103,6 +103,10 @@ struct StatementPage {
     chart_width: u32,
     pages: Vec<PageLink>,
     complete: bool,
+    /// Part of the range is not in the store yet.
+    partial: bool,
+    /// Holds in the range the bank may still settle or cancel.
+    open_holds: usize,
     /// Nothing of the range is in the store yet: totals are not shown as zero.
     nothing_fetched: bool,
     /// The parts of the range not fetched yet, in words.
@@ -397,6 +401,8 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer) {
         })
         .collect();
     page.complete = answer.complete;
+    page.partial = !answer.coverage.missing.is_empty();
+    page.open_holds = answer.coverage.open_holds;
     page.missing = missing_words(&answer.coverage);
     page.expected = expected_at(&answer).map(date_time).unwrap_or_default();
     if let Some(progress) = &answer.progress {
@@ -461,6 +467,8 @@ pub async fn show(
         chart_width: CHART_WIDTH,
         pages: Vec::new(),
         complete: true,
+        partial: false,
+        open_holds: 0,
         nothing_fetched: false,
         missing: String::new(),
         expected: String::new(),

@@ -85,6 +85,8 @@ pub struct TestApp {
     pub stop: std::sync::Arc<dyn Fn() + Send + Sync>,
     /// The Monobank API it talks to (a sandbox in most tests).
     pub mono_api_url: url::Url,
+    /// The services' handles: tests that drive the sync step by step call it with this.
+    pub context: std::sync::Arc<monoweb::services::Context>,
 }
 
 /// A password that meets the policy.
@@ -313,6 +315,7 @@ impl AppBuilder {
             .expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let stop = std::sync::Arc::new(app.stopper());
+        let context = app.context();
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -326,6 +329,7 @@ impl AppBuilder {
             clock,
             stop,
             mono_api_url,
+            context,
         }
     }
 

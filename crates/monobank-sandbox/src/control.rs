@@ -37,7 +37,19 @@ pub async fn gate(
                 .rev()
                 .collect()
         });
-    let faults = shared.lock().faults;
+    let faults = {
+        let mut inner = shared.lock();
+        let faults = inner.faults;
+        let applies = !faults.statement_only || path.starts_with("/personal/statement");
+        if !applies {
+            Faults::default()
+        } else {
+            if faults.once {
+                inner.faults = Faults::default();
+            }
+            faults
+        }
+    };
     let res = match faults.mode {
         FaultMode::None => next.call(req).await?.map_into_boxed_body(),
         FaultMode::Latency => {
@@ -106,9 +118,16 @@ pub struct FaultRequest {
     mode: FaultMode,
     #[serde(default)]
     ms: Option<u64>,
+    #[serde(default)]
+    once: bool,
+    #[serde(default)]
+    statement_only: bool,
 }
 
-/// `POST /sandbox/faults` `{"mode": "none"|"latency"|"error500"|"garbage"|"edge403"|"ratelimit", "ms"?}`.
+/// `POST /sandbox/faults` `{"mode": "none"|"latency"|"error500"|"garbage"|"edge403"|"ratelimit"|
+/// "badrequest", "ms"?, "once"?, "statement_only"?}`: with `once` the fault hits the next call
+/// (the next statement call with `statement_only`) and then ends; `latency` with a long `ms` is
+/// a call that hangs.
 pub async fn set_faults(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse {
     let request: FaultRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
@@ -117,6 +136,8 @@ pub async fn set_faults(shared: web::Data<Shared>, body: web::Bytes) -> HttpResp
     let faults = Faults {
         mode: request.mode,
         ms: request.ms.unwrap_or(3_000).min(60_000),
+        once: request.once,
+        statement_only: request.statement_only,
     };
     shared.lock().faults = faults;
     json_answer(StatusCode::OK, &faults)
@@ -186,18 +207,7 @@ pub async fn create_transaction(shared: web::Data<Shared>, body: web::Bytes) -> 
         item.balance = balance;
         item.hold = amount < 0;
         ledger.insert(position, item.clone());
-        if let Some(a) = data.info.accounts.iter_mut().find(|a| a.id == account) {
-            a.balance = balance;
-        }
-        if let Some(j) = data
-            .info
-            .jars
-            .iter_mut()
-            .flatten()
-            .find(|j| j.id == account)
-        {
-            j.balance = balance;
-        }
+        data.add_to_balance(&account, amount);
         let event = WebhookData {
             account,
             statement_item: item,
@@ -212,6 +222,188 @@ pub async fn create_transaction(shared: web::Data<Shared>, body: web::Bytes) -> 
         webhooks::deliver(shared.into_inner(), client, url, event);
     }
     json_answer(StatusCode::CREATED, &data)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoldChange {
+    token: String,
+    account: Option<String>,
+    /// The hold's operation id.
+    id: String,
+    /// The settled amount (minor units); the hold's amount unless given.
+    amount: Option<i64>,
+    /// Settle under a new id (a new operation at the current time, delivered to the webhook)
+    /// instead of the hold's own.
+    #[serde(default)]
+    new_id: bool,
+}
+
+/// The hold `id` of a client's account, with the client's index and the account id.
+fn find_hold<'a>(
+    inner: &'a mut super::Inner,
+    request: &HoldChange,
+) -> Result<(usize, String, &'a mut Vec<StatementItem>, usize), HttpResponse> {
+    let Some(client) = inner.clients.iter().position(|c| c.token == request.token) else {
+        return Err(mono_error(StatusCode::NOT_FOUND, "unknown token"));
+    };
+    let data = &mut inner.clients[client];
+    let account = match &request.account {
+        Some(id) if id != "0" => id.clone(),
+        _ => data.default_account().unwrap_or_default().to_owned(),
+    };
+    let Some(ledger) = data.ledger_mut(&account) else {
+        return Err(mono_error(StatusCode::BAD_REQUEST, "invalid account"));
+    };
+    match ledger.iter().position(|i| i.id == request.id) {
+        Some(at) if ledger[at].hold => Ok((client, account, ledger, at)),
+        Some(_) => Err(mono_error(StatusCode::CONFLICT, "not a hold")),
+        None => Err(mono_error(StatusCode::NOT_FOUND, "unknown operation")),
+    }
+}
+
+fn hold_change(body: &[u8]) -> Result<HoldChange, HttpResponse> {
+    serde_json::from_slice(body)
+        .map_err(|e| mono_error(StatusCode::BAD_REQUEST, &format!("bad hold change: {e}")))
+}
+
+/// `POST /sandbox/holds/settle` `{token, account?, id, amount?, new_id?}`: the bank settles a
+/// hold, under its own id (the statement shows it settled; no webhook, as at Monobank) or under
+/// a new id (the hold disappears and a new operation is delivered). Answers the settled item.
+pub async fn settle_hold(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse {
+    let request = match hold_change(&body) {
+        Ok(request) => request,
+        Err(res) => return res,
+    };
+    let now = shared.clock.now();
+    let (settled, delivery) = {
+        let mut inner = shared.lock();
+        inner.created += 1;
+        let sequence = inner.created;
+        let (client, account, ledger, at) = match find_hold(&mut inner, &request) {
+            Ok(found) => found,
+            Err(res) => return res,
+        };
+        let old = ledger[at].amount;
+        let amount = request.amount.unwrap_or(old);
+        let settled = if request.new_id {
+            let mut item = ledger.remove(at);
+            item.id = format!("sbx{now}{sequence:06}");
+            item.time = now;
+            item.hold = false;
+            item.amount = amount;
+            item.operation_amount = amount;
+            let position = ledger.partition_point(|i| i.time <= now);
+            ledger.insert(position, item.clone());
+            item
+        } else {
+            let item = &mut ledger[at];
+            item.hold = false;
+            item.amount = amount;
+            item.operation_amount = amount;
+            item.clone()
+        };
+        let data = &mut inner.clients[client];
+        data.add_to_balance(&account, amount - old);
+        let url = data.info.web_hook_url.clone();
+        let delivery = (request.new_id && !url.is_empty()).then(|| {
+            let event = WebhookEvent {
+                kind: STATEMENT_ITEM_EVENT.into(),
+                data: WebhookData {
+                    account,
+                    statement_item: settled.clone(),
+                },
+            };
+            (client, url, event)
+        });
+        (settled, delivery)
+    };
+    if let Some((client, url, event)) = delivery {
+        webhooks::deliver(shared.into_inner(), client, url, event);
+    }
+    json_answer(StatusCode::OK, &settled)
+}
+
+/// `POST /sandbox/holds/cancel` `{token, account?, id}`: the bank cancels a hold; it vanishes
+/// from the statement (no webhook, as at Monobank). Answers the removed item.
+pub async fn cancel_hold(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse {
+    let request = match hold_change(&body) {
+        Ok(request) => request,
+        Err(res) => return res,
+    };
+    let mut inner = shared.lock();
+    let (client, account, ledger, at) = match find_hold(&mut inner, &request) {
+        Ok(found) => found,
+        Err(res) => return res,
+    };
+    let removed = ledger.remove(at);
+    inner.clients[client].add_to_balance(&account, -removed.amount);
+    json_answer(StatusCode::OK, &removed)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookControl {
+    token: String,
+    /// The operation whose first event is sent again (redelivery only).
+    id: Option<String>,
+}
+
+fn webhook_control(shared: &Shared, body: &[u8]) -> Result<(usize, WebhookControl), HttpResponse> {
+    let request: WebhookControl = serde_json::from_slice(body).map_err(|e| {
+        mono_error(
+            StatusCode::BAD_REQUEST,
+            &format!("bad webhook control: {e}"),
+        )
+    })?;
+    let client = shared
+        .lock()
+        .clients
+        .iter()
+        .position(|c| c.token == request.token)
+        .ok_or_else(|| mono_error(StatusCode::NOT_FOUND, "unknown token"))?;
+    Ok((client, request))
+}
+
+/// `POST /sandbox/webhook/off` `{token}`: switches the client's webhook off now, as Monobank
+/// does after failed deliveries (client-info shows an empty `webHookUrl`).
+pub async fn webhook_off(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse {
+    match webhook_control(&shared, &body) {
+        Ok((client, _)) => {
+            webhooks::switch_off(&shared, client);
+            json_answer(StatusCode::OK, &serde_json::json!({"switched_off": true}))
+        }
+        Err(res) => res,
+    }
+}
+
+/// `POST /sandbox/webhook/redeliver` `{token, id}`: sends the operation's first event again, as
+/// first sent (a duplicate, or a late delivery after the operation changed), to the webhook
+/// registered now. 202; 404 when no event of that id was sent or no webhook is registered.
+pub async fn redeliver(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse {
+    let (client, request) = match webhook_control(&shared, &body) {
+        Ok(found) => found,
+        Err(res) => return res,
+    };
+    let (event, url) = {
+        let inner = shared.lock();
+        let event = inner
+            .events
+            .iter()
+            .find(|(c, e)| *c == client && Some(&e.data.statement_item.id) == request.id.as_ref())
+            .map(|(_, e)| e.clone());
+        (event, inner.clients[client].info.web_hook_url.clone())
+    };
+    match event {
+        Some(event) if !url.is_empty() => {
+            webhooks::redeliver(shared.into_inner(), client, url, event);
+            json_answer(
+                StatusCode::ACCEPTED,
+                &serde_json::json!({"redelivered": true}),
+            )
+        }
+        _ => mono_error(StatusCode::NOT_FOUND, "no such event or no webhook"),
+    }
 }
 
 #[derive(Deserialize)]

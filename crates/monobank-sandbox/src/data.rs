@@ -45,6 +45,22 @@ impl ClientData {
             .map(|(_, items)| items)
     }
 
+    /// Moves the balance client-info shows for an account or jar by `delta` (minor units).
+    pub fn add_to_balance(&mut self, account: &str, delta: i64) {
+        if let Some(a) = self.info.accounts.iter_mut().find(|a| a.id == account) {
+            a.balance += delta;
+        }
+        if let Some(j) = self
+            .info
+            .jars
+            .iter_mut()
+            .flatten()
+            .find(|j| j.id == account)
+        {
+            j.balance += delta;
+        }
+    }
+
     /// The account Mono serves as `0`: the first black UAH card, else the first UAH account.
     pub fn default_account(&self) -> Option<&str> {
         let accounts = &self.info.accounts;

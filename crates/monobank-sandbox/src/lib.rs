@@ -28,6 +28,7 @@ use sha2::Digest;
 use data::ClientData;
 use monobank::clock::SharedClock;
 use monobank::signature::KeyPair;
+use monobank::types::WebhookEvent;
 use monobank::types::{CurrencyInfo, ErrorBody};
 
 /// How the sandbox runs.
@@ -71,6 +72,10 @@ pub enum FaultMode {
 struct Faults {
     mode: FaultMode,
     ms: u64,
+    /// The fault hits one call, then the API answers normally again.
+    once: bool,
+    /// The fault hits statement calls only.
+    statement_only: bool,
 }
 
 /// How many calls the log keeps; older ones are dropped so a long-running sandbox stays small.
@@ -121,6 +126,8 @@ struct Inner {
     info_calls: usize,
     /// Operations created through `POST /sandbox/transactions` so far (their ids' sequence).
     created: u64,
+    /// The events sent to webhooks, as first sent, at most [`MAX_CALLS`] (for redelivery).
+    events: VecDeque<(usize, WebhookEvent)>,
 }
 
 /// State shared by every worker of the sandbox.
@@ -202,6 +209,7 @@ impl Sandbox {
                 lanes: HashMap::new(),
                 info_calls: 0,
                 created: 0,
+                events: VecDeque::new(),
             }),
             clock: config.clock.clone(),
             time_scale: config.time_scale,
@@ -224,6 +232,10 @@ impl Sandbox {
                         .route("/transactions", web::get().to(control::list_transactions))
                         .route("/faults", web::post().to(control::set_faults))
                         .route("/faults", web::get().to(control::get_faults))
+                        .route("/holds/settle", web::post().to(control::settle_hold))
+                        .route("/holds/cancel", web::post().to(control::cancel_hold))
+                        .route("/webhook/off", web::post().to(control::webhook_off))
+                        .route("/webhook/redeliver", web::post().to(control::redeliver))
                         .route("/calls", web::get().to(control::calls))
                         .route("/deliveries", web::get().to(control::deliveries))
                         .route("/sign", web::post().to(control::sign)),

@@ -30,6 +30,13 @@ pub fn deliver(shared: Arc<Shared>, client: usize, url: String, event: WebhookEv
     let Ok(body) = serde_json::to_vec(&event) else {
         return;
     };
+    {
+        let mut inner = shared.lock();
+        if inner.events.len() >= MAX_CALLS {
+            inner.events.pop_front();
+        }
+        inner.events.push_back((client, event.clone()));
+    }
     let id = event.data.statement_item.id.clone();
     actix_web::rt::spawn(async move {
         for attempt in 0..=RETRY_DELAYS.len() {
@@ -61,6 +68,25 @@ pub fn deliver(shared: Arc<Shared>, client: usize, url: String, event: WebhookEv
             record(&shared, client, &id, 0, false, true);
         }
     });
+}
+
+/// Sends `event` to `url` once more, as Monobank does when it retries a delivery it thinks
+/// failed (a duplicate) or delivers late; no further retries.
+pub fn redeliver(shared: Arc<Shared>, client: usize, url: String, event: WebhookEvent) {
+    let Ok(body) = serde_json::to_vec(&event) else {
+        return;
+    };
+    let id = event.data.statement_item.id.clone();
+    actix_web::rt::spawn(async move {
+        let delivered = post(&shared, &url, &body).await;
+        record(&shared, client, &id, 1, delivered, false);
+    });
+}
+
+/// Switches client `client`'s webhook off, as Monobank does after failed deliveries.
+pub fn switch_off(shared: &Shared, client: usize) {
+    shared.lock().clients[client].info.web_hook_url.clear();
+    record(shared, client, "", 0, false, true);
 }
 
 /// Notes one attempt (or the switch-off) in the log `GET /sandbox/deliveries` serves.

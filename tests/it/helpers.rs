@@ -590,6 +590,69 @@ impl TestSandbox {
             .collect()
     }
 
+    /// Posts `body` to the control endpoint `path`; answers the status and the JSON answer.
+    pub async fn post_control(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.json().await.unwrap_or_default())
+    }
+
+    /// Creates an operation now on token `n`'s `account` (a negative amount is a hold);
+    /// returns its statement item.
+    pub async fn create_on(
+        &self,
+        n: usize,
+        account: &str,
+        amount: i64,
+        description: &str,
+    ) -> monobank::types::StatementItem {
+        let body = serde_json::json!({"token": self.tokens[n].token, "account": account,
+            "amount": amount, "description": description});
+        let (status, answer) = self.post_control("/sandbox/transactions", body).await;
+        assert_eq!(status, 201, "{answer}");
+        serde_json::from_value(answer["statementItem"].clone()).unwrap()
+    }
+
+    /// The bank settles hold `id` of token `n`'s `account`: under its own id, or a new one.
+    pub async fn settle(
+        &self,
+        n: usize,
+        account: &str,
+        id: &str,
+        amount: Option<i64>,
+        new_id: bool,
+    ) -> monobank::types::StatementItem {
+        let body = serde_json::json!({"token": self.tokens[n].token, "account": account,
+            "id": id, "amount": amount, "new_id": new_id});
+        let (status, answer) = self.post_control("/sandbox/holds/settle", body).await;
+        assert_eq!(status, 200, "{answer}");
+        serde_json::from_value(answer).unwrap()
+    }
+
+    /// The bank cancels hold `id` of token `n`'s `account`.
+    pub async fn cancel(&self, n: usize, account: &str, id: &str) {
+        let body = serde_json::json!({"token": self.tokens[n].token, "account": account, "id": id});
+        let (status, answer) = self.post_control("/sandbox/holds/cancel", body).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+
+    /// The next statement call gets `mode` (`badrequest`, or `latency` for `ms` ms: a hang).
+    pub async fn fault_next_statement(&self, mode: &str, ms: u64) {
+        let body =
+            serde_json::json!({"mode": mode, "ms": ms, "once": true, "statement_only": true});
+        let (status, _) = self.post_control("/sandbox/faults", body).await;
+        assert_eq!(status, 200);
+    }
+
     /// Every operation of an account, newest first (the sandbox's ground truth).
     pub async fn ledger(&self, n: usize, account: &str) -> Vec<monobank::types::StatementItem> {
         self.http

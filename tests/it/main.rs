@@ -15,6 +15,7 @@ mod mono_views;
 mod openapi;
 mod outage;
 mod pages;
+mod reconcile;
 mod sandbox;
 mod schema;
 mod serve;

@@ -239,13 +239,21 @@ pub struct HoldChange {
     new_id: bool,
 }
 
+/// Why a control request was refused: the status and Mono-style error text.
+type Refusal = (StatusCode, String);
+
+fn refused((status, text): Refusal) -> HttpResponse {
+    mono_error(status, &text)
+}
+
 /// The hold `id` of a client's account, with the client's index and the account id.
 fn find_hold<'a>(
     inner: &'a mut super::Inner,
     request: &HoldChange,
-) -> Result<(usize, String, &'a mut Vec<StatementItem>, usize), HttpResponse> {
+) -> Result<(usize, String, &'a mut Vec<StatementItem>, usize), Refusal> {
+    let refusal = |status, text: &str| Err((status, text.to_owned()));
     let Some(client) = inner.clients.iter().position(|c| c.token == request.token) else {
-        return Err(mono_error(StatusCode::NOT_FOUND, "unknown token"));
+        return refusal(StatusCode::NOT_FOUND, "unknown token");
     };
     let data = &mut inner.clients[client];
     let account = match &request.account {
@@ -253,18 +261,18 @@ fn find_hold<'a>(
         _ => data.default_account().unwrap_or_default().to_owned(),
     };
     let Some(ledger) = data.ledger_mut(&account) else {
-        return Err(mono_error(StatusCode::BAD_REQUEST, "invalid account"));
+        return refusal(StatusCode::BAD_REQUEST, "invalid account");
     };
     match ledger.iter().position(|i| i.id == request.id) {
         Some(at) if ledger[at].hold => Ok((client, account, ledger, at)),
-        Some(_) => Err(mono_error(StatusCode::CONFLICT, "not a hold")),
-        None => Err(mono_error(StatusCode::NOT_FOUND, "unknown operation")),
+        Some(_) => refusal(StatusCode::CONFLICT, "not a hold"),
+        None => refusal(StatusCode::NOT_FOUND, "unknown operation"),
     }
 }
 
-fn hold_change(body: &[u8]) -> Result<HoldChange, HttpResponse> {
+fn hold_change(body: &[u8]) -> Result<HoldChange, Refusal> {
     serde_json::from_slice(body)
-        .map_err(|e| mono_error(StatusCode::BAD_REQUEST, &format!("bad hold change: {e}")))
+        .map_err(|e| (StatusCode::BAD_REQUEST, format!("bad hold change: {e}")))
 }
 
 /// `POST /sandbox/holds/settle` `{token, account?, id, amount?, new_id?}`: the bank settles a
@@ -273,7 +281,7 @@ fn hold_change(body: &[u8]) -> Result<HoldChange, HttpResponse> {
 pub async fn settle_hold(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse {
     let request = match hold_change(&body) {
         Ok(request) => request,
-        Err(res) => return res,
+        Err(refusal) => return refused(refusal),
     };
     let now = shared.clock.now();
     let (settled, delivery) = {
@@ -282,7 +290,7 @@ pub async fn settle_hold(shared: web::Data<Shared>, body: web::Bytes) -> HttpRes
         let sequence = inner.created;
         let (client, account, ledger, at) = match find_hold(&mut inner, &request) {
             Ok(found) => found,
-            Err(res) => return res,
+            Err(refusal) => return refused(refusal),
         };
         let old = ledger[at].amount;
         let amount = request.amount.unwrap_or(old);
@@ -329,12 +337,12 @@ pub async fn settle_hold(shared: web::Data<Shared>, body: web::Bytes) -> HttpRes
 pub async fn cancel_hold(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse {
     let request = match hold_change(&body) {
         Ok(request) => request,
-        Err(res) => return res,
+        Err(refusal) => return refused(refusal),
     };
     let mut inner = shared.lock();
     let (client, account, ledger, at) = match find_hold(&mut inner, &request) {
         Ok(found) => found,
-        Err(res) => return res,
+        Err(refusal) => return refused(refusal),
     };
     let removed = ledger.remove(at);
     inner.clients[client].add_to_balance(&account, -removed.amount);
@@ -349,19 +357,15 @@ pub struct WebhookControl {
     id: Option<String>,
 }
 
-fn webhook_control(shared: &Shared, body: &[u8]) -> Result<(usize, WebhookControl), HttpResponse> {
-    let request: WebhookControl = serde_json::from_slice(body).map_err(|e| {
-        mono_error(
-            StatusCode::BAD_REQUEST,
-            &format!("bad webhook control: {e}"),
-        )
-    })?;
+fn webhook_control(shared: &Shared, body: &[u8]) -> Result<(usize, WebhookControl), Refusal> {
+    let request: WebhookControl = serde_json::from_slice(body)
+        .map_err(|e| (StatusCode::BAD_REQUEST, format!("bad webhook control: {e}")))?;
     let client = shared
         .lock()
         .clients
         .iter()
         .position(|c| c.token == request.token)
-        .ok_or_else(|| mono_error(StatusCode::NOT_FOUND, "unknown token"))?;
+        .ok_or_else(|| (StatusCode::NOT_FOUND, "unknown token".to_owned()))?;
     Ok((client, request))
 }
 
@@ -373,7 +377,7 @@ pub async fn webhook_off(shared: web::Data<Shared>, body: web::Bytes) -> HttpRes
             webhooks::switch_off(&shared, client);
             json_answer(StatusCode::OK, &serde_json::json!({"switched_off": true}))
         }
-        Err(res) => res,
+        Err(refusal) => refused(refusal),
     }
 }
 
@@ -383,7 +387,7 @@ pub async fn webhook_off(shared: web::Data<Shared>, body: web::Bytes) -> HttpRes
 pub async fn redeliver(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse {
     let (client, request) = match webhook_control(&shared, &body) {
         Ok(found) => found,
-        Err(res) => return res,
+        Err(refusal) => return refused(refusal),
     };
     let (event, url) = {
         let inner = shared.lock();

@@ -124,7 +124,7 @@ fn stored_with_prefix(app: &TestApp, prefix: &str) -> usize {
 
 /// Puts a receiver secret of the test's choosing on user `user`'s token (its hash, as
 /// registration stores it); the registered URL is left as it is.
-fn install_receiver(app: &TestApp, user: i64) -> String {
+pub(crate) fn install_receiver(app: &TestApp, user: i64) -> String {
     use diesel::prelude::*;
     let secret = "a".repeat(43);
     let hash = hex::encode(sha2::Sha256::digest(secret.as_bytes()));
@@ -136,7 +136,7 @@ fn install_receiver(app: &TestApp, user: i64) -> String {
     secret
 }
 
-fn event(account: &str, id: &str, time: i64) -> Value {
+pub(crate) fn event(account: &str, id: &str, time: i64) -> Value {
     json!({"type": "StatementItem", "data": {"account": account, "statementItem": {
         "id": id, "time": time, "description": "Кава", "mcc": 5814, "originalMcc": 5814,
         "amount": -4500, "operationAmount": -4500, "currencyCode": 980, "commissionRate": 0,

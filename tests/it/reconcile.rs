@@ -346,3 +346,344 @@ async fn a_refused_history_request_and_other_users_accounts_change_nothing() {
         assert!(account["windows_total"].as_u64().unwrap() > 12, "{account}");
     }
 }
+
+/// Registers monoweb's own receiver for the user of `cookie`.
+async fn register_webhook(app: &TestApp, cookie: &str) {
+    let res = app
+        .post_json("/api/mono/webhook/", &json!({}), Some(cookie))
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+/// Waits until the sandbox has delivered (or redelivered) operation `id` `times` times.
+async fn delivered(sandbox: &TestSandbox, id: &str, times: usize) {
+    for _ in 0..500 {
+        let done = sandbox
+            .deliveries()
+            .await
+            .iter()
+            .filter(|d| d["id"] == id && d["delivered"] == true)
+            .count();
+        if done >= times {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{id} was not delivered {times} times");
+}
+
+/// Rounds until `account`'s statement of today is complete; answers it.
+async fn until_complete(app: &TestApp, cookie: &str, account: &str, limit: usize) -> Value {
+    for _ in 0..limit {
+        let day = today(app);
+        let answer = statement(app, cookie, account, &day, &day).await;
+        if answer["complete"] == true {
+            return answer;
+        }
+        round(app).await;
+    }
+    let day = today(app);
+    panic!(
+        "not complete after {limit} rounds: {}",
+        statement(app, cookie, account, &day, &day).await
+    );
+}
+
+/// Today's range of the sandbox's clock, Unix seconds.
+fn today_bounds(app: &TestApp) -> (i64, i64) {
+    use monobank::clock::Clock;
+    let day = today(app).parse().unwrap();
+    let (from, _) = monoweb::domain::kyiv::day_bounds(day).unwrap();
+    (from, app.clock.now())
+}
+
+fn total(answer: &Value) -> i64 {
+    answer["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["amount"].as_i64().unwrap())
+        .sum()
+}
+
+/// The FOP account of a sandbox client: it has no holds of its own.
+async fn fop(app: &TestApp, cookie: &str) -> String {
+    account_ids(app, cookie).await.remove(3)
+}
+
+#[tokio::test]
+async fn holds_older_than_an_hour_are_read_again_until_they_settle_or_vanish() {
+    let (app, sandbox) = start(3).await;
+    let cookie = attach(&app, &sandbox, 1).await;
+    register_webhook(&app, &cookie).await;
+    let account = fop(&app, &cookie).await;
+    // The bank's four operations: a settled purchase, a foreign charge and a hotel deposit on
+    // hold, and, three hours later, a hold half an hour old.
+    let settled = sandbox.create_on(1, &account, -10_000, "Groceries").await;
+    sandbox.settle(1, &account, &settled.id, None, false).await;
+    let charge = sandbox.create_on(1, &account, -41_500, "USD charge").await;
+    let deposit = sandbox
+        .create_on(1, &account, -200_000, "Hotel deposit")
+        .await;
+    app.clock.advance(3 * 3_600);
+    let coffee = sandbox.create_on(1, &account, -5_000, "Coffee").await;
+    for id in [&settled.id, &charge.id, &deposit.id, &coffee.id] {
+        delivered(&sandbox, id, 1).await;
+    }
+    app.clock.advance(1_800);
+    for _ in 0..8 {
+        round(&app).await;
+    }
+    let day = today(&app);
+    let before = statement(&app, &cookie, &account, &day, &day).await;
+    assert_eq!(before["coverage"]["missing"], json!([]), "{before}");
+    assert_eq!(before["coverage"]["open_holds"], 3);
+    assert_eq!(before["complete"], false, "open holds are not final");
+
+    // The bank settles the charge under its id for another amount and cancels both others.
+    sandbox
+        .settle(1, &account, &charge.id, Some(-42_100), false)
+        .await;
+    sandbox.cancel(1, &account, &deposit.id).await;
+    sandbox.cancel(1, &account, &coffee.id).await;
+    app.clock.advance(2 * 3_600);
+    let after = until_complete(&app, &cookie, &account, 10).await;
+    let truth = ledger_rows(&sandbox, 1, &account, today_bounds(&app)).await;
+    assert_eq!(rows_of(&after), truth);
+    assert_eq!(total(&after), -52_100, "−100.00 and −421.00: {after}");
+}
+
+#[tokio::test]
+async fn a_purchase_made_before_the_webhook_was_registered_is_fetched_first_and_never_hidden() {
+    let (app, sandbox) = start(3).await;
+    let cookie = attach(&app, &sandbox, 1).await;
+    let account = fop(&app, &cookie).await;
+    for _ in 0..6 {
+        round(&app).await;
+    }
+    app.clock.advance(600);
+    let income = sandbox.create_on(1, &account, 50_000, "Invoice paid").await;
+    app.clock.advance(60);
+    register_webhook(&app, &cookie).await;
+    let day = today(&app);
+    let answer = statement(&app, &cookie, &account, &day, &day).await;
+    assert_eq!(
+        answer["complete"], false,
+        "the purchase is not in: {answer}"
+    );
+    assert!(!rows_of(&answer).iter().any(|r| r.0 == income.id));
+    let progress = detail(app.get_as("/api/mono/sync/", &cookie).await).await;
+    assert_eq!(progress["gaps"][0]["kind"], "registered");
+    assert_eq!(progress["gaps"][0]["closed"], false);
+
+    // The gaps of every account are fetched first: the next six calls, one per account.
+    let calls_before = statement_calls(&sandbox, 1).await.len();
+    for _ in 0..6 {
+        round(&app).await;
+    }
+    let calls = statement_calls(&sandbox, 1).await;
+    let gap_calls: std::collections::BTreeSet<&str> = calls[calls_before..]
+        .iter()
+        .map(|(a, _, _)| a.as_str())
+        .collect();
+    assert_eq!(gap_calls.len(), 6, "{calls:?}");
+    let answer = until_complete(&app, &cookie, &account, 1).await;
+    assert!(rows_of(&answer).iter().any(|r| r.0 == income.id));
+    let progress = detail(app.get_as("/api/mono/sync/", &cookie).await).await;
+    assert_eq!(progress["gaps"][0]["closed"], true, "{progress}");
+}
+
+#[tokio::test]
+async fn a_webhook_retry_never_overwrites_a_statement_row_nor_brings_back_a_cancelled_hold() {
+    let (app, sandbox) = start(3).await;
+    let cookie = attach(&app, &sandbox, 1).await;
+    register_webhook(&app, &cookie).await;
+    let account = fop(&app, &cookie).await;
+    let hold = sandbox.create_on(1, &account, -9_999, "Taxi").await;
+    let gone = sandbox.create_on(1, &account, -3_000, "Parking").await;
+    delivered(&sandbox, &hold.id, 1).await;
+    delivered(&sandbox, &gone.id, 1).await;
+    for _ in 0..6 {
+        round(&app).await;
+    }
+    sandbox
+        .settle(1, &account, &hold.id, Some(-10_000), false)
+        .await;
+    sandbox.cancel(1, &account, &gone.id).await;
+    app.clock.advance(2 * 3_600);
+    let settled = until_complete(&app, &cookie, &account, 10).await;
+    let expected = rows_of(&settled);
+    assert!(expected.contains(&(hold.id.clone(), -10_000, false)));
+    assert!(!expected.iter().any(|r| r.0 == gone.id));
+
+    // Monobank sends both original events again (a retry, or a late delivery).
+    for id in [&hold.id, &gone.id] {
+        let (status, _) = sandbox
+            .post_control(
+                "/sandbox/webhook/redeliver",
+                json!({"token": sandbox.tokens[1].token, "id": id}),
+            )
+            .await;
+        assert_eq!(status, 202);
+        delivered(&sandbox, id, 2).await;
+    }
+    let day = today(&app);
+    let again = statement(&app, &cookie, &account, &day, &day).await;
+    assert_eq!(rows_of(&again), expected, "the statement's rows stand");
+    assert_eq!(again["complete"], true);
+}
+
+#[tokio::test]
+async fn a_400_on_a_jars_first_statement_call_is_retried_not_taken_for_data() {
+    let (app, sandbox) = start(3).await;
+    let cookie = attach(&app, &sandbox, 1).await;
+    register_webhook(&app, &cookie).await;
+    let jar = account_ids(&app, &cookie).await.pop().unwrap();
+    let day = today(&app);
+    // The page showing the jar puts it first; its first call answers 400.
+    statement(&app, &cookie, &jar, &day, &day).await;
+    sandbox.fault_next_statement("badrequest", 0).await;
+    round(&app).await;
+    let calls = sandbox.calls("/personal/statement/").await;
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0]["status"], 400);
+    assert!(calls[0]["path"].as_str().unwrap().contains(&jar));
+    let answer = statement(&app, &cookie, &jar, &day, &day).await;
+    assert_eq!(answer["complete"], false);
+    assert_eq!(answer["coverage"]["fetched"], json!([]));
+    let progress = detail(app.get_as("/api/mono/sync/", &cookie).await).await;
+    let row = progress["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account"] == jar.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["complete"], false);
+    assert_eq!(row["closed"], false);
+    assert!(row["last_error"].is_string(), "{row}");
+    assert!(row["retry_at"].is_i64());
+    // Retried after its pause; then its history is exactly the bank's.
+    let answer = until_complete(&app, &cookie, &jar, 12).await;
+    let (from, _) = today_bounds(&app);
+    let to = answer["coverage"]["range"]["to"].as_i64().unwrap();
+    assert_eq!(
+        rows_of(&answer),
+        ledger_rows(&sandbox, 1, &jar, (from, to)).await
+    );
+}
+
+#[tokio::test]
+async fn a_hold_that_arrives_while_a_statement_page_is_in_flight_is_not_taken_for_cancelled() {
+    use diesel::prelude::*;
+    use monobank::clock::Clock;
+    use monoweb::db::schema::rate_lanes;
+    let (app, sandbox) = start(3).await;
+    let cookie = attach(&app, &sandbox, 1).await;
+    let secret = crate::history::install_receiver(&app, 1);
+    let account = fop(&app, &cookie).await;
+    for _ in 0..6 {
+        round(&app).await;
+    }
+    // The page shows the account: a catch-up of it is the next job; its call hangs a while.
+    let day = today(&app);
+    statement(&app, &cookie, &account, &day, &day).await;
+    app.clock.advance(61);
+    let now = app.clock.now();
+    sandbox.fault_next_statement("latency", 1_500).await;
+    let context = app.context.clone();
+    let page = tokio::spawn(async move { sync::run_once(&context).await.unwrap() });
+    let in_flight = || {
+        let mut conn = app.db();
+        rate_lanes::table
+            .filter(rate_lanes::endpoint.eq("statement"))
+            .select(rate_lanes::next_at)
+            .load::<i64>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .any(|next| next >= now + 60)
+    };
+    while !in_flight() {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    // Meanwhile a hold of ten seconds ago arrives by webhook: the bank lists it only from now.
+    let body = crate::history::event(&account, "late-hold-1", now - 10).to_string();
+    let body = body.replace("\"hold\":false", "\"hold\":true");
+    let (key_id, sign) = sandbox.sign(body.as_bytes()).await;
+    let res = app
+        .client
+        .post(app.url(&format!("/hooks/mono/{secret}")))
+        .header("Content-Type", "application/json")
+        .header("X-Key-Id", key_id)
+        .header("X-Sign", sign)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    page.await.unwrap();
+    let calls = sandbox.calls("/personal/statement/").await;
+    assert!(calls.last().unwrap()["path"]
+        .as_str()
+        .unwrap()
+        .contains(&account));
+    let answer = statement(&app, &cookie, &account, &day, &day).await;
+    assert!(
+        rows_of(&answer).iter().any(|r| r.0 == "late-hold-1"),
+        "the hold stays: {answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_purchase_made_while_the_app_was_down_keeps_the_range_incomplete_until_fetched() {
+    let (app, sandbox) = start(3).await;
+    let cookie = attach(&app, &sandbox, 1).await;
+    register_webhook(&app, &cookie).await;
+    let account = fop(&app, &cookie).await;
+    let before = until_complete(&app, &cookie, &account, 12).await;
+    let app = restart_with(app, &sandbox, &account).await;
+    let day = today(&app);
+    let answer = statement(&app, &cookie, &account, &day, &day).await;
+    assert_eq!(answer["complete"], false, "{answer}");
+    assert_eq!(rows_of(&answer), rows_of(&before));
+    let progress = detail(app.get_as("/api/mono/sync/", &cookie).await).await;
+    assert_eq!(progress["gaps"][0]["kind"], "downtime", "{progress}");
+    let answer = until_complete(&app, &cookie, &account, 12).await;
+    let truth = ledger_rows(&sandbox, 1, &account, today_bounds(&app)).await;
+    assert_eq!(rows_of(&answer), truth);
+    assert!(truth.iter().any(|r| r.1 == 70_000), "the purchase is in");
+}
+
+/// Restarts `app` after two minutes down, during which the bank made a purchase on `account`
+/// (its delivery fails: nobody listens).
+async fn restart_with(app: TestApp, sandbox: &TestSandbox, account: &str) -> TestApp {
+    sync::note_stop(&app.context).await.unwrap();
+    (app.stop)();
+    let address: std::net::SocketAddr = app.address.trim_start_matches("http://").parse().unwrap();
+    while tokio::net::TcpStream::connect(address).await.is_ok() {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let purchase = sandbox
+        .create_on(1, account, 70_000, "Paid while down")
+        .await;
+    for _ in 0..500 {
+        let failed = sandbox
+            .deliveries()
+            .await
+            .iter()
+            .any(|d| d["id"] == purchase.id.as_str() && d["delivered"] == false);
+        if failed {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    app.clock.advance(120);
+    let again = driven(3)
+        .deployment_of(&app)
+        .configure(move |s| s.bind = address)
+        .start()
+        .await;
+    sync::note_start(&again.context).await.unwrap();
+    std::mem::forget(app);
+    again
+}

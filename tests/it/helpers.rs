@@ -87,6 +87,8 @@ pub struct TestApp {
     pub mono_api_url: url::Url,
     /// The services' handles: tests that drive the sync step by step call it with this.
     pub context: std::sync::Arc<monoweb::services::Context>,
+    /// The master secret's file (another instance of the deployment reads the same).
+    pub secret_file: std::path::PathBuf,
 }
 
 /// A password that meets the policy.
@@ -283,7 +285,7 @@ impl AppBuilder {
     /// Another instance of `first`'s deployment: the same database, master secret, clock and
     /// Monobank.
     pub fn deployment_of(mut self, first: &TestApp) -> Self {
-        let secret = first.dir.path().join("data").join("secret.key");
+        let secret = first.secret_file.clone();
         self.deployment = Some((first.database_url.clone(), secret.clone()));
         self.clock = Some(first.clock.clone());
         let api = first.mono_api_url.clone();
@@ -310,6 +312,7 @@ impl AppBuilder {
             configure(&mut settings);
         }
         let mono_api_url = settings.mono_api_url.clone();
+        let secret_file = settings.secret_key_file.clone();
         let app = Application::build_with_clock(settings, clock.clone())
             .await
             .expect("app builds");
@@ -330,6 +333,7 @@ impl AppBuilder {
             stop,
             mono_api_url,
             context,
+            secret_file,
         }
     }
 

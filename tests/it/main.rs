@@ -11,6 +11,7 @@ mod helpers;
 mod history;
 mod layers;
 mod migrations;
+mod model;
 mod mono_views;
 mod openapi;
 mod outage;

@@ -395,7 +395,7 @@ fn progress_of(row: &SyncAccount, held_since: Option<i64>, now: i64) -> AccountP
         .iter()
         .fold(length, |left, m| left - (m.to - m.from + 1));
     let total = u32::try_from((length + WINDOW_SECS - 1) / WINDOW_SECS).unwrap_or(u32::MAX);
-    let done = if coverage.is_complete() {
+    let done = if complete || coverage.is_complete() {
         total
     } else {
         u32::try_from(held / WINDOW_SECS)

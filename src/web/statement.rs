@@ -105,6 +105,8 @@ struct StatementPage {
     complete: bool,
     /// Part of the range is not in the store yet.
     partial: bool,
+    /// What is missing is only the time since the last fetch: when that was, in words.
+    fetched_up_to: Option<String>,
     /// Holds in the range the bank may still settle or cancel.
     open_holds: usize,
     /// Nothing of the range is in the store yet: totals are not shown as zero.
@@ -402,6 +404,13 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer) {
         .collect();
     page.complete = answer.complete;
     page.partial = !answer.coverage.missing.is_empty();
+    let coverage = &answer.coverage;
+    page.fetched_up_to = match coverage.missing.as_slice() {
+        [tail] if tail.to == coverage.range.to && tail.from > coverage.range.from => {
+            Some(date_time(tail.from - 1))
+        }
+        _ => None,
+    };
     page.open_holds = answer.coverage.open_holds;
     page.missing = missing_words(&answer.coverage);
     page.expected = expected_at(&answer).map(date_time).unwrap_or_default();
@@ -468,6 +477,7 @@ pub async fn show(
         pages: Vec::new(),
         complete: true,
         partial: false,
+        fetched_up_to: None,
         open_holds: 0,
         nothing_fetched: false,
         missing: String::new(),

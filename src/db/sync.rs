@@ -9,9 +9,8 @@ use super::users::UserId;
 use super::DbConnection;
 
 /// A row of `sync_accounts`.
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sync_accounts)]
-#[diesel(treat_none_as_null = true)]
 pub struct SyncAccount {
     pub user_id: i64,
     pub account: String,
@@ -94,14 +93,27 @@ pub fn track(
     crate::per_backend!(conn, |c| insert.execute(c))
 }
 
-/// Writes a sync row back.
+/// Writes a sync row back, all but `history_from`: a request for older history that arrived
+/// while the sync was fetching stands.
 pub fn save(conn: &mut DbConnection, row: &SyncAccount) -> QueryResult<usize> {
     diesel::update(
         sync_accounts::table
             .filter(sync_accounts::user_id.eq(row.user_id))
             .filter(sync_accounts::account.eq(&row.account)),
     )
-    .set(row)
+    .set((
+        sync_accounts::synced_from.eq(row.synced_from),
+        sync_accounts::synced_to.eq(row.synced_to),
+        sync_accounts::cursor.eq(&row.cursor),
+        sync_accounts::updated_at.eq(row.updated_at),
+        sync_accounts::failures.eq(row.failures),
+        sync_accounts::retry_at.eq(row.retry_at),
+        sync_accounts::last_error.eq(&row.last_error),
+        sync_accounts::closed.eq(row.closed),
+        sync_accounts::recent_cursor.eq(&row.recent_cursor),
+        sync_accounts::turn.eq(row.turn),
+        sync_accounts::reread_at.eq(row.reread_at),
+    ))
     .execute(conn)
 }
 

@@ -620,7 +620,14 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
                 db::write_transaction(conn, |conn| {
                     sync::webhook_checked(conn, user, now)?;
                     if still_own {
-                        sync::confirm_held(conn, user)?;
+                        if sync::user(conn, user)?.is_some_and(|u| u.held_from.is_some()) {
+                            sync::confirm_held(conn, user)?;
+                        } else {
+                            // Registered before monoweb kept webhook coverage (an upgrade):
+                            // it holds from now on; what came before is a gap.
+                            sync::set_held(conn, user, Some(now + 1), true)?;
+                            sync::record_gap(conn, user, "registered", (checked_at, now), now)?;
+                        }
                     } else if own {
                         // Deliveries since the last check may be lost.
                         sync::set_held(conn, user, None, false)?;

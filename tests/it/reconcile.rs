@@ -696,3 +696,51 @@ async fn restart_with(app: TestApp, sandbox: &TestSandbox, account: &str) -> Tes
     std::mem::forget(app);
     again
 }
+
+#[tokio::test]
+async fn a_history_request_made_while_the_sync_fetches_is_not_undone_by_its_save() {
+    let (app, sandbox) = start(30).await;
+    let cookie = attach(&app, &sandbox, 1).await;
+    round(&app).await;
+    let mut conn = app.db();
+    let rows = monoweb::db::sync::accounts(&mut conn, UserId(1)).unwrap();
+    let fetched = rows.iter().find(|r| r.synced_from <= r.synced_to).unwrap();
+    // The sync holds a copy of the row while its call is on the way; the user asks meanwhile.
+    let copy = fetched.clone();
+    let res = app
+        .post_json(
+            "/api/mono/sync/history/",
+            &json!({"from": "2024-01-01", "account": copy.account}),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    monoweb::db::sync::save(&mut conn, &copy).unwrap();
+    let after = monoweb::db::sync::account(&mut conn, UserId(1), &copy.account)
+        .unwrap()
+        .unwrap();
+    assert!(after.history_from < copy.history_from, "the request stands");
+}
+
+#[tokio::test]
+async fn a_webhook_registered_before_coverage_was_kept_holds_after_the_next_check() {
+    use diesel::prelude::*;
+    use monoweb::db::schema::sync_users;
+    let (app, sandbox) = start(3).await;
+    let cookie = attach(&app, &sandbox, 1).await;
+    register_webhook(&app, &cookie).await;
+    // As the database of a version that kept no webhook coverage.
+    let mut conn = app.db();
+    diesel::update(sync_users::table.find(1))
+        .set(sync_users::held_from.eq(None::<i64>))
+        .execute(&mut conn)
+        .unwrap();
+    app.clock.advance(sync::WEBHOOK_CHECK_SECS);
+    round(&app).await;
+    let user = monoweb::db::sync::user(&mut conn, UserId(1))
+        .unwrap()
+        .unwrap();
+    assert!(user.held_since().is_some(), "{user:?}");
+    let progress = detail(app.get_as("/api/mono/sync/", &cookie).await).await;
+    assert_eq!(progress["gaps"][0]["kind"], "registered");
+}

@@ -62,6 +62,29 @@ pub fn account(
         .optional()
 }
 
+impl SyncAccount {
+    /// A newly tracked account: nothing fetched yet (`synced_from > synced_to`), no fetch under
+    /// way.
+    pub fn untouched(user: UserId, account: &str, history_from: i64, now: i64) -> Self {
+        SyncAccount {
+            user_id: user.0,
+            account: account.to_owned(),
+            history_from,
+            synced_from: now + 1,
+            synced_to: now,
+            cursor: None,
+            updated_at: now,
+            failures: 0,
+            retry_at: 0,
+            last_error: None,
+            closed: false,
+            recent_cursor: None,
+            turn: 0,
+            reread_at: 0,
+        }
+    }
+}
+
 /// Starts tracking an account (nothing synced yet) unless it is tracked already.
 pub fn track(
     conn: &mut DbConnection,
@@ -70,22 +93,7 @@ pub fn track(
     history_from: i64,
     now: i64,
 ) -> QueryResult<usize> {
-    let row = SyncAccount {
-        user_id: user.0,
-        account: account.to_owned(),
-        history_from,
-        synced_from: now + 1,
-        synced_to: now,
-        cursor: None,
-        updated_at: now,
-        failures: 0,
-        retry_at: 0,
-        last_error: None,
-        closed: false,
-        recent_cursor: None,
-        turn: 0,
-        reread_at: 0,
-    };
+    let row = SyncAccount::untouched(user, account, history_from, now);
     let insert = diesel::insert_into(sync_accounts::table)
         .values(&row)
         .on_conflict((sync_accounts::user_id, sync_accounts::account))
@@ -262,6 +270,27 @@ pub fn set_held(
         .execute(conn)
 }
 
+/// Webhook coverage from `held_from` is about to be cut: the accounts whose fetched span
+/// reaches it keep what it held, up to `up_to`, as fetched (so the cut leaves a gap only from
+/// `up_to` on, not back to the last statement fetch).
+pub fn fold_held(
+    conn: &mut DbConnection,
+    user: UserId,
+    held_from: i64,
+    up_to: i64,
+) -> QueryResult<usize> {
+    diesel::update(
+        sync_accounts::table
+            .filter(sync_accounts::user_id.eq(user.0))
+            .filter(sync_accounts::closed.eq(false))
+            .filter(sync_accounts::synced_from.le(sync_accounts::synced_to))
+            .filter((sync_accounts::synced_to + 1_i64).ge(held_from))
+            .filter(sync_accounts::synced_to.lt(up_to)),
+    )
+    .set(sync_accounts::synced_to.eq(up_to))
+    .execute(conn)
+}
+
 /// Client-info shows monoweb's receiver still registered: a coverage set at a start holds.
 pub fn confirm_held(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
     diesel::update(
@@ -358,14 +387,7 @@ pub fn last_beat_of_others(conn: &mut DbConnection, instance: &str) -> QueryResu
         .first(conn)
 }
 
-/// Forgets `instance`'s heartbeat (it stops), and any older than `stale_before`.
-pub fn end_beat(conn: &mut DbConnection, instance: &str, stale_before: i64) -> QueryResult<usize> {
-    diesel::delete(
-        heartbeats::table.filter(
-            heartbeats::instance
-                .eq(instance)
-                .or(heartbeats::beat_at.lt(stale_before)),
-        ),
-    )
-    .execute(conn)
+/// Forgets the heartbeats older than `stale_before` (instances that are gone).
+pub fn forget_beats_before(conn: &mut DbConnection, stale_before: i64) -> QueryResult<usize> {
+    diesel::delete(heartbeats::table.filter(heartbeats::beat_at.lt(stale_before))).execute(conn)
 }

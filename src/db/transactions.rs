@@ -309,7 +309,9 @@ pub fn range(
 }
 
 /// Per account of `user`, the time of the oldest hold at or after `since` that is still open
-/// (neither settled, superseded nor cancelled): the span the sync re-reads.
+/// (neither settled nor cancelled): the span the sync re-reads. A hold a settled row
+/// superseded counts: the match was a guess until a statement of its span confirms it
+/// (the hold is gone: cancelled) or refutes it (the hold is listed: restored).
 pub fn open_holds(
     conn: &mut DbConnection,
     user: UserId,
@@ -320,11 +322,31 @@ pub fn open_holds(
         .filter(t::user_id.eq(user.0))
         .filter(t::hold.eq(true))
         .filter(t::cancelled.eq(false))
-        .filter(t::superseded_by.is_null())
         .filter(t::time.ge(since))
         .group_by(t::account)
         .select((t::account, diesel::dsl::min(t::time)))
         .load(conn)
+}
+
+/// How many holds of `account` in `[from, to]` a settled row superseded and no statement has
+/// confirmed yet (they are hidden, but the range is not final while they wait).
+pub fn superseded_holds(
+    conn: &mut DbConnection,
+    user: UserId,
+    account: &str,
+    from: i64,
+    to: i64,
+) -> QueryResult<i64> {
+    use transactions::dsl as t;
+    t::transactions
+        .filter(t::user_id.eq(user.0))
+        .filter(t::account.eq(account))
+        .filter(t::time.between(from, to))
+        .filter(t::hold.eq(true))
+        .filter(t::cancelled.eq(false))
+        .filter(t::superseded_by.is_not_null())
+        .count()
+        .get_result(conn)
 }
 
 /// How many transactions a user has stored.

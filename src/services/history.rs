@@ -93,6 +93,7 @@ pub struct Coverage {
     pub missing: Vec<Span>,
     /// Holds in the range that are still open: the bank may yet settle them (under their id,
     /// perhaps for another amount, or a new one) or cancel them, so the range is not final.
+    /// Holds hidden as settled by a new id count until a statement confirms it.
     pub open_holds: usize,
 }
 
@@ -247,18 +248,23 @@ pub async fn statement(
     let (account, currency) = resolve(&info, requested.as_deref())?;
     let acc = account.clone();
     let fingerprint = token.fingerprint.clone();
-    let (rows, sync_row, sync_user, lane) = db::run(&ctx.pool, move |conn| {
+    let (sync_row, sync_user, rows, superseded, lane) = db::run(&ctx.pool, move |conn| {
+        // Coverage first: rows read after it are at least as new as what it claims.
+        let sync_row = sync::account(conn, user, &acc)?;
+        let sync_user = sync::user(conn, user)?;
         Ok((
+            sync_row,
+            sync_user,
             transactions::range(conn, user, &acc, from, to)?,
-            sync::account(conn, user, &acc)?,
-            sync::user(conn, user)?,
+            transactions::superseded_holds(conn, user, &acc, from, to)?,
             lanes::next_at(conn, &fingerprint, Endpoint::Statement)?,
         ))
     })
     .await?;
     let held_since = sync_user.as_ref().and_then(sync::SyncUser::held_since);
     let mut coverage = Coverage::of(sync_row.as_ref(), held_since, from, to);
-    coverage.open_holds = rows.iter().filter(|r| r.hold).count();
+    coverage.open_holds =
+        rows.iter().filter(|r| r.hold).count() + usize::try_from(superseded).unwrap_or(usize::MAX);
     let complete = coverage.is_complete();
     if !complete {
         ctx.sync.showing(user, &account, now);
@@ -539,22 +545,9 @@ mod tests {
     }
 
     fn synced(from: i64, to: i64) -> SyncAccount {
-        SyncAccount {
-            user_id: 1,
-            account: "a".into(),
-            history_from: from,
-            synced_from: from,
-            synced_to: to,
-            cursor: None,
-            updated_at: 0,
-            failures: 0,
-            retry_at: 0,
-            last_error: None,
-            closed: false,
-            recent_cursor: None,
-            turn: 0,
-            reread_at: 0,
-        }
+        let mut row = SyncAccount::untouched(UserId(1), "a", from, 0);
+        (row.synced_from, row.synced_to) = (from, to);
+        row
     }
 
     #[test]

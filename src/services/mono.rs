@@ -333,14 +333,20 @@ pub async fn call_set_webhook(
 #[tracing::instrument(skip(ctx, url))]
 pub async fn set_webhook(ctx: &Context, user: UserId, url: String) -> Result<(), ViewError> {
     let attached = tokens::usable(tokens::load(ctx, user).await?)?;
+    // From the moment Monobank is asked, deliveries may go elsewhere: monoweb's store no longer
+    // hears of every operation (even if the call fails: it may have reached Monobank).
+    db::run(&ctx.pool, move |conn| {
+        Ok(crate::db::sync::set_held(conn, user, None, false)?)
+    })
+    .await?;
     call_set_webhook(ctx, &attached, &url).await?;
     db::run(&ctx.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            crate::db::tokens::set_webhook(conn, user, Some(&url), None)?;
-            // Monobank now delivers elsewhere: monoweb's store no longer hears of operations.
-            crate::db::sync::set_held(conn, user, None, false)?;
-            Ok(())
-        })
+        Ok(crate::db::tokens::set_webhook(
+            conn,
+            user,
+            Some(&url),
+            None,
+        )?)
     })
     .await?;
     tracing::info!("webhook registered at Monobank");

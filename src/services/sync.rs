@@ -16,7 +16,6 @@
 //! `docs/history.md` states the rules the store follows.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -60,6 +59,38 @@ pub const HEARTBEAT_SECS: i64 = 5;
 /// A start this long after the last heartbeat of every instance follows downtime: webhook
 /// deliveries may have been lost (Monobank retries a failed delivery after a minute).
 pub const DOWNTIME_SECS: i64 = 30;
+/// When webhook coverage is cut, what it held is kept as fetched up to this long before the
+/// last moment it is known to have worked: Monobank retries a failed delivery 60 s and 600 s
+/// later (each attempt waiting up to 5 s), so an event of the last minutes before a cut may
+/// still be on its way, or lost.
+pub const DELIVERY_MARGIN_SECS: i64 = 720;
+
+/// Cuts `user`'s webhook coverage. When it is known to have worked until `worked_until`, what
+/// the confirmed coverage held until then (less [`DELIVERY_MARGIN_SECS`]) stays covered as
+/// fetched; a `kind` gap is recorded, and the coverage becomes `next` (`Some((from,
+/// confirmed))`, or none).
+fn cut_coverage(
+    conn: &mut crate::db::DbConnection,
+    user: UserId,
+    kind: &str,
+    worked_until: Option<i64>,
+    next: Option<(i64, bool)>,
+    now: i64,
+) -> Result<(), AppError> {
+    let held = sync::user(conn, user)?.and_then(|u| u.held_since());
+    let fold_to = worked_until.map(|t| (t - DELIVERY_MARGIN_SECS).min(now - 1));
+    let mut gap_from = held.unwrap_or(now);
+    if let (Some(from), Some(to)) = (held, fold_to) {
+        if from <= to {
+            sync::fold_held(conn, user, from, to)?;
+            gap_from = to + 1;
+        }
+    }
+    sync::set_held(conn, user, next.map(|n| n.0), next.is_some_and(|n| n.1))?;
+    sync::record_gap(conn, user, kind, (gap_from.min(now), now), now)?;
+    Ok(())
+}
+
 /// How often client-info is read while monoweb's own webhook is registered.
 pub const WEBHOOK_CHECK_SECS: i64 = 600;
 /// How often the accounts are read otherwise.
@@ -73,8 +104,6 @@ pub struct SyncHandle {
     stopped: Arc<std::sync::atomic::AtomicBool>,
     /// Per user, the account a page showed last and until when that counts (Unix s).
     showing: Arc<Mutex<HashMap<i64, (String, i64)>>>,
-    /// When this instance last noted that it is alive.
-    last_beat: Arc<AtomicI64>,
 }
 
 impl Default for SyncHandle {
@@ -86,7 +115,6 @@ impl Default for SyncHandle {
             bell: Arc::new(Notify::new()),
             stopped: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             showing: Arc::default(),
-            last_beat: Arc::new(AtomicI64::new(i64::MIN)),
         }
     }
 }
@@ -129,22 +157,20 @@ impl SyncHandle {
 /// Starts the loop; it runs until the process ends.
 pub fn spawn(ctx: Arc<Context>) {
     let tick = Duration::from_millis(ctx.sync_tick_ms.max(1));
+    let beating = ctx.clone();
     tokio::spawn(async move {
         if let Err(e) = note_start(&ctx).await {
             tracing::warn!(error = %e, "could not check for downtime");
         }
+        // The heartbeat has a task of its own: a long round must not look like downtime.
+        tokio::spawn(heartbeat(beating));
         loop {
             tokio::select! {
                 () = tokio::time::sleep(tick) => {}
                 () = ctx.sync.bell.notified() => {}
             }
             if ctx.sync.is_stopped() {
-                let instance = ctx.sync.instance.clone();
-                let stale = ctx.clock.now() - DOWNTIME_SECS;
-                let ended = db::run(&ctx.pool, move |conn| {
-                    Ok(sync::end_beat(conn, &instance, stale)?)
-                });
-                if let Err(e) = ended.await {
+                if let Err(e) = note_stop(&ctx).await {
                     tracing::warn!(error = %e, "could not note the stop");
                 }
                 tracing::info!("sync stopped");
@@ -166,14 +192,15 @@ pub async fn note_start(ctx: &Context) -> Result<(), AppError> {
     let cut = db::run(&ctx.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let last = sync::last_beat_of_others(conn, &instance)?;
+            // Instances silent that long are gone; the newest of them said when.
+            sync::forget_beats_before(conn, now - DOWNTIME_SECS)?;
             let down = last.is_none_or(|beat| now - beat > DOWNTIME_SECS);
             let mut cut = 0;
             if down {
                 for user in sync::held_users(conn)? {
                     let user = UserId(user);
-                    sync::set_held(conn, user, Some(now + 1), false)?;
+                    cut_coverage(conn, user, "downtime", last, Some((now + 1, false)), now)?;
                     sync::webhook_checked(conn, user, 0)?;
-                    sync::record_gap(conn, user, "downtime", (last.unwrap_or(now), now), now)?;
                     cut += 1;
                 }
             }
@@ -182,7 +209,6 @@ pub async fn note_start(ctx: &Context) -> Result<(), AppError> {
         })
     })
     .await?;
-    ctx.sync.last_beat.store(now, Ordering::SeqCst);
     if cut > 0 {
         tracing::warn!(
             users = cut,
@@ -192,26 +218,33 @@ pub async fn note_start(ctx: &Context) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Notes that this instance stops: its heartbeat goes (with any stale one of a dead instance),
-/// so the next start knows the deployment was down unless another instance still beats.
+/// Notes every [`HEARTBEAT_SECS`] that this instance is alive, until it stops.
+async fn heartbeat(ctx: Arc<Context>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(HEARTBEAT_SECS.unsigned_abs())).await;
+        if ctx.sync.is_stopped() {
+            return;
+        }
+        let now = ctx.clock.now();
+        let instance = ctx.sync.instance.clone();
+        let beat = db::run(&ctx.pool, move |conn| Ok(sync::beat(conn, &instance, now)?));
+        if let Err(e) = beat.await {
+            tracing::warn!(error = %e, "heartbeat not written");
+        }
+    }
+}
+
+/// Notes that this instance stops: its last heartbeat says when, so a start after the
+/// deployment was down knows until when the webhook's deliveries were received.
 pub async fn note_stop(ctx: &Context) -> Result<(), AppError> {
     let instance = ctx.sync.instance.clone();
-    let stale = ctx.clock.now() - DOWNTIME_SECS;
-    db::run(&ctx.pool, move |conn| {
-        Ok(sync::end_beat(conn, &instance, stale)?)
-    })
-    .await?;
+    let now = ctx.clock.now();
+    db::run(&ctx.pool, move |conn| Ok(sync::beat(conn, &instance, now)?)).await?;
     Ok(())
 }
 
 /// One round over every user with a token.
 pub async fn run_once(ctx: &Context) -> Result<(), AppError> {
-    let now = ctx.clock.now();
-    if now - ctx.sync.last_beat.load(Ordering::SeqCst) >= HEARTBEAT_SECS {
-        let instance = ctx.sync.instance.clone();
-        db::run(&ctx.pool, move |conn| Ok(sync::beat(conn, &instance, now)?)).await?;
-        ctx.sync.last_beat.store(now, Ordering::SeqCst);
-    }
     let users: Vec<UserId> = db::run(&ctx.pool, |conn| {
         Ok(crate::db::tokens::all(conn)?
             .into_iter()
@@ -302,9 +335,9 @@ pub async fn note_receiver_failure(ctx: &Context, user: UserId) {
     let noted = db::run(&ctx.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             if sync::user(conn, user)?.is_some_and(|u| u.held_from.is_some()) {
-                sync::set_held(conn, user, Some(now + 1), false)?;
+                let next = Some((now + 1, false));
+                cut_coverage(conn, user, "receiver_failed", Some(now), next, now)?;
                 sync::webhook_checked(conn, user, 0)?;
-                sync::record_gap(conn, user, "receiver_failed", (now, now), now)?;
             }
             Ok(())
         })
@@ -615,10 +648,17 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
         || (own && now - checked_at >= WEBHOOK_CHECK_SECS);
     if due {
         if let Some(fresh) = read_accounts(ctx, user, &attached).await? {
-            let still_own = own && fresh.web_hook_url.starts_with(&own_prefix(ctx));
-            db::run(&ctx.pool, move |conn| {
+            let prefix = own_prefix(ctx);
+            let shown_own = fresh.web_hook_url.starts_with(&prefix);
+            let lost = db::run(&ctx.pool, move |conn| {
                 db::write_transaction(conn, |conn| {
                     sync::webhook_checked(conn, user, now)?;
+                    // Whether monoweb's receiver is still the one on record: the user may have
+                    // set another URL while this call was on its way.
+                    let own = crate::db::tokens::find(conn, user)?
+                        .is_some_and(|t| t.webhook_url.as_deref() == Some(prefix.as_str()));
+                    let still_own = own && shown_own;
+                    let since = if checked_at > 0 { checked_at } else { now };
                     if still_own {
                         if sync::user(conn, user)?.is_some_and(|u| u.held_from.is_some()) {
                             sync::confirm_held(conn, user)?;
@@ -626,18 +666,18 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
                             // Registered before monoweb kept webhook coverage (an upgrade):
                             // it holds from now on; what came before is a gap.
                             sync::set_held(conn, user, Some(now + 1), true)?;
-                            sync::record_gap(conn, user, "registered", (checked_at, now), now)?;
+                            sync::record_gap(conn, user, "registered", (since, now), now)?;
                         }
                     } else if own {
-                        // Deliveries since the last check may be lost.
-                        sync::set_held(conn, user, None, false)?;
-                        sync::record_gap(conn, user, "switched_off", (checked_at, now), now)?;
+                        // Deliveries since the last check (and a while before) may be lost.
+                        let worked = (checked_at > 0).then_some(checked_at);
+                        cut_coverage(conn, user, "switched_off", worked, None, now)?;
                     }
-                    Ok(())
+                    Ok(own && !still_own)
                 })
             })
             .await?;
-            if own && !still_own {
+            if lost {
                 tracing::warn!("Monobank switched monoweb's webhook off; registering it again");
                 if let Err(e) = register_own_webhook(ctx, user).await {
                     tracing::warn!(error = %e, "could not register monoweb's webhook again");
@@ -772,22 +812,9 @@ mod tests {
     const DAY: i64 = 86_400;
 
     fn row(account: &str, history_from: i64, synced_from: i64, synced_to: i64) -> SyncAccount {
-        SyncAccount {
-            user_id: 1,
-            account: account.into(),
-            history_from,
-            synced_from,
-            synced_to,
-            cursor: None,
-            updated_at: 0,
-            failures: 0,
-            retry_at: 0,
-            last_error: None,
-            closed: false,
-            recent_cursor: None,
-            turn: 0,
-            reread_at: 0,
-        }
+        let mut row = SyncAccount::untouched(UserId(1), account, history_from, 0);
+        (row.synced_from, row.synced_to, row.updated_at) = (synced_from, synced_to, 0);
+        row
     }
 
     fn fresh(account: &str) -> SyncAccount {

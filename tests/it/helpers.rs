@@ -156,6 +156,20 @@ impl TestApp {
     }
 
     /// How many session rows the database holds.
+    /// Registers `username`, logs in and attaches sandbox token `n`; answers the session cookie.
+    pub async fn with_token(&self, sandbox: &TestSandbox, n: usize, username: &str) -> String {
+        let cookie = self.logged_in(username).await;
+        let res = self
+            .post_json(
+                "/api/mono",
+                &serde_json::json!({"mono_token": sandbox.tokens[n].token}),
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        cookie
+    }
+
     pub fn session_rows(&self) -> usize {
         crate::helpers::count_rows(&self.database_url, "sessions")
     }

@@ -33,16 +33,7 @@ async fn second_instance(first: &TestApp, history_days: u32) -> TestApp {
 
 /// Registers a user, attaches sandbox token `n`; returns the session cookie.
 async fn owner(app: &TestApp, sandbox: &TestSandbox, n: usize) -> String {
-    let cookie = app.logged_in(&format!("owner{n}")).await;
-    let res = app
-        .post_json(
-            "/api/mono",
-            &json!({"mono_token": sandbox.tokens[n].token}),
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    cookie
+    app.with_token(sandbox, n, &format!("owner{n}")).await
 }
 
 async fn json_of(res: reqwest::Response) -> Value {

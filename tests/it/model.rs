@@ -54,15 +54,7 @@ impl World {
     async fn new() -> World {
         let (app, sandbox) = driven().start_with_sandbox(1.0).await;
         sync::note_start(&app.context).await.unwrap();
-        let cookie = app.logged_in("modeller").await;
-        let res = app
-            .post_json(
-                "/api/mono",
-                &json!({"mono_token": sandbox.tokens[CLIENT].token}),
-                Some(&cookie),
-            )
-            .await;
-        assert_eq!(res.status(), 201);
+        app.with_token(&sandbox, CLIENT, "modeller").await;
         let accounts = {
             // The attach read client-info and kept it.
             let mut conn = app.db();

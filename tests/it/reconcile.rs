@@ -34,16 +34,7 @@ async fn round(app: &TestApp) {
 
 /// Registers a user and attaches sandbox token `n`; returns the session cookie.
 async fn attach(app: &TestApp, sandbox: &TestSandbox, n: usize) -> String {
-    let cookie = app.logged_in(&format!("reconciler{n}")).await;
-    let res = app
-        .post_json(
-            "/api/mono",
-            &json!({"mono_token": sandbox.tokens[n].token}),
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    cookie
+    app.with_token(sandbox, n, &format!("reconciler{n}")).await
 }
 
 async fn detail(res: reqwest::Response) -> Value {
@@ -743,4 +734,87 @@ async fn a_webhook_registered_before_coverage_was_kept_holds_after_the_next_chec
     assert!(user.held_since().is_some(), "{user:?}");
     let progress = detail(app.get_as("/api/mono/sync/", &cookie).await).await;
     assert_eq!(progress["gaps"][0]["kind"], "registered");
+}
+
+#[tokio::test]
+async fn a_hold_hidden_as_settled_by_another_purchase_keeps_its_range_pending() {
+    let (app, sandbox) = start(3).await;
+    let cookie = attach(&app, &sandbox, 1).await;
+    register_webhook(&app, &cookie).await;
+    let account = fop(&app, &cookie).await;
+    for _ in 0..6 {
+        round(&app).await;
+    }
+    // Two coffees of one price: the first on hold, the second paid at once (no hold).
+    let first = sandbox.create_on(1, &account, -4_500, "Coffee").await;
+    delivered(&sandbox, &first.id, 1).await;
+    app.clock.advance(600);
+    let body = json!({"token": sandbox.tokens[1].token, "account": account, "amount": -4_500,
+        "description": "Coffee", "hold": false});
+    let (status, second) = sandbox.post_control("/sandbox/transactions", body).await;
+    assert_eq!(status, 201);
+    let second = second["statementItem"]["id"].as_str().unwrap().to_owned();
+    delivered(&sandbox, &second, 1).await;
+    let day = today(&app);
+    let answer = statement(&app, &cookie, &account, &day, &day).await;
+    assert!(
+        !rows_of(&answer).iter().any(|r| r.0 == first.id),
+        "taken for settled"
+    );
+    assert_eq!(answer["complete"], false, "a guess is not final: {answer}");
+    assert_eq!(answer["coverage"]["open_holds"], 1);
+    // The bank settles the first coffee; the re-read shows both, final.
+    sandbox.settle(1, &account, &first.id, None, false).await;
+    app.clock.advance(2 * 3_600);
+    let answer = until_complete(&app, &cookie, &account, 10).await;
+    let shown = rows_of(&answer);
+    assert!(
+        shown.contains(&(first.id.clone(), -4_500, false)),
+        "{answer}"
+    );
+    assert!(shown.contains(&(second, -4_500, false)));
+
+    // Registering a URL of the user's own ends monoweb's coverage at once.
+    let res = app
+        .post_json(
+            "/api/mono/webhook/",
+            &json!({"webHookUrl": format!("{}/elsewhere", app.address)}),
+            Some(&cookie),
+        )
+        .await;
+    let _ = res.status();
+    let progress = detail(app.get_as("/api/mono/sync/", &cookie).await).await;
+    assert_eq!(progress["webhook_from"], Value::Null, "{progress}");
+}
+
+#[tokio::test]
+async fn downtime_after_hours_of_webhook_coverage_leaves_a_gap_of_minutes_not_hours() {
+    let (app, sandbox) = start(3).await;
+    let cookie = attach(&app, &sandbox, 1).await;
+    register_webhook(&app, &cookie).await;
+    let account = fop(&app, &cookie).await;
+    for _ in 0..6 {
+        round(&app).await;
+    }
+    // Six hours held by the webhook, the instance beating all along; then it stops.
+    app.clock.advance(6 * 3_600);
+    let stopped_at = {
+        use monobank::clock::Clock;
+        app.clock.now()
+    };
+    let mut conn = app.db();
+    monoweb::db::sync::beat(&mut conn, &app.context.sync.instance, stopped_at).unwrap();
+    drop(conn);
+    let app = restart_with(app, &sandbox, &account).await;
+    let before = statement_calls(&sandbox, 1).await.len();
+    until_complete(&app, &cookie, &account, 12).await;
+    let calls = statement_calls(&sandbox, 1).await;
+    let gap = calls[before..]
+        .iter()
+        .find(|(a, _, _)| *a == account)
+        .unwrap();
+    assert!(
+        gap.1 >= stopped_at - sync::DELIVERY_MARGIN_SECS - sync::GAP_MARGIN_SECS,
+        "the gap starts minutes before the stop, not at the last fetch: {gap:?}"
+    );
 }

@@ -156,6 +156,8 @@ pub struct NewTransaction {
     amount: Option<i64>,
     description: Option<String>,
     mcc: Option<i32>,
+    /// Whether the operation starts as a hold; a negative amount does unless told otherwise.
+    hold: Option<bool>,
 }
 
 /// `POST /sandbox/transactions`: creates an operation now, updates the balance, and delivers it
@@ -205,7 +207,7 @@ pub async fn create_transaction(shared: web::Data<Shared>, body: web::Bytes) -> 
             980,
         );
         item.balance = balance;
-        item.hold = amount < 0;
+        item.hold = request.hold.unwrap_or(amount < 0);
         ledger.insert(position, item.clone());
         data.add_to_balance(&account, amount);
         let event = WebhookData {

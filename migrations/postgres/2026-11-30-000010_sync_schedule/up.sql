@@ -7,6 +7,9 @@ ALTER TABLE sync_accounts ADD COLUMN recent_cursor TEXT;
 ALTER TABLE sync_accounts ADD COLUMN turn BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE sync_accounts ADD COLUMN reread_at BIGINT NOT NULL DEFAULT 0;
 UPDATE sync_accounts SET cursor = NULL;
+-- The previous schedule's fetches asked up to the second they were made; this one counts a fetch
+-- as covering only the seconds before it (an operation of that very second may come later).
+UPDATE sync_accounts SET synced_to = synced_to - 1 WHERE synced_from < synced_to;
 -- Webhook coverage: since `held_from` every operation arrives by webhook (monoweb's receiver
 -- registered, the app up, no known gap); `held_confirmed` is false until client-info confirms
 -- the receiver after a start.

@@ -29,13 +29,20 @@ pub const SETTLE_WINDOW_SECS: i64 = 31 * 86_400;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
     Webhook,
+    /// An event that arrived while Monobank's signing key had never been obtained: shown, but
+    /// unconfirmed until a statement of its time lists it (or removes it by not listing it).
+    UnsignedWebhook,
     Statement,
 }
+
+/// How an unsigned event's row is marked.
+pub const UNSIGNED: &str = "webhook_unsigned";
 
 impl Source {
     fn as_str(self) -> &'static str {
         match self {
             Source::Webhook => "webhook",
+            Source::UnsignedWebhook => UNSIGNED,
             Source::Statement => "statement",
         }
     }
@@ -145,7 +152,10 @@ pub fn upsert(conn: &mut DbConnection, row: &TransactionRow) -> QueryResult<bool
         .first(conn)
         .optional()?;
     let from_statement = row.source == Source::Statement.as_str();
+    let unsigned = row.source == UNSIGNED;
     match existing {
+        // An unsigned event changes nothing that is stored.
+        Some(_) if unsigned => Ok(false),
         Some((source, was_hold)) => {
             let settles_its_hold = was_hold && !row.hold;
             if !from_statement {
@@ -159,8 +169,9 @@ pub fn upsert(conn: &mut DbConnection, row: &TransactionRow) -> QueryResult<bool
                     return Ok(false);
                 }
             }
-            // A row a statement stored keeps that source when an event settles its hold.
-            let source = if from_statement {
+            // A row a statement stored keeps that source when an event settles its hold; a
+            // signed event confirms an unsigned one.
+            let source = if from_statement || source == UNSIGNED {
                 row.source.as_str()
             } else {
                 source.as_str()
@@ -204,7 +215,8 @@ pub fn upsert(conn: &mut DbConnection, row: &TransactionRow) -> QueryResult<bool
                 .on_conflict((t::user_id, t::id))
                 .do_nothing();
             let inserted = crate::per_backend!(conn, |c| insert.execute(c))?;
-            if inserted == 1 && !row.hold {
+            // An unsigned event is not trusted to settle anything.
+            if inserted == 1 && !row.hold && !unsigned {
                 supersede_hold(conn, row)?;
             }
             Ok(inserted == 1)
@@ -262,9 +274,10 @@ pub fn restore_listed(
 }
 
 /// Marks as cancelled the holds of `account` in `[from, to]` that a complete statement of that
-/// span (`present`) no longer lists. Only holds stored before the statement was requested
-/// (`requested_at`, Unix s) count: a hold that arrived while the page was on its way is simply
-/// newer than the page.
+/// span (`present`) no longer lists, and the unsigned events' rows it does not list (they were
+/// never Monobank's). Only rows stored before the statement was requested (`requested_at`,
+/// Unix s) count: a hold that arrived while the page was on its way is simply newer than the
+/// page.
 pub fn mark_cancelled(
     conn: &mut DbConnection,
     user: UserId,
@@ -278,7 +291,7 @@ pub fn mark_cancelled(
         t::transactions
             .filter(t::user_id.eq(user.0))
             .filter(t::account.eq(account))
-            .filter(t::hold.eq(true))
+            .filter(t::hold.eq(true).or(t::source.eq(UNSIGNED)))
             .filter(t::cancelled.eq(false))
             .filter(t::time.between(from, to))
             .filter(t::received_at.lt(requested_at))
@@ -320,7 +333,7 @@ pub fn open_holds(
     use transactions::dsl as t;
     t::transactions
         .filter(t::user_id.eq(user.0))
-        .filter(t::hold.eq(true))
+        .filter(t::hold.eq(true).or(t::source.eq(UNSIGNED)))
         .filter(t::cancelled.eq(false))
         .filter(t::time.ge(since))
         .group_by(t::account)

@@ -139,13 +139,12 @@ pub async fn receive(
         .map_err(|_| AppError::BadRequest("The body is not UTF-8.".into()))?;
     let now = state.clock.now();
     let account = event.data.account.clone();
-    let row = TransactionRow::new(
-        user,
-        &account,
-        &event.data.statement_item,
-        Source::Webhook,
-        now,
-    );
+    let source = if signed {
+        Source::Webhook
+    } else {
+        Source::UnsignedWebhook
+    };
+    let row = TransactionRow::new(user, &account, &event.data.statement_item, source, now);
     let stored = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let Some((info, _)) = snapshots::client_info(conn, user)? else {

@@ -93,7 +93,8 @@ pub struct Coverage {
     pub missing: Vec<Span>,
     /// Holds in the range that are still open: the bank may yet settle them (under their id,
     /// perhaps for another amount, or a new one) or cancel them, so the range is not final.
-    /// Holds hidden as settled by a new id count until a statement confirms it.
+    /// Holds hidden as settled by a new id count until a statement confirms it, and so do the
+    /// rows of unsigned events (kept only while Monobank's signing key was never known).
     pub open_holds: usize,
 }
 
@@ -263,8 +264,12 @@ pub async fn statement(
     .await?;
     let held_since = sync_user.as_ref().and_then(sync::SyncUser::held_since);
     let mut coverage = Coverage::of(sync_row.as_ref(), held_since, from, to);
-    coverage.open_holds =
-        rows.iter().filter(|r| r.hold).count() + usize::try_from(superseded).unwrap_or(usize::MAX);
+    // Holds, and unsigned events' rows, wait for a statement to make them final.
+    let open = rows
+        .iter()
+        .filter(|r| r.hold || r.source == transactions::UNSIGNED)
+        .count();
+    coverage.open_holds = open + usize::try_from(superseded).unwrap_or(usize::MAX);
     let complete = coverage.is_complete();
     if !complete {
         ctx.sync.showing(user, &account, now);

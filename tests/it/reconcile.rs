@@ -818,3 +818,63 @@ async fn downtime_after_hours_of_webhook_coverage_leaves_a_gap_of_minutes_not_ho
         "the gap starts minutes before the stop, not at the last fetch: {gap:?}"
     );
 }
+
+#[tokio::test]
+async fn an_unsigned_event_kept_before_any_key_is_confirmed_or_removed_by_the_next_statement() {
+    use monobank::clock::Clock;
+    let (app, sandbox) = start(3).await;
+    let cookie = attach(&app, &sandbox, 1).await;
+    let secret = crate::history::install_receiver(&app, 1);
+    let account = fop(&app, &cookie).await;
+    let income = sandbox.create_on(1, &account, 5_000, "Invoice").await;
+    app.clock.advance(1);
+    for _ in 0..6 {
+        round(&app).await;
+    }
+    // Monobank's key cannot be fetched: the receiver keeps unsigned events, marked.
+    sandbox
+        .post_control("/sandbox/faults", json!({"mode": "error500", "once": true}))
+        .await;
+    let now = app.clock.now();
+    let send = |body: String| {
+        let app = &app;
+        let secret = secret.clone();
+        async move {
+            let res = app
+                .client
+                .post(app.url(&format!("/hooks/mono/{secret}")))
+                .header("Content-Type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+        }
+    };
+    send(crate::history::event(&account, "unsigned-1", now - 100).to_string()).await;
+    let mut replay = crate::history::event(&account, &income.id, income.time);
+    replay["data"]["statementItem"]["amount"] = json!(-99_999_999);
+    send(replay.to_string()).await;
+    let day = today(&app);
+    let answer = statement(&app, &cookie, &account, &day, &day).await;
+    let shown = rows_of(&answer);
+    assert!(shown.iter().any(|r| r.0 == "unsigned-1"), "{answer}");
+    assert!(
+        shown.contains(&(income.id.clone(), 5_000, false)),
+        "unchanged by it"
+    );
+    assert_eq!(answer["complete"], false);
+    assert_eq!(answer["coverage"]["open_holds"], 1, "unconfirmed");
+    // The next statement of its time does not list it: it goes.
+    app.clock.advance(2 * 3_600);
+    for _ in 0..8 {
+        round(&app).await;
+    }
+    let answer = statement(&app, &cookie, &account, &day, &day).await;
+    assert!(
+        !rows_of(&answer).iter().any(|r| r.0 == "unsigned-1"),
+        "{answer}"
+    );
+    assert!(rows_of(&answer).contains(&(income.id.clone(), 5_000, false)));
+    assert_eq!(answer["coverage"]["open_holds"], 0);
+}

@@ -282,6 +282,21 @@ pub async fn html_errors(
         query => format!("{}?{query}", req.path()),
     };
     let res = next.call(req).await?;
+    // The router's own 405 names the allowed methods; it gets the envelope (or a page) like any
+    // other error, and keeps its `Allow`.
+    let res = if res.status() == StatusCode::METHOD_NOT_ALLOWED
+        && res.response().extensions().get::<ErrorPage>().is_none()
+    {
+        let allow = res.headers().get(header::ALLOW).cloned();
+        let (req, _) = res.into_parts();
+        let mut answer = AppError::MethodNotAllowed.error_response_owned();
+        if let Some(allow) = allow {
+            answer.headers_mut().insert(header::ALLOW, allow);
+        }
+        ServiceResponse::new(req, answer)
+    } else {
+        res.map_into_boxed_body()
+    };
     let page = res.response().extensions().get::<ErrorPage>().cloned();
     match page {
         Some(ErrorPage {

@@ -53,13 +53,10 @@ pub fn form_config() -> web::FormConfig {
         })
 }
 
-/// A resource whose unsupported methods answer 405 in the envelope instead of an empty body.
+/// A resource. Its unsupported methods get the router's 405, which lists the allowed ones in
+/// `Allow` (RFC 9110, 15.5.6); `error::html_errors` gives it the envelope (or a page).
 pub fn resource(path: &str) -> Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
-}
-
-async fn method_not_allowed() -> Result<HttpResponse, AppError> {
-    Err(AppError::MethodNotAllowed)
+    web::resource(path)
 }
 
 /// The app-wide fallback: 404 (as JSON under `/api`, as a page elsewhere).

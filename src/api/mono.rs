@@ -107,6 +107,7 @@ mod webhook_serializer {
 /// or absent is the default UAH card).
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StatementQuery {
     #[validate(custom(function = "kyiv_day"))]
     pub from: String,

@@ -63,12 +63,33 @@ async fn unknown_page_is_an_html_404() {
 }
 
 #[tokio::test]
-async fn wrong_method_on_a_probe_is_405_in_the_envelope() {
+async fn wrong_method_on_a_probe_is_405_in_the_envelope_with_allow() {
     let app = TestApp::builder().start().await;
     let res = app.client.post(app.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.headers()["allow"], "GET");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body, json!({"code": 405, "detail": "Method not allowed."}));
+    // An API resource with several methods lists them all; a page answers with a page.
+    let res = app
+        .client
+        .patch(app.url("/api/mono/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let mut allowed: Vec<&str> = res.headers()["allow"]
+        .to_str()
+        .unwrap()
+        .split(',')
+        .map(str::trim)
+        .collect();
+    allowed.sort_unstable();
+    assert_eq!(allowed, ["DELETE", "GET", "POST", "PUT"]);
+    let res = app.client.put(app.url("/login")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(res.headers().contains_key("allow"));
+    assert!(res.text().await.unwrap().contains("405"));
 }
 
 #[tokio::test]

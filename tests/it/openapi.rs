@@ -105,3 +105,54 @@ async fn swagger_ui_is_served_from_the_binary() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn every_parameter_is_where_the_server_reads_it() {
+    let app = TestApp::builder().start().await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let name = param["name"].as_str().unwrap();
+                match param["in"].as_str().unwrap() {
+                    "path" => assert!(
+                        path.contains(&format!("{{{name}}}")),
+                        "{method} {path}: path parameter {name} is not in the path"
+                    ),
+                    "query" => {}
+                    other => panic!("{method} {path}: {name} in {other}"),
+                }
+            }
+        }
+    }
+    let params = &doc["paths"]["/api/mono/statement.csv"]["get"]["parameters"];
+    let mut query: Vec<&str> = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["in"] == "query")
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    query.sort_unstable();
+    assert_eq!(query, ["account", "from", "to"]);
+}
+
+/// The document as checked in, so that API changes show in review.
+const CHECKED_IN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json");
+
+#[tokio::test]
+async fn the_served_document_is_the_one_checked_in() {
+    let app = TestApp::builder().start().await;
+    let served: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    if std::env::var_os("MONOWEB_WRITE_OPENAPI").is_some() {
+        let text = serde_json::to_string_pretty(&served).unwrap() + "\n";
+        std::fs::write(CHECKED_IN, text).unwrap();
+    }
+    let checked_in: Value =
+        serde_json::from_str(&std::fs::read_to_string(CHECKED_IN).unwrap()).unwrap();
+    assert!(
+        served == checked_in,
+        "the API's document changed: review it, then write it to docs/openapi.json with \
+         `MONOWEB_WRITE_OPENAPI=1 cargo test --test it openapi::the_served_document`"
+    );
+}

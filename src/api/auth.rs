@@ -25,12 +25,14 @@ use crate::services::accounts::{self, capitalize};
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     #[validate(length(min = 3, max = 32, message = "Username must be 3 to 32 characters."))]
+    #[schema(min_length = 3, max_length = 32)]
     pub username: String,
     #[validate(length(
         min = 12,
         max = 128,
         message = "Password must be 12 to 128 characters."
     ))]
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
 }
 
@@ -51,8 +53,10 @@ impl RegisterRequest {
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 150, message = "This field may not be blank."))]
+    #[schema(min_length = 1, max_length = 150)]
     pub username: String,
     #[validate(length(min = 1, max = 1024, message = "This field may not be blank."))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
@@ -61,12 +65,14 @@ pub struct LoginRequest {
 #[serde(deny_unknown_fields)]
 pub struct PasswordRequest {
     #[validate(length(min = 1, max = 1024, message = "This field may not be blank."))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub current_password: String,
     #[validate(length(
         min = 12,
         max = 128,
         message = "Password must be 12 to 128 characters."
     ))]
+    #[schema(min_length = 12, max_length = 128)]
     pub new_password: String,
 }
 

@@ -63,6 +63,7 @@ fn http_url(raw: &str) -> Result<(), ValidationError> {
 #[serde(deny_unknown_fields)]
 pub struct MonoTokenSerializer {
     #[validate(custom(function = "token_format"))]
+    #[schema(min_length = 44, max_length = 44, pattern = "^[A-Za-z0-9_-]{44}$")]
     pub mono_token: String,
 }
 
@@ -71,8 +72,10 @@ pub struct MonoTokenSerializer {
 #[serde(deny_unknown_fields)]
 pub struct MonoPeriodSerializer {
     #[validate(range(min = 0, max = 31, message = "Ensure this value is between 0 and 31."))]
+    #[schema(minimum = 0, maximum = 31)]
     pub period: i64,
     #[validate(custom(function = "account_id"))]
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")]
     pub account: Option<String>,
 }
 
@@ -99,6 +102,7 @@ mod webhook_serializer {
             ),
             custom(function = "http_url")
         )]
+        #[schema(max_length = 2048, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]+")]
         pub webHookUrl: Option<String>,
     }
 }
@@ -110,10 +114,13 @@ mod webhook_serializer {
 #[into_params(parameter_in = Query)]
 pub struct StatementQuery {
     #[validate(custom(function = "kyiv_day"))]
+    #[param(format = Date, example = "2026-11-01")]
     pub from: String,
     #[validate(custom(function = "kyiv_day"))]
+    #[param(format = Date, example = "2026-11-30")]
     pub to: String,
     #[validate(custom(function = "account_id"))]
+    #[param(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")]
     pub account: Option<String>,
 }
 
@@ -159,6 +166,7 @@ impl StatementQuery {
 #[serde(deny_unknown_fields)]
 pub struct MonoCurrencySerializer {
     #[validate(length(min = 1, max = 16, message = "Enter a currency pair such as USDUAH."))]
+    #[schema(min_length = 1, max_length = 16)]
     pub currency: String,
 }
 
@@ -433,6 +441,7 @@ pub struct HistoryRequest {
     #[schema(example = "2024-01-01", format = Date)]
     pub from: String,
     #[validate(custom(function = "account_id"))]
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")]
     pub account: Option<String>,
 }
 

@@ -156,3 +156,117 @@ async fn the_served_document_is_the_one_checked_in() {
          `MONOWEB_WRITE_OPENAPI=1 cargo test --test it openapi::the_served_document`"
     );
 }
+
+/// One request body the server accepts as far as validation goes, to vary a field at a time.
+struct Baseline {
+    path: &'static str,
+    schema: &'static str,
+    body: Value,
+    logged_in: bool,
+}
+
+/// The length or range rules the document declares for every field of the request bodies are
+/// the ones the serializers apply: just outside a bound the server answers 400 naming the field,
+/// at the bound it does not refuse the field for that reason.
+#[tokio::test]
+async fn the_documented_bounds_are_the_serializers_bounds() {
+    use serde_json::json;
+    let (app, sandbox) = TestApp::builder().start_with_sandbox(1.0).await;
+    let cookie = app.logged_in("bounds").await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let baselines = [
+        Baseline {
+            path: "/api/auth/login",
+            schema: "LoginRequest",
+            body: json!({"username": "nobody", "password": "wrong password"}),
+            logged_in: false,
+        },
+        Baseline {
+            path: "/api/auth/register",
+            schema: "RegisterRequest",
+            body: json!({"username": "fresh", "password": "Qz7!mP2@xL9#vB4$"}),
+            logged_in: false,
+        },
+        Baseline {
+            path: "/api/auth/password",
+            schema: "PasswordRequest",
+            body: json!({"current_password": "wrong", "new_password": "Qz7!mP2@xL9#vB4$"}),
+            logged_in: true,
+        },
+        Baseline {
+            path: "/api/mono/currency/",
+            schema: "MonoCurrencySerializer",
+            body: json!({"currency": "USDUAH"}),
+            logged_in: true,
+        },
+        Baseline {
+            path: "/api/mono/statement/",
+            schema: "MonoPeriodSerializer",
+            body: json!({"period": 1}),
+            logged_in: true,
+        },
+        Baseline {
+            path: "/api/mono/",
+            schema: "MonoTokenSerializer",
+            body: json!({"mono_token": sandbox.tokens[0].token}),
+            logged_in: true,
+        },
+    ];
+    let mut checked = 0;
+    for (n, base) in baselines.iter().enumerate() {
+        let props = doc["components"]["schemas"][base.schema]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{} is documented", base.schema));
+        for (field, rules) in props {
+            let text = |len: u64| Value::String("a".repeat(len as usize));
+            let mut cases: Vec<(Value, bool)> = Vec::new();
+            if let Some(min) = rules["minLength"].as_u64() {
+                if min > 0 {
+                    cases.push((text(min - 1), false));
+                }
+                cases.push((text(min), true));
+            }
+            if let Some(max) = rules["maxLength"].as_u64() {
+                cases.push((text(max + 1), false));
+                cases.push((text(max), true));
+            }
+            if let Some(min) = rules["minimum"].as_i64() {
+                cases.push((json!(min - 1), false));
+                cases.push((json!(min), true));
+            }
+            if let Some(max) = rules["maximum"].as_i64() {
+                cases.push((json!(max + 1), false));
+                cases.push((json!(max), true));
+            }
+            let mut refusal = None;
+            for (value, allowed) in cases {
+                let mut body = base.body.clone();
+                body[field] = value.clone();
+                if field == "username" && base.schema == "RegisterRequest" && allowed {
+                    // A name of its own for each registration.
+                    let len = value.as_str().unwrap().len();
+                    body[field] = json!(format!("u{n}{}", "b".repeat(len - 2)));
+                }
+                let res = app
+                    .post_json(base.path, &body, base.logged_in.then_some(cookie.as_str()))
+                    .await;
+                let status = res.status().as_u16();
+                let answer: Value = res.json().await.unwrap_or_default();
+                let message = answer["errors"][field][0].clone();
+                if allowed {
+                    assert!(
+                        status != 400 || Some(&message) != refusal.as_ref(),
+                        "{} {field}={value}: within the documented bounds, refused: {answer}",
+                        base.path
+                    );
+                } else {
+                    assert_eq!(status, 400, "{} {field}={value}: {answer}", base.path);
+                    assert!(message.is_string(), "{} {field}: {answer}", base.path);
+                    refusal = Some(message);
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20, "{checked} cases");
+}

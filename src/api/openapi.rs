@@ -92,6 +92,78 @@ pub struct Pair {
     pub fetched_at: i64,
 }
 
+/// `GET /api/mono/sync/` and `POST /api/mono/sync/history/`: the sync's progress (no Monobank
+/// data, so no `stale` or `fetched_at`).
+#[derive(Serialize, ToSchema)]
+pub struct SyncProgress {
+    pub code: u16,
+    pub detail: crate::services::history::Progress,
+}
+
+/// Answers every operation can give besides its own: 400 for a bad query or body, 401 without a
+/// session (operations that need one), 405 with `Allow`, 413 and 415 for bodies; all in the
+/// envelope. Added where an operation does not document them itself.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            path::Operation, ContentBuilder, HeaderBuilder, Ref, ResponseBuilder, Type,
+        };
+        let failure = |description: &str| {
+            ResponseBuilder::new().description(description).content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Failure")))
+                    .build(),
+            )
+        };
+        let add = |op: &mut Operation, status: &str, description: &str| {
+            let response = if status == "405" {
+                let allow = HeaderBuilder::new()
+                    .schema(utoipa::openapi::ObjectBuilder::new().schema_type(Type::String))
+                    .description(Some("the methods the path takes"))
+                    .build();
+                failure(description).header("Allow", allow).build()
+            } else {
+                failure(description).build()
+            };
+            op.responses
+                .responses
+                .entry(status.to_owned())
+                .or_insert(response.into());
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                let anonymous = op.security.as_ref().is_some_and(|requirements| {
+                    requirements
+                        .iter()
+                        .all(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
+                });
+                if !anonymous {
+                    add(op, "401", "not logged in (no valid session cookie)");
+                }
+                if op.request_body.is_some() {
+                    add(op, "400", "the body is not valid (see errors)");
+                    add(op, "413", "the body is over 64 KiB");
+                    add(op, "415", "the body is not application/json");
+                }
+                if op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+                    add(op, "400", "the query is not valid (see errors)");
+                }
+                add(op, "405", "this path does not take that method");
+            }
+        }
+    }
+}
+
 struct SessionCookie;
 
 impl Modify for SessionCookie {
@@ -121,12 +193,12 @@ impl Modify for SessionCookie {
     components(schemas(
         RegisterRequest, LoginRequest, PasswordRequest, MonoTokenSerializer, MonoPeriodSerializer,
         WebhookSerializer, MonoCurrencySerializer, Message, Failure, Registered, Me, TokenStatus,
-        MonoData, Statement, Pair, crate::api::mono::HistoryRequest,
+        MonoData, Statement, Pair, SyncProgress, crate::api::mono::HistoryRequest,
         crate::services::history::Coverage, crate::services::history::Span,
         crate::services::history::Progress, crate::services::history::AccountProgress,
         crate::services::history::GapReport,
     )),
-    modifiers(&SessionCookie),
+    modifiers(&SessionCookie, &CommonResponses),
     security(("session" = [])),
 )]
 pub struct ApiDoc;
@@ -162,12 +234,14 @@ mod paths {
 
     #[utoipa::path(post, path = "/api/mono/", tag = "mono", request_body = MonoTokenSerializer,
         responses((status = 201, description = "Mono added successfully.", body = Message), (status = 400, body = Failure),
-                   (status = 409, description = "A Mono token is already attached.", body = Failure)))]
+                   (status = 409, description = "A Mono token is already attached.", body = Failure),
+                   (status = 422, description = "Monobank rejected this token.", body = Failure)))]
     fn token_attach() {}
 
     #[utoipa::path(put, path = "/api/mono/", tag = "mono", request_body = MonoTokenSerializer,
         responses((status = 200, description = "Mono changed successfully.", body = Message), (status = 400, body = Failure),
-                   (status = 404, description = "Your mono has not been added yet.", body = Failure), (status = 409, body = Failure)))]
+                   (status = 404, description = "Your mono has not been added yet.", body = Failure), (status = 409, body = Failure),
+                   (status = 422, description = "Monobank rejected this token.", body = Failure)))]
     fn token_replace() {}
 
     #[utoipa::path(delete, path = "/api/mono/", tag = "mono",
@@ -213,12 +287,12 @@ mod paths {
     fn statement_csv() {}
 
     #[utoipa::path(get, path = "/api/mono/sync/", tag = "mono",
-        responses((status = 200, description = "Progress: per account history_from, fetched_to, windows_done, windows_total, complete, missing, closed, last_error, retry_at; transactions, own_webhook, webhook_from, last_event_at, signing_key, gaps", body = MonoData),
+        responses((status = 200, description = "Progress: per account history_from, fetched_to, windows_done, windows_total, complete, missing, closed, last_error, retry_at; transactions, own_webhook, webhook_from, last_event_at, signing_key, gaps", body = SyncProgress),
                    (status = 404, body = Failure)))]
     fn sync_progress() {}
 
     #[utoipa::path(post, path = "/api/mono/sync/history/", tag = "mono", request_body = crate::api::mono::HistoryRequest,
-        responses((status = 202, description = "Progress: the sync fetches the older history, one statement call a minute", body = MonoData),
+        responses((status = 202, description = "Progress: the sync fetches the older history, one statement call a minute", body = SyncProgress),
                    (status = 400, body = Failure), (status = 404, body = Failure), (status = 503, description = "the accounts have not been read yet", body = Failure)))]
     fn request_history() {}
 

@@ -270,3 +270,37 @@ async fn the_documented_bounds_are_the_serializers_bounds() {
     }
     assert!(checked >= 20, "{checked} cases");
 }
+
+#[tokio::test]
+async fn the_sync_progress_is_sent_as_documented() {
+    let (app, sandbox) = TestApp::builder().start_with_sandbox(1.0).await;
+    let cookie = app.with_token(&sandbox, 1, "progress").await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let op = &doc["paths"]["/api/mono/sync/"]["get"]["responses"]["200"];
+    let reference = op["content"]["application/json"]["schema"]["$ref"]
+        .as_str()
+        .unwrap();
+    let name = reference.rsplit('/').next().unwrap();
+    let schema = &doc["components"]["schemas"][name];
+    let mut documented: Vec<&str> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    documented.sort_unstable();
+    let sent: Value = app
+        .get_as("/api/mono/sync/", &cookie)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut keys: Vec<&str> = sent
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, documented, "{sent}");
+}

@@ -170,6 +170,35 @@ impl TestApp {
         cookie
     }
 
+    /// Stops this instance as the process would end (its sync notes the stop) and waits until
+    /// its port is free; answers the address, for [`TestApp::start_again`].
+    pub async fn stop_and_wait(&self) -> std::net::SocketAddr {
+        monoweb::services::sync::note_stop(&self.context)
+            .await
+            .unwrap();
+        (self.stop)();
+        let address = self.address.trim_start_matches("http://").parse().unwrap();
+        while tokio::net::TcpStream::connect(address).await.is_ok() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        address
+    }
+
+    /// Starts `builder` as this (stopped) deployment again, on `address`, the stopped process's;
+    /// the new process has noted its start. The stopped one must outlive it (its directory holds
+    /// the database): forget it.
+    pub async fn start_again(&self, builder: AppBuilder, address: std::net::SocketAddr) -> TestApp {
+        let again = builder
+            .deployment_of(self)
+            .configure(move |s| s.bind = address)
+            .start()
+            .await;
+        monoweb::services::sync::note_start(&again.context)
+            .await
+            .unwrap();
+        again
+    }
+
     pub fn session_rows(&self) -> usize {
         crate::helpers::count_rows(&self.database_url, "sessions")
     }
@@ -548,21 +577,27 @@ impl TestSandbox {
     pub async fn wait_for_switch_off(&self, n: usize, limit: std::time::Duration) {
         let token = &self.tokens[n].token;
         let hint = &token[token.len() - 4..];
+        self.wait_for_deliveries("the sandbox to switch the webhook off", limit, |log| {
+            log.iter()
+                .any(|d| d["switched_off"] == true && d["token_hint"] == hint)
+        })
+        .await;
+    }
+
+    /// Waits (at most `limit`) until the delivery log satisfies `done`; panics naming `what`.
+    pub async fn wait_for_deliveries(
+        &self,
+        what: &str,
+        limit: std::time::Duration,
+        done: impl Fn(&[serde_json::Value]) -> bool,
+    ) {
         let deadline = std::time::Instant::now() + limit;
-        loop {
-            let off = self
-                .deliveries()
-                .await
-                .iter()
-                .any(|d| d["switched_off"] == true && d["token_hint"] == hint);
-            if off {
-                return;
-            }
+        while !done(&self.deliveries().await) {
             assert!(
                 std::time::Instant::now() < deadline,
-                "the sandbox never switched the webhook off"
+                "waited in vain for {what}"
             );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     }
 

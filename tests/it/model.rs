@@ -20,6 +20,8 @@ use monoweb::services::{history, sync};
 const SEEDS: u64 = 200;
 /// Steps of each script.
 const STEPS: usize = 14;
+/// How long a step waits for the sandbox's webhook deliveries.
+const DELIVERY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Seeds run side by side.
 const PARALLEL: usize = 8;
 /// The sandbox client the scripts use (three operations a day on its card).
@@ -120,17 +122,13 @@ impl World {
 
     /// Waits until every webhook delivery the sandbox has begun has ended (delivered or failed).
     async fn deliveries_settled(&self, ids: &[String]) {
-        for _ in 0..1_000 {
-            let log = self.sandbox.deliveries().await;
-            let done = ids
-                .iter()
-                .all(|id| log.iter().any(|d| d["id"] == id.as_str()));
-            if done {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-        panic!("deliveries of {ids:?} never ended");
+        let what = format!("the deliveries of {ids:?} to end");
+        self.sandbox
+            .wait_for_deliveries(&what, DELIVERY_WAIT, |log| {
+                ids.iter()
+                    .all(|id| log.iter().any(|d| d["id"] == id.as_str()))
+            })
+            .await;
     }
 
     async fn create(&mut self, rng: &mut StdRng, amount: i64) {
@@ -187,7 +185,8 @@ impl World {
             return;
         }
         let id = self.delivered[rng.random_range(0..self.delivered.len())].clone();
-        let before = self.delivery_count(&id).await;
+        let count = |log: &[serde_json::Value]| log.iter().filter(|d| d["id"] == id).count();
+        let before = count(&self.sandbox.deliveries().await);
         let (status, _) = self
             .sandbox
             .post_control(
@@ -196,23 +195,11 @@ impl World {
             )
             .await;
         assert_eq!(status, 202);
-        for _ in 0..1_000 {
-            if self.delivery_count(&id).await > before {
-                self.log.push(format!("redeliver {id}"));
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-        panic!("the redelivery of {id} never ended");
-    }
-
-    async fn delivery_count(&self, id: &str) -> usize {
+        let what = format!("the redelivery of {id} to end");
         self.sandbox
-            .deliveries()
-            .await
-            .iter()
-            .filter(|d| d["id"] == id)
-            .count()
+            .wait_for_deliveries(&what, DELIVERY_WAIT, |log| count(log) > before)
+            .await;
+        self.log.push(format!("redeliver {id}"));
     }
 
     async fn register(&mut self) {
@@ -225,17 +212,7 @@ impl World {
     /// Stops the app, lets the bank act while nobody listens (purchases whose deliveries fail,
     /// perhaps the switch-off that three failed deliveries bring), starts it again.
     async fn restart(&mut self, rng: &mut StdRng) {
-        sync::note_stop(self.ctx()).await.unwrap();
-        (self.app.stop)();
-        let address: std::net::SocketAddr = self
-            .app
-            .address
-            .trim_start_matches("http://")
-            .parse()
-            .unwrap();
-        while tokio::net::TcpStream::connect(address).await.is_ok() {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        let address = self.app.stop_and_wait().await;
         let mut lost = Vec::new();
         for _ in 0..rng.random_range(0..3) {
             let account = self.pick_account(rng);
@@ -264,15 +241,8 @@ impl World {
             self.switched_off = true;
         }
         self.app.clock.advance(down);
-        let again = driven()
-            .deployment_of(&self.app)
-            .configure(move |s| s.bind = address)
-            .start()
-            .await;
-        sync::note_start(&again.context).await.unwrap();
-        let old = std::mem::replace(&mut self.app, again);
-        // Its directory holds the database the new process uses.
-        std::mem::forget(old);
+        let again = self.app.start_again(driven(), address).await;
+        std::mem::forget(std::mem::replace(&mut self.app, again));
         self.log.push(format!(
             "restart after {down} s down, {} purchases meanwhile, switched off: {}",
             lost.len(),

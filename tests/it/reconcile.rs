@@ -348,20 +348,19 @@ async fn register_webhook(app: &TestApp, cookie: &str) {
 
 /// Waits until the sandbox has delivered (or redelivered) operation `id` `times` times.
 async fn delivered(sandbox: &TestSandbox, id: &str, times: usize) {
-    for _ in 0..500 {
-        let done = sandbox
-            .deliveries()
-            .await
-            .iter()
-            .filter(|d| d["id"] == id && d["delivered"] == true)
-            .count();
-        if done >= times {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("{id} was not delivered {times} times");
+    let what = format!("{id} to be delivered {times} times");
+    sandbox
+        .wait_for_deliveries(&what, DELIVERY_WAIT, |log| {
+            log.iter()
+                .filter(|d| d["id"] == id && d["delivered"] == true)
+                .count()
+                >= times
+        })
+        .await;
 }
+
+/// How long a test waits for the sandbox's webhook deliveries.
+const DELIVERY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Rounds until `account`'s statement of today is complete; answers it.
 async fn until_complete(app: &TestApp, cookie: &str, account: &str, limit: usize) -> Value {
@@ -657,33 +656,19 @@ async fn a_purchase_made_while_the_app_was_down_keeps_the_range_incomplete_until
 /// Restarts `app` after two minutes down, during which the bank made a purchase on `account`
 /// (its delivery fails: nobody listens).
 async fn restart_with(app: TestApp, sandbox: &TestSandbox, account: &str) -> TestApp {
-    sync::note_stop(&app.context).await.unwrap();
-    (app.stop)();
-    let address: std::net::SocketAddr = app.address.trim_start_matches("http://").parse().unwrap();
-    while tokio::net::TcpStream::connect(address).await.is_ok() {
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    let address = app.stop_and_wait().await;
     let purchase = sandbox
         .create_on(1, account, 70_000, "Paid while down")
         .await;
-    for _ in 0..500 {
-        let failed = sandbox
-            .deliveries()
-            .await
-            .iter()
-            .any(|d| d["id"] == purchase.id.as_str() && d["delivered"] == false);
-        if failed {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    app.clock.advance(120);
-    let again = driven(3)
-        .deployment_of(&app)
-        .configure(move |s| s.bind = address)
-        .start()
+    let id = purchase.id.as_str();
+    let what = format!("the delivery of {id} to fail");
+    sandbox
+        .wait_for_deliveries(&what, DELIVERY_WAIT, |log| {
+            log.iter().any(|d| d["id"] == id && d["delivered"] == false)
+        })
         .await;
-    sync::note_start(&again.context).await.unwrap();
+    app.clock.advance(120);
+    let again = app.start_again(driven(3), address).await;
     std::mem::forget(app);
     again
 }

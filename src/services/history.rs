@@ -388,18 +388,16 @@ pub struct Progress {
 const WINDOW_SECS: i64 = 31 * 86_400;
 
 fn progress_of(row: &SyncAccount, held_since: Option<i64>, now: i64) -> AccountProgress {
-    let spans = covered(row);
     let coverage = Coverage::of(Some(row), held_since, row.history_from, now);
-    let fetched_to = spans.iter().map(|s| s.1).max().map(|newest| {
+    let fetched_to = coverage.fetched.iter().map(|s| s.to).max().map(|newest| {
         if held_since.is_some_and(|h| h <= newest + 1) {
             now
         } else {
             newest
         }
     });
-    let complete = fetched_to.is_some_and(|end| {
-        Coverage::of(Some(row), held_since, row.history_from, end).is_complete()
-    });
+    // Nothing missing up to the newest second held.
+    let complete = fetched_to.is_some_and(|end| coverage.missing.iter().all(|m| m.from > end));
     let length = (now - row.history_from + 1).max(1);
     let held: i64 = coverage
         .missing

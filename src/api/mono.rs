@@ -130,16 +130,18 @@ fn kyiv_day(raw: &str) -> Result<(), ValidationError> {
     })
 }
 
+/// A Kyiv day of a query or body field, or the field's error.
+fn day(field: &str, raw: &str) -> Result<jiff::civil::Date, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::field(field, "Enter a date as YYYY-MM-DD."))
+}
+
 /// The longest range one statement query may ask for.
 const MAX_RANGE_DAYS: i32 = 3_660;
 
 impl StatementQuery {
     /// The first and last second of the range, in Kyiv days.
     pub fn bounds(&self) -> Result<(i64, i64), AppError> {
-        let day = |field: &str, raw: &str| {
-            raw.parse::<jiff::civil::Date>()
-                .map_err(|_| AppError::field(field, "Enter a date as YYYY-MM-DD."))
-        };
         let (from, to) = (day("from", &self.from)?, day("to", &self.to)?);
         if from > to {
             return Err(AppError::field(
@@ -463,11 +465,7 @@ pub async fn request_history(
     body: ValidJson<HistoryRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    let day: jiff::civil::Date = body
-        .from
-        .parse()
-        .map_err(|_| AppError::field("from", "Enter a date as YYYY-MM-DD."))?;
-    let (from, _) = crate::domain::kyiv::day_bounds(day)
+    let (from, _) = crate::domain::kyiv::day_bounds(day("from", &body.from)?)
         .ok_or_else(|| AppError::field("from", "Enter a date as YYYY-MM-DD."))?;
     if from > state.clock.now() {
         return Err(AppError::field(

@@ -50,7 +50,8 @@ fn backfill_done(p: &Value) -> bool {
 }
 
 /// Moves the shared clock a minute at a time (one statement call per minute) until the sync
-/// reports every account complete.
+/// reports every account complete. After each move it waits for the sync to use the minute (a
+/// statement lane claimed at or after it), so a slow round under load costs no minute.
 async fn run_backfill(app: &TestApp, cookie: &str) -> Value {
     for _ in 0..400 {
         let p = progress(app, cookie).await;
@@ -58,12 +59,31 @@ async fn run_backfill(app: &TestApp, cookie: &str) -> Value {
             return p;
         }
         app.clock.advance(61);
-        tokio::time::sleep(Duration::from_millis(40)).await;
+        let now = app.clock.now();
+        let started = Instant::now();
+        while newest_statement_lane(app) < now + 60 && started.elapsed() < Duration::from_secs(2) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
     panic!(
         "the backfill did not finish: {}",
         progress(app, cookie).await
     );
+}
+
+/// When the latest-closing statement lane of any token opens again (Unix s; 0 for none).
+fn newest_statement_lane(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    use monoweb::db::schema::rate_lanes;
+    let mut conn = app.db();
+    rate_lanes::table
+        .filter(rate_lanes::endpoint.eq("statement"))
+        .select(rate_lanes::next_at)
+        .load::<i64>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .max()
+        .unwrap_or(0)
 }
 
 /// The statement calls the sandbox received for token `n`, in order of time.

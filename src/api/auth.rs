@@ -25,7 +25,11 @@ use crate::services::accounts::{self, capitalize};
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     #[validate(length(min = 3, max = 32, message = "Username must be 3 to 32 characters."))]
-    #[schema(min_length = 3, max_length = 32)]
+    #[schema(
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9._-]*$"
+    )]
     pub username: String,
     #[validate(length(
         min = 12,

@@ -109,6 +109,37 @@ fn deserialize_errors(err: &serde_path_to_error::Error<serde_json::Error>) -> Ap
     AppError::field(field, message)
 }
 
+/// Deserializes a whole number that JSON may write as `5` or `5.0` (JSON Schema's `integer`
+/// takes both, and so does DRF's `IntegerField`); `5.5`, strings and the rest are refused as
+/// "Expected a whole number.".
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(de: D) -> Result<i64, D::Error> {
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v)
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            // Beyond ±2^53 a float no longer names one whole number.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            if v.fract() == 0.0 && v.abs() <= EXACT {
+                #[allow(clippy::cast_possible_truncation)]
+                Ok(v as i64)
+            } else {
+                Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    de.deserialize_any(Whole)
+}
+
 /// `validator`'s errors as DRF-style field errors, using each rule's message.
 pub fn validation_errors(errors: &ValidationErrors) -> FieldErrors {
     errors
@@ -140,6 +171,7 @@ mod tests {
         #[validate(length(min = 3, message = "Too short."))]
         name: String,
         #[validate(range(min = 0, max = 31, message = "Out of range."))]
+        #[serde(deserialize_with = "whole_number")]
         period: i64,
     }
 
@@ -162,8 +194,21 @@ mod tests {
         );
         assert_eq!(
             errors(r#"{"name":"abc","period":"abc"}"#)["period"],
-            ["Expected i64."]
+            ["Expected a whole number."]
         );
+        assert_eq!(
+            errors(r#"{"name":"abc","period":5.5}"#)["period"],
+            ["Expected a whole number."]
+        );
+        assert_eq!(
+            errors(r#"{"name":"abc","period":"5"}"#)["period"],
+            ["Expected a whole number."]
+        );
+        assert_eq!(
+            errors(r#"{"name":"abc","period":1e300}"#)["period"],
+            ["Expected a whole number."]
+        );
+        assert!(parse::<Body>(br#"{"name":"abc","period":5.0}"#).is_ok());
         assert_eq!(
             errors(r#"{"name":5,"period":1}"#)["name"],
             ["Expected a string."]

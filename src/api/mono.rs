@@ -45,10 +45,15 @@ fn account_id(raw: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// An http(s) URL with a host, written in printable ASCII (an international name in its
+/// punycode form): the URL parser would quietly drop tabs and newlines, and the document's
+/// pattern says the same.
 fn http_url(raw: &str) -> Result<(), ValidationError> {
+    let printable = raw.bytes().all(|b| matches!(b, b'!'..=b'~'));
     match url::Url::parse(raw) {
         Ok(url)
-            if matches!(url.scheme(), "http" | "https")
+            if printable
+                && matches!(url.scheme(), "http" | "https")
                 && url.host_str().is_some_and(|h| !h.is_empty()) =>
         {
             Ok(())
@@ -73,6 +78,7 @@ pub struct MonoTokenSerializer {
 pub struct MonoPeriodSerializer {
     #[validate(range(min = 0, max = 31, message = "Ensure this value is between 0 and 31."))]
     #[schema(minimum = 0, maximum = 31)]
+    #[serde(deserialize_with = "super::extract::whole_number")]
     pub period: i64,
     #[validate(custom(function = "account_id"))]
     #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")]
@@ -102,7 +108,10 @@ mod webhook_serializer {
             ),
             custom(function = "http_url")
         )]
-        #[schema(max_length = 2048, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]+")]
+        #[schema(
+            max_length = 2048,
+            pattern = r#"^[Hh][Tt][Tt][Pp][Ss]?://[!"$-.0->@-~][!-~]*$"#
+        )]
         pub webHookUrl: Option<String>,
     }
 }
@@ -163,12 +172,25 @@ impl StatementQuery {
     }
 }
 
-/// `MonoCurrencySerializer`: `{"currency": "USDUAH"}` (also `USD/UAH`, `usd-uah`, `840/980`).
-#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+/// `MonoCurrencySerializer`: `{"currency": "USDUAH"}` (also `USD/UAH`, `usd-uah`, `840/980`);
+/// `GET` takes it as the query `?currency=`.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct MonoCurrencySerializer {
+    /// USDUAH, USD/UAH, usd-uah or 840/980: two codes, letters or ISO numbers, apart or joined
+    /// (the shapes `CurrencyPair::parse` reads; which pairs exist is Monobank's list).
     #[validate(length(min = 1, max = 16, message = "Enter a currency pair such as USDUAH."))]
-    #[schema(min_length = 1, max_length = 16)]
+    #[schema(
+        min_length = 1,
+        max_length = 16,
+        pattern = r"^\s*[/ _-]*(([A-Za-z]{3}|[0-9]+)[/ _-]+([A-Za-z]{3}|[0-9]+)|([A-Za-z]{3}|[0-9]{3}){2})[/ _-]*\s*$"
+    )]
+    #[param(
+        min_length = 1,
+        max_length = 16,
+        pattern = r"^\s*[/ _-]*(([A-Za-z]{3}|[0-9]+)[/ _-]+([A-Za-z]{3}|[0-9]+)|([A-Za-z]{3}|[0-9]{3}){2})[/ _-]*\s*$"
+    )]
     pub currency: String,
 }
 

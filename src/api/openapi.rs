@@ -92,6 +92,28 @@ pub struct Pair {
     pub fetched_at: i64,
 }
 
+/// `GET /api/mono/statement/`: a range from the transaction store (no Monobank call, so no
+/// `stale` or `fetched_at`).
+#[derive(Serialize, ToSchema)]
+pub struct StoredStatement {
+    pub code: u16,
+    pub detail: StoredStatementDetail,
+}
+
+/// `detail` of [`StoredStatement`].
+#[derive(Serialize, ToSchema)]
+pub struct StoredStatementDetail {
+    /// The account or jar id.
+    pub account: String,
+    /// Monobank statement items, newest first.
+    pub items: Vec<serde_json::Value>,
+    /// Whether the store holds every operation of the range (see `coverage`).
+    pub complete: bool,
+    /// When the sync will next fetch this account (Unix s), while the range is not complete.
+    pub next_fetch_at: Option<i64>,
+    pub coverage: crate::services::history::Coverage,
+}
+
 /// `GET /api/mono/sync/` and `POST /api/mono/sync/history/`: the sync's progress (no Monobank
 /// data, so no `stale` or `fetched_at`).
 #[derive(Serialize, ToSchema)]
@@ -101,9 +123,42 @@ pub struct SyncProgress {
 }
 
 /// Answers every operation can give besides its own: 400 for a bad query or body, 401 without a
-/// session (operations that need one), 405 with `Allow`, 413 and 415 for bodies; all in the
-/// envelope. Added where an operation does not document them itself.
+/// session (operations that need one), 405 with `Allow`, 413 and 415 for bodies, and the answers
+/// of the families below; all in the envelope. Added where an operation does not document them
+/// itself.
 struct CommonResponses;
+
+/// Operations that ask Monobank (or serve its answer from the cache): 429 while its limit is
+/// spent and nothing is cached, 502 when it answers garbage, 503 when it cannot be reached.
+const ASKS_MONOBANK: &[&str] = &[
+    "get /api/mono/currencies/",
+    "get /api/mono/currency/",
+    "post /api/mono/currency/",
+    "get /api/mono/client-info/",
+    "get /api/mono/balance/",
+    "post /api/mono/statement/",
+    "post /api/mono/webhook/",
+];
+
+/// Operations that use the user's token: 404 when none is attached, 422 once Monobank rejected it.
+const USES_TOKEN: &[&str] = &[
+    "get /api/mono/client-info/",
+    "get /api/mono/balance/",
+    "post /api/mono/statement/",
+    "get /api/mono/statement/",
+    "get /api/mono/statement.csv",
+    "get /api/mono/sync/",
+    "post /api/mono/sync/history/",
+    "post /api/mono/webhook/",
+];
+
+/// Operations that name an account: 503 until the user's accounts were first read.
+const NAMES_ACCOUNT: &[&str] = &[
+    "post /api/mono/statement/",
+    "get /api/mono/statement/",
+    "get /api/mono/statement.csv",
+    "post /api/mono/sync/history/",
+];
 
 impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -133,19 +188,23 @@ impl Modify for CommonResponses {
                 .entry(status.to_owned())
                 .or_insert(response.into());
         };
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in &mut openapi.paths.paths {
             let ops = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
             ];
-            for op in ops.into_iter().flatten() {
+            for (method, op) in ops {
+                let Some(op) = op else { continue };
+                let key = format!("{method} {path}");
+                let key = key.as_str();
+                // Anonymous, or the session is optional (an empty requirement is one choice).
                 let anonymous = op.security.as_ref().is_some_and(|requirements| {
                     requirements
                         .iter()
-                        .all(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
+                        .any(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
                 });
                 if !anonymous {
                     add(op, "401", "not logged in (no valid session cookie)");
@@ -159,6 +218,30 @@ impl Modify for CommonResponses {
                     add(op, "400", "the query is not valid (see errors)");
                 }
                 add(op, "405", "this path does not take that method");
+                if ASKS_MONOBANK.contains(&key) {
+                    add(
+                        op,
+                        "429",
+                        "Monobank's limit is spent and nothing is cached (Retry-After)",
+                    );
+                    add(op, "502", "Monobank answered with an error");
+                    add(
+                        op,
+                        "503",
+                        "Monobank cannot be reached and nothing is cached",
+                    );
+                }
+                if USES_TOKEN.contains(&key) {
+                    add(op, "404", "no Monobank token is attached");
+                    add(op, "422", "Monobank rejected the stored token");
+                }
+                if NAMES_ACCOUNT.contains(&key) {
+                    add(
+                        op,
+                        "503",
+                        "the accounts have not been read from Monobank yet",
+                    );
+                }
             }
         }
     }
@@ -193,7 +276,7 @@ impl Modify for SessionCookie {
     components(schemas(
         RegisterRequest, LoginRequest, PasswordRequest, MonoTokenSerializer, MonoPeriodSerializer,
         WebhookSerializer, MonoCurrencySerializer, Message, Failure, Registered, Me, TokenStatus,
-        MonoData, Statement, Pair, SyncProgress, crate::api::mono::HistoryRequest,
+        MonoData, Statement, StoredStatement, StoredStatementDetail, Pair, SyncProgress, crate::api::mono::HistoryRequest,
         crate::services::history::Coverage, crate::services::history::Span,
         crate::services::history::Progress, crate::services::history::AccountProgress,
         crate::services::history::GapReport,
@@ -219,7 +302,8 @@ mod paths {
                    (status = 429, description = "throttled; see Retry-After", body = Failure)))]
     fn login() {}
 
-    #[utoipa::path(post, path = "/api/auth/logout", tag = "accounts", responses((status = 204, description = "the session is deleted on the server")))]
+    #[utoipa::path(post, path = "/api/auth/logout", tag = "accounts", security((), ("session" = [])),
+        responses((status = 204, description = "the session is deleted on the server; without one, nothing to do")))]
     fn logout() {}
 
     #[utoipa::path(get, path = "/api/auth/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = Failure)))]
@@ -257,7 +341,7 @@ mod paths {
         responses((status = 200, body = Pair), (status = 400, description = "Incorrect currency pair.", body = Failure)))]
     fn currency_post() {}
 
-    #[utoipa::path(get, path = "/api/mono/currency/", tag = "mono", params(("currency" = String, Query, description = "USDUAH, USD/UAH, usd-uah or 840/980")),
+    #[utoipa::path(get, path = "/api/mono/currency/", tag = "mono", params(MonoCurrencySerializer),
         responses((status = 200, body = Pair), (status = 400, body = Failure)))]
     fn currency_get() {}
 
@@ -277,7 +361,7 @@ mod paths {
     fn statement() {}
 
     #[utoipa::path(get, path = "/api/mono/statement/", tag = "mono", params(crate::api::mono::StatementQuery),
-        responses((status = 200, description = "{account, items (newest first), complete, next_fetch_at, coverage: {fetched, webhook_from, missing}}: any range, from the transaction store (changes no sync state)", body = MonoData),
+        responses((status = 200, description = "Any range, from the transaction store (changes no sync state)", body = StoredStatement),
                    (status = 400, body = Failure), (status = 404, body = Failure), (status = 503, description = "the accounts have not been read yet", body = Failure)))]
     fn statement_range() {}
 
@@ -339,5 +423,23 @@ pub async fn docs(tail: Option<actix_web::web::Path<String>>) -> actix_web::Http
         }
         Ok(None) => crate::error::AppError::NotFound.error_response_owned(),
         Err(e) => crate::error::AppError::internal(e).error_response_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn every_family_names_a_documented_operation() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        for key in ASKS_MONOBANK.iter().chain(USES_TOKEN).chain(NAMES_ACCOUNT) {
+            let (method, path) = key.split_once(' ').unwrap();
+            assert!(
+                doc["paths"][path][method].is_object(),
+                "{key} is not documented"
+            );
+        }
     }
 }

@@ -322,6 +322,12 @@ async fn bad_input_is_400_with_field_errors_and_changes_nothing() {
             json!({"webHookUrl": "https://example.com", "x": 1}),
             "x",
         ),
+        (
+            "/api/mono/webhook",
+            json!({"webHookUrl": "https://exam\tple.com/\n"}),
+            "webHookUrl",
+        ),
+        ("/api/mono/statement", json!({"period": 1.5}), "period"),
     ];
     for (path, case, field) in cases {
         let res = app.send(Method::POST, path, Some(case), &bob).await;

@@ -230,6 +230,11 @@ async fn the_documented_bounds_are_the_serializers_bounds() {
                 cases.push((text(max + 1), false));
                 cases.push((text(max), true));
             }
+            if rules["pattern"].is_string() {
+                // The shortest allowed length, in characters no documented pattern takes.
+                let len = rules["minLength"].as_u64().unwrap_or(1).max(1);
+                cases.push((Value::String("!".repeat(len as usize)), false));
+            }
             if let Some(min) = rules["minimum"].as_i64() {
                 cases.push((json!(min - 1), false));
                 cases.push((json!(min), true));
@@ -303,4 +308,61 @@ async fn the_sync_progress_is_sent_as_documented() {
         .collect();
     keys.sort_unstable();
     assert_eq!(keys, documented, "{sent}");
+}
+
+#[tokio::test]
+async fn the_documented_pair_pattern_takes_every_pair_the_server_takes() {
+    use serde_json::json;
+    let (app, sandbox) = TestApp::builder().start_with_sandbox(1.0).await;
+    let cookie = app.with_token(&sandbox, 0, "pairs").await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let pattern = doc["components"]["schemas"]["MonoCurrencySerializer"]["properties"]["currency"]
+        ["pattern"]
+        .as_str()
+        .expect("the pair's shape is documented");
+    let shape = regex::Regex::new(pattern).unwrap();
+    let samples = [
+        "USDUAH",
+        "usd-uah",
+        "840/980",
+        " USD/UAH ",
+        "/USD//UAH/",
+        "eur uah",
+        "EUR_USD",
+        "840980",
+        "USD980",
+        "0840/980",
+        "usd\tuah",
+        "US/UAH",
+        "USDUA",
+        "USD/USD",
+        "€/UAH",
+        "USD\t/UAH",
+        "USD/UAH/EUR",
+        "U$D/UAH",
+        "12/980",
+    ];
+    let mut taken = 0;
+    for raw in samples {
+        let res = app
+            .post_json(
+                "/api/mono/currency/",
+                &json!({"currency": raw}),
+                Some(&cookie),
+            )
+            .await;
+        let status = res.status();
+        if status == StatusCode::OK {
+            taken += 1;
+            assert!(shape.is_match(raw), "{raw:?} is taken but not documented");
+        }
+        if !shape.is_match(raw) {
+            assert_eq!(
+                status,
+                StatusCode::BAD_REQUEST,
+                "{raw:?} is outside the pattern"
+            );
+        }
+    }
+    assert!(taken >= 8, "{taken} of the samples were taken");
 }

@@ -5,8 +5,13 @@
 #          new_user NAME (creates the user with the CLI, logs it in and prints the cookie);
 #          attach COOKIE N (attaches the sandbox's Nth token, from 1, to that session's user).
 # Usage: source .ci/serve.sh
-cargo build --release --quiet
-bin="${CARGO_TARGET_DIR:-target}/release/monoweb"
+# MONOWEB_BIN runs another build instead (e.g. an older one, to compare figures).
+if [ -n "${MONOWEB_BIN:-}" ]; then
+  bin=$MONOWEB_BIN
+else
+  cargo build --release --quiet
+  bin="${CARGO_TARGET_DIR:-target}/release/monoweb"
+fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 dir=$(mktemp -d)
 sandbox_port=$(free_port)

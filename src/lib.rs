@@ -2,12 +2,14 @@
 //!
 //! Layers, with dependencies pointing down only (`docs/architecture.md`; `tests/it/layers.rs`
 //! fails on an import that points up or a cycle):
-//! `cli → startup → {api, web, hooks} → services → {upstream, auth} → {db, crypto} →
+//! `cli → startup → {api, web, hooks} → services → {upstream, auth} → {db, crypto, cache} →
 //! {domain, config, error, telemetry}`, all over the `monobank` crate.
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod cli;
+pub mod compression;
 pub mod config;
 pub mod crypto;
 pub mod db;

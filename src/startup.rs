@@ -12,7 +12,7 @@ use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionP
 use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, NormalizePath};
+use actix_web::middleware::{from_fn, Compress, NormalizePath};
 use actix_web::{web, App, HttpServer};
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
@@ -22,6 +22,7 @@ use crate::auth::csrf;
 use crate::auth::password::Hasher;
 use crate::auth::sessions::DbSessionStore;
 use crate::auth::throttle::Throttle;
+use crate::cache::Hot;
 use crate::config::Settings;
 use crate::crypto::{self, MasterSecret, SecretFileError};
 use crate::db::{self, migrations, DbPool};
@@ -29,7 +30,7 @@ use crate::services::accounts::Accounts;
 use crate::services::sync::SyncHandle;
 use crate::services::Context;
 use crate::upstream::Upstream;
-use crate::{error, security_headers};
+use crate::{compression, error, security_headers};
 use monobank::clock::{SharedClock, SystemClock};
 
 /// The session cookie's name: with the `__Host-` prefix whenever cookies are Secure.
@@ -102,9 +103,11 @@ impl Application {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let hasher = Hasher::new(cores).map_err(|e| StartupError::Hasher(e.to_string()))?;
         let cookie_key = cookie_key(&secret);
+        let hot = Arc::new(Hot::default());
         let store = DbSessionStore::new(
             pool.clone(),
             clock.clone(),
+            hot.clone(),
             settings.session_idle_secs,
             settings.session_max_secs,
         );
@@ -119,6 +122,7 @@ impl Application {
             client,
             pool.clone(),
             clock.clone(),
+            hot.clone(),
             settings.sync.lane_secs,
         ));
         let https = settings.is_https();
@@ -133,6 +137,7 @@ impl Application {
             history_days: settings.sync_history_days,
             public_url: settings.public_url.clone(),
             sync_tick_ms: settings.sync.tick_ms,
+            hot: hot.clone(),
         });
         let accounts = web::Data::new(Accounts {
             pool: pool.clone(),
@@ -141,6 +146,7 @@ impl Application {
             hasher,
             registration: settings.registration,
             session_idle_secs: settings.session_idle_secs,
+            hot: hot.clone(),
         });
         if settings.sync.enabled {
             crate::services::sync::spawn(context.clone());
@@ -150,6 +156,7 @@ impl Application {
         let context = web::Data::from(context);
         let settings = web::Data::new(settings);
         let pool = web::Data::new(pool);
+        let hot = web::Data::from(hot);
         let state_sync = sync;
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(store.clone(), cookie_key.clone())
@@ -171,17 +178,22 @@ impl Application {
                 .logout_behavior(LogoutBehavior::PurgeSession)
                 .build();
             App::new()
+                .wrap(from_fn(csrf::guest_cookie))
                 .wrap(from_fn(csrf::origin_check))
                 .wrap(from_fn(error::html_errors))
                 .wrap(identity)
                 .wrap(sessions)
                 .wrap(from_fn(security_headers::add))
+                .wrap(from_fn(compression::leave_small))
+                .wrap(Compress::default())
+                .wrap(from_fn(compression::unmark))
                 .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
                 .wrap(NormalizePath::trim())
                 .app_data(context.clone())
                 .app_data(accounts.clone())
                 .app_data(settings.clone())
                 .app_data(pool.clone())
+                .app_data(hot.clone())
                 .app_data(web::PayloadConfig::new(api::JSON_LIMIT))
                 .app_data(api::form_config())
                 .configure(routes)
@@ -275,7 +287,10 @@ fn cookie_key(secret: &MasterSecret) -> Key {
 
 /// Deletes expired sessions now and then, so the table holds only live ones.
 fn spawn_session_sweeper(pool: DbPool, clock: SharedClock, idle_secs: u64) {
-    let idle = i64::try_from(idle_secs).unwrap_or(i64::MAX);
+    // The rows' last-seen times may lag the live ones by up to SEEN_WRITE_SECS.
+    let idle = i64::try_from(idle_secs)
+        .unwrap_or(i64::MAX)
+        .saturating_add(crate::auth::sessions::SEEN_WRITE_SECS);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(SESSION_SWEEP_SECS));
         loop {

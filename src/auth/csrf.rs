@@ -4,21 +4,25 @@
 //! with `Sec-Fetch-Site`, only `same-origin` and `none` pass; else with `Origin`, only the public
 //! origin (or the one the Host header names) passes and `null` never does; a request with neither
 //! header comes from a script, not a browser, and passes. Only the webhook receiver is exempt.
-//! HTML forms additionally carry a per-session synchronizer token ([`form_token`],
-//! [`verify_form_token`]); JSON bodies must be `application/json`, which a cross-site form cannot
-//! send.
+//! HTML forms additionally carry a token ([`session_form_token`], [`guest_form_token`],
+//! [`verify_form_token`]): a logged-in
+//! session's synchronizer token, or for a visitor without a session a keyed hash of a random
+//! cookie of theirs ([`guest_cookie`]: signed double submit, so anonymous pages write no session
+//! row); masked afresh on every page. JSON bodies must be `application/json`, which a cross-site
+//! form cannot send.
 
 use actix_session::Session;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, ResponseError};
+use actix_web::{web, HttpMessage, HttpRequest, ResponseError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::Rng;
 
 use crate::config::Settings;
+use crate::crypto::MasterSecret;
 use crate::error::AppError;
 
 /// The session key of the form token.
@@ -73,26 +77,146 @@ pub async fn origin_check(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
-/// The session's form token, created on first use. Put it in every form's hidden field.
-pub fn form_token(session: &Session) -> Result<String, AppError> {
+/// The cookie of a visitor without a session: a random value their form token is derived
+/// from, so the login and registration forms store nothing (`__Host-` behind https).
+pub fn guest_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-monoweb_csrf"
+    } else {
+        "monoweb_csrf"
+    }
+}
+
+/// The purpose label of the guest form tokens' key.
+const GUEST_LABEL: &str = "monoweb csrf guest v1";
+
+/// A request's guest seed: the cookie's value, or a new one to set on the response when a form
+/// used it ([`guest_cookie`]).
+#[derive(Clone)]
+struct GuestSeed {
+    value: String,
+    fresh: bool,
+    used: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+/// Middleware: gives every request a guest seed, and sets the cookie when a page rendered a form
+/// from a new one.
+pub async fn guest_cookie(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let https = req
+        .app_data::<web::Data<Settings>>()
+        .is_some_and(|s| s.is_https());
+    let name = guest_cookie_name(https);
+    let existing = req
+        .cookie(name)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() == 43 && URL_SAFE_NO_PAD.decode(v).is_ok());
+    let seed = GuestSeed {
+        fresh: existing.is_none(),
+        value: existing.unwrap_or_else(random_text),
+        used: std::rc::Rc::default(),
+    };
+    req.extensions_mut().insert(seed.clone());
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if seed.fresh && seed.used.get() {
+        let cookie = actix_web::cookie::Cookie::build(name, seed.value)
+            .path("/")
+            .http_only(true)
+            .secure(https)
+            .same_site(actix_web::cookie::SameSite::Strict)
+            .finish();
+        res.response_mut()
+            .add_cookie(&cookie)
+            .map_err(AppError::internal)?;
+    }
+    Ok(res)
+}
+
+fn random_text() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The form token of a logged-in session, created on first use (stored in the session).
+fn session_token(session: &Session) -> Result<String, AppError> {
     if let Ok(Some(token)) = session.get::<String>(FORM_TOKEN_KEY) {
         return Ok(token);
     }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let token = random_text();
     session
         .insert(FORM_TOKEN_KEY, &token)
         .map_err(AppError::internal)?;
     Ok(token)
 }
 
-/// Whether a submitted form token matches the session's, compared in constant time.
-pub fn verify_form_token(session: &Session, submitted: &str) -> bool {
-    match session.get::<String>(FORM_TOKEN_KEY) {
-        Ok(Some(expected)) => constant_time_eq(expected.as_bytes(), submitted.as_bytes()),
-        _ => false,
+/// The form token of a visitor without a session: a keyed hash of their guest cookie.
+fn guest_token(req: &HttpRequest, secret: &MasterSecret) -> Option<String> {
+    let extensions = req.extensions();
+    let seed = extensions.get::<GuestSeed>()?;
+    seed.used.set(true);
+    Some(secret.fingerprint(GUEST_LABEL, seed.value.as_bytes()))
+}
+
+/// The token to put in a logged-in page's forms (the session's), masked with fresh random bytes
+/// each time, so no two pages carry the same string and a compressed page leaks nothing of it
+/// (BREACH).
+pub fn session_form_token(session: &Session) -> Result<String, AppError> {
+    Ok(mask(&session_token(session)?))
+}
+
+/// The token to put in the forms of a visitor without a session (derived from their guest
+/// cookie), masked like [`session_form_token`].
+pub fn guest_form_token(req: &HttpRequest, secret: &MasterSecret) -> Result<String, AppError> {
+    let token = guest_token(req, secret).ok_or_else(|| AppError::internal("no guest seed"))?;
+    Ok(mask(&token))
+}
+
+fn mask(token: &str) -> String {
+    let mut pad = vec![0u8; token.len()];
+    rand::rng().fill_bytes(&mut pad);
+    let masked: Vec<u8> = token.bytes().zip(&pad).map(|(t, p)| t ^ p).collect();
+    pad.extend(masked);
+    URL_SAFE_NO_PAD.encode(pad)
+}
+
+fn unmask(submitted: &str) -> Option<Vec<u8>> {
+    let bytes = URL_SAFE_NO_PAD.decode(submitted).ok()?;
+    if bytes.is_empty() || bytes.len() % 2 != 0 {
+        return None;
     }
+    let (pad, masked) = bytes.split_at(bytes.len() / 2);
+    Some(masked.iter().zip(pad).map(|(m, p)| m ^ p).collect())
+}
+
+/// Whether a submitted form token is this browser's: its session's, or its guest cookie's.
+/// Compared in constant time.
+pub fn verify_form_token(
+    req: &HttpRequest,
+    session: &Session,
+    secret: &MasterSecret,
+    submitted: &str,
+) -> bool {
+    let Some(token) = unmask(submitted) else {
+        return false;
+    };
+    let of_session = session
+        .get::<String>(FORM_TOKEN_KEY)
+        .ok()
+        .flatten()
+        .is_some_and(|expected| constant_time_eq(expected.as_bytes(), &token));
+    let of_guest = req
+        .cookie(guest_cookie_name(is_https(req)))
+        .map(|c| secret.fingerprint(GUEST_LABEL, c.value().as_bytes()))
+        .is_some_and(|expected| constant_time_eq(expected.as_bytes(), &token));
+    of_session | of_guest
+}
+
+fn is_https(req: &HttpRequest) -> bool {
+    req.app_data::<web::Data<Settings>>()
+        .is_some_and(|s| s.is_https())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -178,7 +302,8 @@ mod tests {
 mod form_token_tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use actix_session::SessionMiddleware;
-    use actix_web::cookie::Key;
+    use actix_web::cookie::{Cookie, Key};
+    use actix_web::middleware::from_fn;
     use actix_web::{test, web, App, HttpResponse};
 
     use super::*;
@@ -187,12 +312,27 @@ mod form_token_tests {
     use crate::db::{self, migrations};
     use monobank::clock::ManualClock;
 
-    async fn issue(session: Session) -> HttpResponse {
-        HttpResponse::Ok().body(form_token(&session).unwrap())
+    async fn issue(
+        req: HttpRequest,
+        session: Session,
+        secret: web::Data<MasterSecret>,
+        mode: web::Path<String>,
+    ) -> HttpResponse {
+        let token = if mode.as_str() == "session" {
+            session_form_token(&session)
+        } else {
+            guest_form_token(&req, &secret)
+        };
+        HttpResponse::Ok().body(token.unwrap())
     }
 
-    async fn check(session: Session, body: String) -> HttpResponse {
-        if verify_form_token(&session, &body) {
+    async fn check(
+        req: HttpRequest,
+        session: Session,
+        secret: web::Data<MasterSecret>,
+        body: String,
+    ) -> HttpResponse {
+        if verify_form_token(&req, &session, &secret, &body) {
             HttpResponse::Ok().finish()
         } else {
             HttpResponse::Forbidden().finish()
@@ -200,59 +340,96 @@ mod form_token_tests {
     }
 
     #[actix_web::test]
-    async fn the_form_token_is_stable_per_session_and_checked() {
+    async fn form_tokens_are_masked_bound_to_the_browser_and_checked() {
         let dir = tempfile::tempdir().unwrap();
         let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
         migrations::run_pending(&mut db::connect(&url).unwrap()).unwrap();
-        let store = DbSessionStore::new(db::pool(&url), ManualClock::at(1_000), 1800, 43_200);
+        let pool = db::pool(&url);
+        let store = DbSessionStore::new(
+            pool.clone(),
+            ManualClock::at(1_000),
+            std::sync::Arc::default(),
+            1800,
+            43_200,
+        );
         let app = test::init_service(
             App::new()
+                .wrap(from_fn(guest_cookie))
                 .wrap(SessionMiddleware::new(store, Key::generate()))
-                .route("/token", web::get().to(issue))
+                .app_data(web::Data::new(MasterSecret::from_bytes([7; 32])))
+                .route("/token/{mode}", web::get().to(issue))
                 .route("/check", web::post().to(check)),
         )
         .await;
-        let res =
-            test::call_service(&app, test::TestRequest::get().uri("/token").to_request()).await;
-        let cookie = res.response().cookies().next().unwrap().into_owned();
-        let token = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
-        assert!(token.len() >= 43, "256 random bits");
-        let again = test::call_service(
-            &app,
-            test::TestRequest::get()
-                .uri("/token")
-                .cookie(cookie.clone())
-                .to_request(),
-        )
-        .await;
-        assert_eq!(
-            String::from_utf8(test::read_body(again).await.to_vec()).unwrap(),
-            token,
-            "stable within the session"
-        );
-        let post = |body: &str, with_cookie: bool| {
-            let mut req = test::TestRequest::post()
-                .uri("/check")
-                .set_payload(body.to_owned());
-            if with_cookie {
-                req = req.cookie(cookie.clone());
+        let get = |uri: &str, cookie: Option<&Cookie<'static>>| {
+            let mut req = test::TestRequest::get().uri(uri);
+            if let Some(c) = cookie {
+                req = req.cookie(c.clone());
             }
             req.to_request()
         };
-        assert_eq!(
-            test::call_service(&app, post(&token, true)).await.status(),
-            200
+        let post = |body: &str, cookie: Option<&Cookie<'static>>| {
+            let mut req = test::TestRequest::post()
+                .uri("/check")
+                .set_payload(body.to_owned());
+            if let Some(c) = cookie {
+                req = req.cookie(c.clone());
+            }
+            req.to_request()
+        };
+        let text = |res| async { String::from_utf8(test::read_body(res).await.to_vec()).unwrap() };
+
+        // A visitor without a session: a guest cookie, and nothing stored.
+        let res = test::call_service(&app, get("/token/guest", None)).await;
+        let guest = res
+            .response()
+            .cookies()
+            .find(|c| c.name() == "monoweb_csrf")
+            .expect("the guest cookie is set")
+            .into_owned();
+        assert!(
+            res.response().cookies().all(|c| c.name() == "monoweb_csrf"),
+            "no session cookie for a guest"
         );
-        assert_eq!(
-            test::call_service(&app, post("forged", true))
-                .await
-                .status(),
-            403
-        );
-        assert_eq!(
-            test::call_service(&app, post(&token, false)).await.status(),
-            403,
-            "another session"
-        );
+        let first = text(res).await;
+        let second = text(test::call_service(&app, get("/token/guest", Some(&guest))).await).await;
+        assert_ne!(first, second, "masked afresh on every page");
+        for token in [&first, &second] {
+            let ok = test::call_service(&app, post(token, Some(&guest))).await;
+            assert_eq!(ok.status(), 200);
+        }
+        let other = Cookie::new("monoweb_csrf", random_text());
+        for (token, cookie) in [
+            (first.as_str(), None),
+            (first.as_str(), Some(&other)),
+            ("forged", Some(&guest)),
+            ("", Some(&guest)),
+        ] {
+            let refused = test::call_service(&app, post(token, cookie)).await;
+            assert_eq!(refused.status(), 403, "{token:?} with {cookie:?}");
+        }
+        let rows: i64 = {
+            use diesel::prelude::*;
+            let mut conn = pool.get().unwrap();
+            crate::per_backend!(&mut *conn, |c| crate::db::schema::sessions::table
+                .count()
+                .get_result(c))
+            .unwrap()
+        };
+        assert_eq!(rows, 0, "a guest's forms store nothing");
+
+        // A logged-in session: its own token, in the session.
+        let res = test::call_service(&app, get("/token/session", None)).await;
+        let session = res
+            .response()
+            .cookies()
+            .find(|c| c.name() == "id")
+            .expect("a session")
+            .into_owned();
+        let token = text(res).await;
+        let ok = test::call_service(&app, post(&token, Some(&session))).await;
+        assert_eq!(ok.status(), 200);
+        let refused = test::call_service(&app, post(&token, None)).await;
+        assert_eq!(refused.status(), 403, "another session");
     }
 }

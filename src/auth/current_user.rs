@@ -1,7 +1,8 @@
 //! `CurrentUser`: the logged-in user, or 401 (which pages turn into a redirect to the login page).
 //!
-//! Each request re-reads the user: a disabled user, or a session whose security stamp no longer
-//! matches the user's (password changed, disabled, sessions ended), is logged out on the spot.
+//! Each request checks the user's row (kept in memory for at most a second, see
+//! [`crate::cache`]): a disabled user, or a session whose security stamp no longer matches the
+//! user's (password changed, disabled, sessions ended), is logged out on the spot.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,6 +13,7 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use super::sessions::{LOGIN_ID_KEY, STAMP_KEY};
+use crate::cache::Hot;
 use crate::db::users::{self, UserId};
 use crate::db::DbPool;
 use crate::db::{self};
@@ -101,14 +103,31 @@ impl FromRequest for CurrentUser {
         let req = req.clone();
         Box::pin(async move {
             let claim = session_user(&req)?;
-            let pool = req
-                .app_data::<web::Data<DbPool>>()
-                .ok_or_else(|| AppError::internal("no app state"))?;
-            let id = claim.id;
-            let row = db::run(pool, move |conn| Ok(users::find_by_id(conn, id)?)).await?;
+            let (Some(pool), Some(hot)) = (
+                req.app_data::<web::Data<DbPool>>(),
+                req.app_data::<web::Data<Hot>>(),
+            ) else {
+                return Err(AppError::internal("no app state"));
+            };
+            let row = user_row(pool, hot, claim.id).await?;
             claim.check(row).inspect_err(|_| claim.end())
         })
     }
+}
+
+/// The user's row: from memory when read within the last second, else from the database.
+pub async fn user_row(
+    pool: &DbPool,
+    hot: &Hot,
+    id: UserId,
+) -> Result<Option<users::User>, AppError> {
+    if let Some(row) = hot.users.get(&id) {
+        return Ok(row);
+    }
+    let mark = hot.users.read_mark();
+    let row = db::run(pool, move |conn| Ok(users::find_by_id(conn, id)?)).await?;
+    hot.users.put_read(mark, id, row.clone());
+    Ok(row)
 }
 
 /// Ends a session that no longer belongs to an active user.

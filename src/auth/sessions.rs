@@ -6,6 +6,11 @@
 //! longer than `idle_secs` or older than `max_secs` loads as no session and its row is deleted.
 //! A session whose row vanished (logout, password change elsewhere, expiry) is never brought back
 //! logged in by a request still in flight: such an update starts a fresh anonymous session.
+//!
+//! Rows are served from this instance's memory ([`crate::cache::SessionMemory`]) for at most a
+//! second after they were read, so a live cookie costs no database trip; a session ended here is
+//! forgotten at once, one ended elsewhere within that second. The last-seen time is kept in memory
+//! to the second and written to the row at most once per [`SEEN_WRITE_SECS`].
 
 use std::collections::HashMap;
 
@@ -16,9 +21,11 @@ use base64::Engine;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
+use crate::cache::{CachedSession, Hot};
 use crate::db::sessions::{self, NewSession};
 use crate::db::{self, DbPool};
 use monobank::clock::SharedClock;
+use std::sync::Arc;
 
 /// The session-state key actix-identity keeps the user id under.
 pub const USER_ID_KEY: &str = "actix_identity.user_id";
@@ -27,8 +34,10 @@ pub const LOGIN_ID_KEY: &str = "login_id";
 /// The session-state key of the user's security stamp at login.
 pub const STAMP_KEY: &str = "stamp";
 
-/// How stale `last_seen_at` may get before a request refreshes it.
-const TOUCH_GRANULARITY_SECS: i64 = 15;
+/// How far the stored `last_seen_at` may fall behind before a request writes it (at most half
+/// the idle timeout). The sweeper allows for it; another instance reading the row may end a
+/// session up to this much early.
+pub const SEEN_WRITE_SECS: i64 = 60;
 
 type State = HashMap<String, String>;
 
@@ -37,18 +46,31 @@ type State = HashMap<String, String>;
 pub struct DbSessionStore {
     pool: DbPool,
     clock: SharedClock,
+    hot: Arc<Hot>,
     idle_secs: i64,
     max_secs: i64,
 }
 
 impl DbSessionStore {
-    pub fn new(pool: DbPool, clock: SharedClock, idle_secs: u64, max_secs: u64) -> Self {
+    pub fn new(
+        pool: DbPool,
+        clock: SharedClock,
+        hot: Arc<Hot>,
+        idle_secs: u64,
+        max_secs: u64,
+    ) -> Self {
         DbSessionStore {
             pool,
             clock,
+            hot,
             idle_secs: i64::try_from(idle_secs).unwrap_or(i64::MAX),
             max_secs: i64::try_from(max_secs).unwrap_or(i64::MAX),
         }
+    }
+
+    /// How often a live session's last-seen time is written.
+    fn write_every(&self) -> i64 {
+        (self.idle_secs / 2).clamp(1, SEEN_WRITE_SECS)
     }
 
     async fn insert(&self, state: State) -> anyhow::Result<SessionKey> {
@@ -59,22 +81,61 @@ impl DbSessionStore {
         let text = serde_json::to_string(&state)?;
         let now = self.clock.now();
         let max = self.max_secs;
+        let cached = CachedSession {
+            user_id: user_id_of(&state),
+            login_id: state_str(&state, LOGIN_ID_KEY),
+            expires_at: now.saturating_add(max),
+            state,
+        };
+        let row = cached.clone();
+        let stored_hash = key_hash.clone();
         db::run(&self.pool, move |conn| {
             Ok(sessions::insert(
                 conn,
                 &NewSession {
-                    key_hash: &key_hash,
-                    user_id: user_id_of(&state),
-                    login_id: state_str(&state, LOGIN_ID_KEY).as_deref(),
+                    key_hash: &stored_hash,
+                    user_id: row.user_id,
+                    login_id: row.login_id.as_deref(),
                     state: &text,
                     created_at: now,
                     last_seen_at: now,
-                    expires_at: now.saturating_add(max),
+                    expires_at: row.expires_at,
                 },
             )?)
         })
         .await?;
+        self.hot.sessions.put(key_hash, cached, now, None);
         Ok(SessionKey::try_from(key)?)
+    }
+
+    /// The session's row: from memory when read within the re-check interval, else from the
+    /// database. `None` when there is none.
+    async fn row(&self, key_hash: &str) -> Result<Option<CachedSession>, LoadError> {
+        let key_hash = key_hash.to_owned();
+        if let Some(row) = self.hot.sessions.get(&key_hash) {
+            return Ok(Some(row));
+        }
+        let lookup = key_hash.clone();
+        let mark = self.hot.sessions.read_mark();
+        let row = db::run(&self.pool, move |conn| Ok(sessions::find(conn, &lookup)?))
+            .await
+            .map_err(|e| LoadError::Other(anyhow::anyhow!("{e}")))?;
+        let Some(row) = row else {
+            self.hot.sessions.forget(&key_hash);
+            return Ok(None);
+        };
+        let state: State =
+            serde_json::from_str(&row.state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        let cached = CachedSession {
+            state,
+            user_id: row.user_id,
+            login_id: row.login_id,
+            expires_at: row.expires_at,
+        };
+        self.hot
+            .sessions
+            .put(key_hash, cached.clone(), row.last_seen_at, Some(mark));
+        Ok(Some(cached))
     }
 }
 
@@ -95,27 +156,22 @@ fn user_id_of(state: &State) -> Option<i64> {
 impl SessionStore for DbSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
         let key_hash = hash_key(session_key.as_ref());
+        let Some(row) = self.row(&key_hash).await? else {
+            return Ok(None);
+        };
         let now = self.clock.now();
-        let idle = self.idle_secs;
-        let row = db::run(&self.pool, move |conn| {
-            let Some(row) = sessions::find(conn, &key_hash)? else {
-                return Ok(None);
-            };
-            if now > row.expires_at || now - row.last_seen_at > idle {
-                sessions::delete(conn, &key_hash)?;
-                tracing::info!(user_id = row.user_id, "session expired");
-                return Ok(None);
-            }
-            Ok(Some(row))
-        })
-        .await
-        .map_err(|e| LoadError::Other(anyhow::anyhow!("{e}")))?;
-        match row {
-            None => Ok(None),
-            Some(row) => serde_json::from_str(&row.state)
-                .map(Some)
-                .map_err(|e| LoadError::Deserialization(e.into())),
+        let last_seen = self.hot.sessions.last_seen(&key_hash).unwrap_or(now);
+        if now > row.expires_at || now - last_seen > self.idle_secs {
+            self.hot.sessions.forget(&key_hash);
+            db::run(&self.pool, move |conn| {
+                Ok(sessions::delete(conn, &key_hash)?)
+            })
+            .await
+            .map_err(|e| LoadError::Other(anyhow::anyhow!("{e}")))?;
+            tracing::info!(user_id = row.user_id, "session expired");
+            return Ok(None);
         }
+        Ok(Some(row.state))
     }
 
     async fn save(&self, state: State, _ttl: &Duration) -> Result<SessionKey, SaveError> {
@@ -133,12 +189,14 @@ impl SessionStore for DbSessionStore {
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let now = self.clock.now();
         let (user_id, login_id) = (user_id_of(&state), state_str(&state, LOGIN_ID_KEY));
+        let stored_hash = key_hash.clone();
+        let stored_login = login_id.clone();
         let updated = db::run(&self.pool, move |conn| {
             Ok(sessions::update_state(
                 conn,
-                &key_hash,
+                &stored_hash,
                 user_id,
-                login_id.as_deref(),
+                stored_login.as_deref(),
                 &text,
                 now,
             )?)
@@ -146,9 +204,19 @@ impl SessionStore for DbSessionStore {
         .await
         .map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))?;
         if updated == 1 {
+            if let Some(old) = self.hot.sessions.get(&key_hash) {
+                let row = CachedSession {
+                    state,
+                    user_id,
+                    login_id,
+                    expires_at: old.expires_at,
+                };
+                self.hot.sessions.put(key_hash, row, now, None);
+            }
             return Ok(session_key);
         }
         // The session ended while this request ran: keep what it stored, but not the login.
+        self.hot.sessions.forget(&key_hash);
         for key in [USER_ID_KEY, LOGIN_ID_KEY, STAMP_KEY] {
             state.remove(key);
         }
@@ -158,13 +226,11 @@ impl SessionStore for DbSessionStore {
     async fn update_ttl(&self, session_key: &SessionKey, _ttl: &Duration) -> anyhow::Result<()> {
         let key_hash = hash_key(session_key.as_ref());
         let now = self.clock.now();
+        if !self.hot.sessions.see(&key_hash, now, self.write_every()) {
+            return Ok(());
+        }
         db::run(&self.pool, move |conn| {
-            Ok(sessions::touch(
-                conn,
-                &key_hash,
-                now,
-                TOUCH_GRANULARITY_SECS,
-            )?)
+            Ok(sessions::touch(conn, &key_hash, now)?)
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -173,6 +239,7 @@ impl SessionStore for DbSessionStore {
 
     async fn delete(&self, session_key: &SessionKey) -> anyhow::Result<()> {
         let key_hash = hash_key(session_key.as_ref());
+        self.hot.sessions.forget(&key_hash);
         db::run(&self.pool, move |conn| {
             Ok(sessions::delete(conn, &key_hash)?)
         })

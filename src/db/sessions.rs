@@ -68,18 +68,12 @@ pub fn update_state(
     .execute(conn)
 }
 
-/// Marks a session seen at `now`, unless it was marked less than `granularity` seconds ago
-/// (saves a write per request; the idle timeout is minutes long).
-pub fn touch(
-    conn: &mut DbConnection,
-    key_hash: &str,
-    now: i64,
-    granularity: i64,
-) -> QueryResult<usize> {
+/// Marks a session seen at `now` (never back in time).
+pub fn touch(conn: &mut DbConnection, key_hash: &str, now: i64) -> QueryResult<usize> {
     diesel::update(
         sessions::table
             .find(key_hash)
-            .filter(sessions::last_seen_at.le(now - granularity)),
+            .filter(sessions::last_seen_at.lt(now)),
     )
     .set(sessions::last_seen_at.eq(now))
     .execute(conn)

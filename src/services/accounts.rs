@@ -27,6 +27,8 @@ pub struct Accounts {
     pub registration: Registration,
     /// The session idle timeout (s), to list live sessions.
     pub session_idle_secs: u64,
+    /// The hot path's rows in memory (forgotten here when a password or sessions change).
+    pub hot: std::sync::Arc<crate::cache::Hot>,
 }
 
 /// Why an account step did not happen.
@@ -225,6 +227,7 @@ pub async fn change_password(
     let hash = ctx.hasher.hash(new).await?;
     let stamp = users::new_security_stamp();
     let new_stamp = stamp.clone();
+    let keep = keep_login_id.clone();
     let ended = db::run(&ctx.pool, move |conn| {
         user_rows::set_password(conn, user_id, &hash.0, &stamp)?;
         Ok(sessions::delete_for_user(
@@ -234,6 +237,7 @@ pub async fn change_password(
         )?)
     })
     .await?;
+    ctx.hot.forget_user(user_id, Some(&keep));
     tracing::info!(
         user_id = user.id,
         other_sessions_ended = ended,
@@ -266,10 +270,12 @@ pub async fn end_other_sessions(
     user: UserId,
     keep_login_id: String,
 ) -> Result<usize, AccountError> {
+    let keep = keep_login_id.clone();
     let ended = db::run(&ctx.pool, move |conn| {
         Ok(sessions::delete_for_user(conn, user, Some(&keep_login_id))?)
     })
     .await?;
+    ctx.hot.sessions.forget_user(user, Some(&keep));
     tracing::info!(ended, "other sessions ended");
     Ok(ended)
 }

@@ -35,4 +35,6 @@ pub struct Context {
     pub public_url: Url,
     /// How often the sync looks for work without being woken (ms).
     pub sync_tick_ms: u64,
+    /// The hot path's rows in memory.
+    pub hot: Arc<crate::cache::Hot>,
 }

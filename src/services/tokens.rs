@@ -233,6 +233,7 @@ pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<Sto
     if !attached {
         return Err(TokenError::AlreadyAttached);
     }
+    ctx.hot.forget_mono(user);
     keep_answer(ctx, user, answer).await;
     tracing::info!(verified, "Monobank token attached");
     ctx.sync.wake();
@@ -269,6 +270,7 @@ pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<St
     if !replaced {
         return Err(TokenError::AlreadyAttached);
     }
+    ctx.hot.forget_mono(user);
     keep_answer(ctx, user, answer).await;
     ctx.sync.wake();
     // The webhook belonged to the old token (and its record is cleared with it).
@@ -303,6 +305,7 @@ pub async fn remove(ctx: &Context, user: UserId) -> Result<(), TokenError> {
     })
     .await
     .map_err(TokenError::Store)?;
+    ctx.hot.forget_mono(user);
     if deleted == 0 {
         return Err(TokenError::NotAdded);
     }

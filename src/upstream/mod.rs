@@ -105,13 +105,22 @@ pub struct Upstream {
     signing_key: RwLock<Option<(String, PublicKey)>>,
     /// When the signing key was last asked for (Unix s); held while one caller asks.
     key_flight: tokio::sync::Mutex<Option<i64>>,
+    /// The hot path's rows in memory: a stored snapshot or a token's new state evicts them.
+    hot: Arc<crate::cache::Hot>,
 }
 
 impl Upstream {
     /// The gateway to `client`'s bank; `lane_secs` is the bank's minute (60, or less for a fake
     /// bank with a faster clock).
-    pub fn new(client: Client, pool: DbPool, clock: SharedClock, lane_secs: i64) -> Self {
+    pub fn new(
+        client: Client,
+        pool: DbPool,
+        clock: SharedClock,
+        hot: Arc<crate::cache::Hot>,
+        lane_secs: i64,
+    ) -> Self {
         Upstream {
+            hot,
             rates: RatesCache::new(client.clone(), clock.clone()),
             lanes: DbLimiter::with_lane_secs(pool.clone(), lane_secs),
             client,
@@ -144,6 +153,7 @@ impl Upstream {
         };
         let key = credential.lane_key.clone();
         let now = self.clock.now();
+        let lane_key = key.clone();
         let noted = db::run(&self.pool, move |conn| {
             Ok(if rejected {
                 crate::db::tokens::mark_rejected(conn, &key, now)?
@@ -152,6 +162,11 @@ impl Upstream {
             })
         })
         .await;
+        if matches!(noted, Ok(n) if n > 0) {
+            self.hot
+                .tokens
+                .evict_where(|_, row| row.as_ref().is_some_and(|r| r.fingerprint == lane_key));
+        }
         match noted {
             Ok(0) => {}
             Ok(_) if rejected => tracing::warn!("Monobank rejected a stored token; calls stop"),
@@ -478,6 +493,7 @@ impl Upstream {
             )?)
         })
         .await?;
+        self.hot.snapshots.evict(&user);
         self.ring(user);
         Ok(())
     }

@@ -59,7 +59,7 @@ pub async fn show(
         })
         .collect();
     ok(&AdminPage {
-        layout: Layout::new(&session, Some(&admin), "admin", "Admin")?,
+        layout: Layout::new(&session, &admin, "admin", "Admin")?,
         users: lines,
     })
 }
@@ -67,6 +67,7 @@ pub async fn show(
 /// `POST /admin/users/{id}/active`: enables or disables a user (not oneself).
 pub async fn set_active(
     pool: web::Data<DbPool>,
+    hot: web::Data<crate::cache::Hot>,
     session: Session,
     AdminUser(admin): AdminUser,
     id: web::Path<i64>,
@@ -85,6 +86,8 @@ pub async fn set_active(
         Ok(user.username)
     })
     .await?;
+    // The stamp changed: the user's sessions here end at their next request.
+    hot.forget_user(id, None);
     let verb = if active { "enabled" } else { "disabled" };
     Ok(done(&session, format!("{name} is {verb}."), "/admin"))
 }

@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::error::AppError;
 use crate::services::accounts;
 use crate::services::accounts::Accounts;
+use crate::services::Context;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -66,7 +67,8 @@ fn open(settings: &Settings) -> bool {
 /// `GET /login`; a logged-in user goes on to `next`.
 pub async fn login_page(
     settings: web::Data<Settings>,
-    session: Session,
+    ctx: web::Data<Context>,
+    req: HttpRequest,
     identity: Option<Identity>,
     query: Option<web::Query<LoginQuery>>,
 ) -> Result<HttpResponse, AppError> {
@@ -78,7 +80,7 @@ pub async fn login_page(
     page(
         StatusCode::OK,
         &LoginPage {
-            layout: Layout::new(&session, None, "login", "Log in")?,
+            layout: Layout::guest(&req, &ctx.secret, "login", "Log in")?,
             form: FormState::default(),
             next,
             logged_out: query.is_some_and(|q| q.bye.is_some()),
@@ -91,6 +93,7 @@ pub async fn login_page(
 pub async fn login(
     accounts: web::Data<Accounts>,
     settings: web::Data<Settings>,
+    ctx: web::Data<Context>,
     req: HttpRequest,
     session: Session,
     form: Form<LoginForm>,
@@ -125,7 +128,7 @@ pub async fn login(
             page(
                 status,
                 &LoginPage {
-                    layout: Layout::new(&session, None, "login", "Log in")?,
+                    layout: Layout::guest(&req, &ctx.secret, "login", "Log in")?,
                     form,
                     next,
                     logged_out: false,
@@ -139,7 +142,8 @@ pub async fn login(
 /// `GET /register`.
 pub async fn register_page(
     settings: web::Data<Settings>,
-    session: Session,
+    ctx: web::Data<Context>,
+    req: HttpRequest,
     identity: Option<Identity>,
 ) -> Result<HttpResponse, AppError> {
     if identity.is_some() {
@@ -152,7 +156,7 @@ pub async fn register_page(
             StatusCode::FORBIDDEN
         },
         &RegisterPage {
-            layout: Layout::new(&session, None, "register", "Register")?,
+            layout: Layout::guest(&req, &ctx.secret, "register", "Register")?,
             form: FormState::default(),
             registration_open: open(&settings),
         },
@@ -163,6 +167,7 @@ pub async fn register_page(
 pub async fn register(
     accounts: web::Data<Accounts>,
     settings: web::Data<Settings>,
+    ctx: web::Data<Context>,
     req: HttpRequest,
     session: Session,
     form: Form<RegisterForm>,
@@ -194,7 +199,7 @@ pub async fn register(
             page(
                 status,
                 &RegisterPage {
-                    layout: Layout::new(&session, None, "register", "Register")?,
+                    layout: Layout::guest(&req, &ctx.secret, "register", "Register")?,
                     form,
                     registration_open: open(&settings),
                 },

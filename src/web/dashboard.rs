@@ -116,7 +116,7 @@ pub async fn show(
     session_user: SessionUser,
 ) -> Result<HttpResponse, AppError> {
     let mut page = DashboardPage {
-        layout: Layout::new(&session, Some(&user), "dashboard", "Dashboard")?,
+        layout: Layout::new(&session, &user, "dashboard", "Dashboard")?,
         connected: true,
         notice: None,
         name: String::new(),

@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::csrf;
 use crate::auth::current_user::CurrentUser;
+use crate::crypto::MasterSecret;
 use crate::error::{AppError, FieldErrors};
 
 /// The session key of pending flash messages.
@@ -58,10 +59,10 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The layout for `user`, taking the session's pending flash messages.
+    /// The layout of a logged-in page, taking the session's pending flash messages.
     pub fn new(
         session: &Session,
-        user: Option<&CurrentUser>,
+        user: &CurrentUser,
         active: &'static str,
         title: impl Into<String>,
     ) -> Result<Self, AppError> {
@@ -72,9 +73,26 @@ impl Layout {
         Ok(Layout {
             title: title.into(),
             active,
-            user: user.cloned(),
+            user: Some(user.clone()),
             flashes,
-            csrf: csrf::form_token(session)?,
+            csrf: csrf::session_form_token(session)?,
+        })
+    }
+
+    /// The layout of a page for visitors without a session (login, registration): it reads and
+    /// writes no session, so a flood of such views stores nothing.
+    pub fn guest(
+        req: &HttpRequest,
+        secret: &MasterSecret,
+        active: &'static str,
+        title: impl Into<String>,
+    ) -> Result<Self, AppError> {
+        Ok(Layout {
+            title: title.into(),
+            active,
+            user: None,
+            flashes: Vec::new(),
+            csrf: csrf::guest_form_token(req, secret)?,
         })
     }
 
@@ -202,6 +220,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let fields = web::Form::<Vec<(String, String)>>::from_request(req, payload);
         let session = req.get_session();
+        let req = req.clone();
         Box::pin(async move {
             let fields = fields
                 .await
@@ -214,7 +233,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
                 .into_inner()
                 .into_iter()
                 .partition(|(k, _)| k == CSRF_FIELD);
-            let valid = matches!(tokens.as_slice(), [(_, token)] if csrf::verify_form_token(&session, token));
+            let secret = req
+                .app_data::<web::Data<crate::services::Context>>()
+                .map(|ctx| ctx.secret.clone())
+                .ok_or_else(|| AppError::internal("no app state"))?;
+            let valid = matches!(tokens.as_slice(), [(_, token)] if csrf::verify_form_token(&req, &session, &secret, token));
             if !valid {
                 tracing::warn!("form refused: missing or wrong CSRF token");
                 return Err(AppError::Forbidden(

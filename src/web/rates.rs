@@ -187,7 +187,7 @@ pub async fn show(
         ("to", query.to.as_deref().unwrap_or("UAH")),
     ];
     let mut page_data = RatesPage {
-        layout: Layout::new(&session, Some(&user), "rates", "Exchange rates")?,
+        layout: Layout::new(&session, &user, "rates", "Exchange rates")?,
         notice: None,
         rows: Vec::new(),
         updated: String::new(),

@@ -62,7 +62,7 @@ async fn render(
     page(
         status,
         &SettingsPage {
-            layout: Layout::new(session, Some(user), "settings", "Settings")?,
+            layout: Layout::new(session, user, "settings", "Settings")?,
             form,
             sessions,
             others,

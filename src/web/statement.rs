@@ -454,7 +454,7 @@ pub async fn show(
         ("to", query.to.clone().unwrap_or_default()),
     ];
     let mut page_data = StatementPage {
-        layout: Layout::new(&session, Some(&user), "statement", "Statement")?,
+        layout: Layout::new(&session, &user, "statement", "Statement")?,
         connected: true,
         notice: None,
         form: FormState::with(

@@ -46,7 +46,7 @@ fn render(
     page(
         status,
         &TokenPage {
-            layout: Layout::new(session, Some(user), "token", "Monobank token")?,
+            layout: Layout::new(session, user, "token", "Monobank token")?,
             connected: token.connected,
             hint: token.token_hint.unwrap_or_default(),
             created: token.created_at.map(date_time).unwrap_or_default(),

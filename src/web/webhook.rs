@@ -43,7 +43,7 @@ async fn render(
     page(
         status,
         &WebhookPage {
-            layout: Layout::new(session, Some(user), "webhook", "Webhook")?,
+            layout: Layout::new(session, user, "webhook", "Webhook")?,
             connected: token.connected,
             own: token.webhook_url.as_deref() == Some(sync::own_prefix(state).as_str()),
             current: token.webhook_url.unwrap_or_default(),

@@ -238,11 +238,20 @@ pub fn connect(database_url: &str) -> monoweb::db::DbConnection {
 
 /// The `name=value` of the session cookie a response sets, if any.
 pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    cookie_named(res, "monoweb_session=")
+}
+
+/// The `name=value` of the guest form cookie a response sets, if any.
+pub fn guest_cookie(res: &reqwest::Response) -> Option<String> {
+    cookie_named(res, "monoweb_csrf=")
+}
+
+fn cookie_named(res: &reqwest::Response, name: &str) -> Option<String> {
     res.headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.contains("monoweb_session="))
+        .find(|v| v.contains(name))
         .and_then(|v| v.split(';').next())
         .map(str::to_owned)
 }

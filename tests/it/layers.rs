@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("web", 3),
     ("hooks", 3),
     ("security_headers", 3),
+    ("compression", 3),
     ("services", 4),
     ("upstream", 5),
     ("auth", 5),
@@ -23,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     // db's macro, exported at the crate root.
     ("per_backend", 6),
     ("crypto", 6),
+    ("cache", 6),
     ("domain", 7),
     ("config", 7),
     ("error", 7),

@@ -9,6 +9,7 @@ mod cli;
 mod health;
 mod helpers;
 mod history;
+mod hot;
 mod layers;
 mod migrations;
 mod model;

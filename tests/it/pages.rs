@@ -1,12 +1,14 @@
 //! The HTML pages, driven with plain HTTP form posts (no JavaScript): access rules, CSRF on every
 //! form, post/redirect/get with flash messages, forms shown again with their errors, escaping.
 
-use crate::helpers::{session_cookie, TestApp, PASSWORD};
+use crate::helpers::{guest_cookie, session_cookie, TestApp, PASSWORD};
 
 /// A browser without JavaScript: keeps the session cookie and the last form token.
 struct Visitor<'a> {
     app: &'a TestApp,
     cookie: Option<String>,
+    /// The guest form cookie (set by the login and registration pages).
+    guest: Option<String>,
     csrf: Option<String>,
 }
 
@@ -28,6 +30,7 @@ impl<'a> Visitor<'a> {
         Visitor {
             app,
             cookie: None,
+            guest: None,
             csrf: None,
         }
     }
@@ -35,6 +38,9 @@ impl<'a> Visitor<'a> {
     async fn read(&mut self, res: reqwest::Response) -> Page {
         if let Some(cookie) = session_cookie(&res) {
             self.cookie = Some(cookie);
+        }
+        if let Some(cookie) = guest_cookie(&res) {
+            self.guest = Some(cookie);
         }
         let status = res.status().as_u16();
         let location = res
@@ -53,9 +59,19 @@ impl<'a> Visitor<'a> {
         }
     }
 
+    /// The cookies a browser would send: the session's and the guest form cookie.
+    fn cookies(&self) -> Option<String> {
+        let all: Vec<&str> = [&self.cookie, &self.guest]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        (!all.is_empty()).then(|| all.join("; "))
+    }
+
     async fn get(&mut self, path: &str) -> Page {
         let mut req = self.app.client.get(self.app.url(path));
-        if let Some(cookie) = &self.cookie {
+        if let Some(cookie) = self.cookies() {
             req = req.header("Cookie", cookie);
         }
         let res = req.send().await.unwrap();
@@ -80,7 +96,7 @@ impl<'a> Visitor<'a> {
             .post(self.app.url(path))
             .header("Sec-Fetch-Site", "same-origin")
             .form(&form);
-        if let Some(cookie) = &self.cookie {
+        if let Some(cookie) = self.cookies() {
             req = req.header("Cookie", cookie);
         }
         let res = req.send().await.unwrap();

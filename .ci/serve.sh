@@ -5,9 +5,9 @@
 #          new_user NAME (creates the user with the CLI, logs it in and prints the cookie);
 #          attach COOKIE N (attaches the sandbox's Nth token, from 1, to that session's user).
 # Usage: source .ci/serve.sh
-# MONOWEB_BIN runs another build instead (e.g. an older one, to compare figures).
-if [ -n "${MONOWEB_BIN:-}" ]; then
-  bin=$MONOWEB_BIN
+# SERVE_BIN runs another build instead (e.g. an older one, to compare figures).
+if [ -n "${SERVE_BIN:-}" ]; then
+  bin=$SERVE_BIN
 else
   cargo build --release --quiet
   bin="${CARGO_TARGET_DIR:-target}/release/monoweb"

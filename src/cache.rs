@@ -238,6 +238,8 @@ pub struct Hot {
     pub tokens: Recheck<UserId, Option<TokenRow>>,
     /// `None`: no client-info stored yet.
     pub snapshots: Recheck<UserId, Option<StoredInfo>>,
+    /// The balance view's `detail` as JSON, made from the snapshot fetched at that second.
+    balances: Recheck<UserId, (i64, Arc<str>)>,
     pub sessions: SessionMemory,
 }
 
@@ -247,6 +249,7 @@ impl Hot {
             users: Recheck::new(recheck),
             tokens: Recheck::new(recheck),
             snapshots: Recheck::new(recheck),
+            balances: Recheck::new(recheck),
             sessions: SessionMemory::new(recheck),
         }
     }
@@ -263,6 +266,27 @@ impl Hot {
     pub fn forget_mono(&self, user: UserId) {
         self.tokens.evict(&user);
         self.snapshots.evict(&user);
+        self.balances.evict(&user);
+    }
+
+    /// The balance JSON of the user's snapshot fetched at `fetched_at`: made by `render` once,
+    /// then reused while that snapshot is the one served.
+    pub fn balance_json(
+        &self,
+        user: UserId,
+        fetched_at: i64,
+        render: impl FnOnce() -> String,
+    ) -> Arc<str> {
+        if let Some((at, json)) = self.balances.get(&user) {
+            if at == fetched_at {
+                return json;
+            }
+        }
+        let mark = self.balances.read_mark();
+        let json: Arc<str> = render().into();
+        self.balances
+            .put_read(mark, user, (fetched_at, json.clone()));
+        json
     }
 }
 

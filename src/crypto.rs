@@ -11,8 +11,12 @@ use secrecy::{ExposeSecret, SecretBox};
 /// Length of the master secret in bytes.
 pub const SECRET_LEN: usize = 32;
 
-/// The master secret; its Debug output is redacted.
-pub struct MasterSecret(SecretBox<[u8; SECRET_LEN]>);
+/// The master secret; its Debug output is redacted. The token keys derived from it are kept, so
+/// opening a token on the hot path costs no key derivation.
+pub struct MasterSecret(SecretBox<[u8; SECRET_LEN]>, TokenKeys);
+
+/// Token keys by key id, derived on first use.
+type TokenKeys = std::sync::RwLock<std::collections::HashMap<i32, SecretBox<[u8; 32]>>>;
 
 impl fmt::Debug for MasterSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -27,7 +31,7 @@ impl MasterSecret {
 
     /// A secret built from given bytes (tests and tools; servers load the file).
     pub fn from_bytes(bytes: [u8; SECRET_LEN]) -> Self {
-        MasterSecret(SecretBox::new(Box::new(bytes)))
+        MasterSecret(SecretBox::new(Box::new(bytes)), TokenKeys::default())
     }
 
     /// A 32-byte key for one purpose, derived with HKDF-SHA256; `label` names the purpose and
@@ -63,8 +67,21 @@ pub struct Sealed {
 impl MasterSecret {
     fn token_cipher(&self, key_id: i32) -> chacha20poly1305::XChaCha20Poly1305 {
         use chacha20poly1305::KeyInit;
+        let keys = self
+            .1
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(key) = keys.get(&key_id) {
+            return chacha20poly1305::XChaCha20Poly1305::new(key.expose_secret().into());
+        }
+        drop(keys);
         let key = self.derive_key(&format!("monoweb token key {key_id}"));
-        chacha20poly1305::XChaCha20Poly1305::new(key.expose_secret().into())
+        let cipher = chacha20poly1305::XChaCha20Poly1305::new(key.expose_secret().into());
+        self.1
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key_id, key);
+        cipher
     }
 
     /// Encrypts `plaintext` for `owner` (a user id) under key `key_id`, with a random nonce. The
@@ -170,7 +187,7 @@ pub fn load(path: &Path) -> Result<MasterSecret, SecretFileError> {
     };
     let mut secret = Box::new([0u8; SECRET_LEN]);
     secret.copy_from_slice(key);
-    Ok(MasterSecret(SecretBox::new(secret)))
+    Ok(MasterSecret(SecretBox::new(secret), TokenKeys::default()))
 }
 
 fn create(path: &Path) -> Result<MasterSecret, SecretFileError> {
@@ -187,7 +204,7 @@ fn create(path: &Path) -> Result<MasterSecret, SecretFileError> {
         .and_then(|()| file.sync_all())
         .map_err(uncreatable)?;
     tracing::info!(path = %path.display(), "created a new secret key file");
-    Ok(MasterSecret(SecretBox::new(secret)))
+    Ok(MasterSecret(SecretBox::new(secret), TokenKeys::default()))
 }
 
 #[cfg(unix)]

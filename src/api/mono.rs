@@ -327,18 +327,24 @@ pub async fn client_info(
     ))
 }
 
-/// `GET /api/mono/balance/`.
+/// `GET /api/mono/balance/`: the default UAH card, every account and jar (see
+/// [`mono::balance_of`]).
 pub async fn balance(
     state: web::Data<Context>,
     user: SessionUser,
 ) -> Result<HttpResponse, AppError> {
     let answer = mono::client_info(&state, &user).await?;
-    let detail = mono::balance_of(&answer.data);
-    Ok(respond(
-        StatusCode::OK,
-        detail,
-        &freshness(answer.fetched_at, answer.stale),
-    ))
+    // The detail is made once per snapshot; only the envelope is written per request.
+    let detail = state.hot.balance_json(user.id, answer.fetched_at, || {
+        mono::balance_of(&answer.data).to_string()
+    });
+    let body = format!(
+        r#"{{"code":200,"detail":{detail},"stale":{},"fetched_at":{}}}"#,
+        answer.stale, answer.fetched_at
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 /// `POST /api/mono/statement/`: the last `period` days of an account, newest first.

@@ -199,6 +199,22 @@ impl AppError {
     pub fn error_response_owned(self) -> HttpResponse {
         ResponseError::error_response(&self)
     }
+
+    /// Our answer for an error status actix-web answered by itself (its own text is not shown:
+    /// it can name types, as in `can not parse "abc" to a i64`). `None` for a status we leave
+    /// as it is.
+    fn answered_by_actix(status: StatusCode) -> Option<AppError> {
+        Some(match status {
+            StatusCode::BAD_REQUEST => {
+                AppError::BadRequest("The request could not be read.".into())
+            }
+            StatusCode::NOT_FOUND => AppError::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
+            _ => return None,
+        })
+    }
 }
 
 impl From<diesel::result::Error> for AppError {
@@ -282,20 +298,26 @@ pub async fn html_errors(
         query => format!("{}?{query}", req.path()),
     };
     let res = next.call(req).await?;
-    // The router's own 405 names the allowed methods; it gets the envelope (or a page) like any
+    // An error answered by actix-web itself (the router's 405, which names the allowed methods;
+    // a path, query or body extractor's 400, 404 or 413) gets the envelope (or a page) like any
     // other error, and keeps its `Allow`.
-    let res = if res.status() == StatusCode::METHOD_NOT_ALLOWED
-        && res.response().extensions().get::<ErrorPage>().is_none()
+    let foreign = (res.status() == StatusCode::METHOD_NOT_ALLOWED
+        || res.response().error().is_some())
+        && res.response().extensions().get::<ErrorPage>().is_none();
+    let res = match foreign
+        .then(|| AppError::answered_by_actix(res.status()))
+        .flatten()
     {
-        let allow = res.headers().get(header::ALLOW).cloned();
-        let (req, _) = res.into_parts();
-        let mut answer = AppError::MethodNotAllowed.error_response_owned();
-        if let Some(allow) = allow {
-            answer.headers_mut().insert(header::ALLOW, allow);
+        Some(error) => {
+            let allow = res.headers().get(header::ALLOW).cloned();
+            let (req, _) = res.into_parts();
+            let mut answer = error.error_response_owned();
+            if let Some(allow) = allow {
+                answer.headers_mut().insert(header::ALLOW, allow);
+            }
+            ServiceResponse::new(req, answer)
         }
-        ServiceResponse::new(req, answer)
-    } else {
-        res.map_into_boxed_body()
+        None => res.map_into_boxed_body(),
     };
     let page = res.response().extensions().get::<ErrorPage>().cloned();
     match page {
@@ -326,11 +348,15 @@ pub async fn html_errors(
     }
 }
 
-/// Whether errors on this path are for machines (the JSON API and the health probes), not for a
-/// person in a browser.
+/// Whether errors on this path are for machines (the JSON API, the health probes and the
+/// webhook receiver), not for a person in a browser.
 pub fn is_json_path(path: &str) -> bool {
     let path = path.trim_end_matches('/');
-    path == "/api" || path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
+    path == "/api"
+        || path.starts_with("/api/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path.starts_with(crate::domain::RECEIVER_PATH)
 }
 
 #[cfg(test)]

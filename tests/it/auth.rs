@@ -374,6 +374,51 @@ async fn a_1_mib_body_is_413_and_unknown_fields_are_400_and_nothing_is_stored() 
 }
 
 #[tokio::test]
+async fn errors_actix_answers_by_itself_come_in_the_envelope_or_the_page() {
+    let app = TestApp::builder().start().await;
+    // A webhook body over the receiver's limit: the envelope, not actix-web's plain text.
+    let res = app
+        .client
+        .post(app.url("/hooks/mono/not-a-secret"))
+        .header("Content-Type", "application/json")
+        .body(vec![b'a'; 1 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], 413);
+    assert_eq!(body["detail"], "Request body is too large.");
+    // A path that does not parse, on a page: the styled 404 page, without the parser's words.
+    let admin = app.logged_in("boss").await;
+    let res = app.get_as("/admin/users/abc/active", &admin).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::METHOD_NOT_ALLOWED,
+        "the route takes POST"
+    );
+    let page = app.get_as("/admin", &admin).await.text().await.unwrap();
+    let start = page.find(r#"name="csrf" value=""#).unwrap() + r#"name="csrf" value=""#.len();
+    let token = &page[start..start + page[start..].find('"').unwrap()];
+    let res = app
+        .client
+        .post(app.url("/admin/users/abc/active"))
+        .header("Cookie", &admin)
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&[("active", "false"), ("csrf", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let page = res.text().await.unwrap();
+    assert!(!page.contains("i64") && !page.contains("parse"), "{page}");
+}
+
+#[tokio::test]
 async fn registration_rules() {
     let app = TestApp::builder().start().await;
     let bad = [

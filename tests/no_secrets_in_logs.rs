@@ -1,5 +1,6 @@
-//! With every log at TRACE, registering, failing to log in, logging in, changing the password and
-//! logging out never print a password or a session cookie (`docs/security.md`, S27). A test binary of its
+//! With every log at TRACE, registering, failing to log in (a password typed as the name, a name
+//! with a newline included), logging in, changing the password and logging out never print a
+//! password, a session cookie or a typed name (`docs/security.md`, S27). A test binary of its
 //! own, because it installs the global log subscriber.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -30,6 +31,19 @@ async fn no_log_line_contains_a_password_or_a_session_cookie() {
         )
         .await;
     assert_eq!(failed.status(), 401);
+    // A password typed into the name field, and a name that would forge a log line.
+    let typed = "Hunter2-MyRealPassword!";
+    let forged = "x\n2026-11-30T00:00:00Z  INFO monoweb: FAKE admin logged in";
+    for name in [typed, forged] {
+        let failed = app
+            .post_json(
+                "/api/auth/login",
+                &json!({"username": name, "password": wrong}),
+                None,
+            )
+            .await;
+        assert_eq!(failed.status(), 401);
+    }
     let cookie = app.login("alice", first).await;
     let res = app
         .post_json(
@@ -52,10 +66,14 @@ async fn no_log_line_contains_a_password_or_a_session_cookie() {
         "auth events are logged"
     );
     let cookie_value = cookie.split_once('=').unwrap().1;
-    for secret in [first, wrong, second, cookie_value] {
+    for secret in [first, wrong, second, cookie_value, typed] {
         assert!(
             !logs.contains(secret),
             "a secret appeared in the logs: {secret}"
         );
     }
+    assert!(
+        !logs.contains("FAKE admin"),
+        "a typed name forged a log line"
+    );
 }

@@ -104,8 +104,9 @@ fn check_ip(ctx: &Accounts, ip: Option<IpAddr>) -> Result<(), AccountError> {
 
 /// Checks credentials under the throttles: per IP, then the account's (or the name's) lock, then
 /// the password. Every failure looks the same to the client; a lock is a 429 with `Retry-After`,
-/// even for the right password.
-#[tracing::instrument(skip(ctx, password), fields(username = %raw_username))]
+/// even for the right password. The typed name is never logged (it may hold a password typed in
+/// the wrong field, or a newline that forges a log line): a known user is logged by id.
+#[tracing::instrument(skip(ctx, raw_username, password), fields(user_id))]
 pub async fn login(
     ctx: &Accounts,
     ip: Option<IpAddr>,
@@ -130,9 +131,10 @@ pub async fn login(
         }
         ctx.hasher.verify(None, password).await?;
         ctx.throttle.fail_unknown(raw_username, now);
-        tracing::warn!("login failed");
+        tracing::warn!("login failed: no such user");
         return Err(AccountError::LoginFailed);
     };
+    tracing::Span::current().record("user_id", user.id);
     if let Some(until) = user.locked_until.filter(|until| *until > now) {
         tracing::warn!(user_id = user.id, "login refused: account locked");
         return Err(AccountError::Throttled {

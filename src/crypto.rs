@@ -193,7 +193,7 @@ pub fn load(path: &Path) -> Result<MasterSecret, SecretFileError> {
 fn create(path: &Path) -> Result<MasterSecret, SecretFileError> {
     let uncreatable = |e| SecretFileError::Uncreatable(path.to_owned(), e);
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(uncreatable)?;
+        create_private_dir(parent).map_err(uncreatable)?;
     }
     let mut secret = Box::new([0u8; SECRET_LEN]);
     // The master secret comes straight from the operating system's generator.
@@ -226,6 +226,37 @@ fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 /// The permission bits of a file (0 where the platform has none).
+/// Creates a directory (and its missing parents) readable only by the service account: the data
+/// directory holds the database and the master secret. An existing directory keeps its mode
+/// (`monoweb check` and the start report a loose one, see [`loose_modes`]).
+pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
+/// Creates an empty file readable only by its owner, unless it exists: SQLite then creates its
+/// `-wal` and `-shm` files with the same mode.
+pub fn create_private_file(path: &Path) -> std::io::Result<()> {
+    match open_new_private(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The ones of `paths` (files or directories) that exist and that others than their owner may
+/// read or enter, with their modes.
+pub fn loose_modes<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Vec<(&'a Path, u32)> {
+    paths
+        .into_iter()
+        .filter_map(|p| file_mode(p).ok().map(|mode| (p, mode & 0o7777)))
+        .filter(|(_, mode)| mode & 0o077 != 0)
+        .collect()
+}
+
 pub fn file_mode(path: &Path) -> std::io::Result<u32> {
     let meta = std::fs::metadata(path)?;
     #[cfg(unix)]

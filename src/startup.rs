@@ -82,8 +82,17 @@ impl Application {
         settings: Settings,
         clock: SharedClock,
     ) -> Result<Self, StartupError> {
-        create_private_dir(&settings.data_dir)
+        crypto::create_private_dir(&settings.data_dir)
             .map_err(|e| StartupError::DataDir(settings.data_dir.display().to_string(), e))?;
+        for (path, mode) in
+            crypto::loose_modes(private_paths(&settings).iter().map(|p| p.as_path()))
+        {
+            tracing::warn!(
+                path = %path.display(),
+                mode = format!("{mode:04o}"),
+                "others may read this private file or directory; run `chmod go-rwx` on it"
+            );
+        }
         let secret = crypto::load_or_create(&settings.secret_key_file)?;
         let applied = prepare_database(&settings).await?;
         if !applied.is_empty() {
@@ -243,16 +252,6 @@ impl Application {
     }
 }
 
-/// Creates the data directory, readable only by the service account (it holds the database and
-/// the master secret). An existing directory keeps its permissions.
-fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(path)
-}
-
 /// Connects once and applies pending migrations, so a bad database URL fails the start at once
 /// with the driver's own message instead of a pool time-out.
 async fn prepare_database(settings: &Settings) -> Result<Vec<String>, StartupError> {
@@ -359,4 +358,18 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(api::resource("/api/docs").route(web::get().to(api::openapi::docs)))
         .service(api::resource("/api/docs/{tail:.*}").route(web::get().to(api::openapi::docs)));
+}
+
+/// The files and directories only the service account may read: the data directory, the
+/// master secret, and an SQLite database with its `-wal` and `-shm` files.
+pub fn private_paths(settings: &Settings) -> Vec<std::path::PathBuf> {
+    let mut paths = vec![settings.data_dir.clone(), settings.secret_key_file.clone()];
+    if let crate::config::DatabaseUrl::Sqlite(db) = &settings.database_url {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = db.clone().into_os_string();
+            name.push(suffix);
+            paths.push(name.into());
+        }
+    }
+    paths
 }

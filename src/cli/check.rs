@@ -30,6 +30,7 @@ pub fn run(settings: &Settings) -> Result<(), Failure> {
         public_url(settings),
         mono_api_url(settings),
         database(settings),
+        private_files(settings),
     ];
     let mut worst = Level::Ok;
     for f in &findings {
@@ -84,6 +85,31 @@ fn secret_file(settings: &Settings) -> Finding {
             _ => finding(Level::Ok, subject, "present, readable only by its owner"),
         },
     }
+}
+
+fn private_files(settings: &Settings) -> Finding {
+    let paths = crate::startup::private_paths(settings);
+    let loose = crypto::loose_modes(paths.iter().map(|p| p.as_path()));
+    if loose.is_empty() {
+        return finding(
+            Level::Ok,
+            "private files",
+            "the data directory, the secret and the database are readable only by their owner",
+        );
+    }
+    let list = loose
+        .iter()
+        .map(|(path, mode)| format!("{} (mode {mode:04o})", path.display()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    finding(
+        Level::Error,
+        "private files",
+        format!(
+            "others may read {list}: the transaction history and the sessions are in there; \
+             run `chmod go-rwx` on each"
+        ),
+    )
 }
 
 fn is_loopback(url: &Url) -> bool {

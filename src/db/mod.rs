@@ -72,13 +72,20 @@ pub fn connect(url: &DatabaseUrl) -> Result<DbConnection, diesel::ConnectionErro
     match url {
         DatabaseUrl::Sqlite(path) => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|e| {
+                crate::crypto::create_private_dir(parent).map_err(|e| {
                     diesel::ConnectionError::BadConnection(format!(
                         "cannot create {}: {e}",
                         parent.display()
                     ))
                 })?;
             }
+            // The database holds every transaction: readable by the service account only.
+            crate::crypto::create_private_file(path).map_err(|e| {
+                diesel::ConnectionError::BadConnection(format!(
+                    "cannot create {}: {e}",
+                    path.display()
+                ))
+            })?;
             let path = path.to_str().ok_or_else(|| {
                 diesel::ConnectionError::BadConnection("the SQLite path is not UTF-8".into())
             })?;

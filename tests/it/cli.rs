@@ -303,6 +303,50 @@ fn check_flags_a_world_readable_secret_file() {
     assert!(Path::new(&key).exists());
 }
 
+#[test]
+fn every_command_keeps_the_data_private_and_check_reports_what_is_not() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("fresh");
+    let data_arg = data.display().to_string();
+    let env = [
+        ("MONOWEB_DATA_DIR", data_arg.as_str()),
+        ("MONOWEB_PUBLIC_URL", "https://m.example.com"),
+    ];
+    let out = run_monoweb(
+        dir.path(),
+        &env,
+        &["user", "create", "alice", "--password-stdin"],
+        PASSWORD,
+    );
+    assert_exit(&out, 0);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "the data directory");
+    let db = data.join("monoweb.db");
+    assert_eq!(mode(&db), 0o600, "the database");
+    for suffix in ["-wal", "-shm"] {
+        let side = data.join(format!("monoweb.db{suffix}"));
+        if side.exists() {
+            assert_eq!(mode(&side), 0o600, "{suffix}");
+        }
+    }
+    let out = run_monoweb(dir.path(), &env, &["check"], "");
+    assert!(
+        stdout(&out).contains("ok    private files"),
+        "{}",
+        stdout(&out)
+    );
+    // Loosened by hand: `check` says which, as an error.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run_monoweb(dir.path(), &env, &["check"], "");
+    assert_exit(&out, 1);
+    let text = stdout(&out);
+    assert!(text.contains("ERROR private files"), "{text}");
+    assert!(text.contains("monoweb.db (mode 0644)"), "{text}");
+    assert!(text.contains("fresh (mode 0755)"), "{text}");
+}
+
 #[tokio::test]
 async fn sandbox_command_prints_its_tokens_and_serves_them() {
     use std::io::{BufRead, BufReader};

@@ -91,6 +91,13 @@ impl<K: Eq + Hash, V: Clone> Recheck<K, V> {
         map.insert(key, (value, Instant::now()));
     }
 
+    /// Drops the values due for a re-read (they would be read again anyway).
+    pub fn prune(&self) {
+        let recheck = self.recheck;
+        self.lock()
+            .retain(|_, (_, read_at)| read_at.elapsed() < recheck);
+    }
+
     /// Forgets the key's value: this instance changed it.
     pub fn evict(&self, key: &K) {
         let mut map = self.lock();
@@ -172,8 +179,12 @@ impl SessionMemory {
         {
             let mut seen = self.seen();
             if seen.len() >= CAPACITY {
-                // Times already in their rows lose nothing when dropped.
+                // Times already in their rows lose nothing when dropped; past that (a flood of
+                // sessions) a dropped time only makes its session look up to a minute older.
                 seen.retain(|_, s| s.at > s.written);
+                if seen.len() >= CAPACITY {
+                    seen.clear();
+                }
             }
             let entry = seen.entry(key_hash.clone()).or_insert(Seen {
                 at: last_seen_at,
@@ -197,28 +208,55 @@ impl SessionMemory {
         self.seen().get(key_hash).map(|s| s.at)
     }
 
-    /// Notes a request at `now`; true when the row's last-seen time is `write_every` seconds or
-    /// more behind and should be written now (the caller writes it).
-    pub fn see(&self, key_hash: &str, now: i64, write_every: i64) -> bool {
+    /// Notes a request at `now`. When the row's last-seen time is `write_every` seconds or more
+    /// behind, answers `Some(when it was last written)`: the caller writes `now` to the row, and
+    /// calls [`SessionMemory::unwritten`] with that time if the write fails.
+    pub fn see(&self, key_hash: &str, now: i64, write_every: i64) -> Option<i64> {
         let mut seen = self.seen();
-        match seen.get_mut(key_hash) {
-            Some(s) => {
-                s.at = s.at.max(now);
-                if now - s.written >= write_every {
-                    s.written = now;
-                    true
-                } else {
-                    false
-                }
-            }
-            None => true,
+        let s = seen.entry(key_hash.to_owned()).or_insert(Seen {
+            at: now,
+            written: i64::MIN,
+        });
+        s.at = s.at.max(now);
+        if now.saturating_sub(s.written) >= write_every {
+            let before = s.written;
+            s.written = now;
+            Some(before)
+        } else {
+            None
         }
     }
 
-    /// Forgets one session (deleted or expired).
+    /// A last-seen write [`SessionMemory::see`] asked for failed: the row still says `before`.
+    pub fn unwritten(&self, key_hash: &str, before: i64) {
+        if let Some(s) = self.seen().get_mut(key_hash) {
+            s.written = before;
+        }
+    }
+
+    /// Forgets one session (deleted or expired). Call it after the row is deleted, so no read
+    /// of the row made before the delete can be kept.
     pub fn forget(&self, key_hash: &String) {
         self.rows.evict(key_hash);
         self.seen().remove(key_hash);
+    }
+
+    /// Forgets the row this instance kept of a session whose state it just wrote; the next
+    /// request reads it again.
+    pub fn written(&self, key_hash: &String) {
+        self.rows.evict(key_hash);
+    }
+
+    /// Forgets the last-seen time of a session that has no row (nothing else is kept of it).
+    pub fn no_row(&self, key_hash: &str) {
+        self.seen().remove(key_hash);
+    }
+
+    /// Drops what is kept of sessions not seen since `cutoff` (Unix s) and rows due for a
+    /// re-read.
+    pub fn prune(&self, cutoff: i64) {
+        self.seen().retain(|_, s| s.at >= cutoff);
+        self.rows.prune();
     }
 
     /// Forgets the user's sessions but the one with `keep_login_id`: they were ended here.
@@ -269,10 +307,22 @@ impl Hot {
         self.balances.evict(&user);
     }
 
-    /// The balance JSON of the user's snapshot fetched at `fetched_at`: made by `render` once,
-    /// then reused while that snapshot is the one served.
+    /// Forgets the user's snapshot and what was made of it (a new one was stored here).
+    pub fn forget_snapshot(&self, user: UserId) {
+        self.snapshots.evict(&user);
+        self.balances.evict(&user);
+    }
+
+    /// Take this before reading the snapshot a balance JSON is made from.
+    pub fn balance_mark(&self) -> ReadMark {
+        self.balances.read_mark()
+    }
+
+    /// The balance JSON of the user's snapshot fetched at `fetched_at`, read after `mark`: made
+    /// by `render` once, then reused while that snapshot is the one served.
     pub fn balance_json(
         &self,
+        mark: ReadMark,
         user: UserId,
         fetched_at: i64,
         render: impl FnOnce() -> String,
@@ -282,11 +332,20 @@ impl Hot {
                 return json;
             }
         }
-        let mark = self.balances.read_mark();
         let json: Arc<str> = render().into();
         self.balances
             .put_read(mark, user, (fetched_at, json.clone()));
         json
+    }
+
+    /// Drops sessions not seen since `cutoff` (Unix s) and every value due for a re-read, so
+    /// memory follows the live sessions and users, not everyone ever seen.
+    pub fn prune(&self, cutoff: i64) {
+        self.users.prune();
+        self.tokens.prune();
+        self.snapshots.prune();
+        self.balances.prune();
+        self.sessions.prune(cutoff);
     }
 }
 

@@ -23,7 +23,9 @@ pub async fn leave_small(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let mut res = next.call(req).await?.map_into_boxed_body();
-    if matches!(res.response().body().size(), BodySize::Sized(n) if n < MIN_BYTES) {
+    if matches!(res.response().body().size(), BodySize::Sized(n) if n < MIN_BYTES)
+        && !res.headers().contains_key(header::CONTENT_ENCODING)
+    {
         res.headers_mut().insert(
             header::CONTENT_ENCODING,
             HeaderValue::from_static("identity"),

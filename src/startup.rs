@@ -120,7 +120,12 @@ impl Application {
             settings.session_idle_secs,
             settings.session_max_secs,
         );
-        spawn_session_sweeper(pool.clone(), clock.clone(), settings.session_idle_secs);
+        spawn_session_sweeper(
+            pool.clone(),
+            clock.clone(),
+            hot.clone(),
+            settings.session_idle_secs,
+        );
         let client = monobank::Client::with_options(
             settings.mono_api_url.clone(),
             monobank::client::Timeouts::default(),
@@ -284,8 +289,9 @@ fn cookie_key(secret: &MasterSecret) -> Key {
     Key::from(&bytes)
 }
 
-/// Deletes expired sessions now and then, so the table holds only live ones.
-fn spawn_session_sweeper(pool: DbPool, clock: SharedClock, idle_secs: u64) {
+/// Deletes expired sessions now and then, so the table holds only live ones, and drops from
+/// memory what is kept of them and of users no longer seen.
+fn spawn_session_sweeper(pool: DbPool, clock: SharedClock, hot: Arc<Hot>, idle_secs: u64) {
     // The rows' last-seen times may lag the live ones by up to SEEN_WRITE_SECS.
     let idle = i64::try_from(idle_secs)
         .unwrap_or(i64::MAX)
@@ -295,6 +301,7 @@ fn spawn_session_sweeper(pool: DbPool, clock: SharedClock, idle_secs: u64) {
         loop {
             tick.tick().await;
             let now = clock.now();
+            hot.prune(now.saturating_sub(idle));
             match db::run(&pool, move |conn| {
                 Ok(db::sessions::purge_expired(conn, now, idle)?)
             })

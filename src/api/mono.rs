@@ -333,11 +333,14 @@ pub async fn balance(
     state: web::Data<Context>,
     user: SessionUser,
 ) -> Result<HttpResponse, AppError> {
+    let mark = state.hot.balance_mark();
     let answer = mono::client_info(&state, &user).await?;
     // The detail is made once per snapshot; only the envelope is written per request.
-    let detail = state.hot.balance_json(user.id, answer.fetched_at, || {
-        mono::balance_of(&answer.data).to_string()
-    });
+    let detail = state
+        .hot
+        .balance_json(mark, user.id, answer.fetched_at, || {
+            mono::balance_of(&answer.data).to_string()
+        });
     let body = format!(
         r#"{{"code":200,"detail":{detail},"stale":{},"fetched_at":{}}}"#,
         answer.stale, answer.fetched_at

@@ -191,8 +191,8 @@ fn unmask(submitted: &str) -> Option<Vec<u8>> {
     Some(masked.iter().zip(pad).map(|(m, p)| m ^ p).collect())
 }
 
-/// Whether a submitted form token is this browser's: its session's, or its guest cookie's.
-/// Compared in constant time.
+/// Whether a submitted form token is this browser's: its session's, or (for a visitor who is not
+/// logged in) its guest cookie's. Compared in constant time.
 pub fn verify_form_token(
     req: &HttpRequest,
     session: &Session,
@@ -207,10 +207,17 @@ pub fn verify_form_token(
         .ok()
         .flatten()
         .is_some_and(|expected| constant_time_eq(expected.as_bytes(), &token));
-    let of_guest = req
-        .cookie(guest_cookie_name(is_https(req)))
-        .map(|c| secret.fingerprint(GUEST_LABEL, c.value().as_bytes()))
-        .is_some_and(|expected| constant_time_eq(expected.as_bytes(), &token));
+    // A logged-in session's forms carry its own token; the guest cookie's is for visitors only.
+    let logged_in = session
+        .get::<String>(super::sessions::USER_ID_KEY)
+        .ok()
+        .flatten()
+        .is_some();
+    let of_guest = !logged_in
+        && req
+            .cookie(guest_cookie_name(is_https(req)))
+            .map(|c| secret.fingerprint(GUEST_LABEL, c.value().as_bytes()))
+            .is_some_and(|expected| constant_time_eq(expected.as_bytes(), &token));
     of_session | of_guest
 }
 
@@ -319,6 +326,10 @@ mod form_token_tests {
         mode: web::Path<String>,
     ) -> HttpResponse {
         let token = if mode.as_str() == "session" {
+            // A logged-in session, as actix-identity keeps it.
+            session
+                .insert(crate::auth::sessions::USER_ID_KEY, "1")
+                .unwrap();
             session_form_token(&session)
         } else {
             guest_form_token(&req, &secret)
@@ -343,7 +354,21 @@ mod form_token_tests {
     async fn form_tokens_are_masked_bound_to_the_browser_and_checked() {
         let dir = tempfile::tempdir().unwrap();
         let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
-        migrations::run_pending(&mut db::connect(&url).unwrap()).unwrap();
+        let mut conn = db::connect(&url).unwrap();
+        migrations::run_pending(&mut conn).unwrap();
+        // User 1, whom the logged-in session below belongs to.
+        crate::db::users::insert(
+            &mut conn,
+            &crate::db::users::NewUser {
+                username: "alice",
+                password_hash: "unused",
+                is_admin: false,
+                is_active: true,
+                created_at: 1_000,
+                security_stamp: "stamp",
+            },
+        )
+        .unwrap();
         let pool = db::pool(&url);
         let store = DbSessionStore::new(
             pool.clone(),
@@ -431,5 +456,18 @@ mod form_token_tests {
         assert_eq!(ok.status(), 200);
         let refused = test::call_service(&app, post(&token, None)).await;
         assert_eq!(refused.status(), 403, "another session");
+        // Logged in, the guest cookie's token no longer passes.
+        let both = test::TestRequest::post()
+            .uri("/check")
+            .set_payload(first.clone())
+            .cookie(session.clone())
+            .cookie(guest.clone())
+            .to_request();
+        let refused = test::call_service(&app, both).await;
+        assert_eq!(
+            refused.status(),
+            403,
+            "a guest token on a logged-in session"
+        );
     }
 }

@@ -121,7 +121,7 @@ impl DbSessionStore {
             .await
             .map_err(|e| LoadError::Other(anyhow::anyhow!("{e}")))?;
         let Some(row) = row else {
-            self.hot.sessions.forget(&key_hash);
+            self.hot.sessions.no_row(&key_hash);
             return Ok(None);
         };
         let state: State =
@@ -162,12 +162,13 @@ impl SessionStore for DbSessionStore {
         let now = self.clock.now();
         let last_seen = self.hot.sessions.last_seen(&key_hash).unwrap_or(now);
         if now > row.expires_at || now - last_seen > self.idle_secs {
-            self.hot.sessions.forget(&key_hash);
+            let deleted = key_hash.clone();
             db::run(&self.pool, move |conn| {
-                Ok(sessions::delete(conn, &key_hash)?)
+                Ok(sessions::delete(conn, &deleted)?)
             })
             .await
             .map_err(|e| LoadError::Other(anyhow::anyhow!("{e}")))?;
+            self.hot.sessions.forget(&key_hash);
             tracing::info!(user_id = row.user_id, "session expired");
             return Ok(None);
         }
@@ -190,13 +191,12 @@ impl SessionStore for DbSessionStore {
         let now = self.clock.now();
         let (user_id, login_id) = (user_id_of(&state), state_str(&state, LOGIN_ID_KEY));
         let stored_hash = key_hash.clone();
-        let stored_login = login_id.clone();
         let updated = db::run(&self.pool, move |conn| {
             Ok(sessions::update_state(
                 conn,
                 &stored_hash,
                 user_id,
-                stored_login.as_deref(),
+                login_id.as_deref(),
                 &text,
                 now,
             )?)
@@ -204,15 +204,8 @@ impl SessionStore for DbSessionStore {
         .await
         .map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))?;
         if updated == 1 {
-            if let Some(old) = self.hot.sessions.get(&key_hash) {
-                let row = CachedSession {
-                    state,
-                    user_id,
-                    login_id,
-                    expires_at: old.expires_at,
-                };
-                self.hot.sessions.put(key_hash, row, now, None);
-            }
+            // Read again at the next request: two updates racing here cannot leave the older.
+            self.hot.sessions.written(&key_hash);
             return Ok(session_key);
         }
         // The session ended while this request ran: keep what it stored, but not the login.
@@ -226,25 +219,30 @@ impl SessionStore for DbSessionStore {
     async fn update_ttl(&self, session_key: &SessionKey, _ttl: &Duration) -> anyhow::Result<()> {
         let key_hash = hash_key(session_key.as_ref());
         let now = self.clock.now();
-        if !self.hot.sessions.see(&key_hash, now, self.write_every()) {
+        let Some(before) = self.hot.sessions.see(&key_hash, now, self.write_every()) else {
             return Ok(());
-        }
-        db::run(&self.pool, move |conn| {
-            Ok(sessions::touch(conn, &key_hash, now)?)
+        };
+        let touched = key_hash.clone();
+        let written = db::run(&self.pool, move |conn| {
+            Ok(sessions::touch(conn, &touched, now)?)
         })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .await;
+        if let Err(e) = written {
+            self.hot.sessions.unwritten(&key_hash, before);
+            return Err(anyhow::anyhow!("{e}"));
+        }
         Ok(())
     }
 
     async fn delete(&self, session_key: &SessionKey) -> anyhow::Result<()> {
         let key_hash = hash_key(session_key.as_ref());
-        self.hot.sessions.forget(&key_hash);
+        let deleted = key_hash.clone();
         db::run(&self.pool, move |conn| {
-            Ok(sessions::delete(conn, &key_hash)?)
+            Ok(sessions::delete(conn, &deleted)?)
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.hot.sessions.forget(&key_hash);
         Ok(())
     }
 }

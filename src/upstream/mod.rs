@@ -493,7 +493,7 @@ impl Upstream {
             )?)
         })
         .await?;
-        self.hot.snapshots.evict(&user);
+        self.hot.forget_snapshot(user);
         self.ring(user);
         Ok(())
     }

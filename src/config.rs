@@ -31,6 +31,7 @@ pub enum Key {
     Log,
     LogFormat,
     TrustedProxies,
+    AllowedHosts,
     SessionIdleSecs,
     SessionMaxSecs,
     SyncHistoryDays,
@@ -75,7 +76,7 @@ pub struct Spec {
 }
 
 /// Every setting, in the order `--help` and the README list them.
-pub const SETTINGS: [Spec; 13] = [
+pub const SETTINGS: [Spec; 14] = [
     Spec {
         key: Key::Bind,
         name: "bind",
@@ -153,6 +154,14 @@ pub const SETTINGS: [Spec; 13] = [
         name: "trusted_proxies",
         value_name: "LIST",
         help: "Proxies whose X-Forwarded-For is trusted: comma-separated IPs or CIDRs (a list in the file)",
+        default: DefaultValue::Empty("none"),
+        secret: false,
+    },
+    Spec {
+        key: Key::AllowedHosts,
+        name: "allowed_hosts",
+        value_name: "LIST",
+        help: "Host names served besides the public URL's: comma-separated names or IPs (a list in the file)",
         default: DefaultValue::Empty("none"),
         secret: false,
     },
@@ -319,6 +328,8 @@ pub struct Settings {
     pub log: String,
     pub log_format: LogFormat,
     pub trusted_proxies: Vec<IpNet>,
+    /// Host names (lower case, no port) served besides the public URL's.
+    pub allowed_hosts: Vec<String>,
     pub session_idle_secs: u64,
     pub session_max_secs: u64,
     pub sync_history_days: u32,
@@ -352,6 +363,18 @@ impl Settings {
     /// Whether cookies must be `Secure` (the public URL is https).
     pub fn is_https(&self) -> bool {
         self.public_url.scheme() == "https"
+    }
+
+    /// Whether a request's `Host` (a name or IP, any port) is one this instance serves: the
+    /// public URL's, one of `allowed_hosts`, or, when the public URL is on this machine, any
+    /// loopback name.
+    pub fn serves_host(&self, host_header: &str) -> bool {
+        let host = strip_port(host_header).to_ascii_lowercase();
+        let public = self.public_url.host_str().unwrap_or_default();
+        let loopback = |name: &str| matches!(name, "localhost" | "127.0.0.1" | "[::1]");
+        host == public
+            || self.allowed_hosts.iter().any(|h| *h == host)
+            || (loopback(public) && loopback(&host))
     }
 }
 
@@ -542,6 +565,9 @@ impl Resolver {
         let trusted_proxies = self
             .get(Key::TrustedProxies, parse_proxies)?
             .unwrap_or_default();
+        let allowed_hosts = self
+            .get(Key::AllowedHosts, parse_hosts)?
+            .unwrap_or_default();
         let session_idle_secs = self.value(Key::SessionIdleSecs, |raw| {
             parse_number(raw, 60, 30 * 86_400)
         })?;
@@ -570,6 +596,7 @@ impl Resolver {
             log,
             log_format,
             trusted_proxies,
+            allowed_hosts,
             session_idle_secs,
             session_max_secs,
             sync_history_days: u32::try_from(sync_history_days).unwrap_or(365),
@@ -649,6 +676,29 @@ fn parse_proxies(raw: &str) -> Result<Vec<IpNet>, String> {
             IpNet::from_str(item)
                 .or_else(|_| IpAddr::from_str(item).map(IpNet::from))
                 .map_err(|_| format!("`{item}` is not an IP address or CIDR range"))
+        })
+        .collect()
+}
+
+/// A `Host` header's name, without its port (`[::1]:8080` → `[::1]`).
+fn strip_port(host: &str) -> &str {
+    match host.rfind(':') {
+        Some(i) if !host[i..].contains(']') => &host[..i],
+        _ => host,
+    }
+}
+
+fn parse_hosts(raw: &str) -> Result<Vec<String>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| match url::Host::parse(item) {
+            Ok(host) if !item.contains([':', '/', '@']) || item.starts_with('[') => {
+                Ok(host.to_string().to_ascii_lowercase())
+            }
+            _ => Err(format!(
+                "`{item}` is not a host name or IP address (no scheme, port or path)"
+            )),
         })
         .collect()
 }
@@ -747,6 +797,50 @@ mod tests {
             "http://127.0.0.1:3333/",
             "public URL follows the final bind"
         );
+    }
+
+    #[test]
+    fn served_hosts_are_the_public_urls_and_the_allowed_ones() {
+        let local = load_with(None, &[], &[]).unwrap();
+        for host in [
+            "127.0.0.1:8080",
+            "localhost:8080",
+            "LOCALHOST",
+            "[::1]:8080",
+        ] {
+            assert!(local.serves_host(host), "{host}");
+        }
+        assert!(!local.serves_host("evil.example"));
+        let public = load_with(
+            None,
+            &[
+                ("MONOWEB_PUBLIC_URL", "https://money.example.com"),
+                ("MONOWEB_ALLOWED_HOSTS", "money.internal, 10.0.0.5"),
+            ],
+            &[],
+        )
+        .unwrap();
+        for host in [
+            "money.example.com",
+            "Money.Example.com:443",
+            "money.internal",
+            "10.0.0.5:8080",
+        ] {
+            assert!(public.serves_host(host), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "localhost",
+            "127.0.0.1",
+            "money.example.com.evil.example",
+            "",
+        ] {
+            assert!(!public.serves_host(host), "{host}");
+        }
+        for bad in ["http://x.example", "x.example:80", "x.example/path", "a b"] {
+            let err = load_with(None, &[("MONOWEB_ALLOWED_HOSTS", bad)], &[]).unwrap_err();
+            assert!(err.to_string().contains("MONOWEB_ALLOWED_HOSTS"), "{err}");
+        }
     }
 
     #[test]

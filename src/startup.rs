@@ -194,6 +194,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(csrf::guest_cookie))
                 .wrap(from_fn(csrf::origin_check))
+                .wrap(from_fn(csrf::host_check))
                 .wrap(from_fn(error::html_errors))
                 .wrap(identity)
                 .wrap(sessions)

@@ -1,8 +1,9 @@
 //! Cross-site request forgery defences (`docs/security.md`, S12-S14).
 //!
+//! [`host_check`] refuses a request for a host name this instance does not serve.
 //! [`origin_check`] runs on every unsafe request (POST/PUT/PATCH/DELETE), logged in or not:
 //! with `Sec-Fetch-Site`, only `same-origin` and `none` pass; else with `Origin`, only the public
-//! origin (or the one the Host header names) passes and `null` never does; a request with neither
+//! origin passes and `null` never does; a request with neither
 //! header comes from a script, not a browser, and passes. Only the webhook receiver is exempt.
 //! HTML forms additionally carry a token ([`session_form_token`], [`guest_form_token`],
 //! [`verify_form_token`]): a logged-in
@@ -48,16 +49,38 @@ fn refusal(req: &ServiceRequest, public_origin: &str) -> Option<&'static str> {
         };
     }
     if let Some(origin) = header("Origin") {
-        let info = req.connection_info();
-        let host_origin = format!("{}://{}", scheme_of(public_origin), info.host());
-        return (origin != public_origin && origin != host_origin)
-            .then_some("request from another origin refused");
+        // The public origin only: never one made from the request's own Host.
+        return (origin != public_origin).then_some("request from another origin refused");
     }
     None
 }
 
-fn scheme_of(origin: &str) -> &str {
-    origin.split("://").next().unwrap_or("http")
+/// Middleware: a request for a host this instance does not serve (`Settings::serves_host`) is
+/// refused with 400 (the envelope under `/api`, a page elsewhere), so a forged `Host` reaches
+/// nothing. The health probes answer any host: load balancers call them by address.
+pub async fn host_check(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let probe = matches!(req.path().trim_end_matches('/'), "/healthz" | "/readyz");
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.as_str().to_owned()));
+    let served = req
+        .app_data::<web::Data<Settings>>()
+        .is_none_or(|s| host.as_deref().is_some_and(|h| s.serves_host(h)));
+    if !probe && !served {
+        tracing::warn!(
+            path = req.path(),
+            "request for a host this instance does not serve"
+        );
+        let error = AppError::BadRequest("This server does not serve that host name.".into());
+        return Ok(req.into_response(error.error_response()));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Middleware applying the origin rules; refusals are 403 in the envelope (or a page).

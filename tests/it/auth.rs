@@ -376,7 +376,8 @@ async fn a_1_mib_body_is_413_and_unknown_fields_are_400_and_nothing_is_stored() 
 #[tokio::test]
 async fn errors_actix_answers_by_itself_come_in_the_envelope_or_the_page() {
     let app = TestApp::builder().start().await;
-    // A webhook body over the receiver's limit: the envelope, not actix-web's plain text.
+    // A webhook body over the receiver's limit: the error page (the receiver answers like any
+    // page), not actix-web's plain text.
     let res = app
         .client
         .post(app.url("/hooks/mono/not-a-secret"))
@@ -386,9 +387,22 @@ async fn errors_actix_answers_by_itself_come_in_the_envelope_or_the_page() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    // Under /api, the envelope.
+    let res = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .header("Content-Type", "application/json")
+        .body(vec![b'a'; 1 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], 413);
-    assert_eq!(body["detail"], "Request body is too large.");
     // A path that does not parse, on a page: the styled 404 page, without the parser's words.
     let admin = app.logged_in("boss").await;
     let res = app.get_as("/admin/users/abc/active", &admin).await;
@@ -416,6 +430,66 @@ async fn errors_actix_answers_by_itself_come_in_the_envelope_or_the_page() {
         .starts_with("text/html"));
     let page = res.text().await.unwrap();
     assert!(!page.contains("i64") && !page.contains("parse"), "{page}");
+}
+
+#[tokio::test]
+async fn another_host_is_refused_and_the_origin_check_trusts_only_the_public_url() {
+    let app = TestApp::builder().start().await;
+    let cookie = app.logged_in("alice").await;
+    // The probe's attack: a forged Host with a matching Origin once passed the origin check.
+    let res = app
+        .client
+        .delete(app.url("/api/mono/"))
+        .header("Host", "evil.example")
+        .header("Origin", "http://evil.example")
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], 400);
+    let page = app
+        .client
+        .get(app.url("/login"))
+        .header("Host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    // Probes answer any host; a loopback name serves a loopback public URL.
+    let probe = app
+        .client
+        .get(app.url("/healthz"))
+        .header("Host", "10.1.2.3:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(probe.status(), StatusCode::OK);
+    let port = app.address.rsplit(':').next().unwrap();
+    let res = app
+        .client
+        .get(app.url("/api/auth/me"))
+        .header("Host", format!("localhost:{port}"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // The right Host with another Origin is still cross-site.
+    let res = app
+        .client
+        .delete(app.url("/api/mono/"))
+        .header("Origin", "http://evil.example")
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -482,7 +556,11 @@ async fn closed_registration_is_403() {
 #[tokio::test]
 async fn https_public_url_gives_a_secure_host_cookie_and_hsts() {
     let app = TestApp::builder()
-        .configure(|s| s.public_url = "https://money.example.com".parse().unwrap())
+        .configure(|s| {
+            s.public_url = "https://money.example.com".parse().unwrap();
+            // The test calls it by address, as a proxy in front of it would.
+            s.allowed_hosts = vec!["127.0.0.1".into()];
+        })
         .start()
         .await;
     assert_eq!(

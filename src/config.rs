@@ -373,7 +373,7 @@ impl Settings {
         let public = self.public_url.host_str().unwrap_or_default();
         let loopback = |name: &str| matches!(name, "localhost" | "127.0.0.1" | "[::1]");
         host == public
-            || self.allowed_hosts.iter().any(|h| *h == host)
+            || self.allowed_hosts.contains(&host)
             || (loopback(public) && loopback(&host))
     }
 }

@@ -387,10 +387,7 @@ async fn errors_actix_answers_by_itself_come_in_the_envelope_or_the_page() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(res.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(crate::helpers::is_html(&res));
     // Under /api, the envelope.
     let res = app
         .client
@@ -411,23 +408,16 @@ async fn errors_actix_answers_by_itself_come_in_the_envelope_or_the_page() {
         StatusCode::METHOD_NOT_ALLOWED,
         "the route takes POST"
     );
-    let page = app.get_as("/admin", &admin).await.text().await.unwrap();
-    let start = page.find(r#"name="csrf" value=""#).unwrap() + r#"name="csrf" value=""#.len();
-    let token = &page[start..start + page[start..].find('"').unwrap()];
+    let token = app.form_token("/admin", &admin).await;
     let res = app
-        .client
-        .post(app.url("/admin/users/abc/active"))
-        .header("Cookie", &admin)
-        .header("Sec-Fetch-Site", "same-origin")
-        .form(&[("active", "false"), ("csrf", token)])
-        .send()
-        .await
-        .unwrap();
+        .post_form_as(
+            "/admin/users/abc/active",
+            &admin,
+            &[("active", "false"), ("csrf", &token)],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert!(res.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(crate::helpers::is_html(&res));
     let page = res.text().await.unwrap();
     assert!(!page.contains("i64") && !page.contains("parse"), "{page}");
 }
@@ -457,10 +447,7 @@ async fn another_host_is_refused_and_the_origin_check_trusts_only_the_public_url
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::BAD_REQUEST);
-    assert!(page.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(crate::helpers::is_html(&page));
     // Probes answer any host; a loopback name serves a loopback public URL.
     let probe = app
         .client

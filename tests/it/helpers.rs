@@ -155,6 +155,30 @@ impl TestApp {
         self.login(username, PASSWORD).await
     }
 
+    /// Posts a form as a browser on this site does (`Sec-Fetch-Site: same-origin`), with a
+    /// session cookie.
+    pub async fn post_form_as(
+        &self,
+        path: &str,
+        cookie: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("Cookie", cookie)
+            .header("Sec-Fetch-Site", "same-origin")
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The form token of a page `cookie`'s session sees.
+    pub async fn form_token(&self, path: &str, cookie: &str) -> String {
+        let page = self.get_as(path, cookie).await.text().await.unwrap();
+        csrf_of(&page).expect("a page with a form")
+    }
+
     /// How many session rows the database holds.
     /// Registers `username`, logs in and attaches sandbox token `n`; answers the session cookie.
     pub async fn with_token(&self, sandbox: &TestSandbox, n: usize, username: &str) -> String {
@@ -234,6 +258,21 @@ pub fn connect(database_url: &str) -> monoweb::db::DbConnection {
         None => monoweb::config::DatabaseUrl::Postgres(database_url.to_owned().into()),
     };
     monoweb::db::connect(&url).unwrap()
+}
+
+/// The form token in a page's hidden `csrf` field.
+pub fn csrf_of(body: &str) -> Option<String> {
+    let start = body.find(r#"name="csrf" value=""#)? + r#"name="csrf" value=""#.len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_owned())
+}
+
+/// Whether a response is an HTML page.
+pub fn is_html(res: &reqwest::Response) -> bool {
+    res.headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }
 
 /// The `name=value` of the session cookie a response sets, if any.

@@ -70,18 +70,14 @@ async fn a_disabled_users_cached_session_is_refused_on_the_next_request() {
     let cookie = app.logged_in("worker").await;
     assert_eq!(me(&app, &cookie).await, StatusCode::OK, "now in memory");
     // The admin page's form, as a browser posts it.
-    let page = app.get_as("/admin", &admin).await.text().await.unwrap();
-    let start = page.find(r#"name="csrf" value=""#).unwrap() + r#"name="csrf" value=""#.len();
-    let token = &page[start..start + page[start..].find('"').unwrap()];
+    let token = app.form_token("/admin", &admin).await;
     let res = app
-        .client
-        .post(app.url("/admin/users/2/active"))
-        .header("Cookie", &admin)
-        .header("Sec-Fetch-Site", "same-origin")
-        .form(&[("active", "false"), ("csrf", token)])
-        .send()
-        .await
-        .unwrap();
+        .post_form_as(
+            "/admin/users/2/active",
+            &admin,
+            &[("active", "false"), ("csrf", &token)],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(me(&app, &cookie).await, StatusCode::UNAUTHORIZED);
 }
@@ -134,9 +130,7 @@ async fn a_thousand_anonymous_login_views_write_no_row_and_the_form_still_logs_i
     // The form of such a view logs in: the token is bound to the guest cookie.
     let res = app.get("/login").await;
     let guest = guest_cookie(&res).expect("a guest cookie");
-    let page = res.text().await.unwrap();
-    let start = page.find(r#"name="csrf" value=""#).unwrap() + r#"name="csrf" value=""#.len();
-    let token = page[start..start + page[start..].find('"').unwrap()].to_owned();
+    let token = crate::helpers::csrf_of(&res.text().await.unwrap()).unwrap();
     let post = |cookie: Option<String>| {
         let mut req = app
             .client

@@ -1,7 +1,7 @@
 //! The HTML pages, driven with plain HTTP form posts (no JavaScript): access rules, CSRF on every
 //! form, post/redirect/get with flash messages, forms shown again with their errors, escaping.
 
-use crate::helpers::{guest_cookie, session_cookie, TestApp, PASSWORD};
+use crate::helpers::{csrf_of, guest_cookie, session_cookie, TestApp, PASSWORD};
 
 /// A browser without JavaScript: keeps the session cookie and the last form token.
 struct Visitor<'a> {
@@ -17,12 +17,6 @@ struct Page {
     status: u16,
     location: String,
     body: String,
-}
-
-fn csrf_of(body: &str) -> Option<String> {
-    let start = body.find(r#"name="csrf" value=""#)? + r#"name="csrf" value=""#.len();
-    let end = body[start..].find('"')? + start;
-    Some(body[start..end].to_owned())
 }
 
 impl<'a> Visitor<'a> {

@@ -7,9 +7,6 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::web;
-
-use crate::config::Settings;
 
 const CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; \
                    frame-ancestors 'none'; form-action 'self'";
@@ -18,9 +15,7 @@ pub async fn add(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let https = req
-        .app_data::<web::Data<Settings>>()
-        .is_some_and(|s| s.is_https());
+    let https = crate::auth::csrf::is_https(req.request());
     let mut res = next.call(req).await?.map_into_boxed_body();
     let headers = res.headers_mut();
     let mut set = |name: HeaderName, value: &'static str| {

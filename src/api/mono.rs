@@ -263,13 +263,21 @@ pub async fn currencies(
     _user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let rates = state.upstream.rates().await?;
-    let body = format!(
-        r#"{{"code":200,"detail":{},"stale":{},"fetched_at":{}}}"#,
-        rates.enriched_json, rates.stale, rates.fetched_at
-    );
-    Ok(HttpResponse::Ok()
+    Ok(ok_with_json_detail(
+        &rates.enriched_json,
+        rates.stale,
+        rates.fetched_at,
+    ))
+}
+
+/// 200 with a `detail` already rendered as JSON, and its age: only the envelope is written per
+/// request.
+fn ok_with_json_detail(detail: &str, stale: bool, fetched_at: i64) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("application/json")
-        .body(body))
+        .body(format!(
+            r#"{{"code":200,"detail":{detail},"stale":{stale},"fetched_at":{fetched_at}}}"#
+        ))
 }
 
 /// `POST /api/mono/currency/`: one pair in the seed's shape.
@@ -341,13 +349,11 @@ pub async fn balance(
         .balance_json(mark, user.id, answer.fetched_at, || {
             mono::balance_of(&answer.data).to_string()
         });
-    let body = format!(
-        r#"{{"code":200,"detail":{detail},"stale":{},"fetched_at":{}}}"#,
-        answer.stale, answer.fetched_at
-    );
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body))
+    Ok(ok_with_json_detail(
+        &detail,
+        answer.stale,
+        answer.fetched_at,
+    ))
 }
 
 /// `POST /api/mono/statement/`: the last `period` days of an account, newest first.

@@ -160,6 +160,35 @@ const NAMES_ACCOUNT: &[&str] = &[
     "post /api/mono/sync/history/",
 ];
 
+/// `(status, description)` of an answer.
+type Answer = (&'static str, &'static str);
+
+/// Each family and the answers its members can give besides their own.
+const FAMILIES: &[(&[&str], &[Answer])] = &[
+    (
+        ASKS_MONOBANK,
+        &[
+            (
+                "429",
+                "Monobank's limit is spent and nothing is cached (Retry-After)",
+            ),
+            ("502", "Monobank answered with an error"),
+            ("503", "Monobank cannot be reached and nothing is cached"),
+        ],
+    ),
+    (
+        USES_TOKEN,
+        &[
+            ("404", "no Monobank token is attached"),
+            ("422", "Monobank rejected the stored token"),
+        ],
+    ),
+    (
+        NAMES_ACCOUNT,
+        &[("503", "the accounts have not been read from Monobank yet")],
+    ),
+];
+
 impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{
@@ -218,29 +247,12 @@ impl Modify for CommonResponses {
                     add(op, "400", "the query is not valid (see errors)");
                 }
                 add(op, "405", "this path does not take that method");
-                if ASKS_MONOBANK.contains(&key) {
-                    add(
-                        op,
-                        "429",
-                        "Monobank's limit is spent and nothing is cached (Retry-After)",
-                    );
-                    add(op, "502", "Monobank answered with an error");
-                    add(
-                        op,
-                        "503",
-                        "Monobank cannot be reached and nothing is cached",
-                    );
-                }
-                if USES_TOKEN.contains(&key) {
-                    add(op, "404", "no Monobank token is attached");
-                    add(op, "422", "Monobank rejected the stored token");
-                }
-                if NAMES_ACCOUNT.contains(&key) {
-                    add(
-                        op,
-                        "503",
-                        "the accounts have not been read from Monobank yet",
-                    );
+                for (members, answers) in FAMILIES {
+                    if members.contains(&key) {
+                        for (status, description) in *answers {
+                            add(op, status, description);
+                        }
+                    }
                 }
             }
         }
@@ -434,7 +446,7 @@ mod tests {
     #[test]
     fn every_family_names_a_documented_operation() {
         let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
-        for key in ASKS_MONOBANK.iter().chain(USES_TOKEN).chain(NAMES_ACCOUNT) {
+        for key in FAMILIES.iter().flat_map(|(members, _)| members.iter()) {
             let (method, path) = key.split_once(' ').unwrap();
             assert!(
                 doc["paths"][path][method].is_object(),

@@ -128,9 +128,7 @@ pub async fn guest_cookie(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let https = req
-        .app_data::<web::Data<Settings>>()
-        .is_some_and(|s| s.is_https());
+    let https = is_https(req.request());
     let name = guest_cookie_name(https);
     let existing = req
         .cookie(name)
@@ -244,7 +242,8 @@ pub fn verify_form_token(
     of_session | of_guest
 }
 
-fn is_https(req: &HttpRequest) -> bool {
+/// Whether the public URL is https (cookies are then `Secure` with the `__Host-` prefix).
+pub fn is_https(req: &HttpRequest) -> bool {
     req.app_data::<web::Data<Settings>>()
         .is_some_and(|s| s.is_https())
 }

@@ -72,7 +72,7 @@ async fn run_backfill(app: &TestApp, cookie: &str) -> Value {
 }
 
 /// When the latest-closing statement lane of any token opens again (Unix s; 0 for none).
-fn newest_statement_lane(app: &TestApp) -> i64 {
+pub fn newest_statement_lane(app: &TestApp) -> i64 {
     use diesel::prelude::*;
     use monoweb::db::schema::rate_lanes;
     let mut conn = app.db();

@@ -398,6 +398,16 @@ fn total(answer: &Value) -> i64 {
 
 /// The FOP account of a sandbox client: it has no holds of its own. (Client-info lists the
 /// accounts in a changing order, as Monobank does.)
+/// The app (three days of history) and the sandbox, client 1 attached with monoweb's own
+/// receiver registered: the app, the sandbox, the session cookie and the FOP account's id.
+async fn with_own_receiver() -> (TestApp, TestSandbox, String, String) {
+    let (app, sandbox) = start(3).await;
+    let cookie = attach(&app, &sandbox, 1).await;
+    register_webhook(&app, &cookie).await;
+    let account = fop(&app, &cookie).await;
+    (app, sandbox, cookie, account)
+}
+
 async fn fop(app: &TestApp, cookie: &str) -> String {
     let info = detail(app.get_as("/api/mono/client-info", cookie).await).await;
     info["accounts"]
@@ -412,10 +422,7 @@ async fn fop(app: &TestApp, cookie: &str) -> String {
 
 #[tokio::test]
 async fn holds_older_than_an_hour_are_read_again_until_they_settle_or_vanish() {
-    let (app, sandbox) = start(3).await;
-    let cookie = attach(&app, &sandbox, 1).await;
-    register_webhook(&app, &cookie).await;
-    let account = fop(&app, &cookie).await;
+    let (app, sandbox, cookie, account) = with_own_receiver().await;
     // The bank's four operations: a settled purchase, a foreign charge and a hotel deposit on
     // hold, and, three hours later, a hold half an hour old.
     let settled = sandbox.create_on(1, &account, -10_000, "Groceries").await;
@@ -494,10 +501,7 @@ async fn a_purchase_made_before_the_webhook_was_registered_is_fetched_first_and_
 
 #[tokio::test]
 async fn a_webhook_retry_never_overwrites_a_statement_row_nor_brings_back_a_cancelled_hold() {
-    let (app, sandbox) = start(3).await;
-    let cookie = attach(&app, &sandbox, 1).await;
-    register_webhook(&app, &cookie).await;
-    let account = fop(&app, &cookie).await;
+    let (app, sandbox, cookie, account) = with_own_receiver().await;
     let hold = sandbox.create_on(1, &account, -9_999, "Taxi").await;
     let gone = sandbox.create_on(1, &account, -3_000, "Parking").await;
     delivered(&sandbox, &hold.id, 1).await;
@@ -574,9 +578,7 @@ async fn a_400_on_a_jars_first_statement_call_is_retried_not_taken_for_data() {
 
 #[tokio::test]
 async fn a_hold_that_arrives_while_a_statement_page_is_in_flight_is_not_taken_for_cancelled() {
-    use diesel::prelude::*;
     use monobank::clock::Clock;
-    use monoweb::db::schema::rate_lanes;
     let (app, sandbox) = start(3).await;
     let cookie = attach(&app, &sandbox, 1).await;
     let secret = crate::history::install_receiver(&app, 1);
@@ -592,16 +594,7 @@ async fn a_hold_that_arrives_while_a_statement_page_is_in_flight_is_not_taken_fo
     sandbox.fault_next_statement("latency", 1_500).await;
     let context = app.context.clone();
     let page = tokio::spawn(async move { sync::run_once(&context).await.unwrap() });
-    let in_flight = || {
-        let mut conn = app.db();
-        rate_lanes::table
-            .filter(rate_lanes::endpoint.eq("statement"))
-            .select(rate_lanes::next_at)
-            .load::<i64>(&mut conn)
-            .unwrap()
-            .into_iter()
-            .any(|next| next >= now + 60)
-    };
+    let in_flight = || crate::history::newest_statement_lane(&app) >= now + 60;
     while !in_flight() {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
@@ -635,10 +628,7 @@ async fn a_hold_that_arrives_while_a_statement_page_is_in_flight_is_not_taken_fo
 
 #[tokio::test]
 async fn a_purchase_made_while_the_app_was_down_keeps_the_range_incomplete_until_fetched() {
-    let (app, sandbox) = start(3).await;
-    let cookie = attach(&app, &sandbox, 1).await;
-    register_webhook(&app, &cookie).await;
-    let account = fop(&app, &cookie).await;
+    let (app, sandbox, cookie, account) = with_own_receiver().await;
     let before = until_complete(&app, &cookie, &account, 12).await;
     let app = restart_with(app, &sandbox, &account).await;
     let day = today(&app);
@@ -723,10 +713,7 @@ async fn a_webhook_registered_before_coverage_was_kept_holds_after_the_next_chec
 
 #[tokio::test]
 async fn a_hold_hidden_as_settled_by_another_purchase_keeps_its_range_pending() {
-    let (app, sandbox) = start(3).await;
-    let cookie = attach(&app, &sandbox, 1).await;
-    register_webhook(&app, &cookie).await;
-    let account = fop(&app, &cookie).await;
+    let (app, sandbox, cookie, account) = with_own_receiver().await;
     for _ in 0..6 {
         round(&app).await;
     }
@@ -774,10 +761,7 @@ async fn a_hold_hidden_as_settled_by_another_purchase_keeps_its_range_pending() 
 
 #[tokio::test]
 async fn downtime_after_hours_of_webhook_coverage_leaves_a_gap_of_minutes_not_hours() {
-    let (app, sandbox) = start(3).await;
-    let cookie = attach(&app, &sandbox, 1).await;
-    register_webhook(&app, &cookie).await;
-    let account = fop(&app, &cookie).await;
+    let (app, sandbox, cookie, account) = with_own_receiver().await;
     for _ in 0..6 {
         round(&app).await;
     }

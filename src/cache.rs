@@ -303,8 +303,7 @@ impl Hot {
     /// snapshot stored here).
     pub fn forget_mono(&self, user: UserId) {
         self.tokens.evict(&user);
-        self.snapshots.evict(&user);
-        self.balances.evict(&user);
+        self.forget_snapshot(user);
     }
 
     /// Forgets the user's snapshot and what was made of it (a new one was stored here).

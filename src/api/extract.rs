@@ -59,6 +59,12 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
 
 /// Deserializes and validates a body.
 pub fn parse<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, AppError> {
+    // Every body is an object, as its schema says: serde would also read a struct from an
+    // array of its fields (`[]` for one whose fields all have defaults).
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b == b'[') {
+        return Err(AppError::field(NON_FIELD, "Expected a JSON object."));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| deserialize_errors(&e))?;
     de.end()
@@ -234,6 +240,10 @@ mod tests {
             ["The body is not valid JSON."]
         );
         assert_eq!(errors("[]")[NON_FIELD].len(), 1);
+        assert_eq!(
+            errors(" [\"abc\", 1]")[NON_FIELD],
+            ["Expected a JSON object."]
+        );
         assert!(parse::<Body>(br#"{"name":"abc","period":31}"#).is_ok());
     }
 }

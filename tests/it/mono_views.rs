@@ -328,6 +328,7 @@ async fn bad_input_is_400_with_field_errors_and_changes_nothing() {
             "webHookUrl",
         ),
         ("/api/mono/statement", json!({"period": 1.5}), "period"),
+        ("/api/mono/webhook", json!([]), "non_field_errors"),
     ];
     for (path, case, field) in cases {
         let res = app.send(Method::POST, path, Some(case), &bob).await;

@@ -35,6 +35,7 @@ pub enum Key {
     SessionIdleSecs,
     SessionMaxSecs,
     SyncHistoryDays,
+    BodyTimeoutSecs,
 }
 
 /// A setting's default.
@@ -76,7 +77,7 @@ pub struct Spec {
 }
 
 /// Every setting, in the order `--help` and the README list them.
-pub const SETTINGS: [Spec; 14] = [
+pub const SETTINGS: [Spec; 15] = [
     Spec {
         key: Key::Bind,
         name: "bind",
@@ -187,6 +188,14 @@ pub const SETTINGS: [Spec; 14] = [
         value_name: "DAYS",
         help: "History depth to sync, days",
         default: DefaultValue::Value("365"),
+        secret: false,
+    },
+    Spec {
+        key: Key::BodyTimeoutSecs,
+        name: "body_timeout_secs",
+        value_name: "SECS",
+        help: "Time a request body has to arrive in full, seconds (then 408)",
+        default: DefaultValue::Value("10"),
         secret: false,
     },
 ];
@@ -333,6 +342,8 @@ pub struct Settings {
     pub session_idle_secs: u64,
     pub session_max_secs: u64,
     pub sync_history_days: u32,
+    /// Time a request body has to arrive in full, in seconds.
+    pub body_timeout_secs: u64,
     /// How the background sync runs (not a setting: tests and embedders adjust it).
     pub sync: SyncMode,
 }
@@ -571,6 +582,8 @@ impl Resolver {
         let session_idle_secs = self.value(Key::SessionIdleSecs, |raw| {
             parse_number(raw, 60, 30 * 86_400)
         })?;
+        let body_timeout_secs =
+            self.value(Key::BodyTimeoutSecs, |raw| parse_number(raw, 1, 600))?;
         let session_max_secs = self.value(Key::SessionMaxSecs, |raw| {
             parse_number(raw, 60, 365 * 86_400)
         })?;
@@ -600,6 +613,7 @@ impl Resolver {
             session_idle_secs,
             session_max_secs,
             sync_history_days: u32::try_from(sync_history_days).unwrap_or(365),
+            body_timeout_secs,
             sync: SyncMode::default(),
         })
     }

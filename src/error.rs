@@ -61,6 +61,9 @@ pub enum AppError {
     IncorrectPair(Vec<String>),
     #[error("request body too large")]
     PayloadTooLarge,
+    /// 408: the body did not arrive in full within its time.
+    #[error("request body too slow")]
+    RequestTimeout,
     #[error("unsupported media type")]
     UnsupportedMediaType,
     /// Too many requests; `retry_after` in seconds goes into the `Retry-After` header.
@@ -102,6 +105,9 @@ impl AppError {
             AppError::NotFound => "Not found.".into(),
             AppError::MethodNotAllowed => "Method not allowed.".into(),
             AppError::PayloadTooLarge => "Request body is too large.".into(),
+            AppError::RequestTimeout => {
+                "The request body did not arrive in time; the connection is closed.".into()
+            }
             AppError::UnsupportedMediaType => {
                 "Unsupported media type: send the body as application/json.".into()
             }
@@ -147,6 +153,7 @@ impl ResponseError for AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

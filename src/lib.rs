@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod body_deadline;
 pub mod cache;
 pub mod cli;
 pub mod compression;

@@ -186,6 +186,9 @@ impl Application {
                         .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
                 )
                 .build();
+            let body_deadline = crate::body_deadline::BodyDeadline(std::time::Duration::from_secs(
+                settings.body_timeout_secs,
+            ));
             let identity = IdentityMiddleware::builder()
                 .login_deadline(None)
                 .visit_deadline(None)
@@ -195,6 +198,7 @@ impl Application {
                 .wrap(from_fn(csrf::guest_cookie))
                 .wrap(from_fn(csrf::origin_check))
                 .wrap(from_fn(csrf::host_check))
+                .wrap(from_fn(crate::body_deadline::enforce))
                 .wrap(from_fn(error::html_errors))
                 .wrap(identity)
                 .wrap(sessions)
@@ -210,6 +214,7 @@ impl Application {
                 .app_data(pool.clone())
                 .app_data(hot.clone())
                 .app_data(web::PayloadConfig::new(api::JSON_LIMIT))
+                .app_data(body_deadline)
                 .app_data(api::form_config())
                 .configure(routes)
                 .configure(crate::web::routes)
@@ -290,7 +295,10 @@ fn cookie_key(secret: &MasterSecret) -> Key {
     Key::from(&bytes)
 }
 
-/// Deletes expired sessions now and then, so the table holds only live ones, and drops from
+/// How long failed logins from an address are remembered after the last one.
+const FAILURES_KEPT_SECS: i64 = 86_400;
+
+/// Deletes expired sessions (and failed logins a day old) now and then, so the table holds only live ones, and drops from
 /// memory what is kept of them and of users no longer seen.
 fn spawn_session_sweeper(pool: DbPool, clock: SharedClock, hot: Arc<Hot>, idle_secs: u64) {
     // The rows' last-seen times may lag the live ones by up to SEEN_WRITE_SECS.
@@ -304,6 +312,8 @@ fn spawn_session_sweeper(pool: DbPool, clock: SharedClock, hot: Arc<Hot>, idle_s
             let now = clock.now();
             hot.prune(now.saturating_sub(idle));
             match db::run(&pool, move |conn| {
+                // An address's failed logins are forgotten a day after the last one.
+                db::users::purge_client_failures(conn, now.saturating_sub(FAILURES_KEPT_SECS))?;
                 Ok(db::sessions::purge_expired(conn, now, idle)?)
             })
             .await

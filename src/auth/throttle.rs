@@ -1,6 +1,9 @@
-//! Login throttling (`docs/security.md`, S5): a per-IP burst limit (the `governor` crate), a per-account
-//! lock with a growing delay stored in the database, and the same lock kept in memory for names
-//! that are not accounts, so that locking cannot be used to find out which names exist.
+//! Login throttling (`docs/security.md`, S5): a per-IP burst limit (the `governor` crate); a lock
+//! with a growing delay per (account, client address), so that someone guessing from one address
+//! is locked out of that account without locking its owner out from anywhere else; and, for a
+//! guess spread over many addresses, an account-wide slowing down (one attempt every few seconds)
+//! instead of a lock. Both are stored in the database for accounts and kept in memory, the same
+//! way, for names that are not accounts, so that the throttles cannot tell which names exist.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -15,8 +18,12 @@ use governor::{Quota, RateLimiter};
 use ipnet::IpNet;
 use monobank::clock::SharedClock;
 
-/// Failures before an account locks.
+/// Failures from one address before that address is locked out of the account.
 pub const FREE_FAILURES: i32 = 5;
+/// Consecutive failures of an account, every address together, before it slows down.
+pub const SLOW_AFTER_FAILURES: i32 = 20;
+/// Once slowed down, the account takes one attempt (from anywhere) every this many seconds.
+pub const SLOW_SECS: i64 = 5;
 /// Longest lock.
 pub const MAX_LOCK_SECS: i64 = 3600;
 /// Login and registration attempts one IP may make in a burst; refilled at the same rate per minute.
@@ -24,14 +31,37 @@ pub const IP_BURST: u32 = 20;
 /// How many unknown names the in-memory lock remembers.
 const MAX_UNKNOWN_NAMES: usize = 10_000;
 
-/// How long an account stays locked after its `failures`-th consecutive failure: nothing for the
-/// first four, then 1 min, 2, 4, … capped at an hour.
+/// How long an address stays locked out of an account after its `failures`-th consecutive
+/// failure there: nothing for the first four, then 1 min, 2, 4, … capped at an hour.
 pub fn lock_secs(failures: i32) -> Option<i64> {
     if failures < FREE_FAILURES {
         return None;
     }
     let doublings = u32::try_from(failures - FREE_FAILURES).unwrap_or(0).min(6);
     Some((60_i64 << doublings).min(MAX_LOCK_SECS))
+}
+
+/// How long an account takes no attempt after its `failures`-th consecutive failure counted over
+/// every address: nothing below [`SLOW_AFTER_FAILURES`], then [`SLOW_SECS`].
+pub fn slow_secs(failures: i32) -> Option<i64> {
+    (failures >= SLOW_AFTER_FAILURES).then_some(SLOW_SECS)
+}
+
+/// The key under which an address's failures are counted: the IPv4 address, the /64 network of
+/// an IPv6 address (one subscriber holds a whole /64), or `-` when the peer is unknown.
+pub fn client_key(ip: Option<IpAddr>) -> String {
+    match ip {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{net}/64")
+            }
+        },
+        None => "-".to_owned(),
+    }
 }
 
 /// The address of the client: the peer, or, when the peer is a trusted proxy, the nearest
@@ -79,8 +109,26 @@ impl governor::clock::Clock for GovernorClock {
 pub struct Throttle {
     per_ip: RateLimiter<IpAddr, DashMapStateStore<IpAddr>, GovernorClock, NoOpMiddleware<Nanos>>,
     clock: GovernorClock,
-    /// Unknown name (lower-cased) → (consecutive failures, locked until).
-    unknown: Mutex<HashMap<String, (i32, i64)>>,
+    /// For names that are no account, what the database keeps for accounts.
+    unknown: Mutex<UnknownNames>,
+}
+
+/// Failures of names that are no account (lower-cased): per (name, client key) as
+/// `login_failures`, and per name as the `users` row's count.
+#[derive(Default)]
+struct UnknownNames {
+    /// (name, client key) → (consecutive failures, locked until).
+    clients: HashMap<(String, String), (i32, i64)>,
+    /// name → (consecutive failures, slowed until).
+    names: HashMap<String, (i32, i64)>,
+}
+
+/// Counts one failure in `entry` and sets the time it earns by `rule`.
+fn count_failure(entry: &mut (i32, i64), now: i64, rule: fn(i32) -> Option<i64>) {
+    entry.0 = entry.0.saturating_add(1);
+    if let Some(secs) = rule(entry.0) {
+        entry.1 = now + secs;
+    }
 }
 
 impl Throttle {
@@ -94,7 +142,7 @@ impl Throttle {
                 clock.clone(),
             ),
             clock,
-            unknown: Mutex::new(HashMap::new()),
+            unknown: Mutex::new(UnknownNames::default()),
         }
     }
 
@@ -107,29 +155,43 @@ impl Throttle {
         })
     }
 
-    /// For a name that is no account: `Err(seconds)` while it is "locked".
-    pub fn check_unknown(&self, name: &str, now: i64) -> Result<(), u64> {
+    /// For a name that is no account: `Err(seconds)` while `client` is "locked out" of it or the
+    /// name is "slowed down".
+    pub fn check_unknown(&self, name: &str, client: &str, now: i64) -> Result<(), u64> {
         let map = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(&name.to_lowercase()) {
-            Some((_, until)) if *until > now => Err(u64::try_from(until - now).unwrap_or(1)),
-            _ => Ok(()),
+        let name = name.to_lowercase();
+        let until = [
+            map.clients.get(&(name.clone(), client.to_owned())),
+            map.names.get(&name),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|(_, until)| *until)
+        .max()
+        .unwrap_or(0);
+        if until > now {
+            return Err(u64::try_from(until - now).unwrap_or(1));
         }
+        Ok(())
     }
 
     /// Records a failed login for a name that is no account, exactly as for an account.
-    pub fn fail_unknown(&self, name: &str, now: i64) {
+    pub fn fail_unknown(&self, name: &str, client: &str, now: i64) {
         let mut map = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_UNKNOWN_NAMES {
-            map.retain(|_, (_, until)| *until > now);
-            if map.len() >= MAX_UNKNOWN_NAMES {
-                map.clear();
+        if map.clients.len() >= MAX_UNKNOWN_NAMES || map.names.len() >= MAX_UNKNOWN_NAMES {
+            map.clients.retain(|_, (_, until)| *until > now);
+            map.names.retain(|_, (_, until)| *until > now);
+            if map.clients.len() >= MAX_UNKNOWN_NAMES || map.names.len() >= MAX_UNKNOWN_NAMES {
+                *map = UnknownNames::default();
             }
         }
-        let entry = map.entry(name.to_lowercase()).or_insert((0, 0));
-        entry.0 += 1;
-        if let Some(secs) = lock_secs(entry.0) {
-            entry.1 = now + secs;
-        }
+        let name = name.to_lowercase();
+        let pair = map
+            .clients
+            .entry((name.clone(), client.to_owned()))
+            .or_insert((0, 0));
+        count_failure(pair, now, lock_secs);
+        count_failure(map.names.entry(name).or_insert((0, 0)), now, slow_secs);
     }
 }
 
@@ -189,15 +251,46 @@ mod tests {
     }
 
     #[test]
-    fn unknown_names_lock_like_accounts() {
+    fn unknown_names_lock_out_one_address_like_accounts() {
         let t = Throttle::new(ManualClock::at(1_000_000));
         for _ in 0..4 {
-            t.fail_unknown("Ghost", 100);
-            assert!(t.check_unknown("ghost", 100).is_ok());
+            t.fail_unknown("Ghost", "192.0.2.1", 100);
+            assert!(t.check_unknown("ghost", "192.0.2.1", 100).is_ok());
         }
-        t.fail_unknown("ghost", 100);
-        assert_eq!(t.check_unknown("GHOST", 100), Err(60));
-        assert!(t.check_unknown("ghost", 160).is_ok());
+        t.fail_unknown("ghost", "192.0.2.1", 100);
+        assert_eq!(t.check_unknown("GHOST", "192.0.2.1", 100), Err(60));
+        assert!(
+            t.check_unknown("ghost", "192.0.2.2", 100).is_ok(),
+            "another address"
+        );
+        assert!(t.check_unknown("ghost", "192.0.2.1", 160).is_ok());
+    }
+
+    #[test]
+    fn unknown_names_slow_down_like_accounts_when_many_addresses_fail() {
+        let t = Throttle::new(ManualClock::at(1_000_000));
+        for n in 0..SLOW_AFTER_FAILURES - 1 {
+            t.fail_unknown("ghost", &format!("192.0.2.{n}"), 100);
+        }
+        assert!(t.check_unknown("ghost", "198.51.100.1", 100).is_ok());
+        t.fail_unknown("ghost", "192.0.2.200", 100);
+        assert_eq!(
+            t.check_unknown("ghost", "198.51.100.1", 100),
+            Err(SLOW_SECS.unsigned_abs())
+        );
+        assert!(t
+            .check_unknown("ghost", "198.51.100.1", 100 + SLOW_SECS)
+            .is_ok());
+    }
+
+    #[test]
+    fn client_keys_group_an_ipv6_subscriber_and_unwrap_mapped_ipv4() {
+        let key = |s: &str| client_key(Some(s.parse().unwrap()));
+        assert_eq!(key("203.0.113.9"), "203.0.113.9");
+        assert_eq!(key("::ffff:203.0.113.9"), "203.0.113.9");
+        assert_eq!(key("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:ffff::1"), "2001:db8:1:2::/64");
+        assert_eq!(client_key(None), "-");
     }
 
     #[test]

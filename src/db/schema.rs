@@ -17,6 +17,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_failures (user_id, client) {
+        user_id -> BigInt,
+        client -> Text,
+        failures -> Integer,
+        locked_until -> Nullable<BigInt>,
+        failed_at -> BigInt,
+    }
+}
+
+diesel::table! {
     rate_lanes (token_fingerprint, endpoint) {
         token_fingerprint -> Text,
         endpoint -> Text,
@@ -158,6 +168,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(login_failures -> users (user_id));
 diesel::joinable!(mono_tokens -> token_keys (key_id));
 diesel::joinable!(mono_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -165,6 +176,7 @@ diesel::joinable!(snapshots -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     heartbeats,
+    login_failures,
     mono_tokens,
     rate_lanes,
     sessions,

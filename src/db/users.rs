@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::users;
+use super::schema::{login_failures, users};
 use super::DbConnection;
 pub use crate::domain::UserId;
 use crate::domain::Username;
@@ -132,7 +132,8 @@ pub fn find_by_id(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<Use
         .optional()
 }
 
-/// Records a failed login: one more consecutive failure, and the lock it earns.
+/// Records a failed login: one more consecutive failure of the account (every address together),
+/// and the time before which it takes no next attempt.
 pub fn record_failure(
     conn: &mut DbConnection,
     id: UserId,
@@ -145,6 +146,76 @@ pub fn record_failure(
             users::locked_until.eq(locked_until),
         ))
         .execute(conn)
+}
+
+/// Consecutive failed logins into account `id` from one client address, and the lock they earned.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Queryable)]
+pub struct ClientFailures {
+    pub failures: i32,
+    pub locked_until: Option<i64>,
+}
+
+/// The failures recorded for (`id`, `client`); none when the address has not failed lately.
+pub fn client_failures(
+    conn: &mut DbConnection,
+    id: UserId,
+    client: &str,
+) -> QueryResult<ClientFailures> {
+    Ok(login_failures::table
+        .find((id.0, client))
+        .select((login_failures::failures, login_failures::locked_until))
+        .first(conn)
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Stores the failures of (`id`, `client`) after one more.
+pub fn record_client_failure(
+    conn: &mut DbConnection,
+    id: UserId,
+    client: &str,
+    recorded: ClientFailures,
+    now: i64,
+) -> QueryResult<usize> {
+    let upsert = diesel::insert_into(login_failures::table)
+        .values((
+            login_failures::user_id.eq(id.0),
+            login_failures::client.eq(client),
+            login_failures::failures.eq(recorded.failures),
+            login_failures::locked_until.eq(recorded.locked_until),
+            login_failures::failed_at.eq(now),
+        ))
+        .on_conflict((login_failures::user_id, login_failures::client))
+        .do_update()
+        .set((
+            login_failures::failures.eq(recorded.failures),
+            login_failures::locked_until.eq(recorded.locked_until),
+            login_failures::failed_at.eq(now),
+        ));
+    crate::per_backend!(conn, |c| upsert.execute(c))
+}
+
+/// Forgets the failures of (`id`, `client`): the right password came from there.
+pub fn clear_client_failures(
+    conn: &mut DbConnection,
+    id: UserId,
+    client: &str,
+) -> QueryResult<usize> {
+    diesel::delete(login_failures::table.find((id.0, client))).execute(conn)
+}
+
+/// Forgets failures last seen before `before` whose lock, if any, is over.
+pub fn purge_client_failures(conn: &mut DbConnection, before: i64) -> QueryResult<usize> {
+    diesel::delete(
+        login_failures::table.filter(
+            login_failures::failed_at.lt(before).and(
+                login_failures::locked_until
+                    .is_null()
+                    .or(login_failures::locked_until.lt(before)),
+            ),
+        ),
+    )
+    .execute(conn)
 }
 
 /// Records a successful login, optionally with a re-hashed password.

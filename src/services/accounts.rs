@@ -8,8 +8,7 @@ use secrecy::SecretString;
 use super::users::{self, UserError};
 use crate::auth::password::Hasher;
 use crate::auth::password::{self, NewPassword, PasswordHash};
-use crate::auth::throttle::lock_secs;
-use crate::auth::throttle::Throttle;
+use crate::auth::throttle::{client_key, lock_secs, slow_secs, Throttle};
 use crate::config::Registration;
 use crate::db::users::{self as user_rows, User, UserId};
 use crate::db::{self, sessions};
@@ -102,10 +101,11 @@ fn check_ip(ctx: &Accounts, ip: Option<IpAddr>) -> Result<(), AccountError> {
     Ok(())
 }
 
-/// Checks credentials under the throttles: per IP, then the account's (or the name's) lock, then
-/// the password. Every failure looks the same to the client; a lock is a 429 with `Retry-After`,
-/// even for the right password. The typed name is never logged (it may hold a password typed in
-/// the wrong field, or a newline that forges a log line): a known user is logged by id.
+/// Checks credentials under the throttles: per IP, then the lock of this address out of the
+/// account (or the name), and the account's slowing down, then the password. Every failure looks
+/// the same to the client; a lock is a 429 with `Retry-After`, even for the right password. The
+/// typed name is never logged (it may hold a password typed in the wrong field, or a newline that
+/// forges a log line): a known user is logged by id.
 #[tracing::instrument(skip(ctx, raw_username, password), fields(user_id))]
 pub async fn login(
     ctx: &Accounts,
@@ -124,19 +124,36 @@ pub async fn login(
         }
         Err(_) => None,
     };
+    let client = client_key(ip);
     let Some(user) = user else {
-        if let Err(retry_after) = ctx.throttle.check_unknown(raw_username, now) {
+        if let Err(retry_after) = ctx.throttle.check_unknown(raw_username, &client, now) {
             tracing::warn!("login refused: too many failures");
             return Err(AccountError::Throttled { retry_after });
         }
         ctx.hasher.verify(None, password).await?;
-        ctx.throttle.fail_unknown(raw_username, now);
+        ctx.throttle.fail_unknown(raw_username, &client, now);
         tracing::warn!("login failed: no such user");
         return Err(AccountError::LoginFailed);
     };
     tracing::Span::current().record("user_id", user.id);
-    if let Some(until) = user.locked_until.filter(|until| *until > now) {
-        tracing::warn!(user_id = user.id, "login refused: account locked");
+    let id = user.id();
+    let from_client = {
+        let client = client.clone();
+        db::run(&ctx.pool, move |conn| {
+            Ok(user_rows::client_failures(conn, id, &client)?)
+        })
+        .await?
+    };
+    let until = [from_client.locked_until, user.locked_until]
+        .into_iter()
+        .flatten()
+        .max()
+        .filter(|until| *until > now);
+    if let Some(until) = until {
+        tracing::warn!(
+            user_id = user.id,
+            "login refused: too many failures from this address or in all"
+        );
         return Err(AccountError::Throttled {
             retry_after: u64::try_from(until - now).unwrap_or(1),
         });
@@ -147,17 +164,33 @@ pub async fn login(
         .verify(Some(stored.clone()), password.clone())
         .await?
     {
-        let failures = user.failed_logins.saturating_add(1);
-        let locked_until = lock_secs(failures).map(|secs| now + secs);
-        let id = user.id();
-        db::run(&ctx.pool, move |conn| {
-            Ok(user_rows::record_failure(conn, id, failures, locked_until)?)
+        // Counted again inside one write transaction: attempts that verified at the same time
+        // each count.
+        let (failures, slowed_until, recorded) = db::run(&ctx.pool, move |conn| {
+            db::write_transaction(conn, |conn| {
+                let failures = user_rows::find_by_id(conn, id)?
+                    .map_or(0, |u| u.failed_logins)
+                    .saturating_add(1);
+                let slowed_until = slow_secs(failures).map(|secs| now + secs);
+                let client_failures = user_rows::client_failures(conn, id, &client)?
+                    .failures
+                    .saturating_add(1);
+                let recorded = user_rows::ClientFailures {
+                    failures: client_failures,
+                    locked_until: lock_secs(client_failures).map(|secs| now + secs),
+                };
+                user_rows::record_failure(conn, id, failures, slowed_until)?;
+                user_rows::record_client_failure(conn, id, &client, recorded, now)?;
+                Ok((failures, slowed_until, recorded))
+            })
         })
         .await?;
         tracing::warn!(
             user_id = user.id,
             failures,
-            locked = locked_until.is_some(),
+            from_this_address = recorded.failures,
+            locked = recorded.locked_until.is_some(),
+            slowed = slowed_until.is_some(),
             "login failed"
         );
         return Err(AccountError::LoginFailed);
@@ -171,14 +204,12 @@ pub async fn login(
     } else {
         None
     };
-    let id = user.id();
     db::run(&ctx.pool, move |conn| {
-        Ok(user_rows::record_login(
-            conn,
-            id,
-            now,
-            rehash.as_ref().map(|h| h.0.as_str()),
-        )?)
+        db::write_transaction(conn, |conn| {
+            user_rows::record_login(conn, id, now, rehash.as_ref().map(|h| h.0.as_str()))?;
+            user_rows::clear_client_failures(conn, id, &client)?;
+            Ok(())
+        })
     })
     .await?;
     tracing::info!(user_id = user.id, "logged in");

@@ -247,50 +247,125 @@ async fn csrf_matrix_on_login_and_a_logged_in_endpoint() {
     }
 }
 
+/// An app that takes the client address from `X-Forwarded-For` (loopback is its proxy), so one
+/// test can log in from several addresses.
+async fn behind_a_proxy() -> TestApp {
+    TestApp::builder()
+        .configure(|s| s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()])
+        .start()
+        .await
+}
+
+/// A login attempt from `address`.
+async fn login_from(
+    app: &TestApp,
+    address: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/auth/login"))
+        .header("X-Forwarded-For", address)
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn retry_after(res: &reqwest::Response) -> u64 {
+    res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 #[tokio::test]
-async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
-    let app = TestApp::builder().start().await;
+async fn five_wrong_passwords_from_one_address_lock_it_out_but_not_the_owner_elsewhere() {
+    let app = behind_a_proxy().await;
     assert_eq!(
         app.register("alice", PASSWORD).await.status(),
         StatusCode::CREATED
     );
-    let attempt = |username: &'static str, password: &'static str| {
-        let app = &app;
-        async move {
-            app.post_json(
-                "/api/auth/login",
-                &json!({"username": username, "password": password}),
-                None,
-            )
-            .await
-        }
-    };
-    let wrong = attempt("alice", "not my password").await;
+    let (attacker, owner) = ("203.0.113.1", "198.51.100.7");
+    let wrong = login_from(&app, attacker, "alice", "not my password").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let wrong_body = wrong.text().await.unwrap();
-    let unknown = attempt("nobody", "not my password").await;
-    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        unknown.text().await.unwrap(),
-        wrong_body,
-        "an unknown user looks like a wrong password"
-    );
     for _ in 0..4 {
         assert_eq!(
-            attempt("alice", "not my password").await.status(),
+            login_from(&app, attacker, "alice", "not my password")
+                .await
+                .status(),
             StatusCode::UNAUTHORIZED
         );
     }
-    let locked = attempt("alice", PASSWORD).await;
-    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = locked.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=60).contains(&retry), "{retry}");
+    let locked = login_from(&app, attacker, "alice", PASSWORD).await;
+    assert_eq!(
+        locked.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password, from the locked-out address"
+    );
+    assert!((1..=60).contains(&retry_after(&locked)));
+    assert_eq!(
+        login_from(&app, owner, "alice", PASSWORD).await.status(),
+        StatusCode::OK,
+        "the owner, from another address, is not locked out"
+    );
+
+    // A name that is no account behaves the same, so the throttle reveals no names.
+    for _ in 0..5 {
+        let unknown = login_from(&app, attacker, "nobody", "not my password").await;
+        assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(unknown.text().await.unwrap(), wrong_body);
+    }
+    let unknown = login_from(&app, attacker, "nobody", "not my password").await;
+    assert_eq!(unknown.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!((1..=60).contains(&retry_after(&unknown)));
+    assert_eq!(
+        login_from(&app, owner, "nobody", "not my password")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
     app.clock.advance(61);
-    app.login("alice", PASSWORD).await;
+    assert_eq!(
+        login_from(&app, attacker, "alice", PASSWORD).await.status(),
+        StatusCode::OK,
+        "the lock ends"
+    );
+}
+
+#[tokio::test]
+async fn failures_spread_over_many_addresses_slow_the_account_down_without_locking_it() {
+    let app = behind_a_proxy().await;
+    assert_eq!(
+        app.register("alice", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    let slow_after = monoweb::auth::throttle::SLOW_AFTER_FAILURES;
+    for n in 0..slow_after {
+        let address = format!("203.0.113.{}", n + 1);
+        assert_eq!(
+            login_from(&app, &address, "alice", "not my password")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let slowed = login_from(&app, "198.51.100.7", "alice", PASSWORD).await;
+    assert_eq!(slowed.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait = retry_after(&slowed);
+    let slow_secs = monoweb::auth::throttle::SLOW_SECS.unsigned_abs();
+    assert!((1..=slow_secs).contains(&wait), "{wait}");
+    app.clock.advance(i64::try_from(wait).unwrap());
+    assert_eq!(
+        login_from(&app, "198.51.100.7", "alice", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK,
+        "a few seconds later the owner logs in"
+    );
 }
 
 #[tokio::test]
@@ -371,6 +446,47 @@ async fn a_1_mib_body_is_413_and_unknown_fields_are_400_and_nothing_is_stored() 
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["errors"]["is_admin"], json!(["Unknown field."]));
     assert_eq!(crate::helpers::count_rows(&app.database_url, "users"), 0);
+}
+
+/// Sends the headers of a POST announcing a 100-byte body, then one byte of it, and reads until
+/// the server closes the connection. Returns what it answered.
+async fn trickle(app: &TestApp, path: &str, content_type: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n\
+         Content-Length: 100\r\n\r\n{{"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    // Returns when the server closes the connection (the test's own timeout bounds a hang).
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_is_408_and_the_connection_closed() {
+    let app = TestApp::builder()
+        .configure(|s| s.body_timeout_secs = 1)
+        .start()
+        .await;
+    let answer = trickle(&app, "/api/auth/register", "application/json").await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"code\":408"), "the envelope: {answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    let page = trickle(&app, "/login", "application/x-www-form-urlencoded").await;
+    assert!(page.starts_with("HTTP/1.1 408"), "{page}");
+    assert!(page.contains("<html"), "a page outside /api: {page}");
+    assert_eq!(crate::helpers::count_rows(&app.database_url, "users"), 0);
+    // A body that does arrive is read as before.
+    assert_eq!(
+        app.register("alice", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("hooks", 3),
     ("security_headers", 3),
     ("compression", 3),
+    ("body_deadline", 3),
     ("services", 4),
     ("upstream", 5),
     ("auth", 5),

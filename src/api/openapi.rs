@@ -123,9 +123,9 @@ pub struct SyncProgress {
 }
 
 /// Answers every operation can give besides its own: 400 for a bad query or body, 401 without a
-/// session (operations that need one), 405 with `Allow`, 413 and 415 for bodies, and the answers
-/// of the families below; all in the envelope. Added where an operation does not document them
-/// itself.
+/// session (operations that need one), 405 with `Allow`, 408, 413 and 415 for bodies, and the
+/// answers of the families below; all in the envelope. Added where an operation does not document
+/// them itself.
 struct CommonResponses;
 
 /// Operations that ask Monobank (or serve its answer from the cache): 429 while its limit is
@@ -240,6 +240,12 @@ impl Modify for CommonResponses {
                 }
                 if op.request_body.is_some() {
                     add(op, "400", "the body is not valid (see errors)");
+                    add(
+                        op,
+                        "408",
+                        "the body did not arrive in full in time (body_timeout_secs); the \
+                         connection is closed",
+                    );
                     add(op, "413", "the body is over 64 KiB");
                     add(op, "415", "the body is not application/json");
                 }

@@ -207,8 +207,9 @@ fn create(path: &Path) -> Result<MasterSecret, SecretFileError> {
     Ok(MasterSecret(SecretBox::new(secret), TokenKeys::default()))
 }
 
+/// Creates a new file that only its owner may read or write (0600); fails when it exists.
 #[cfg(unix)]
-fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+pub fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .write(true)
@@ -217,8 +218,9 @@ fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
+/// Creates a new file; fails when it exists.
 #[cfg(not(unix))]
-fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+pub fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

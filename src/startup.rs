@@ -61,6 +61,8 @@ pub enum StartupError {
     Bind(String, std::io::Error),
     #[error("setup failed: {0}")]
     Hasher(String),
+    #[error("the database is being restored ({0}); start again when `monoweb restore` is done")]
+    Restoring(String),
 }
 
 /// A built, bound, not yet running server.
@@ -69,6 +71,8 @@ pub struct Application {
     server: Server,
     sync: crate::services::sync::SyncHandle,
     context: Arc<Context>,
+    /// The shared lock on an SQLite database, held while the app runs (`db::file_lock`).
+    db_lock: Option<std::fs::File>,
 }
 
 impl Application {
@@ -94,6 +98,17 @@ impl Application {
             );
         }
         let secret = crypto::load_or_create(&settings.secret_key_file)?;
+        let db_lock = match &settings.database_url {
+            crate::config::DatabaseUrl::Sqlite(path) => {
+                Some(db::file_lock::share(path).map_err(|e| match e {
+                    db::file_lock::LockError::Busy(_) => StartupError::Restoring(e.to_string()),
+                    db::file_lock::LockError::Io(..) => {
+                        StartupError::Database("sqlite", e.to_string())
+                    }
+                })?)
+            }
+            crate::config::DatabaseUrl::Postgres(_) => None,
+        };
         let applied = prepare_database(&settings).await?;
         if !applied.is_empty() {
             tracing::info!(?applied, "applied database migrations");
@@ -233,6 +248,7 @@ impl Application {
             server,
             sync: state_sync,
             context: shared_context,
+            db_lock,
         })
     }
 
@@ -259,7 +275,9 @@ impl Application {
 
     /// Serves until the process is told to stop (SIGINT/SIGTERM), then drains in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        drop(self.db_lock);
+        served
     }
 }
 

@@ -1,8 +1,10 @@
-//! The command line: `monoweb [serve] | migrate | user … | check`.
+//! The command line: `monoweb [serve] | demo | migrate | user … | check | keys rotate | backup |
+//! restore | sandbox`.
 //!
 //! Exit codes: 0 success, 1 the operation failed (e.g. the user exists), 2 bad usage or
 //! configuration (clap's own usage errors exit 2 as well).
 
+mod backup;
 mod check;
 mod demo;
 mod user;
@@ -122,6 +124,19 @@ enum Command {
     /// Manage the keys that encrypt Monobank tokens
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Write a consistent copy of the SQLite database to FILE (while the app runs)
+    Backup {
+        /// The backup file to create (never overwritten)
+        file: PathBuf,
+        /// Put the secret key into the backup too (without it the tokens cannot be read)
+        #[arg(long)]
+        with_secret: bool,
+    },
+    /// Replace the SQLite database with a backup (every app on it must be stopped)
+    Restore {
+        /// The backup file made by `monoweb backup`
+        file: PathBuf,
+    },
     /// Run only the fake Monobank API (listens on --bind, default 127.0.0.1:8090)
     Sandbox {
         /// Seed of the generated clients, accounts and transactions
@@ -193,6 +208,8 @@ pub fn main() -> ExitCode {
         Command::User(command) => user::run(&settings, command),
         Command::Check => check::run(&settings),
         Command::Keys(KeysCommand::Rotate) => rotate_keys(&settings),
+        Command::Backup { file, with_secret } => backup::backup(&settings, &file, with_secret),
+        Command::Restore { file } => backup::restore(&settings, &file),
         Command::Sandbox { .. } => Err(Failure::Usage("the sandbox runs on its own".into())),
     })
 }

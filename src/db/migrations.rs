@@ -48,6 +48,31 @@ pub fn pending(conn: &mut DbConnection) -> Result<Vec<String>, BoxError> {
     }
 }
 
+/// Versions applied to the database that this build does not know: the database was written by
+/// a newer monoweb.
+pub fn unknown_applied(conn: &mut DbConnection) -> Result<Vec<String>, BoxError> {
+    fn unknown<DB: diesel::backend::Backend>(
+        conn: &mut impl MigrationHarness<DB>,
+        source: EmbeddedMigrations,
+    ) -> Result<Vec<String>, BoxError> {
+        use diesel::migration::MigrationSource;
+        let known: Vec<String> = MigrationSource::<DB>::migrations(&source)?
+            .iter()
+            .map(|m| m.name().version().to_string())
+            .collect();
+        Ok(conn
+            .applied_migrations()?
+            .iter()
+            .map(ToString::to_string)
+            .filter(|v| !known.contains(v))
+            .collect())
+    }
+    match conn {
+        DbConnection::Sqlite(c) => unknown(c, SQLITE),
+        DbConnection::Postgres(c) => unknown(c, POSTGRES),
+    }
+}
+
 fn names<V: ToString>(result: Result<Vec<V>, BoxError>) -> Result<Vec<String>, BoxError> {
     Ok(result?.iter().map(ToString::to_string).collect())
 }

@@ -1,5 +1,6 @@
 //! Every `monoweb user …` command and the configuration errors, through the built binary.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Output;
 
@@ -269,7 +270,6 @@ fn check_reports_plain_http_and_exits_1() {
 
 #[test]
 fn check_flags_a_world_readable_secret_file() {
-    use std::os::unix::fs::PermissionsExt;
     let cli = Cli::new();
     assert_exit(&cli.run(&["migrate"], ""), 0);
     let key = cli.dir.path().join("key");
@@ -305,7 +305,6 @@ fn check_flags_a_world_readable_secret_file() {
 
 #[test]
 fn every_command_keeps_the_data_private_and_check_reports_what_is_not() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("fresh");
     let data_arg = data.display().to_string();
@@ -469,4 +468,198 @@ async fn demo_serves_a_ready_user_to_a_scripted_rest_client() {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Inserts users one transaction at a time until told to stop; counts those committed.
+fn write_load(
+    database_url: &str,
+    committed: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    use diesel::RunQueryDsl;
+    use std::sync::atomic::Ordering;
+    let mut conn = crate::helpers::connect(database_url);
+    std::thread::spawn(move || {
+        let mut n = 0;
+        while !stop.load(Ordering::SeqCst) {
+            n += 1;
+            diesel::sql_query(format!(
+                "INSERT INTO users (username, password_hash, created_at, security_stamp) \
+                 VALUES ('load{n}', 'not a hash', 0, 'stamp')"
+            ))
+            .execute(&mut conn)
+            .unwrap();
+            committed.store(n, Ordering::SeqCst);
+        }
+    })
+}
+
+/// The `load{n}` users of a database, as their numbers.
+fn load_users(database_url: &str) -> Vec<usize> {
+    let mut conn = crate::helpers::connect(database_url);
+    let mut numbers: Vec<usize> = monoweb::db::users::list(&mut conn)
+        .unwrap()
+        .into_iter()
+        .filter_map(|u| u.username.strip_prefix("load")?.parse().ok())
+        .collect();
+    numbers.sort_unstable();
+    numbers
+}
+
+#[tokio::test]
+async fn backup_under_a_write_load_holds_every_committed_row_and_restore_puts_it_back() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let app = crate::helpers::TestApp::builder().start().await;
+    let cwd = app.dir.path();
+    let env = [("MONOWEB_DATABASE_URL", app.database_url.as_str())];
+    let file = cwd.join("backup.db");
+    let file_arg = file.display().to_string();
+    if !app.database_url.starts_with("sqlite://") {
+        let out = run_monoweb(cwd, &env, &["backup", &file_arg], "");
+        assert_exit(&out, 2);
+        assert!(stderr(&out).contains("pg_dump"), "{}", stderr(&out));
+        return;
+    }
+    let committed = std::sync::Arc::new(AtomicUsize::new(0));
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let load = write_load(&app.database_url, committed.clone(), stop.clone());
+    while committed.load(Ordering::SeqCst) < 50 {
+        tokio::task::yield_now().await;
+    }
+    let before = committed.load(Ordering::SeqCst);
+    let out = run_monoweb(cwd, &env, &["backup", &file_arg], "");
+    let after = committed.load(Ordering::SeqCst);
+    stop.store(true, Ordering::SeqCst);
+    load.join().unwrap();
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("NOT in the backup"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let backup_url = format!("sqlite://{}", file.display());
+    let saved = load_users(&backup_url);
+    let n = saved.len();
+    assert!(
+        (before..=after).contains(&n),
+        "{before} <= {n} <= {after}: every row committed before the backup began"
+    );
+    assert_eq!(saved, (1..=n).collect::<Vec<_>>(), "one consistent moment");
+    let out = run_monoweb(cwd, &env, &["backup", &file_arg], "");
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("never overwrites"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A restore refuses while the app runs, and changes nothing.
+    let out = run_monoweb(cwd, &env, &["restore", &file_arg], "");
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("an app is running"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        load_users(&app.database_url).len(),
+        committed.load(Ordering::SeqCst)
+    );
+
+    app.stop_and_wait().await;
+    let db_path = cwd.join("monoweb.db");
+    // The server's task drops its lock when it has finished.
+    while monoweb::db::file_lock::exclude(&db_path).is_err() {
+        tokio::task::yield_now().await;
+    }
+    let out = run_monoweb(cwd, &env, &["restore", &file_arg], "");
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("kept as"), "{}", stdout(&out));
+    assert_eq!(load_users(&app.database_url), saved);
+
+    // Garbage is refused before anything is touched.
+    let garbage = cwd.join("garbage.db");
+    std::fs::write(&garbage, "not a database").unwrap();
+    let out = run_monoweb(cwd, &env, &["restore", &garbage.display().to_string()], "");
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("not a usable monoweb backup"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(load_users(&app.database_url), saved);
+
+    // The restored database serves.
+    let again = crate::helpers::TestApp::builder()
+        .deployment_of(&app)
+        .start()
+        .await;
+    assert_eq!(again.get("/readyz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_backup_with_the_secret_restores_the_key_on_a_new_machine_but_never_replaces_one() {
+    let app = crate::helpers::TestApp::builder().start().await;
+    if !app.database_url.starts_with("sqlite://") {
+        return; // SQLite only; the PostgreSQL refusal is checked above.
+    }
+    let cwd = app.dir.path();
+    let secret = app.secret_file.display().to_string();
+    let env = [
+        ("MONOWEB_DATABASE_URL", app.database_url.as_str()),
+        ("MONOWEB_SECRET_KEY_FILE", secret.as_str()),
+    ];
+    let file = cwd.join("with-secret.db").display().to_string();
+    let out = run_monoweb(cwd, &env, &["backup", &file, "--with-secret"], "");
+    assert_exit(&out, 0);
+    app.stop_and_wait().await;
+    let key = std::fs::read_to_string(&app.secret_file).unwrap();
+
+    // A new machine: an empty directory, no key.
+    let fresh = tempfile::tempdir().unwrap();
+    let fresh_db = format!(
+        "sqlite://{}",
+        fresh.path().join("data/monoweb.db").display()
+    );
+    let fresh_key = fresh.path().join("data/secret.key");
+    let fresh_key_arg = fresh_key.display().to_string();
+    let fresh_env = [
+        ("MONOWEB_DATABASE_URL", fresh_db.as_str()),
+        ("MONOWEB_SECRET_KEY_FILE", fresh_key_arg.as_str()),
+    ];
+    let out = run_monoweb(fresh.path(), &fresh_env, &["restore", &file], "");
+    assert_exit(&out, 0);
+    assert_eq!(
+        std::fs::read_to_string(&fresh_key).unwrap().trim(),
+        key.trim()
+    );
+    assert_eq!(
+        std::fs::metadata(&fresh_key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // The key is not left in the restored database.
+    let tables = crate::helpers::introspect(&fresh_db);
+    assert!(
+        !tables.contains_key("monoweb_backup_secret"),
+        "{:?}",
+        tables.keys()
+    );
+
+    // Another key is never overwritten.
+    std::fs::write(&fresh_key, format!("{}\n", "ab".repeat(32))).unwrap();
+    let out = run_monoweb(fresh.path(), &fresh_env, &["restore", &file], "");
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("different secret key"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&fresh_key).unwrap(),
+        format!("{}\n", "ab".repeat(32))
+    );
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use monobank::types::UserInfo;
 
+use crate::db::api_keys::ApiKeyRow;
 use crate::db::tokens::TokenRow;
 use crate::db::users::{User, UserId};
 
@@ -279,6 +280,8 @@ pub struct Hot {
     /// The balance view's `detail` as JSON, made from the snapshot fetched at that second.
     balances: Recheck<UserId, (i64, Arc<str>)>,
     pub sessions: SessionMemory,
+    /// API keys by the hash of the key; `None`: no such key (unknown or revoked).
+    pub api_keys: Recheck<String, Option<ApiKeyRow>>,
 }
 
 impl Hot {
@@ -289,6 +292,7 @@ impl Hot {
             snapshots: Recheck::new(recheck),
             balances: Recheck::new(recheck),
             sessions: SessionMemory::new(recheck),
+            api_keys: Recheck::new(recheck),
         }
     }
 
@@ -345,6 +349,7 @@ impl Hot {
         self.snapshots.prune();
         self.balances.prune();
         self.sessions.prune(cutoff);
+        self.api_keys.prune();
     }
 }
 

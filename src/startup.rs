@@ -171,7 +171,7 @@ impl Application {
         let accounts = web::Data::new(Accounts {
             pool: pool.clone(),
             throttle: Throttle::new(clock.clone()),
-            clock,
+            clock: clock.clone(),
             hasher,
             registration: settings.registration,
             session_idle_secs: settings.session_idle_secs,
@@ -186,6 +186,7 @@ impl Application {
         let settings = web::Data::new(settings);
         let pool = web::Data::new(pool);
         let hot = web::Data::from(hot);
+        let clock = web::Data::new(clock);
         let state_sync = sync;
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(store.clone(), cookie_key.clone())
@@ -228,6 +229,7 @@ impl Application {
                 .app_data(settings.clone())
                 .app_data(pool.clone())
                 .app_data(hot.clone())
+                .app_data(clock.clone())
                 .app_data(web::PayloadConfig::new(api::JSON_LIMIT))
                 .app_data(body_deadline)
                 .app_data(api::form_config())
@@ -353,6 +355,14 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(api::resource("/api/auth/logout").route(web::post().to(api::auth::logout)))
         .service(api::resource("/api/auth/me").route(web::get().to(api::auth::me)))
         .service(api::resource("/api/auth/password").route(web::post().to(api::auth::password)))
+        .service(
+            api::resource("/api/auth/keys")
+                .route(web::get().to(api::auth::keys_list))
+                .route(web::post().to(api::auth::keys_create)),
+        )
+        .service(
+            api::resource("/api/auth/keys/{id}").route(web::delete().to(api::auth::keys_revoke)),
+        )
         .service(
             api::resource("/api/mono")
                 .route(web::get().to(api::mono::status))

@@ -1,4 +1,4 @@
-//! `/api/auth/*`: register, login, logout, me, password (README, "HTTP API").
+//! `/api/auth/*`: register, login, logout, me, password, API keys (README, "HTTP API").
 
 use actix_identity::Identity;
 use actix_session::Session;
@@ -10,6 +10,7 @@ use serde_json::json;
 use validator::Validate;
 
 use super::extract::ValidJson;
+use crate::auth::api_keys::Scope;
 use crate::auth::current_user::CurrentUser;
 use crate::auth::password::NewPassword;
 use crate::auth::sessions::{LOGIN_ID_KEY, STAMP_KEY};
@@ -78,6 +79,91 @@ pub struct PasswordRequest {
     ))]
     #[schema(min_length = 12, max_length = 128)]
     pub new_password: String,
+}
+
+/// `POST /api/auth/keys` body.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewKeyRequest {
+    /// A name to tell the key apart, e.g. the script that uses it.
+    #[validate(
+        length(min = 1, max = 64, message = "Name the key in 1 to 64 characters."),
+        custom(function = "no_control_characters")
+    )]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]+$"
+    )]
+    pub name: String,
+    /// `read` (the default): every view that only reads; `write`: also attach or remove the
+    /// token, register the webhook and ask for history.
+    #[serde(default = "read_scope")]
+    #[schema(default = "read")]
+    pub scope: Scope,
+}
+
+fn read_scope() -> Scope {
+    Scope::Read
+}
+
+fn no_control_characters(text: &str) -> Result<(), validator::ValidationError> {
+    if text.chars().any(char::is_control) {
+        return Err(validator::ValidationError::new("control")
+            .with_message("No control characters, please.".into()));
+    }
+    Ok(())
+}
+
+/// A key as listed (never the key itself).
+fn key_json(row: &crate::db::api_keys::ApiKeyRow) -> serde_json::Value {
+    json!({
+        "id": row.id,
+        "name": row.name,
+        "scope": row.scope,
+        "prefix": row.prefix,
+        "created_at": row.created_at,
+        "last_used_at": row.last_used_at,
+    })
+}
+
+/// `GET /api/auth/keys`: the user's API keys, oldest first (session only).
+pub async fn keys_list(
+    state: web::Data<crate::services::Context>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    user.require_session()?;
+    let keys = crate::services::api_keys::list(&state, user.id).await?;
+    Ok(ok(
+        actix_web::http::StatusCode::OK,
+        json!(keys.iter().map(key_json).collect::<Vec<_>>()),
+    ))
+}
+
+/// `POST /api/auth/keys`: 201 with the new key, shown this once (session only).
+pub async fn keys_create(
+    state: web::Data<crate::services::Context>,
+    user: CurrentUser,
+    body: ValidJson<NewKeyRequest>,
+) -> Result<HttpResponse, AppError> {
+    user.require_session()?;
+    let body = body.into_inner();
+    let (row, key) =
+        crate::services::api_keys::create(&state, user.id, body.name, body.scope).await?;
+    let mut detail = key_json(&row);
+    detail["key"] = json!(key);
+    Ok(ok(actix_web::http::StatusCode::CREATED, detail))
+}
+
+/// `DELETE /api/auth/keys/{id}`: 204; the key stops working at once (session only).
+pub async fn keys_revoke(
+    state: web::Data<crate::services::Context>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    user.require_session()?;
+    crate::services::api_keys::revoke(&state, user.id, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 fn ok(status: actix_web::http::StatusCode, detail: serde_json::Value) -> HttpResponse {
@@ -173,6 +259,7 @@ pub async fn password(
     user: CurrentUser,
     body: ValidJson<PasswordRequest>,
 ) -> Result<HttpResponse, AppError> {
+    user.require_session()?;
     let body = body.into_inner();
     let stamp = accounts::change_password(
         &accounts,

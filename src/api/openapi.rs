@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::auth::{LoginRequest, PasswordRequest, RegisterRequest};
@@ -47,6 +47,36 @@ pub struct Registered {
 pub struct Me {
     pub code: u16,
     #[schema(example = json!({"username": "alice", "is_admin": true, "has_token": true}))]
+    pub detail: serde_json::Value,
+}
+
+/// An API key as listed: `{id, name, scope, prefix, created_at, last_used_at}` (never the key).
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyInfo {
+    pub id: i64,
+    pub name: String,
+    /// `read` or `write`.
+    pub scope: String,
+    /// The key's first characters, to tell keys apart.
+    pub prefix: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds, to the minute; `null` before the first use.
+    pub last_used_at: Option<i64>,
+}
+
+/// `GET /api/auth/keys`.
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeys {
+    pub code: u16,
+    pub detail: Vec<ApiKeyInfo>,
+}
+
+/// `POST /api/auth/keys`: the listed fields and `key`, shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct NewApiKey {
+    pub code: u16,
+    #[schema(example = json!({"id": 1, "name": "home assistant", "scope": "read", "prefix": "mwk_Ab3dEf9h", "created_at": 1_796_000_000, "last_used_at": null, "key": "mwk_Ab3dEf9h…"}))]
     pub detail: serde_json::Value,
 }
 
@@ -236,7 +266,29 @@ impl Modify for CommonResponses {
                         .any(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
                 });
                 if !anonymous {
-                    add(op, "401", "not logged in (no valid session cookie)");
+                    add(
+                        op,
+                        "401",
+                        "not logged in (no valid session cookie), or an unknown or revoked API key",
+                    );
+                }
+                // No `security` of its own: the document's, a session or an API key.
+                let takes_keys = op.security.is_none();
+                let reads = method
+                    .to_uppercase()
+                    .parse::<actix_web::http::Method>()
+                    .is_ok_and(|m| {
+                        crate::auth::api_keys::allows(crate::auth::api_keys::Scope::Read, &m, path)
+                    });
+                if takes_keys && !reads {
+                    add(op, "403", "the API key may only read");
+                }
+                if !takes_keys && !anonymous {
+                    add(
+                        op,
+                        "403",
+                        "an API key cannot do this: it needs a logged-in session",
+                    );
                 }
                 if op.request_body.is_some() {
                     add(op, "400", "the body is not valid (see errors)");
@@ -274,6 +326,19 @@ impl Modify for SessionCookie {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("monoweb_session"))),
         );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("mwk_…")
+                    .description(Some(
+                        "A personal API key made on /settings or with POST /api/auth/keys; \
+                         a `read` key may only call operations that read",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -282,17 +347,21 @@ impl Modify for SessionCookie {
     info(
         title = "monoweb",
         description = "Self-hosted web app and REST API for your own Monobank data. Every answer \
-                       is the envelope {code, detail}; log in first, then send the session cookie.",
+                       is the envelope {code, detail}; log in first, then send the session cookie, \
+                       or send a personal API key as `Authorization: Bearer`.",
     ),
     paths(
         paths::register, paths::login, paths::logout, paths::me, paths::password,
+        paths::keys_list, paths::keys_create, paths::keys_revoke,
         paths::token_status, paths::token_attach, paths::token_replace, paths::token_remove,
         paths::currencies, paths::currency_post, paths::currency_get, paths::client_info,
         paths::balance, paths::statement, paths::statement_range, paths::statement_csv,
         paths::sync_progress, paths::request_history, paths::webhook, paths::openapi_json,
     ),
     components(schemas(
-        RegisterRequest, LoginRequest, PasswordRequest, MonoTokenSerializer, MonoPeriodSerializer,
+        RegisterRequest, LoginRequest, PasswordRequest, crate::api::auth::NewKeyRequest,
+        crate::auth::api_keys::Scope, ApiKeyInfo,
+        ApiKeys, NewApiKey, MonoTokenSerializer, MonoPeriodSerializer,
         WebhookSerializer, MonoCurrencySerializer, Message, Failure, Registered, Me, TokenStatus,
         MonoData, Statement, StoredStatement, StoredStatementDetail, Pair, SyncProgress, crate::api::mono::HistoryRequest,
         crate::services::history::Coverage, crate::services::history::Span,
@@ -300,7 +369,7 @@ impl Modify for SessionCookie {
         crate::services::history::GapReport,
     )),
     modifiers(&SessionCookie, &CommonResponses),
-    security(("session" = [])),
+    security(("session" = []), ("api_key" = [])),
 )]
 pub struct ApiDoc;
 
@@ -327,9 +396,24 @@ mod paths {
     #[utoipa::path(get, path = "/api/auth/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = Failure)))]
     fn me() {}
 
-    #[utoipa::path(post, path = "/api/auth/password", tag = "accounts", request_body = PasswordRequest,
+    #[utoipa::path(post, path = "/api/auth/password", tag = "accounts", security(("session" = [])), request_body = PasswordRequest,
         responses((status = 200, description = "changed; every other session ends", body = Message), (status = 400, body = Failure), (status = 401, body = Failure)))]
     fn password() {}
+
+    #[utoipa::path(get, path = "/api/auth/keys", tag = "accounts", security(("session" = [])),
+        responses((status = 200, description = "the user's API keys, oldest first", body = ApiKeys)))]
+    fn keys_list() {}
+
+    #[utoipa::path(post, path = "/api/auth/keys", tag = "accounts", security(("session" = [])), request_body = crate::api::auth::NewKeyRequest,
+        responses((status = 201, description = "the new key, shown this once; only its hash is kept", body = NewApiKey),
+                   (status = 409, description = "the user holds 20 keys already", body = Failure)))]
+    fn keys_create() {}
+
+    #[utoipa::path(delete, path = "/api/auth/keys/{id}", tag = "accounts", security(("session" = [])),
+        params(("id" = i64, Path, description = "the key's id")),
+        responses((status = 204, description = "revoked: the key stops working at once"),
+                   (status = 404, description = "no such key among the user's", body = Failure)))]
+    fn keys_revoke() {}
 
     #[utoipa::path(get, path = "/api/mono/", tag = "mono", responses((status = 200, body = TokenStatus), (status = 401, body = Failure)))]
     fn token_status() {}

@@ -41,6 +41,11 @@ fn refusal(req: &ServiceRequest, public_origin: &str) -> Option<&'static str> {
     if is_safe(req.method()) || req.path().starts_with(crate::domain::RECEIVER_PATH) {
         return None;
     }
+    // A request that carries an API key acts with that key, never with the cookies a browser
+    // adds by itself: there is nothing to forge.
+    if super::api_keys::presented(req.request()).is_some() {
+        return None;
+    }
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = header("Sec-Fetch-Site") {
         return match site {

@@ -1,4 +1,6 @@
 //! `CurrentUser`: the logged-in user, or 401 (which pages turn into a redirect to the login page).
+//! Under `/api` a personal API key (`Authorization: Bearer`, see [`super::api_keys`]) stands in
+//! for the session.
 //!
 //! Each request checks the user's row (kept in memory for at most a second, see
 //! [`crate::cache`]): a disabled user, or a session whose security stamp no longer matches the
@@ -12,6 +14,7 @@ use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 
+use super::api_keys::{self, Scope};
 use super::sessions::{LOGIN_ID_KEY, STAMP_KEY};
 use crate::cache::Hot;
 use crate::db::users::{self, UserId};
@@ -25,51 +28,94 @@ pub struct CurrentUser {
     pub id: UserId,
     pub username: String,
     pub is_admin: bool,
-    /// Identifies this login among the user's sessions.
+    /// Identifies this login among the user's sessions (empty for an API key).
     pub login_id: String,
+    /// The API key the request came with, instead of a session.
+    pub key: Option<KeyAccess>,
 }
 
-/// What the session claims: a user id, the security stamp and login id recorded at login. It is
-/// read without the database; [`SessionUser::check`] holds it against the user's row, so a view
-/// can do that inside its own single database trip (one blocking closure per request, see `docs/architecture.md`).
+/// An API key a request acts with.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyAccess {
+    pub id: i64,
+    pub scope: Scope,
+}
+
+impl CurrentUser {
+    /// Refuses a request made with an API key: changing the password and managing keys need a
+    /// logged-in session.
+    pub fn require_session(&self) -> Result<(), AppError> {
+        match self.key {
+            None => Ok(()),
+            Some(_) => Err(AppError::Forbidden(
+                "This needs a logged-in session; an API key cannot do it.".into(),
+            )),
+        }
+    }
+}
+
+/// What the session (or the API key) claims: a user id, and for a session the security stamp and
+/// login id recorded at login. A session is read without the database; [`SessionUser::check`]
+/// holds the claim against the user's row, so a view can do that inside its own single database
+/// trip (one blocking closure per request, see `docs/architecture.md`).
 pub struct SessionUser {
     pub id: UserId,
-    stamp: Option<String>,
-    login_id: String,
-    session: Session,
+    proof: Proof,
+}
+
+enum Proof {
+    Session {
+        stamp: Option<String>,
+        login_id: String,
+        session: Session,
+    },
+    Key(KeyAccess),
 }
 
 impl SessionUser {
-    /// The current user if the row is active and its stamp matches the session's.
+    /// The current user if the row is active and, for a session, its stamp matches the session's.
     pub fn check(&self, row: Option<users::User>) -> Result<CurrentUser, AppError> {
-        match row {
-            Some(user)
-                if user.is_active
-                    && self.stamp.as_deref() == Some(user.security_stamp.as_str()) =>
-            {
-                Ok(CurrentUser {
-                    id: user.id(),
-                    username: user.username,
-                    is_admin: user.is_admin,
-                    login_id: self.login_id.clone(),
-                })
-            }
-            _ => Err(AppError::Unauthorized),
-        }
+        let Some(user) = row.filter(|u| u.is_active) else {
+            return Err(AppError::Unauthorized);
+        };
+        let (login_id, key) = match &self.proof {
+            Proof::Session {
+                stamp, login_id, ..
+            } if stamp.as_deref() == Some(user.security_stamp.as_str()) => (login_id.clone(), None),
+            Proof::Session { .. } => return Err(AppError::Unauthorized),
+            Proof::Key(access) => (String::new(), Some(*access)),
+        };
+        Ok(CurrentUser {
+            id: user.id(),
+            username: user.username,
+            is_admin: user.is_admin,
+            login_id,
+            key,
+        })
     }
 
-    /// Ends the session after a failed check.
+    /// Ends the session after a failed check (a key has no session to end).
     pub fn end(&self) {
-        end(&self.session);
+        if let Proof::Session { session, .. } = &self.proof {
+            end(session);
+        }
     }
 }
 
 impl FromRequest for SessionUser {
     type Error = AppError;
-    type Future = std::future::Ready<Result<Self, AppError>>;
+    type Future = futures_util::future::Either<
+        std::future::Ready<Result<Self, AppError>>,
+        Pin<Box<dyn Future<Output = Result<Self, AppError>>>>,
+    >;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        std::future::ready(session_user(req))
+        use futures_util::future::Either;
+        if api_keys::presented(req).is_none() {
+            return Either::Left(std::future::ready(session_user(req)));
+        }
+        let req = req.clone();
+        Either::Right(Box::pin(async move { key_user(&req).await }))
     }
 }
 
@@ -85,13 +131,77 @@ fn session_user(req: &HttpRequest) -> Result<SessionUser, AppError> {
         .ok_or(AppError::Unauthorized)?;
     Ok(SessionUser {
         id: UserId(id),
-        stamp: session.get::<String>(STAMP_KEY).ok().flatten(),
-        login_id: session
-            .get::<String>(LOGIN_ID_KEY)
-            .ok()
-            .flatten()
-            .unwrap_or_default(),
-        session,
+        proof: Proof::Session {
+            stamp: session.get::<String>(STAMP_KEY).ok().flatten(),
+            login_id: session
+                .get::<String>(LOGIN_ID_KEY)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+            session,
+        },
+    })
+}
+
+/// The app state the extractors read.
+fn state(req: &HttpRequest) -> Result<(&DbPool, &Hot), AppError> {
+    match (
+        req.app_data::<web::Data<DbPool>>(),
+        req.app_data::<web::Data<Hot>>(),
+    ) {
+        (Some(pool), Some(hot)) => Ok((pool, hot)),
+        _ => Err(AppError::internal("no app state")),
+    }
+}
+
+/// How often a key's last use is written (at most).
+const KEY_USE_WRITE_SECS: i64 = 60;
+
+/// The claim of a request that presents an API key: 401 for a key that is unknown (or revoked),
+/// 403 for a read-only key on a request that writes.
+async fn key_user(req: &HttpRequest) -> Result<SessionUser, AppError> {
+    let key = api_keys::presented(req).unwrap_or_default();
+    let (pool, hot) = state(req)?;
+    let hash = api_keys::hash(key);
+    let row = match hot.api_keys.get(&hash) {
+        Some(row) => row,
+        None => {
+            let mark = hot.api_keys.read_mark();
+            let lookup = hash.clone();
+            let row = db::run(pool, move |conn| {
+                Ok(db::api_keys::find_by_hash(conn, &lookup)?.map(|(key, _)| key))
+            })
+            .await?;
+            hot.api_keys.put_read(mark, hash.clone(), row.clone());
+            row
+        }
+    };
+    let Some(row) = row else {
+        tracing::warn!("request with an unknown or revoked API key");
+        return Err(AppError::Unauthorized);
+    };
+    let scope = Scope::from_stored(&row.scope);
+    if !api_keys::allows(scope, req.method(), req.path()) {
+        return Err(AppError::Forbidden(
+            "This API key may only read; this request changes something.".into(),
+        ));
+    }
+    let now = req
+        .app_data::<web::Data<monobank::clock::SharedClock>>()
+        .map(|clock| clock.now());
+    if let Some(now) = now.filter(|now| {
+        row.last_used_at
+            .is_none_or(|t| t + KEY_USE_WRITE_SECS <= *now)
+    }) {
+        let id = row.id;
+        db::run(pool, move |conn| Ok(db::api_keys::touch(conn, id, now)?)).await?;
+        let mut used = row.clone();
+        used.last_used_at = Some(now);
+        hot.api_keys.put(hash, Some(used));
+    }
+    Ok(SessionUser {
+        id: UserId(row.user_id),
+        proof: Proof::Key(KeyAccess { id: row.id, scope }),
     })
 }
 
@@ -102,13 +212,8 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let claim = session_user(&req)?;
-            let (Some(pool), Some(hot)) = (
-                req.app_data::<web::Data<DbPool>>(),
-                req.app_data::<web::Data<Hot>>(),
-            ) else {
-                return Err(AppError::internal("no app state"));
-            };
+            let claim = SessionUser::from_request(&req, &mut Payload::None).await?;
+            let (pool, hot) = state(&req)?;
             let row = user_row(pool, hot, claim.id).await?;
             claim.check(row).inspect_err(|_| claim.end())
         })

@@ -1,5 +1,6 @@
 //! Authentication: how users prove who they are (passwords, sessions, CSRF, throttling).
 
+pub mod api_keys;
 pub mod csrf;
 pub mod current_user;
 pub mod password;

@@ -6,6 +6,7 @@
 //! is for several app instances behind a load balancer; its connect timeout is bounded so that
 //! an unreachable server makes `/readyz` answer 503 quickly instead of hanging.
 
+pub mod api_keys;
 pub mod file_lock;
 pub mod migrations;
 pub mod schema;

@@ -17,6 +17,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        scope -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     login_failures (user_id, client) {
         user_id -> BigInt,
         client -> Text,
@@ -168,6 +181,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(login_failures -> users (user_id));
 diesel::joinable!(mono_tokens -> token_keys (key_id));
 diesel::joinable!(mono_tokens -> users (user_id));
@@ -175,6 +189,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(snapshots -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
     heartbeats,
     login_failures,
     mono_tokens,

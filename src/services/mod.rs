@@ -3,6 +3,7 @@
 //! sessions, or a bare connection) and domain types, and returns domain results.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod history;
 pub mod mono;
 pub mod sync;

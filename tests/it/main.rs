@@ -3,6 +3,7 @@
 //! the built `monoweb` binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_keys;
 mod auth;
 mod browser;
 mod cli;

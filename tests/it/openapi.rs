@@ -194,6 +194,12 @@ async fn the_documented_bounds_are_the_serializers_bounds() {
             logged_in: true,
         },
         Baseline {
+            path: "/api/auth/keys",
+            schema: "NewKeyRequest",
+            body: json!({"name": "bounds key", "scope": "read"}),
+            logged_in: true,
+        },
+        Baseline {
             path: "/api/mono/currency/",
             schema: "MonoCurrencySerializer",
             body: json!({"currency": "USDUAH"}),
@@ -230,10 +236,16 @@ async fn the_documented_bounds_are_the_serializers_bounds() {
                 cases.push((text(max + 1), false));
                 cases.push((text(max), true));
             }
-            if rules["pattern"].is_string() {
-                // The shortest allowed length, in characters no documented pattern takes.
-                let len = rules["minLength"].as_u64().unwrap_or(1).max(1);
-                cases.push((Value::String("!".repeat(len as usize)), false));
+            if let Some(pattern) = rules["pattern"].as_str() {
+                // The shortest allowed length, in characters the documented pattern refuses.
+                let len = rules["minLength"].as_u64().unwrap_or(1).max(1) as usize;
+                let shape = regex::Regex::new(pattern).unwrap();
+                let refused = ["!", "\u{1}"]
+                    .map(|c| c.repeat(len))
+                    .into_iter()
+                    .find(|text| !shape.is_match(text))
+                    .unwrap_or_else(|| panic!("{field}: no sample breaks {pattern}"));
+                cases.push((Value::String(refused), false));
             }
             if let Some(min) = rules["minimum"].as_i64() {
                 cases.push((json!(min - 1), false));

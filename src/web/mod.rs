@@ -313,6 +313,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/settings").route(web::get().to(settings::show)))
         .service(resource("/settings/password").route(web::post().to(settings::password)))
         .service(resource("/settings/sessions").route(web::post().to(settings::end_sessions)))
+        .service(resource("/settings/keys").route(web::post().to(settings::create_key)))
+        .service(resource("/settings/keys/{id}/revoke").route(web::post().to(settings::revoke_key)))
         .service(resource("/admin").route(web::get().to(admin::show)))
         .service(resource("/admin/users/{id}/active").route(web::post().to(admin::set_active)))
         .service(resource("/static/{file}").route(web::get().to(assets::serve)));

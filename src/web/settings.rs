@@ -1,4 +1,6 @@
-//! `/settings`: change the password; see the active sessions and end the others.
+//! `/settings`: change the password; see the active sessions and end the others; make, list and
+//! revoke personal API keys (a new key is shown once, on the page that answers its form, and is
+//! never put in the session or a redirect).
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -10,16 +12,34 @@ use serde::Deserialize;
 use super::format::{age, date_time};
 use super::{done, page, validated, Empty, Form, FormState, Layout};
 use crate::api::auth::PasswordRequest;
+use crate::auth::api_keys::Scope;
 use crate::auth::current_user::CurrentUser;
 use crate::auth::sessions::STAMP_KEY;
 use crate::error::{AppError, FieldErrors};
 use crate::services::accounts;
 use crate::services::accounts::Accounts;
+use crate::services::{api_keys, Context};
 
 pub struct SessionLine {
     pub started: String,
     pub last_seen: String,
     pub current: bool,
+}
+
+/// One API key as the page lists it.
+pub struct KeyLine {
+    pub id: i64,
+    pub name: String,
+    pub scope: &'static str,
+    pub prefix: String,
+    pub created: String,
+    pub last_used: String,
+}
+
+/// A key just made, shown this once.
+pub struct MadeKey {
+    pub name: String,
+    pub key: String,
 }
 
 #[derive(Template)]
@@ -29,6 +49,16 @@ struct SettingsPage {
     form: FormState,
     sessions: Vec<SessionLine>,
     others: usize,
+    keys: Vec<KeyLine>,
+    key_form: FormState,
+    made: Option<MadeKey>,
+}
+
+/// What the page shows besides the password form: the key form's state, a key just made.
+#[derive(Default)]
+struct Extra {
+    key_form: FormState,
+    made: Option<MadeKey>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -41,12 +71,15 @@ pub struct PasswordForm {
     confirm_password: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render(
     state: &Accounts,
+    ctx: &Context,
     status: StatusCode,
     session: &Session,
     user: &CurrentUser,
     form: FormState,
+    extra: Extra,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let sessions: Vec<SessionLine> = accounts::sessions_of(state, user.id)
@@ -59,6 +92,20 @@ async fn render(
         })
         .collect();
     let others = sessions.iter().filter(|s| !s.current).count();
+    let keys = api_keys::list(ctx, user.id)
+        .await?
+        .into_iter()
+        .map(|k| KeyLine {
+            id: k.id,
+            scope: Scope::from_stored(&k.scope).as_str(),
+            name: k.name,
+            prefix: k.prefix,
+            created: date_time(k.created_at),
+            last_used: k
+                .last_used_at
+                .map_or_else(|| "never".to_owned(), |t| age(now - t)),
+        })
+        .collect();
     page(
         status,
         &SettingsPage {
@@ -66,6 +113,9 @@ async fn render(
             form,
             sessions,
             others,
+            keys,
+            key_form: extra.key_form,
+            made: extra.made,
         },
     )
 }
@@ -73,15 +123,18 @@ async fn render(
 /// `GET /settings`.
 pub async fn show(
     state: web::Data<Accounts>,
+    ctx: web::Data<Context>,
     session: Session,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     render(
         &state,
+        &ctx,
         StatusCode::OK,
         &session,
         &user,
         FormState::default(),
+        Extra::default(),
     )
     .await
 }
@@ -89,6 +142,7 @@ pub async fn show(
 /// `POST /settings/password`: every other session of the user ends.
 pub async fn password(
     state: web::Data<Accounts>,
+    ctx: web::Data<Context>,
     session: Session,
     user: CurrentUser,
     form: Form<PasswordForm>,
@@ -127,7 +181,16 @@ pub async fn password(
         }
         Err(error) => {
             let (status, form) = FormState::again(&[], error)?;
-            render(&state, status, &session, &user, form).await
+            render(
+                &state,
+                &ctx,
+                status,
+                &session,
+                &user,
+                form,
+                Extra::default(),
+            )
+            .await
         }
     }
 }
@@ -146,4 +209,82 @@ pub async fn end_sessions(
         n => format!("{n} other sessions ended."),
     };
     Ok(done(&session, text, "/settings"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KeyForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    scope: String,
+}
+
+/// `POST /settings/keys`: makes a key and shows it on the page that answers (200), this once.
+pub async fn create_key(
+    state: web::Data<Accounts>,
+    ctx: web::Data<Context>,
+    session: Session,
+    user: CurrentUser,
+    form: Form<KeyForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.0;
+    let attempt = async {
+        let scope = match form.scope.as_str() {
+            "read" | "" => Scope::Read,
+            "write" => Scope::Write,
+            _ => return Err(AppError::field("scope", "Choose read or write.")),
+        };
+        let body = validated(crate::api::auth::NewKeyRequest {
+            name: form.name.clone(),
+            scope,
+        })?;
+        api_keys::create(&ctx, user.id, body.name, body.scope).await
+    };
+    let (status, extra) = match attempt.await {
+        Ok((row, key)) => (
+            StatusCode::OK,
+            Extra {
+                made: Some(MadeKey {
+                    name: row.name,
+                    key,
+                }),
+                ..Extra::default()
+            },
+        ),
+        Err(error) => {
+            let (status, key_form) = FormState::again(
+                &[("name", form.name.as_str()), ("scope", form.scope.as_str())],
+                error,
+            )?;
+            (
+                status,
+                Extra {
+                    key_form,
+                    made: None,
+                },
+            )
+        }
+    };
+    render(
+        &state,
+        &ctx,
+        status,
+        &session,
+        &user,
+        FormState::default(),
+        extra,
+    )
+    .await
+}
+
+/// `POST /settings/keys/{id}/revoke`: the key stops working at once.
+pub async fn revoke_key(
+    ctx: web::Data<Context>,
+    session: Session,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    _form: Form<Empty>,
+) -> Result<HttpResponse, AppError> {
+    api_keys::revoke(&ctx, user.id, id.into_inner()).await?;
+    Ok(done(&session, "API key revoked.", "/settings"))
 }

@@ -238,3 +238,64 @@ async fn key_requests_are_validated_and_capped() {
         cap
     );
 }
+
+#[tokio::test]
+async fn the_settings_page_makes_a_key_shows_it_once_and_revokes_it() {
+    let app = TestApp::builder().start().await;
+    let cookie = app.logged_in("alice").await;
+    let token = app.form_token("/settings", &cookie).await;
+    let res = app
+        .post_form_as(
+            "/settings/keys",
+            &cookie,
+            &[("name", "cron <job>"), ("scope", "read"), ("csrf", &token)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    let key = html
+        .split("<code class=\"secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert!(key.starts_with("mwk_"), "{key}");
+    assert!(html.contains("cron &") && !html.contains("<job>"), "the name is escaped");
+    assert_eq!(
+        status_with(&app, Method::GET, "/api/mono/", &key).await,
+        StatusCode::OK
+    );
+    let later = app.get_as("/settings", &cookie).await.text().await.unwrap();
+    assert!(later.contains("cron &"));
+    assert!(!later.contains(&key), "shown once");
+
+    // A bad name is shown again with its error, and nothing is made.
+    let res = app
+        .post_form_as(
+            "/settings/keys",
+            &cookie,
+            &[("name", ""), ("scope", "write"), ("csrf", &token)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(crate::helpers::count_rows(&app.database_url, "api_keys"), 1);
+
+    let id = later
+        .split("/settings/keys/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post_form_as(
+            &format!("/settings/keys/{id}/revoke"),
+            &cookie,
+            &[("csrf", &token)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        status_with(&app, Method::GET, "/api/mono/", &key).await,
+        StatusCode::UNAUTHORIZED
+    );
+}

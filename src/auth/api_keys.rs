@@ -1,4 +1,4 @@
-//! Personal API keys (`docs/security.md`, S29): `Authorization: Bearer mwk_…` on `/api` instead of
+//! Personal API keys (`docs/security.md`, S28g): `Authorization: Bearer mwk_…` on `/api` instead of
 //! a session cookie. A key is 32 random bytes; only its SHA-256 is stored, and the key itself is
 //! shown once, when it is made. A `read` key may call every view that only reads; a `write` key
 //! may also attach or remove the token, register the webhook and ask for history. No key may

@@ -20,13 +20,15 @@ impl Write for Logs {
 }
 
 impl Logs {
-    /// Installs the global subscriber at TRACE, writing here. Call once per test binary.
+    /// Installs the global subscriber at TRACE, writing here through the app's own line guard
+    /// (`monoweb::telemetry::SafeLines`). Call once per test binary.
     pub fn install() -> Logs {
         let logs = Logs::default();
         let writer = logs.clone();
         let _ = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_writer(monoweb::telemetry::SafeLines(move || writer.clone()))
             .try_init();
         logs
     }

@@ -260,7 +260,10 @@ async fn the_settings_page_makes_a_key_shows_it_once_and_revokes_it() {
         .unwrap()
         .to_owned();
     assert!(key.starts_with("mwk_"), "{key}");
-    assert!(html.contains("cron &") && !html.contains("<job>"), "the name is escaped");
+    assert!(
+        html.contains("cron &") && !html.contains("<job>"),
+        "the name is escaped"
+    );
     assert_eq!(
         status_with(&app, Method::GET, "/api/mono/", &key).await,
         StatusCode::OK

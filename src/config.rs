@@ -36,6 +36,7 @@ pub enum Key {
     SessionMaxSecs,
     SyncHistoryDays,
     BodyTimeoutSecs,
+    MetricsToken,
 }
 
 /// A setting's default.
@@ -77,7 +78,7 @@ pub struct Spec {
 }
 
 /// Every setting, in the order `--help` and the README list them.
-pub const SETTINGS: [Spec; 15] = [
+pub const SETTINGS: [Spec; 16] = [
     Spec {
         key: Key::Bind,
         name: "bind",
@@ -197,6 +198,14 @@ pub const SETTINGS: [Spec; 15] = [
         help: "Time a request body has to arrive in full, seconds (then 408)",
         default: DefaultValue::Value("10"),
         secret: false,
+    },
+    Spec {
+        key: Key::MetricsToken,
+        name: "metrics_token",
+        value_name: "TOKEN",
+        help: "Bearer token Prometheus sends to GET /metrics (at least 16 characters)",
+        default: DefaultValue::Empty("none: /metrics is off (404)"),
+        secret: true,
     },
 ];
 
@@ -344,6 +353,8 @@ pub struct Settings {
     pub sync_history_days: u32,
     /// Time a request body has to arrive in full, in seconds.
     pub body_timeout_secs: u64,
+    /// The bearer token of `GET /metrics`; `None`: metrics are off.
+    pub metrics_token: Option<SecretString>,
     /// How the background sync runs (not a setting: tests and embedders adjust it).
     pub sync: SyncMode,
 }
@@ -584,6 +595,12 @@ impl Resolver {
         })?;
         let body_timeout_secs =
             self.value(Key::BodyTimeoutSecs, |raw| parse_number(raw, 1, 600))?;
+        let metrics_token = self.get(Key::MetricsToken, |raw| {
+            if raw.chars().count() < 16 || raw.chars().any(|c| c.is_control() || c == ' ') {
+                return Err("expected at least 16 characters without spaces".to_owned());
+            }
+            Ok(SecretString::from(raw.to_owned()))
+        })?;
         let session_max_secs = self.value(Key::SessionMaxSecs, |raw| {
             parse_number(raw, 60, 365 * 86_400)
         })?;
@@ -614,6 +631,7 @@ impl Resolver {
             session_max_secs,
             sync_history_days: u32::try_from(sync_history_days).unwrap_or(365),
             body_timeout_secs,
+            metrics_token,
             sync: SyncMode::default(),
         })
     }

@@ -355,12 +355,16 @@ pub async fn html_errors(
     }
 }
 
-/// Whether errors on this path are for machines (the JSON API and the health probes), not for a
-/// person in a browser. The webhook receiver answers like any page, so an unknown secret's 404 is
-/// the same as any unknown path's.
+/// Whether errors on this path are for machines (the JSON API, the health probes, the metrics),
+/// not for a person in a browser. The webhook receiver answers like any page, so an unknown
+/// secret's 404 is the same as any unknown path's.
 pub fn is_json_path(path: &str) -> bool {
     let path = path.trim_end_matches('/');
-    path == "/api" || path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
+    path == "/api"
+        || path.starts_with("/api/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path == "/metrics"
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod hooks;
+pub mod prometheus;
 pub mod security_headers;
 pub mod services;
 pub mod startup;

@@ -187,6 +187,7 @@ impl Application {
         let pool = web::Data::new(pool);
         let hot = web::Data::from(hot);
         let clock = web::Data::new(clock);
+        let metrics_on = settings.metrics_token.is_some() && crate::prometheus::install().is_some();
         let state_sync = sync;
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(store.clone(), cookie_key.clone())
@@ -222,6 +223,10 @@ impl Application {
                 .wrap(from_fn(compression::leave_small))
                 .wrap(Compress::default())
                 .wrap(from_fn(compression::unmark))
+                .wrap(actix_web::middleware::Condition::new(
+                    metrics_on,
+                    from_fn(crate::prometheus::record),
+                ))
                 .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
                 .wrap(NormalizePath::trim())
                 .app_data(context.clone())
@@ -403,6 +408,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
             api::resource("/api/openapi.json").route(web::get().to(api::openapi::openapi_json)),
         )
         .service(api::resource("/api/docs").route(web::get().to(api::openapi::docs)))
+        .service(api::resource("/metrics").route(web::get().to(crate::prometheus::scrape)))
         .service(api::resource("/api/docs/{tail:.*}").route(web::get().to(api::openapi::docs)));
 }
 

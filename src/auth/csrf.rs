@@ -67,7 +67,11 @@ pub async fn host_check(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let probe = matches!(req.path().trim_end_matches('/'), "/healthz" | "/readyz");
+    // Prometheus, like a load balancer, may call by address; /metrics has its own token.
+    let probe = matches!(
+        req.path().trim_end_matches('/'),
+        "/healthz" | "/readyz" | "/metrics"
+    );
     let host = req
         .headers()
         .get(actix_web::http::header::HOST)

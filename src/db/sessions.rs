@@ -121,3 +121,16 @@ pub fn purge_expired(conn: &mut DbConnection, now: i64, idle_secs: i64) -> Query
     )
     .execute(conn)
 }
+
+/// Sessions of a logged-in user not past their absolute deadline (the idle ones until the
+/// sweeper removes them).
+pub fn count_live(conn: &mut DbConnection, now: i64) -> QueryResult<i64> {
+    sessions::table
+        .filter(
+            sessions::expires_at
+                .ge(now)
+                .and(sessions::user_id.is_not_null()),
+        )
+        .count()
+        .get_result(conn)
+}

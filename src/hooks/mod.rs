@@ -114,6 +114,18 @@ pub async fn receive(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
+    let answer = store_event(state, secret, req, body).await;
+    let outcome = if answer.is_ok() { "stored" } else { "refused" };
+    metrics::counter!("webhook_events_total", "outcome" => outcome).increment(1);
+    answer
+}
+
+async fn store_event(
+    state: web::Data<Context>,
+    secret: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let user = owner(&state, &secret).await?;
     let is_json = req
         .headers()

@@ -768,6 +768,8 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
                 })
             })
             .await?;
+            metrics::counter!("sync_statement_calls_total", "outcome" => "fetched").increment(1);
+            metrics::counter!("sync_items_stored_total").increment(fetched as u64);
             tracing::debug!(fetched, urgency = ?job.urgency, "sync fetched a statement page");
         }
         Ok(Step::Complete) => {
@@ -794,6 +796,7 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
             failed.retry_at = now + retry_delay(failed.failures);
             failed.last_error = Some(e.to_string());
             failed.updated_at = now;
+            metrics::counter!("sync_statement_calls_total", "outcome" => "failed").increment(1);
             tracing::warn!(error = %e, failures = failed.failures, "sync statement call failed");
             db::run(&ctx.pool, move |conn| Ok(sync::save(conn, &failed)?)).await?;
         }

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("security_headers", 3),
     ("compression", 3),
     ("body_deadline", 3),
+    ("prometheus", 3),
     ("services", 4),
     ("upstream", 5),
     ("auth", 5),

@@ -12,6 +12,7 @@ mod helpers;
 mod history;
 mod hot;
 mod layers;
+mod metrics;
 mod migrations;
 mod model;
 mod mono_views;

@@ -5,6 +5,7 @@
 //! that no HTTP-layer log prints it). It does no rate limiting of its own: callers go through the
 //! lanes in [`crate::limit`] first.
 
+use std::future::Future;
 use std::time::Duration;
 
 use reqwest::header::{HeaderValue, RETRY_AFTER};
@@ -104,22 +105,31 @@ impl Client {
     /// `GET /bank/currency`.
     #[tracing::instrument(skip(self))]
     pub async fn currency(&self) -> Result<Vec<CurrencyInfo>, MonoError> {
-        let body = send(self.http.get(self.url(&["bank", "currency"]))).await?;
-        decode(&body)
+        observed("currency", async {
+            let body = send(self.http.get(self.url(&["bank", "currency"]))).await?;
+            decode(&body)
+        })
+        .await
     }
 
     /// `GET /bank/sync`: the key that signs webhook events.
     #[tracing::instrument(skip(self))]
     pub async fn bank_sync(&self) -> Result<BankSync, MonoError> {
-        let body = send(self.http.get(self.url(&["bank", "sync"]))).await?;
-        decode(&body)
+        observed("bank-sync", async {
+            let body = send(self.http.get(self.url(&["bank", "sync"]))).await?;
+            decode(&body)
+        })
+        .await
     }
 
     /// `GET /personal/client-info`.
     #[tracing::instrument(skip_all)]
     pub async fn client_info(&self, token: &MonoToken) -> Result<UserInfo, MonoError> {
-        let req = self.authed(self.http.get(self.url(&["personal", "client-info"])), token)?;
-        decode(&send(req).await?)
+        observed("client-info", async {
+            let req = self.authed(self.http.get(self.url(&["personal", "client-info"])), token)?;
+            decode(&send(req).await?)
+        })
+        .await
     }
 
     /// `GET /personal/statement/{account}/{from}[/{to}]`, Unix seconds, both ends inclusive.
@@ -135,8 +145,11 @@ impl Client {
         let to = to.map(|t| t.to_string());
         let mut segments = vec!["personal", "statement", account, from.as_str()];
         segments.extend(to.as_deref());
-        let req = self.authed(self.http.get(self.url(&segments)), token)?;
-        decode(&send(req).await?)
+        observed("statement", async {
+            let req = self.authed(self.http.get(self.url(&segments)), token)?;
+            decode(&send(req).await?)
+        })
+        .await
     }
 
     /// `POST /personal/webhook` with the JSON body `{"webHookUrl": url}`; an empty URL removes
@@ -146,9 +159,32 @@ impl Client {
         let body = WebhookRequest {
             web_hook_url: url.to_owned(),
         };
-        let req = self.authed(self.http.post(self.url(&["personal", "webhook"])), token)?;
-        send(req.json(&body)).await.map(drop)
+        observed("webhook", async {
+            let req = self.authed(self.http.post(self.url(&["personal", "webhook"])), token)?;
+            send(req.json(&body)).await.map(drop)
+        })
+        .await
     }
+}
+
+/// Runs one call and records it through the `metrics` facade (nothing when the application
+/// installed no recorder): `monobank_calls_total{endpoint, outcome}` (`ok` or the error's
+/// [`MonoError::kind`]) and `monobank_call_seconds{endpoint}`.
+async fn observed<T>(
+    endpoint: &'static str,
+    call: impl Future<Output = Result<T, MonoError>>,
+) -> Result<T, MonoError> {
+    let started = std::time::Instant::now();
+    let result = call.await;
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(e) => e.kind(),
+    };
+    metrics::counter!("monobank_calls_total", "endpoint" => endpoint, "outcome" => outcome)
+        .increment(1);
+    metrics::histogram!("monobank_call_seconds", "endpoint" => endpoint)
+        .record(started.elapsed().as_secs_f64());
+    result
 }
 
 /// Sends a request and returns the body of a 2xx answer, or the error the answer means.

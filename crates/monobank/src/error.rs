@@ -40,6 +40,21 @@ pub enum MonoError {
 }
 
 impl MonoError {
+    /// A short stable name of the error's kind, for metrics labels and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MonoError::RateLimited { .. } => "rate_limited",
+            MonoError::TokenRejected => "token_rejected",
+            MonoError::MissingToken => "missing_token",
+            MonoError::EdgeBlocked => "edge_blocked",
+            MonoError::BadRequest(_) => "bad_request",
+            MonoError::Upstream(_) => "upstream_error",
+            MonoError::Timeout => "timeout",
+            MonoError::Unreachable(_) => "unreachable",
+            MonoError::Decode(_) => "decode",
+        }
+    }
+
     /// Whether trying again later may succeed (as opposed to a problem with the request).
     pub fn is_transient(&self) -> bool {
         matches!(

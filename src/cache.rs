@@ -301,6 +301,8 @@ impl Hot {
     pub fn forget_user(&self, user: UserId, keep_login_id: Option<&str>) {
         self.users.evict(&user);
         self.sessions.forget_user(user, keep_login_id);
+        self.api_keys
+            .evict_where(|_, key| key.as_ref().is_some_and(|k| k.user_id == user.0));
     }
 
     /// Forgets the user's token and snapshot (attached, replaced, removed, rejected, or a new

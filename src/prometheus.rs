@@ -9,7 +9,7 @@
 //!   `monobank_lane_closed_total{endpoint}` and `monobank_lane_wait_seconds{endpoint}` (from the
 //!   `monobank` crate);
 //! - `webhook_events_total{outcome}` (`stored` or `refused`);
-//! - `sync_statement_calls_total{outcome}` and `sync_items_stored_total`;
+//! - `sync_statement_calls_total{outcome}` and `sync_items_fetched_total`;
 //! - read at each scrape: `monobank_edge_blocked` (1 while the edge back-off lasts),
 //!   `sessions_active`, `db_pool_connections`, `db_pool_idle_connections`.
 

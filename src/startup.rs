@@ -97,7 +97,7 @@ impl Application {
                 "others may read this private file or directory; run `chmod go-rwx` on it"
             );
         }
-        let secret = crypto::load_or_create(&settings.secret_key_file)?;
+        // Before the secret is made: a restore in progress may be about to write it.
         let db_lock = match &settings.database_url {
             crate::config::DatabaseUrl::Sqlite(path) => {
                 Some(db::file_lock::share(path).map_err(|e| match e {
@@ -109,6 +109,7 @@ impl Application {
             }
             crate::config::DatabaseUrl::Postgres(_) => None,
         };
+        let secret = crypto::load_or_create(&settings.secret_key_file)?;
         let applied = prepare_database(&settings).await?;
         if !applied.is_empty() {
             tracing::info!(?applied, "applied database migrations");
@@ -320,9 +321,6 @@ fn cookie_key(secret: &MasterSecret) -> Key {
     Key::from(&bytes)
 }
 
-/// How long failed logins from an address are remembered after the last one.
-const FAILURES_KEPT_SECS: i64 = 86_400;
-
 /// Deletes expired sessions (and failed logins a day old) now and then, so the table holds only live ones, and drops from
 /// memory what is kept of them and of users no longer seen.
 fn spawn_session_sweeper(pool: DbPool, clock: SharedClock, hot: Arc<Hot>, idle_secs: u64) {
@@ -337,8 +335,13 @@ fn spawn_session_sweeper(pool: DbPool, clock: SharedClock, hot: Arc<Hot>, idle_s
             let now = clock.now();
             hot.prune(now.saturating_sub(idle));
             match db::run(&pool, move |conn| {
-                // An address's failed logins are forgotten a day after the last one.
-                db::users::purge_client_failures(conn, now.saturating_sub(FAILURES_KEPT_SECS))?;
+                // An address's logins are forgotten a day after its last attempt, once its lock
+                // and its trust are over.
+                db::users::purge_client_logins(
+                    conn,
+                    now.saturating_sub(crate::auth::throttle::FAILURES_KEPT_SECS),
+                    now,
+                )?;
                 Ok(db::sessions::purge_expired(conn, now, idle)?)
             })
             .await

@@ -1,10 +1,12 @@
 //! Logging: `tracing` to stderr, as text or JSON lines, filtered by `MONOWEB_LOG`. Request spans
 //! (with a request id) come from `tracing-actix-web` in `startup`.
 //!
-//! Every event is written through [`SafeLines`]: one event, one line. Control characters inside it
-//! (a newline or an escape sequence in text a user typed) are written escaped, so no input can
-//! forge a log line or drive a terminal, and a line is cut at [`MAX_LINE`] bytes, so no input can
-//! flood the log (`docs/security.md`, S28c).
+//! Every text event is written through [`SafeLines`]: one event, one line. Control characters
+//! inside it (a newline or an escape sequence in text a user typed) are written escaped, so no
+//! input can forge a log line or drive a terminal, and a line longer than [`MAX_LINE`] bytes loses
+//! its middle, so no input can flood the log or push the event's own words out of it
+//! (`docs/security.md`, S28c). JSON lines are escaped by the JSON encoder and left whole (a cut
+//! would make them unreadable); what a client sends is bounded by the server's header limits.
 
 use std::io::Write;
 
@@ -30,15 +32,13 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for SafeLines<M> {
 /// writes it with one `write_all` to a writer made for it).
 pub struct OneLine<W>(W);
 
-/// `text` with its control characters escaped (the final newline aside) and cut at [`MAX_LINE`].
+/// `text` with its control characters escaped (the final newline aside). A line longer than
+/// [`MAX_LINE`] loses its middle, not its end: the event's own message and fields come last, after
+/// the request's span (whose user agent and path a client chooses).
 pub fn one_line(text: &str) -> String {
     let body = text.strip_suffix('\n').unwrap_or(text);
-    let mut line = String::with_capacity(body.len().min(MAX_LINE) + 16);
-    for (at, c) in body.char_indices() {
-        if line.len() >= MAX_LINE {
-            line.push_str(&format!("… [{} bytes cut]", body.len() - at));
-            break;
-        }
+    let mut line = String::with_capacity(body.len().min(MAX_LINE) + 32);
+    for c in body.chars() {
         match c {
             '\n' => line.push_str("\\n"),
             '\r' => line.push_str("\\r"),
@@ -47,8 +47,29 @@ pub fn one_line(text: &str) -> String {
             c => line.push(c),
         }
     }
+    if line.len() > MAX_LINE {
+        let half = MAX_LINE / 2;
+        let head = floor_boundary(&line, half);
+        let tail = ceil_boundary(&line, line.len() - half);
+        let cut = tail - head;
+        line = format!("{} … [{cut} bytes cut] … {}", &line[..head], &line[tail..]);
+    }
     line.push('\n');
     line
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
 }
 
 impl<W: Write> Write for OneLine<W> {
@@ -71,11 +92,14 @@ pub fn init(filter: &str, format: LogFormat) {
     // No colours: their escape sequences would be escaped like any other control character.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(SafeLines(std::io::stderr));
+        .with_ansi(false);
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.with_writer(SafeLines(std::io::stderr)).try_init(),
+        LogFormat::Json => builder
+            .with_writer(std::io::stderr)
+            .json()
+            .flatten_event(true)
+            .try_init(),
     };
 }
 
@@ -129,10 +153,18 @@ mod tests {
             "WARN login failed name=zz\\nFAKE admin logged in\\r\\u{1b}[2J\n"
         );
         assert_eq!(line.lines().count(), 1);
-        let huge = format!("WARN x={}\n", "a".repeat(100_000));
+        let huge = format!(
+            "WARN span{{ua={}}}: login failed user_id=7\n",
+            "é".repeat(50_000)
+        );
         let cut = one_line(&huge);
         assert!(cut.len() < MAX_LINE + 64, "{}", cut.len());
-        assert!(cut.ends_with("bytes cut]\n"), "{}", &cut[cut.len() - 40..]);
+        assert!(cut.contains("bytes cut]"), "{}", &cut[..80]);
+        assert!(
+            cut.ends_with("login failed user_id=7\n"),
+            "the event survives: {}",
+            &cut[cut.len() - 60..]
+        );
         assert_eq!(one_line("plain\n"), "plain\n");
     }
 

@@ -163,10 +163,10 @@ async fn key_user(req: &HttpRequest) -> Result<SessionUser, AppError> {
     let key = api_keys::presented(req).unwrap_or_default();
     let (pool, hot) = state(req)?;
     let hash = api_keys::hash(key);
+    let mark = hot.api_keys.read_mark();
     let row = match hot.api_keys.get(&hash) {
         Some(row) => row,
         None => {
-            let mark = hot.api_keys.read_mark();
             let lookup = hash.clone();
             let row = db::run(pool, move |conn| {
                 Ok(db::api_keys::find_by_hash(conn, &lookup)?.map(|(key, _)| key))
@@ -194,10 +194,16 @@ async fn key_user(req: &HttpRequest) -> Result<SessionUser, AppError> {
             .is_none_or(|t| t + KEY_USE_WRITE_SECS <= *now)
     }) {
         let id = row.id;
-        db::run(pool, move |conn| Ok(db::api_keys::touch(conn, id, now)?)).await?;
-        let mut used = row.clone();
-        used.last_used_at = Some(now);
-        hot.api_keys.put(hash, Some(used));
+        // Best effort: a busy database must not fail a request over a last-use time.
+        match db::run(pool, move |conn| Ok(db::api_keys::touch(conn, id, now)?)).await {
+            Ok(_) => {
+                let mut used = row.clone();
+                used.last_used_at = Some(now);
+                // Not kept if the key was revoked meanwhile (the mark predates the lookup).
+                hot.api_keys.put_read(mark, hash, Some(used));
+            }
+            Err(e) => tracing::warn!(error = %e, "an API key's last use was not recorded"),
+        }
     }
     Ok(SessionUser {
         id: UserId(row.user_id),

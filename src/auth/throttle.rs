@@ -2,8 +2,11 @@
 //! with a growing delay per (account, client address), so that someone guessing from one address
 //! is locked out of that account without locking its owner out from anywhere else; and, for a
 //! guess spread over many addresses, an account-wide slowing down (one attempt every few seconds)
-//! instead of a lock. Both are stored in the database for accounts and kept in memory, the same
-//! way, for names that are not accounts, so that the throttles cannot tell which names exist.
+//! instead of a lock, which an address the right password came from lately is spared. Both are
+//! stored in the database for accounts and kept in memory, the same way, for names that are not
+//! accounts, so that the throttles cannot tell which names exist. An attempt is counted as a
+//! failure before its password is checked (and forgiven when it was right), so attempts sent at
+//! the same moment cannot all pass the check before any of them is counted.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -24,6 +27,10 @@ pub const FREE_FAILURES: i32 = 5;
 pub const SLOW_AFTER_FAILURES: i32 = 20;
 /// Once slowed down, the account takes one attempt (from anywhere) every this many seconds.
 pub const SLOW_SECS: i64 = 5;
+/// How long an address is trusted after the right password came from it.
+pub const TRUST_SECS: i64 = 30 * 86_400;
+/// How long an address's failures are remembered after its last attempt.
+pub const FAILURES_KEPT_SECS: i64 = 86_400;
 /// Longest lock.
 pub const MAX_LOCK_SECS: i64 = 3600;
 /// Login and registration attempts one IP may make in a burst; refilled at the same rate per minute.
@@ -117,18 +124,42 @@ pub struct Throttle {
 /// `login_failures`, and per name as the `users` row's count.
 #[derive(Default)]
 struct UnknownNames {
-    /// (name, client key) → (consecutive failures, locked until).
-    clients: HashMap<(String, String), (i32, i64)>,
-    /// name → (consecutive failures, slowed until).
-    names: HashMap<String, (i32, i64)>,
+    clients: HashMap<(String, String), Failures>,
+    names: HashMap<String, Failures>,
 }
 
-/// Counts one failure in `entry` and sets the time it earns by `rule`.
-fn count_failure(entry: &mut (i32, i64), now: i64, rule: fn(i32) -> Option<i64>) {
-    entry.0 = entry.0.saturating_add(1);
-    if let Some(secs) = rule(entry.0) {
-        entry.1 = now + secs;
+/// Consecutive failures, the time before which no attempt is taken, the last attempt.
+#[derive(Clone, Copy, Default)]
+struct Failures {
+    count: i32,
+    until: i64,
+    seen: i64,
+}
+
+impl Failures {
+    /// Counts one failure at `now` (after a day without attempts the count starts again, as
+    /// the database's rows are purged) and sets the time it earns by `rule`.
+    fn count(&mut self, now: i64, rule: fn(i32) -> Option<i64>) {
+        if self.seen + FAILURES_KEPT_SECS < now && self.until < now {
+            *self = Failures::default();
+        }
+        self.count = self.count.saturating_add(1);
+        self.seen = now;
+        if let Some(secs) = rule(self.count) {
+            self.until = now + secs;
+        }
     }
+}
+
+/// Keeps `map` under [`MAX_UNKNOWN_NAMES`]: the entries seen longest ago go first.
+fn make_room<K: Clone + Eq + std::hash::Hash>(map: &mut HashMap<K, Failures>) {
+    if map.len() < MAX_UNKNOWN_NAMES {
+        return;
+    }
+    let mut seen: Vec<i64> = map.values().map(|f| f.seen).collect();
+    seen.sort_unstable();
+    let cutoff = seen[seen.len() / 10];
+    map.retain(|_, f| f.seen > cutoff);
 }
 
 impl Throttle {
@@ -155,43 +186,27 @@ impl Throttle {
         })
     }
 
-    /// For a name that is no account: `Err(seconds)` while `client` is "locked out" of it or the
-    /// name is "slowed down".
-    pub fn check_unknown(&self, name: &str, client: &str, now: i64) -> Result<(), u64> {
-        let map = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
+    /// An attempt for a name that is no account, treated exactly as one for an account: refused
+    /// (`Err(seconds)`) while `client` is "locked out" of it or the name is "slowed down", else
+    /// counted as a failure (it will fail).
+    pub fn claim_unknown(&self, name: &str, client: &str, now: i64) -> Result<(), u64> {
+        let mut map = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
         let name = name.to_lowercase();
-        let until = [
-            map.clients.get(&(name.clone(), client.to_owned())),
-            map.names.get(&name),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|(_, until)| *until)
-        .max()
-        .unwrap_or(0);
+        let pair = (name.clone(), client.to_owned());
+        let until = [map.clients.get(&pair), map.names.get(&name)]
+            .into_iter()
+            .flatten()
+            .map(|f| f.until)
+            .max()
+            .unwrap_or(0);
         if until > now {
             return Err(u64::try_from(until - now).unwrap_or(1));
         }
+        make_room(&mut map.clients);
+        make_room(&mut map.names);
+        map.clients.entry(pair).or_default().count(now, lock_secs);
+        map.names.entry(name).or_default().count(now, slow_secs);
         Ok(())
-    }
-
-    /// Records a failed login for a name that is no account, exactly as for an account.
-    pub fn fail_unknown(&self, name: &str, client: &str, now: i64) {
-        let mut map = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
-        if map.clients.len() >= MAX_UNKNOWN_NAMES || map.names.len() >= MAX_UNKNOWN_NAMES {
-            map.clients.retain(|_, (_, until)| *until > now);
-            map.names.retain(|_, (_, until)| *until > now);
-            if map.clients.len() >= MAX_UNKNOWN_NAMES || map.names.len() >= MAX_UNKNOWN_NAMES {
-                *map = UnknownNames::default();
-            }
-        }
-        let name = name.to_lowercase();
-        let pair = map
-            .clients
-            .entry((name.clone(), client.to_owned()))
-            .or_insert((0, 0));
-        count_failure(pair, now, lock_secs);
-        count_failure(map.names.entry(name).or_insert((0, 0)), now, slow_secs);
     }
 }
 
@@ -253,34 +268,55 @@ mod tests {
     #[test]
     fn unknown_names_lock_out_one_address_like_accounts() {
         let t = Throttle::new(ManualClock::at(1_000_000));
-        for _ in 0..4 {
-            t.fail_unknown("Ghost", "192.0.2.1", 100);
-            assert!(t.check_unknown("ghost", "192.0.2.1", 100).is_ok());
+        for _ in 0..5 {
+            assert!(t.claim_unknown("Ghost", "192.0.2.1", 100).is_ok());
         }
-        t.fail_unknown("ghost", "192.0.2.1", 100);
-        assert_eq!(t.check_unknown("GHOST", "192.0.2.1", 100), Err(60));
+        assert_eq!(t.claim_unknown("GHOST", "192.0.2.1", 100), Err(60));
         assert!(
-            t.check_unknown("ghost", "192.0.2.2", 100).is_ok(),
+            t.claim_unknown("ghost", "192.0.2.2", 100).is_ok(),
             "another address"
         );
-        assert!(t.check_unknown("ghost", "192.0.2.1", 160).is_ok());
+        assert!(t.claim_unknown("ghost", "192.0.2.1", 160).is_ok());
+        assert_eq!(
+            t.claim_unknown("ghost", "192.0.2.1", 160),
+            Err(120),
+            "the sixth failure locks for longer"
+        );
+        // A day after the lock and the last attempt, the count starts again, as for an account.
+        let later = 160 + 120 + FAILURES_KEPT_SECS + 1;
+        for _ in 0..5 {
+            assert!(t.claim_unknown("ghost", "192.0.2.1", later).is_ok());
+        }
+        assert_eq!(t.claim_unknown("ghost", "192.0.2.1", later), Err(60));
     }
 
     #[test]
     fn unknown_names_slow_down_like_accounts_when_many_addresses_fail() {
         let t = Throttle::new(ManualClock::at(1_000_000));
-        for n in 0..SLOW_AFTER_FAILURES - 1 {
-            t.fail_unknown("ghost", &format!("192.0.2.{n}"), 100);
+        for n in 0..SLOW_AFTER_FAILURES {
+            assert!(t
+                .claim_unknown("ghost", &format!("192.0.2.{n}"), 100)
+                .is_ok());
         }
-        assert!(t.check_unknown("ghost", "198.51.100.1", 100).is_ok());
-        t.fail_unknown("ghost", "192.0.2.200", 100);
         assert_eq!(
-            t.check_unknown("ghost", "198.51.100.1", 100),
+            t.claim_unknown("ghost", "198.51.100.1", 100),
             Err(SLOW_SECS.unsigned_abs())
         );
         assert!(t
-            .check_unknown("ghost", "198.51.100.1", 100 + SLOW_SECS)
+            .claim_unknown("ghost", "198.51.100.1", 100 + SLOW_SECS)
             .is_ok());
+    }
+
+    #[test]
+    fn a_flood_of_names_drops_the_oldest_not_a_recent_lock() {
+        let t = Throttle::new(ManualClock::at(1_000_000));
+        for _ in 0..5 {
+            assert!(t.claim_unknown("target", "192.0.2.1", 1_000).is_ok());
+        }
+        for n in 0..MAX_UNKNOWN_NAMES {
+            let _ = t.claim_unknown(&format!("old{n}"), "192.0.2.9", 10);
+        }
+        assert_eq!(t.claim_unknown("target", "192.0.2.1", 1_000), Err(60));
     }
 
     #[test]

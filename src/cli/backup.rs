@@ -232,7 +232,8 @@ pub fn restore(settings: &Settings, file: &Path) -> Result<(), Failure> {
     }
     let _lock = file_lock::exclude(db).map_err(|e| match e {
         file_lock::LockError::Busy(_) => Failure::Failed(format!(
-            "an app is running on {}: stop it (every instance) before restoring",
+            "an app is running on {} (or a command, or another restore): stop it (every \
+             instance) before restoring",
             db.display()
         )),
         file_lock::LockError::Io(..) => Failure::Failed(e.to_string()),
@@ -289,30 +290,45 @@ pub fn restore(settings: &Settings, file: &Path) -> Result<(), Failure> {
     } else {
         None
     };
+    // The key first: if it cannot be written, the database is left as it was.
+    if let Some(secret) = &write_secret {
+        let written = crate::crypto::open_new_private(key_file)
+            .and_then(|mut out| out.write_all(format!("{}\n", secret.trim()).as_bytes()));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&incoming);
+            return Err(Failure::Failed(format!(
+                "cannot write {}: {e} (the database is unchanged)",
+                key_file.display()
+            )));
+        }
+    }
+    let undo_key = || {
+        if write_secret.is_some() {
+            let _ = std::fs::remove_file(key_file);
+        }
+    };
     for suffix in ["-wal", "-shm"] {
         let path = sibling(db, suffix);
         match std::fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
+                undo_key();
                 return Err(Failure::Failed(format!(
                     "cannot remove {}: {e} (the database is unchanged)",
                     path.display()
-                )))
+                )));
             }
         }
     }
-    std::fs::rename(&incoming, db).map_err(|e| {
-        Failure::Failed(format!(
+    if let Err(e) = std::fs::rename(&incoming, db) {
+        undo_key();
+        return Err(Failure::Failed(format!(
             "cannot move the restored copy {} into place: {e}",
             incoming.display()
-        ))
-    })?;
-    if let Some(secret) = write_secret {
-        let mut out = crate::crypto::open_new_private(key_file)
-            .map_err(|e| Failure::Failed(format!("cannot create {}: {e}", key_file.display())))?;
-        out.write_all(format!("{}\n", secret.trim()).as_bytes())
-            .map_err(|e| Failure::Failed(format!("cannot write {}: {e}", key_file.display())))?;
+        )));
+    }
+    if write_secret.is_some() {
         println!("wrote the backup's secret key to {}", key_file.display());
     }
     let mut restored = open(db)?;

@@ -201,6 +201,17 @@ pub fn main() -> ExitCode {
         _ => "warn",
     };
     telemetry::init(filter, settings.log_format);
+    // Commands that write hold the database's shared lock, as the app does, so a restore never
+    // replaces the file under them (and they do not start during one).
+    let _lock = match command {
+        Command::Migrate { .. } | Command::User(_) | Command::Keys(_) => {
+            match hold_database(&settings) {
+                Ok(lock) => lock,
+                Err(failure) => return exit(Err(failure)),
+            }
+        }
+        _ => None,
+    };
     exit(match command {
         Command::Serve => serve(settings),
         Command::Demo => demo::run(settings, keep_data_dir),
@@ -273,6 +284,21 @@ fn serve(settings: Settings) -> Result<(), Failure> {
             .await
             .map_err(|e| Failure::Failed(format!("server error: {e}")))
     })
+}
+
+/// The shared lock of an SQLite database (`db::file_lock`); nothing for PostgreSQL.
+fn hold_database(settings: &Settings) -> Result<Option<std::fs::File>, Failure> {
+    match &settings.database_url {
+        config::DatabaseUrl::Sqlite(path) => {
+            db::file_lock::share(path).map(Some).map_err(|e| match e {
+                db::file_lock::LockError::Busy(_) => Failure::Failed(format!(
+                    "the database is being restored ({e}); try again when the restore is done"
+                )),
+                db::file_lock::LockError::Io(..) => Failure::Failed(e.to_string()),
+            })
+        }
+        config::DatabaseUrl::Postgres(_) => Ok(None),
+    }
 }
 
 /// Opens a connection for an administrative command.

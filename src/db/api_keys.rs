@@ -94,3 +94,8 @@ pub fn touch(conn: &mut DbConnection, id: i64, now: i64) -> QueryResult<usize> {
         .set(api_keys::last_used_at.eq(Some(now)))
         .execute(conn)
 }
+
+/// Deletes every key of a user (their password changed, or they were disabled).
+pub fn delete_for_user(conn: &mut DbConnection, user: UserId) -> QueryResult<usize> {
+    diesel::delete(api_keys::table.filter(api_keys::user_id.eq(user.0))).execute(conn)
+}

@@ -1,6 +1,7 @@
-//! Who uses an SQLite database file: every running app holds a shared lock on `<database>.lock`,
-//! and `monoweb restore`, which replaces the file, takes it exclusively. So a restore refuses
-//! while an app runs on the database, and an app does not start in the middle of a restore.
+//! Who uses an SQLite database file: every running app (and every administrative command that
+//! writes) holds a shared lock on `<database>.lock`, and `monoweb restore`, which replaces the
+//! file, takes it exclusively. So a restore refuses while an app runs on the database, and an app
+//! or a command does not start in the middle of a restore.
 //! (The lock is the operating system's advisory `flock`; it goes away with the process.)
 
 use std::fs::{File, TryLockError};
@@ -15,6 +16,9 @@ pub fn lock_path(db: &Path) -> PathBuf {
 
 fn open(db: &Path) -> std::io::Result<File> {
     let path = lock_path(db);
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        crate::crypto::create_private_dir(parent)?;
+    }
     crate::crypto::create_private_file(&path)?;
     std::fs::OpenOptions::new()
         .read(true)

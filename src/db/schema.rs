@@ -35,7 +35,8 @@ diesel::table! {
         client -> Text,
         failures -> Integer,
         locked_until -> Nullable<BigInt>,
-        failed_at -> BigInt,
+        trusted_until -> Nullable<BigInt>,
+        seen_at -> BigInt,
     }
 }
 

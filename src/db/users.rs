@@ -148,71 +148,77 @@ pub fn record_failure(
         .execute(conn)
 }
 
-/// Consecutive failed logins into account `id` from one client address, and the lock they earned.
+/// Logins into account `id` from one client address: consecutive failures, the lock they earned,
+/// and until when the address is trusted (the right password came from it).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Queryable)]
-pub struct ClientFailures {
+pub struct ClientLogins {
     pub failures: i32,
     pub locked_until: Option<i64>,
+    pub trusted_until: Option<i64>,
 }
 
-/// The failures recorded for (`id`, `client`); none when the address has not failed lately.
-pub fn client_failures(
+/// What is recorded for (`id`, `client`); nothing when the address has not tried lately.
+pub fn client_logins(
     conn: &mut DbConnection,
     id: UserId,
     client: &str,
-) -> QueryResult<ClientFailures> {
+) -> QueryResult<ClientLogins> {
     Ok(login_failures::table
         .find((id.0, client))
-        .select((login_failures::failures, login_failures::locked_until))
+        .select((
+            login_failures::failures,
+            login_failures::locked_until,
+            login_failures::trusted_until,
+        ))
         .first(conn)
         .optional()?
         .unwrap_or_default())
 }
 
-/// Stores the failures of (`id`, `client`) after one more.
-pub fn record_client_failure(
+/// Stores what is known of (`id`, `client`) after an attempt at `now`.
+pub fn save_client_logins(
     conn: &mut DbConnection,
     id: UserId,
     client: &str,
-    recorded: ClientFailures,
+    logins: ClientLogins,
     now: i64,
 ) -> QueryResult<usize> {
     let upsert = diesel::insert_into(login_failures::table)
         .values((
             login_failures::user_id.eq(id.0),
             login_failures::client.eq(client),
-            login_failures::failures.eq(recorded.failures),
-            login_failures::locked_until.eq(recorded.locked_until),
-            login_failures::failed_at.eq(now),
+            login_failures::failures.eq(logins.failures),
+            login_failures::locked_until.eq(logins.locked_until),
+            login_failures::trusted_until.eq(logins.trusted_until),
+            login_failures::seen_at.eq(now),
         ))
         .on_conflict((login_failures::user_id, login_failures::client))
         .do_update()
         .set((
-            login_failures::failures.eq(recorded.failures),
-            login_failures::locked_until.eq(recorded.locked_until),
-            login_failures::failed_at.eq(now),
+            login_failures::failures.eq(logins.failures),
+            login_failures::locked_until.eq(logins.locked_until),
+            login_failures::trusted_until.eq(logins.trusted_until),
+            login_failures::seen_at.eq(now),
         ));
     crate::per_backend!(conn, |c| upsert.execute(c))
 }
 
-/// Forgets the failures of (`id`, `client`): the right password came from there.
-pub fn clear_client_failures(
-    conn: &mut DbConnection,
-    id: UserId,
-    client: &str,
-) -> QueryResult<usize> {
-    diesel::delete(login_failures::table.find((id.0, client))).execute(conn)
-}
-
-/// Forgets failures last seen before `before` whose lock, if any, is over.
-pub fn purge_client_failures(conn: &mut DbConnection, before: i64) -> QueryResult<usize> {
+/// Forgets addresses last seen before `before` whose lock and trust, if any, are over at `now`.
+pub fn purge_client_logins(conn: &mut DbConnection, before: i64, now: i64) -> QueryResult<usize> {
     diesel::delete(
         login_failures::table.filter(
-            login_failures::failed_at.lt(before).and(
-                login_failures::locked_until
-                    .is_null()
-                    .or(login_failures::locked_until.lt(before)),
-            ),
+            login_failures::seen_at
+                .lt(before)
+                .and(
+                    login_failures::locked_until
+                        .is_null()
+                        .or(login_failures::locked_until.lt(now)),
+                )
+                .and(
+                    login_failures::trusted_until
+                        .is_null()
+                        .or(login_failures::trusted_until.lt(now)),
+                ),
         ),
     )
     .execute(conn)

@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use super::users::{self, UserError};
 use crate::auth::password::Hasher;
 use crate::auth::password::{self, NewPassword, PasswordHash};
-use crate::auth::throttle::{client_key, lock_secs, slow_secs, Throttle};
+use crate::auth::throttle::{client_key, lock_secs, slow_secs, Throttle, TRUST_SECS};
 use crate::config::Registration;
 use crate::db::users::{self as user_rows, User, UserId};
 use crate::db::{self, sessions};
@@ -126,71 +126,50 @@ pub async fn login(
     };
     let client = client_key(ip);
     let Some(user) = user else {
-        if let Err(retry_after) = ctx.throttle.check_unknown(raw_username, &client, now) {
+        if let Err(retry_after) = ctx.throttle.claim_unknown(raw_username, &client, now) {
             tracing::warn!("login refused: too many failures");
             return Err(AccountError::Throttled { retry_after });
         }
         ctx.hasher.verify(None, password).await?;
-        ctx.throttle.fail_unknown(raw_username, &client, now);
         tracing::warn!("login failed: no such user");
         return Err(AccountError::LoginFailed);
     };
     tracing::Span::current().record("user_id", user.id);
     let id = user.id();
-    let from_client = {
+    // The attempt is counted as a failure before the password is checked (and forgiven below
+    // when it is right): attempts sent at the same moment are each counted, in turn, so no more
+    // pass than the rules allow.
+    let claimed = {
         let client = client.clone();
         db::run(&ctx.pool, move |conn| {
-            Ok(user_rows::client_failures(conn, id, &client)?)
+            db::write_transaction(conn, |conn| claim_attempt(conn, id, &client, now))
         })
         .await?
     };
-    let until = [from_client.locked_until, user.locked_until]
-        .into_iter()
-        .flatten()
-        .max()
-        .filter(|until| *until > now);
-    if let Some(until) = until {
-        tracing::warn!(
-            user_id = user.id,
-            "login refused: too many failures from this address or in all"
-        );
-        return Err(AccountError::Throttled {
-            retry_after: u64::try_from(until - now).unwrap_or(1),
-        });
-    }
+    let (failures, from_client) = match claimed {
+        Ok(counted) => counted,
+        Err(until) => {
+            tracing::warn!(
+                user_id = user.id,
+                "login refused: too many failures from this address or in all"
+            );
+            return Err(AccountError::Throttled {
+                retry_after: u64::try_from(until - now).unwrap_or(1),
+            });
+        }
+    };
     let stored = PasswordHash(user.password_hash.clone());
     if !ctx
         .hasher
         .verify(Some(stored.clone()), password.clone())
         .await?
     {
-        // Counted again inside one write transaction: attempts that verified at the same time
-        // each count.
-        let (failures, slowed_until, recorded) = db::run(&ctx.pool, move |conn| {
-            db::write_transaction(conn, |conn| {
-                let failures = user_rows::find_by_id(conn, id)?
-                    .map_or(0, |u| u.failed_logins)
-                    .saturating_add(1);
-                let slowed_until = slow_secs(failures).map(|secs| now + secs);
-                let client_failures = user_rows::client_failures(conn, id, &client)?
-                    .failures
-                    .saturating_add(1);
-                let recorded = user_rows::ClientFailures {
-                    failures: client_failures,
-                    locked_until: lock_secs(client_failures).map(|secs| now + secs),
-                };
-                user_rows::record_failure(conn, id, failures, slowed_until)?;
-                user_rows::record_client_failure(conn, id, &client, recorded, now)?;
-                Ok((failures, slowed_until, recorded))
-            })
-        })
-        .await?;
         tracing::warn!(
             user_id = user.id,
             failures,
-            from_this_address = recorded.failures,
-            locked = recorded.locked_until.is_some(),
-            slowed = slowed_until.is_some(),
+            from_this_address = from_client.failures,
+            locked = from_client.locked_until.is_some(),
+            slowed = slow_secs(failures).is_some(),
             "login failed"
         );
         return Err(AccountError::LoginFailed);
@@ -207,13 +186,51 @@ pub async fn login(
     db::run(&ctx.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             user_rows::record_login(conn, id, now, rehash.as_ref().map(|h| h.0.as_str()))?;
-            user_rows::clear_client_failures(conn, id, &client)?;
+            let trusted = user_rows::ClientLogins {
+                failures: 0,
+                locked_until: None,
+                trusted_until: Some(now + TRUST_SECS),
+            };
+            user_rows::save_client_logins(conn, id, &client, trusted, now)?;
             Ok(())
         })
     })
     .await?;
     tracing::info!(user_id = user.id, "logged in");
     Ok(user)
+}
+
+/// Counts an attempt at account `id` from `client` as a failure, unless `client` is locked out or
+/// the account is slowed down (an address the right password came from lately is spared the
+/// slowing down): then `Err(until)`. Returns the account's failures and the address's record.
+fn claim_attempt(
+    conn: &mut db::DbConnection,
+    id: UserId,
+    client: &str,
+    now: i64,
+) -> Result<Result<(i32, user_rows::ClientLogins), i64>, AppError> {
+    let Some(user) = user_rows::find_by_id(conn, id)? else {
+        return Err(AppError::NotFound);
+    };
+    let mut logins = user_rows::client_logins(conn, id, client)?;
+    let trusted = logins.trusted_until.is_some_and(|t| t > now);
+    let slowed = user.locked_until.filter(|_| !trusted);
+    if let Some(until) = [logins.locked_until, slowed]
+        .into_iter()
+        .flatten()
+        .filter(|until| *until > now)
+        .max()
+    {
+        return Ok(Err(until));
+    }
+    let failures = user.failed_logins.saturating_add(1);
+    user_rows::record_failure(conn, id, failures, slow_secs(failures).map(|s| now + s))?;
+    logins.failures = logins.failures.saturating_add(1);
+    if let Some(secs) = lock_secs(logins.failures) {
+        logins.locked_until = Some(now + secs);
+    }
+    user_rows::save_client_logins(conn, id, client, logins, now)?;
+    Ok(Ok((failures, logins)))
 }
 
 /// A hash under the current parameters for a password that just verified against a weaker one.
@@ -263,6 +280,8 @@ pub async fn change_password(
     let keep = keep_login_id.clone();
     let ended = db::run(&ctx.pool, move |conn| {
         user_rows::set_password(conn, user_id, &hash.0, &stamp)?;
+        // API keys end with the sessions: whoever held the old password may have made some.
+        crate::db::api_keys::delete_for_user(conn, user_id)?;
         Ok(sessions::delete_for_user(
             conn,
             user_id,

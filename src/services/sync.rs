@@ -769,7 +769,7 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
             })
             .await?;
             metrics::counter!("sync_statement_calls_total", "outcome" => "fetched").increment(1);
-            metrics::counter!("sync_items_stored_total").increment(fetched as u64);
+            metrics::counter!("sync_items_fetched_total").increment(fetched as u64);
             tracing::debug!(fetched, urgency = ?job.urgency, "sync fetched a statement page");
         }
         Ok(Step::Complete) => {

@@ -86,7 +86,7 @@ pub fn get(conn: &mut DbConnection, username: &Username) -> Result<User, UserErr
     users::find_by_username(conn, username)?.ok_or(UserError::NotFound)
 }
 
-/// Sets a new password and ends the user's sessions.
+/// Sets a new password, ends the user's sessions and revokes their API keys.
 #[tracing::instrument(skip(conn, hash), fields(username = %username))]
 pub fn set_password(
     conn: &mut DbConnection,
@@ -95,7 +95,8 @@ pub fn set_password(
 ) -> Result<(), UserError> {
     let user = get(conn, username)?;
     users::set_password(conn, user.id(), &hash.0, &new_security_stamp())?;
-    tracing::info!("password changed");
+    crate::db::api_keys::delete_for_user(conn, user.id())?;
+    tracing::info!("password changed; the user's API keys are revoked");
     Ok(())
 }
 
@@ -111,8 +112,8 @@ pub fn set_active(
     get(conn, username)
 }
 
-/// Enables or disables `user`; disabling gives them a new security stamp and ends their
-/// sessions.
+/// Enables or disables `user`; disabling gives them a new security stamp, ends their sessions
+/// and revokes their API keys.
 #[tracing::instrument(skip(conn, user), fields(user_id = user.id))]
 pub fn set_user_active(
     conn: &mut DbConnection,
@@ -127,6 +128,7 @@ pub fn set_user_active(
     users::set_active(conn, user.id(), active, &stamp)?;
     if !active {
         crate::db::sessions::delete_for_user(conn, user.id(), None)?;
+        crate::db::api_keys::delete_for_user(conn, user.id())?;
     }
     tracing::info!(active, "user activity changed");
     Ok(())

@@ -145,7 +145,8 @@ async fn a_read_key_reads_cannot_write_and_is_stored_only_as_a_hash() {
 }
 
 #[tokio::test]
-async fn a_write_key_writes_and_a_key_stops_working_when_revoked_or_the_user_is_disabled() {
+async fn a_write_key_writes_and_keys_stop_working_when_revoked_the_password_changes_or_the_user_is_disabled(
+) {
     let (app, sandbox) = TestApp::builder().start_with_sandbox(1.0).await;
     let admin = app.logged_in("boss").await;
     let cookie = app.with_token(&sandbox, 0, "alice").await;
@@ -189,6 +190,19 @@ async fn a_write_key_writes_and_a_key_stops_working_when_revoked_or_the_user_is_
         status_with(&app, Method::GET, "/api/mono/", &write).await,
         StatusCode::OK
     );
+
+    // A password change revokes every key, as it ends the other sessions.
+    let (_, doomed) = make_key(&app, &cookie, "made before the change", "read").await;
+    let change = json!({"current_password": PASSWORD, "new_password": "another long passphrase"});
+    let res = app
+        .post_json("/api/auth/password", &change, Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        status_with(&app, Method::GET, "/api/mono/", &doomed).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let (_, write) = make_key(&app, &cookie, "backup script again", "write").await;
 
     // The admin disables the user: the key stops working at once.
     let token = app.form_token("/admin", &admin).await;

@@ -337,11 +337,48 @@ async fn five_wrong_passwords_from_one_address_lock_it_out_but_not_the_owner_els
 }
 
 #[tokio::test]
+async fn attempts_sent_at_once_from_one_address_get_five_tries_not_twenty() {
+    let app = behind_a_proxy().await;
+    assert_eq!(
+        app.register("alice", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    for name in ["alice", "nobody"] {
+        let attempts: Vec<_> = (0..12)
+            .map(|_| {
+                let req = app
+                    .client
+                    .post(app.url("/api/auth/login"))
+                    .header("X-Forwarded-For", format!("203.0.113.{}", name.len()))
+                    .json(&json!({"username": name, "password": "not my password"}));
+                tokio::spawn(async move { req.send().await.unwrap().status() })
+            })
+            .collect();
+        let mut tried = 0;
+        for attempt in attempts {
+            let status = attempt.await.unwrap();
+            assert!(
+                [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(&status),
+                "{status}"
+            );
+            tried += usize::from(status == StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(tried, 5, "{name}: five passwords checked, the rest refused");
+    }
+}
+
+#[tokio::test]
 async fn failures_spread_over_many_addresses_slow_the_account_down_without_locking_it() {
     let app = behind_a_proxy().await;
     assert_eq!(
         app.register("alice", PASSWORD).await.status(),
         StatusCode::CREATED
+    );
+    // The owner's usual address: the right password came from it.
+    let home = "198.51.100.20";
+    assert_eq!(
+        login_from(&app, home, "alice", PASSWORD).await.status(),
+        StatusCode::OK
     );
     let slow_after = monoweb::auth::throttle::SLOW_AFTER_FAILURES;
     for n in 0..slow_after {
@@ -358,13 +395,22 @@ async fn failures_spread_over_many_addresses_slow_the_account_down_without_locki
     let wait = retry_after(&slowed);
     let slow_secs = monoweb::auth::throttle::SLOW_SECS.unsigned_abs();
     assert!((1..=slow_secs).contains(&wait), "{wait}");
+    assert_eq!(
+        login_from(&app, home, "alice", PASSWORD).await.status(),
+        StatusCode::OK,
+        "the address the owner logged in from before is spared the slowing down"
+    );
+    for n in 0..slow_after {
+        let address = format!("203.0.113.{}", n + 100);
+        login_from(&app, &address, "alice", "not my password").await;
+    }
     app.clock.advance(i64::try_from(wait).unwrap());
     assert_eq!(
         login_from(&app, "198.51.100.7", "alice", PASSWORD)
             .await
             .status(),
         StatusCode::OK,
-        "a few seconds later the owner logs in"
+        "a few seconds later the owner logs in from anywhere"
     );
 }
 
@@ -481,6 +527,10 @@ async fn a_body_that_does_not_arrive_in_time_is_408_and_the_connection_closed() 
     let page = trickle(&app, "/login", "application/x-www-form-urlencoded").await;
     assert!(page.starts_with("HTTP/1.1 408"), "{page}");
     assert!(page.contains("<html"), "a page outside /api: {page}");
+    assert!(
+        page.to_ascii_lowercase().contains("connection: close"),
+        "{page}"
+    );
     assert_eq!(crate::helpers::count_rows(&app.database_url, "users"), 0);
     // A body that does arrive is read as before.
     assert_eq!(

@@ -327,6 +327,14 @@ async fn flow(c: &Client, app: &crate::helpers::TestApp, sandbox: &crate::helper
         .await
         .contains("Password changed."));
     shoot(c, "settings").await;
+
+    // Make an API key: shown once, then listed by its prefix.
+    fill(c, "name", "home assistant").await;
+    click(c, "form[action='/settings/keys'] button[type=submit]").await;
+    let key = text(c, "#new-key code").await;
+    assert!(key.starts_with("mwk_"), "{key}");
+    assert!(text(c, "#key-list").await.contains("home assistant"));
+    shoot(c, "settings-key").await;
     click(c, "#logout").await;
     assert_eq!(c.current_url().await.unwrap().path(), "/login");
     c.goto(&app.url("/")).await.unwrap();

@@ -205,15 +205,7 @@ async fn a_write_key_writes_and_keys_stop_working_when_revoked_the_password_chan
     let (_, write) = make_key(&app, &cookie, "backup script again", "write").await;
 
     // The admin disables the user: the key stops working at once.
-    let token = app.form_token("/admin", &admin).await;
-    let res = app
-        .post_form_as(
-            "/admin/users/2/active",
-            &admin,
-            &[("active", "false"), ("csrf", &token)],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    app.disable_on_the_admin_page(&admin, 2).await;
     assert_eq!(
         status_with(&app, Method::GET, "/api/mono/", &write).await,
         StatusCode::UNAUTHORIZED

@@ -149,6 +149,19 @@ impl TestApp {
         session_cookie(&res).expect("a session cookie")
     }
 
+    /// Disables user `id` with the admin page's form, as a browser posts it.
+    pub async fn disable_on_the_admin_page(&self, admin_cookie: &str, id: i64) {
+        let token = self.form_token("/admin", admin_cookie).await;
+        let res = self
+            .post_form_as(
+                &format!("/admin/users/{id}/active"),
+                admin_cookie,
+                &[("active", "false"), ("csrf", &token)],
+            )
+            .await;
+        assert_eq!(res.status(), 303, "disabling user {id}");
+    }
+
     /// Registers and logs in a new user; returns the cookie.
     pub async fn logged_in(&self, username: &str) -> String {
         assert_eq!(self.register(username, PASSWORD).await.status(), 201);

@@ -69,16 +69,7 @@ async fn a_disabled_users_cached_session_is_refused_on_the_next_request() {
     let admin = app.logged_in("boss").await;
     let cookie = app.logged_in("worker").await;
     assert_eq!(me(&app, &cookie).await, StatusCode::OK, "now in memory");
-    // The admin page's form, as a browser posts it.
-    let token = app.form_token("/admin", &admin).await;
-    let res = app
-        .post_form_as(
-            "/admin/users/2/active",
-            &admin,
-            &[("active", "false"), ("csrf", &token)],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    app.disable_on_the_admin_page(&admin, 2).await;
     assert_eq!(me(&app, &cookie).await, StatusCode::UNAUTHORIZED);
 }
 

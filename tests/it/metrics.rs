@@ -58,14 +58,18 @@ fn total(series: &BTreeMap<String, f64>, name: &str, labels: &[&str]) -> f64 {
         .sum()
 }
 
-async fn scrape(app: &TestApp) -> BTreeMap<String, f64> {
-    let res = app
-        .client
+/// `GET /metrics` with `token`.
+async fn with_token(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
         .get(app.url("/metrics"))
-        .bearer_auth(TOKEN)
+        .bearer_auth(token)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn scrape(app: &TestApp) -> BTreeMap<String, f64> {
+    let res = with_token(app, TOKEN).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-type"]
         .to_str()
@@ -77,13 +81,7 @@ async fn scrape(app: &TestApp) -> BTreeMap<String, f64> {
 #[tokio::test]
 async fn metrics_are_off_by_default() {
     let app = TestApp::builder().start().await;
-    let res = app
-        .client
-        .get(app.url("/metrics"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let res = with_token(&app, TOKEN).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
@@ -94,13 +92,7 @@ async fn metrics_need_the_token_and_count_requests_and_monobank_calls() {
         .start_with_sandbox(1.0)
         .await;
     assert_eq!(app.get("/metrics").await.status(), StatusCode::UNAUTHORIZED);
-    let wrong = app
-        .client
-        .get(app.url("/metrics"))
-        .bearer_auth("scrape-me-0123456788")
-        .send()
-        .await
-        .unwrap();
+    let wrong = with_token(&app, "scrape-me-0123456788").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
 
     let cookie = app.with_token(&sandbox, 0, "alice").await;

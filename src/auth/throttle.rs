@@ -118,6 +118,9 @@ pub struct Throttle {
     clock: GovernorClock,
     /// For names that are no account, what the database keeps for accounts.
     unknown: Mutex<UnknownNames>,
+    /// One turn at a time per account on this instance: an attempt is claimed, checked and
+    /// recorded before the next one for the same account starts.
+    turns: Mutex<HashMap<i64, std::sync::Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// Failures of names that are no account (lower-cased): per (name, client key) as
@@ -174,6 +177,7 @@ impl Throttle {
             ),
             clock,
             unknown: Mutex::new(UnknownNames::default()),
+            turns: Mutex::new(HashMap::new()),
         }
     }
 
@@ -184,6 +188,19 @@ impl Throttle {
             let wait = not_until.wait_time_from(self.clock.now());
             wait.as_secs().max(1)
         })
+    }
+
+    /// Waits for account `user`'s turn: login attempts for one account run one after another on
+    /// this instance (the database's write transaction orders them between instances).
+    pub async fn turn(&self, user: i64) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
+            if turns.len() >= MAX_UNKNOWN_NAMES {
+                turns.retain(|_, lock| std::sync::Arc::strong_count(lock) > 1);
+            }
+            turns.entry(user).or_default().clone()
+        };
+        lock.lock_owned().await
     }
 
     /// An attempt for a name that is no account, treated exactly as one for an account: refused

@@ -139,6 +139,7 @@ pub async fn login(
     // The attempt is counted as a failure before the password is checked (and forgiven below
     // when it is right): attempts sent at the same moment are each counted, in turn, so no more
     // pass than the rules allow.
+    let _turn = ctx.throttle.turn(user.id).await;
     let claimed = {
         let client = client.clone();
         db::run(&ctx.pool, move |conn| {

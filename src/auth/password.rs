@@ -92,14 +92,16 @@ impl NewPassword {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PasswordHash(pub String);
 
-thread_local! {
-    /// Argon2's working memory, kept per thread and reused: allocating and freeing 19 MiB per
-    /// hash makes the allocator hold on to several copies per thread (hundreds of MB after a
-    /// few logins); one buffer per hashing thread bounds memory to threads × 19 MiB.
-    static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
-}
+/// Argon2's working memory is reserved at least this large (bytes), though only the ~19 MiB the
+/// parameters need is ever touched. glibc serves a request this large with a mapping of its own
+/// and unmaps it when freed: it never raises its mapping threshold above 32 MiB. A 19 MiB request
+/// would instead raise the threshold after the first hash and then live in the heap, kept after
+/// it is freed (a thread-local buffer reused for the same reason kept 19 MiB resident per hashing
+/// thread). Untouched pages of the mapping cost no memory.
+const WORKING_MEMORY_RESERVE: usize = 33 * 1024 * 1024;
 
-/// Runs argon2 with explicit parameters into `out`, using this thread's reusable memory.
+/// Runs argon2 with explicit parameters into `out`, in working memory given back when it is done
+/// (see [`WORKING_MEMORY_RESERVE`]).
 fn argon2_into(
     algorithm: Algorithm,
     version: Version,
@@ -108,19 +110,16 @@ fn argon2_into(
     salt: &[u8],
     out: &mut [u8],
 ) -> Result<(), argon2::Error> {
-    BLOCKS.with(|cell| {
-        let mut blocks = cell.borrow_mut();
-        let needed = params.block_count();
-        if blocks.len() < needed {
-            blocks.resize(needed, argon2::Block::default());
-        }
-        Argon2::new(algorithm, version, params).hash_password_into_with_memory(
-            password,
-            salt,
-            out,
-            &mut blocks[..needed],
-        )
-    })
+    let needed = params.block_count();
+    let reserve = needed.max(WORKING_MEMORY_RESERVE / std::mem::size_of::<argon2::Block>());
+    let mut blocks: Vec<argon2::Block> = Vec::with_capacity(reserve);
+    blocks.resize(needed, argon2::Block::default());
+    Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password,
+        salt,
+        out,
+        &mut blocks,
+    )
 }
 
 fn policy_params() -> Result<Params, argon2::Error> {

@@ -313,7 +313,7 @@ fn make_dummy() -> PasswordHash {
 
 /// Runs argon2 on a few dedicated threads, one per core, so that logins never starve the async
 /// workers or the shared blocking pool (`docs/security.md`, S3). Dedicated threads also bound memory: each
-/// hash takes 19 MiB, and the allocator keeps some of it per thread. Unknown users are verified
+/// hash takes 19 MiB while it runs, given back when it ends. Unknown users are verified
 /// against a dummy hash so that their answer takes as long as a wrong password's (`docs/security.md`, S4).
 #[derive(Clone)]
 pub struct Hasher {

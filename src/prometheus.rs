@@ -18,7 +18,6 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -91,18 +90,6 @@ pub async fn record(
     Ok(res)
 }
 
-/// Whether `given` equals `expected`, in time that does not depend on where they differ.
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    if given.len() != expected.len() {
-        return false;
-    }
-    given
-        .iter()
-        .zip(expected)
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-        == 0
-}
-
 /// `GET /metrics`: 404 when metrics are off, 401 without the right bearer token.
 pub async fn scrape(
     req: HttpRequest,
@@ -115,15 +102,8 @@ pub async fn scrape(
     ) else {
         return Err(AppError::NotFound);
     };
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .unwrap_or_default();
-    if !same_secret(given.as_bytes(), expected.expose_secret().as_bytes()) {
+    let given = crate::auth::api_keys::bearer(&req).unwrap_or_default();
+    if !crate::auth::csrf::constant_time_eq(given.as_bytes(), expected.expose_secret().as_bytes()) {
         return Err(AppError::Unauthorized);
     }
     let now = ctx.clock.now();
@@ -139,17 +119,4 @@ pub async fn scrape(
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(handle.render()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_token_compare_needs_every_byte() {
-        assert!(same_secret(b"0123456789abcdef", b"0123456789abcdef"));
-        assert!(!same_secret(b"0123456789abcdeF", b"0123456789abcdef"));
-        assert!(!same_secret(b"0123456789abcde", b"0123456789abcdef"));
-        assert!(!same_secret(b"", b"0123456789abcdef"));
-    }
 }

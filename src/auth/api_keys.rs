@@ -76,13 +76,20 @@ pub fn presented(req: &HttpRequest) -> Option<&str> {
     if !crate::error::is_json_path(req.path()) {
         return None;
     }
+    bearer(req)
+}
+
+/// The token of an `Authorization: Bearer <token>` header, if the request has one.
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)?
         .to_str()
         .ok()?;
-    let (scheme, key) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(key.trim())
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 /// Operations that use an unsafe method but only read (the seed's POST forms of two views).

@@ -257,7 +257,8 @@ pub fn is_https(req: &HttpRequest) -> bool {
         .is_some_and(|s| s.is_https())
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Whether `a` equals `b`, in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

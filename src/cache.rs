@@ -115,7 +115,7 @@ impl<K: Eq + Hash, V: Clone> Recheck<K, V> {
 }
 
 /// A client-info snapshot and when it was fetched (Unix s).
-pub type StoredInfo = Arc<(UserInfo, i64)>;
+pub type StoredInfo = (Arc<UserInfo>, i64);
 
 /// A session's state as actix-session keeps it.
 pub type SessionState = HashMap<String, String>;

@@ -7,6 +7,8 @@
 //! (`src/api/errors.rs`). A rejected token is always 422, and an edge 403 stops every call of
 //! this instance for a while.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -55,7 +57,7 @@ pub enum ViewError {
 pub async fn client_info(
     ctx: &Context,
     session_user: &SessionUser,
-) -> Result<Answer<UserInfo>, ViewError> {
+) -> Result<Answer<Arc<UserInfo>>, ViewError> {
     // The hot path: the user check, the token and the snapshot from memory when read within the
     // last second, else one trip to the database for all three.
     let user = session_user.id;
@@ -81,14 +83,13 @@ pub async fn client_info(
                 ))
             })
             .await?;
-            let stored = stored.map(std::sync::Arc::new);
+            let stored = stored.map(|(info, at)| (std::sync::Arc::new(info), at));
             hot.users.put_read(marks.0, user, row_user.clone());
             hot.tokens.put_read(marks.1, user, row.clone());
             hot.snapshots.put_read(marks.2, user, stored.clone());
             (row_user, row, stored)
         }
     };
-    let stored = stored.map(|s| s.as_ref().clone());
     session_user
         .check(row_user)
         .inspect_err(|_| session_user.end())?;

@@ -29,6 +29,7 @@ use monobank::types::UserInfo;
 use monobank::{Client, MonoError, MonoToken};
 use tokio::sync::Notify;
 
+use crate::cache::StoredInfo;
 use crate::db::users::UserId;
 use crate::db::{self, snapshots, DbPool};
 use crate::domain::redact_receiver_secret;
@@ -62,6 +63,17 @@ pub struct Answer<T> {
     pub fetched_at: i64,
     /// Served from a snapshot because Monobank could not be asked or failed.
     pub stale: bool,
+}
+
+impl<T> Answer<T> {
+    /// The same answer with its data behind an `Arc`, as the hot path shares it.
+    pub fn shared(self) -> Answer<Arc<T>> {
+        Answer {
+            data: Arc::new(self.data),
+            fetched_at: self.fetched_at,
+            stale: self.stale,
+        }
+    }
 }
 
 /// What Monobank said of a token checked before it is stored.
@@ -217,8 +229,8 @@ impl Upstream {
         &self,
         user: UserId,
         credential: &Credential,
-        stored: Option<(UserInfo, i64)>,
-    ) -> Result<Answer<UserInfo>, UpstreamError> {
+        stored: Option<StoredInfo>,
+    ) -> Result<Answer<Arc<UserInfo>>, UpstreamError> {
         let now = self.clock.now();
         if let Some((info, fetched_at)) = stored.as_ref() {
             if now - fetched_at < self.lanes.lane_secs().min(FRESH_SECS) {
@@ -243,7 +255,7 @@ impl Upstream {
         }
         match self.call_client_info(user, credential).await? {
             Through::Called(Ok((data, fetched_at))) => Ok(Answer {
-                data,
+                data: Arc::new(data),
                 fetched_at,
                 stale: false,
             }),
@@ -257,7 +269,7 @@ impl Upstream {
                         self.stored_client_info(user).await?
                     };
                     if let Some(answer) = answer {
-                        return Ok(answer);
+                        return Ok(answer.shared());
                     }
                 }
                 stale(UpstreamError::LaneClosed {

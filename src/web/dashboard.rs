@@ -129,7 +129,7 @@ pub async fn show(
     match mono::client_info(&state, &session_user).await {
         Ok(answer) => {
             let (accounts, jars) = cards(&answer.data);
-            page.name = answer.data.name;
+            page.name = answer.data.name.clone();
             page.accounts = accounts;
             page.jars = jars;
             page.updated = date_time(answer.fetched_at);

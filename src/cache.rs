@@ -278,7 +278,7 @@ pub struct Hot {
     /// `None`: no client-info stored yet.
     pub snapshots: Recheck<UserId, Option<StoredInfo>>,
     /// The balance view's `detail` as JSON, made from the snapshot fetched at that second.
-    balances: Recheck<UserId, (i64, Arc<str>)>,
+    balances: Recheck<UserId, ((i64, i64), Arc<str>)>,
     pub sessions: SessionMemory,
     /// API keys by the hash of the key; `None`: no such key (unknown or revoked).
     pub api_keys: Recheck<String, Option<ApiKeyRow>>,
@@ -323,23 +323,23 @@ impl Hot {
         self.balances.read_mark()
     }
 
-    /// The balance JSON of the user's snapshot fetched at `fetched_at`, read after `mark`: made
-    /// by `render` once, then reused while that snapshot is the one served.
+    /// The balance JSON of the user's snapshot and the rates, each named by when it was
+    /// fetched (`versions`), read after `mark`: made by `render` once, then reused while that
+    /// snapshot and those rates are the ones served.
     pub fn balance_json(
         &self,
         mark: ReadMark,
         user: UserId,
-        fetched_at: i64,
+        versions: (i64, i64),
         render: impl FnOnce() -> String,
     ) -> Arc<str> {
         if let Some((at, json)) = self.balances.get(&user) {
-            if at == fetched_at {
+            if at == versions {
                 return json;
             }
         }
         let json: Arc<str> = render().into();
-        self.balances
-            .put_read(mark, user, (fetched_at, json.clone()));
+        self.balances.put_read(mark, user, (versions, json.clone()));
         json
     }
 

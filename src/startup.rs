@@ -396,6 +396,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             api::resource("/api/mono/statement.csv").route(web::get().to(api::mono::statement_csv)),
         )
+        .service(api::resource("/api/mono/summary").route(web::get().to(api::mono::summary)))
         .service(api::resource("/api/mono/sync").route(web::get().to(api::mono::sync_progress)))
         .service(
             api::resource("/api/mono/sync/history")

@@ -3,6 +3,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use std::collections::HashSet;
+
 use serde::Deserialize;
 use serde_json::{json, Value};
 use validator::{Validate, ValidationError};
@@ -10,9 +12,10 @@ use validator::{Validate, ValidationError};
 use super::extract::ValidJson;
 use super::respond;
 use crate::auth::current_user::{CurrentUser, SessionUser};
+use crate::db::users::UserId;
 use crate::error::AppError;
 use crate::services::Context;
-use crate::services::{history, mono, sync, tokens};
+use crate::services::{history, insight, mono, sync, tokens};
 use monobank::currency::{self, CurrencyPair, Quote};
 use monobank::MonoToken;
 
@@ -117,7 +120,10 @@ mod webhook_serializer {
 }
 
 /// `StatementQuery`: `?from=YYYY-MM-DD&to=YYYY-MM-DD&account=` (Europe/Kyiv days; `account` "0"
-/// or absent is the default UAH card).
+/// or absent is the default UAH card, `all` every account and jar), and the filters: `q` (text
+/// in the description, comment or counterparty, any case), `category`, `direction` (`in` or
+/// `out`), `min` and `max` (the amount's size in its account's currency, such as `99.90`) and
+/// `sort` (`-date`, the default, `date`, `amount` or `-amount`, by size).
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -129,8 +135,47 @@ pub struct StatementQuery {
     #[param(format = Date, example = "2026-11-30")]
     pub to: String,
     #[validate(custom(function = "account_id"))]
-    #[param(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")]
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9_-]+$",
+        example = "all"
+    )]
     pub account: Option<String>,
+    /// Text in the description, comment or counterparty (name, IBAN, EDRPOU), any case.
+    #[param(max_length = 100, example = "Сільпо")]
+    pub q: Option<String>,
+    /// A spending category, as the statement's rows name it (`Groceries`, `Transfers`, ...).
+    #[param(example = "Groceries")]
+    pub category: Option<String>,
+    /// `in` (money in) or `out`.
+    #[param(pattern = "^(in|out)?$")]
+    pub direction: Option<String>,
+    /// The smallest amount (its size, in its account's currency), such as `100` or `99.90`.
+    #[param(pattern = "^([0-9]+([.,][0-9]{1,2})?)?$", example = "100")]
+    pub min: Option<String>,
+    /// The largest amount, as `min`.
+    #[param(pattern = "^([0-9]+([.,][0-9]{1,2})?)?$", example = "5000")]
+    pub max: Option<String>,
+    /// `-date` (newest first, the default), `date`, `-amount` (largest first) or `amount`.
+    #[param(pattern = "^(-?date|-?amount)?$")]
+    pub sort: Option<String>,
+}
+
+impl StatementQuery {
+    /// The filter fields, checked.
+    fn filter(&self) -> Result<insight::Filter, AppError> {
+        insight::RawFilter {
+            q: self.q.clone(),
+            category: self.category.clone(),
+            direction: self.direction.clone(),
+            min: self.min.clone(),
+            max: self.max.clone(),
+            sort: self.sort.clone(),
+        }
+        .check()
+        .map_err(AppError::Validation)
+    }
 }
 
 fn kyiv_day(raw: &str) -> Result<(), ValidationError> {
@@ -343,11 +388,16 @@ pub async fn balance(
 ) -> Result<HttpResponse, AppError> {
     let mark = state.hot.balance_mark();
     let answer = mono::client_info(&state, &user).await?;
-    // The detail is made once per snapshot; only the envelope is written per request.
+    // The net worth needs the rates; without them (Monobank down, none kept) it is null, and
+    // the balances are still served.
+    let rates = state.upstream.rates().await.ok();
+    let rates_at = rates.as_ref().map_or(0, |r| r.fetched_at);
+    // The detail is made once per snapshot and rates; only the envelope is written per request.
     let detail = state
         .hot
-        .balance_json(mark, user.id, answer.fetched_at, || {
-            mono::balance_of(&answer.data).to_string()
+        .balance_json(mark, user.id, (answer.fetched_at, rates_at), || {
+            let rates = rates.as_ref().map(|r| (r.list.as_slice(), r.fetched_at));
+            mono::balance_of(&answer.data, rates).to_string()
         });
     Ok(ok_with_json_detail(
         &detail,
@@ -390,10 +440,14 @@ pub async fn webhook(
     Ok(respond(StatusCode::OK, "Webhook registered.", &[]))
 }
 
-/// The validated statement query (the serializer, from the query string).
-fn statement_query(
+/// The validated statement query (the serializer, from the query string) and the statement it
+/// asks for: the store's rows of the range, filtered and sorted, with own transfers marked when
+/// every account is asked for.
+async fn filtered_statement(
+    state: &Context,
+    user: UserId,
     query: Result<web::Query<StatementQuery>, actix_web::Error>,
-) -> Result<(StatementQuery, i64, i64), AppError> {
+) -> Result<(StatementQuery, history::Stored, HashSet<String>), AppError> {
     let query = query
         .map_err(|e| AppError::BadRequest(format!("Invalid query: {e}")))?
         .into_inner();
@@ -401,7 +455,19 @@ fn statement_query(
         .validate()
         .map_err(|e| AppError::Validation(super::extract::validation_errors(&e)))?;
     let (from, to) = query.bounds()?;
-    Ok((query, from, to))
+    let filter = query.filter()?;
+    let mut stored = history::statement(state, user, query.account.clone(), from, to).await?;
+    let transfers = if stored.account == history::ALL_ACCOUNTS {
+        let currencies = &stored.currencies;
+        insight::own_transfers(&stored.items, |id| currencies.get(id).copied())
+            .into_iter()
+            .map(|i| stored.items[i].id.clone())
+            .collect()
+    } else {
+        HashSet::new()
+    };
+    filter.apply(&mut stored.items);
+    Ok((query, stored, transfers))
 }
 
 /// `GET /api/mono/statement/?from=&to=&account=`: any range, from the transaction store.
@@ -410,9 +476,22 @@ pub async fn statement_get(
     user: CurrentUser,
     query: Result<web::Query<StatementQuery>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
-    let (query, from, to) = statement_query(query)?;
-    let stored = history::statement(&state, user.id, query.account, from, to).await?;
-    let items: Vec<_> = stored.items.iter().map(|r| r.item()).collect();
+    let (_, stored, transfers) = filtered_statement(&state, user.id, query).await?;
+    let all = stored.account == history::ALL_ACCOUNTS;
+    let items: Vec<Value> = stored
+        .items
+        .iter()
+        .map(|r| {
+            let mut item = serde_json::to_value(r.item()).unwrap_or(Value::Null);
+            if let Value::Object(fields) = &mut item {
+                fields.insert("account".into(), Value::String(r.account.clone()));
+                if all {
+                    fields.insert("ownTransfer".into(), Value::Bool(transfers.contains(&r.id)));
+                }
+            }
+            item
+        })
+        .collect();
     Ok(respond(
         StatusCode::OK,
         json!({
@@ -432,8 +511,7 @@ pub async fn statement_csv(
     user: CurrentUser,
     query: Result<web::Query<StatementQuery>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
-    let (query, from, to) = statement_query(query)?;
-    let stored = history::statement(&state, user.id, query.account, from, to).await?;
+    let (query, stored, _) = filtered_statement(&state, user.id, query).await?;
     // A partial range says so in its name, so a saved file cannot pass for the whole range.
     let partial = if stored.complete { "" } else { "-partial" };
     let filename = format!("monoweb-{}-{}{partial}.csv", query.from, query.to);
@@ -444,14 +522,14 @@ pub async fn statement_csv(
         .map(|m| format!("{}/{}", iso(m.from), iso(m.to)))
         .collect::<Vec<_>>()
         .join(",");
-    let currency = stored.currency;
+    let currencies = stored.currencies;
     let chunks: Vec<_> = stored.items.chunks(500).map(<[_]>::to_vec).collect();
     let body = futures_util::stream::iter(
         std::iter::once(history::CSV_HEADER.to_owned())
             .chain(
                 chunks
                     .into_iter()
-                    .map(move |rows| history::csv_lines(&rows, currency)),
+                    .map(move |rows| history::csv_lines(&rows, &currencies)),
             )
             .map(|text| Ok::<_, std::convert::Infallible>(web::Bytes::from(text))),
     );
@@ -464,6 +542,141 @@ pub async fn statement_csv(
         .insert_header(("X-Statement-Complete", stored.complete.to_string()))
         .insert_header(("X-Statement-Missing", missing))
         .streaming(body))
+}
+
+/// `SummaryQuery`: `?from=YYYY-MM&to=YYYY-MM`, calendar months in Kyiv; `to` defaults to the
+/// current month and `from` to eleven months before `to`.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// The first month.
+    #[validate(custom(function = "month_field"))]
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2025-12")]
+    pub from: Option<String>,
+    /// The last month, not after the current one.
+    #[validate(custom(function = "month_field"))]
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2026-11")]
+    pub to: Option<String>,
+}
+
+/// The first day of a `YYYY-MM` month.
+pub fn parse_month(raw: &str) -> Option<jiff::civil::Date> {
+    let (year, month) = raw.split_once('-')?;
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(year, 4) || !digits(month, 2) {
+        return None;
+    }
+    jiff::civil::Date::new(year.parse().ok()?, month.parse().ok()?, 1).ok()
+}
+
+fn month_field(raw: &str) -> Result<(), ValidationError> {
+    parse_month(raw).map(drop).ok_or_else(|| {
+        ValidationError::new("month").with_message("Enter a month as YYYY-MM.".into())
+    })
+}
+
+impl SummaryQuery {
+    /// The first days of the first and last month, checked against `today`.
+    pub fn months(
+        &self,
+        today: jiff::civil::Date,
+    ) -> Result<(jiff::civil::Date, jiff::civil::Date), AppError> {
+        let month = |field: &str, raw: &Option<String>| match raw {
+            None => Ok(None),
+            Some(raw) => parse_month(raw)
+                .map(Some)
+                .ok_or_else(|| AppError::field(field, "Enter a month as YYYY-MM.")),
+        };
+        let current = today.first_of_month();
+        let to = month("to", &self.to)?.unwrap_or(current);
+        if to > current {
+            return Err(AppError::field(
+                "to",
+                "The month must not be in the future.",
+            ));
+        }
+        let year_before = to
+            .checked_sub(jiff::Span::new().months(11))
+            .map_err(|_| AppError::field("to", "Enter a month as YYYY-MM."))?;
+        let from = month("from", &self.from)?.unwrap_or(year_before);
+        if from > to {
+            return Err(AppError::field(
+                "to",
+                "The last month must not be before the first.",
+            ));
+        }
+        if from < FIRST_MONTH {
+            return Err(AppError::field(
+                "from",
+                "Monobank's history starts in 2017-11; ask for that month or later.",
+            ));
+        }
+        let span = (i32::from(to.year()) - i32::from(from.year())) * 12 + i32::from(to.month())
+            - i32::from(from.month());
+        if span >= insight::MAX_MONTHS {
+            return Err(AppError::field(
+                "to",
+                "Ask for at most 120 months at a time.",
+            ));
+        }
+        Ok((from, to))
+    }
+}
+
+/// Monobank's first month.
+const FIRST_MONTH: jiff::civil::Date = jiff::civil::date(2017, 11, 1);
+
+/// One month of a summary as the API answers it.
+pub fn month_json(month: &insight::Month, complete: bool) -> Value {
+    let uah = monobank::currency::UAH;
+    let categories: serde_json::Map<String, Value> = month
+        .categories
+        .iter()
+        .map(|(name, sum)| ((*name).to_owned(), mono::money(*sum, uah)))
+        .collect();
+    json!({
+        "month": month.month,
+        "income": mono::money(month.income, uah),
+        "spending": mono::money(month.spending, uah),
+        "net": mono::money(month.net(), uah),
+        "categories": categories,
+        "complete": complete,
+        "own_transfers": month.transfers,
+        "unvalued": month.unvalued,
+    })
+}
+
+/// `GET /api/mono/summary/?from=YYYY-MM&to=YYYY-MM`: per month, income, spending, net and
+/// spending by category over every account and jar, in hryvnias, own transfers left out.
+pub async fn summary(
+    state: web::Data<Context>,
+    user: CurrentUser,
+    query: Result<web::Query<SummaryQuery>, actix_web::Error>,
+) -> Result<HttpResponse, AppError> {
+    let query = query
+        .map_err(|e| AppError::BadRequest(format!("Invalid query: {e}")))?
+        .into_inner();
+    query
+        .validate()
+        .map_err(|e| AppError::Validation(super::extract::validation_errors(&e)))?;
+    let today = crate::domain::kyiv::day_of(state.clock.now())
+        .ok_or_else(|| AppError::internal("no Kyiv day for now"))?;
+    let (from, to) = query.months(today)?;
+    let summary = insight::summary(&state, user.id, from, to).await?;
+    let months: Vec<Value> = summary
+        .months
+        .iter()
+        .map(|(m, complete)| month_json(m, *complete))
+        .collect();
+    Ok(respond(
+        StatusCode::OK,
+        months,
+        &[
+            ("currency", json!("UAH")),
+            ("rates_at", json!(summary.rates_at)),
+        ],
+    ))
 }
 
 /// A Unix second as an RFC 3339 instant (UTC).

@@ -130,12 +130,51 @@ pub struct StoredStatement {
     pub detail: StoredStatementDetail,
 }
 
+/// `GET /api/mono/summary/`: months of every account and jar in hryvnias (from the store, so no
+/// `stale` or `fetched_at`).
+#[derive(Serialize, ToSchema)]
+pub struct MonthSummary {
+    pub code: u16,
+    /// One entry per month asked for, oldest first.
+    pub detail: Vec<SummaryMonth>,
+    /// Always `UAH`.
+    pub currency: String,
+    /// When the rates used for other currencies were fetched (Unix s); null without rates.
+    pub rates_at: Option<i64>,
+}
+
+/// One month of [`MonthSummary`]: amounts in hryvnias with two decimals. Own transfers between
+/// the user's accounts and jars are left out; other currencies count at Monobank's buying rate
+/// (their hryvnia operation amount where they had one).
+#[derive(Serialize, ToSchema)]
+pub struct SummaryMonth {
+    #[schema(example = "2026-11")]
+    pub month: String,
+    pub income: f64,
+    /// Money out, positive.
+    pub spending: f64,
+    /// `income - spending`.
+    pub net: f64,
+    /// Spending by category, positive.
+    #[schema(example = json!({"Groceries": 8123.4, "Cafes and restaurants": 2310.0}))]
+    pub categories: std::collections::BTreeMap<String, f64>,
+    /// Whether the store holds every operation of the month (up to now); a partial month's sums
+    /// grow as the history is fetched.
+    pub complete: bool,
+    /// Operations left out as own transfers.
+    pub own_transfers: u32,
+    /// Operations left out for want of an exchange rate.
+    pub unvalued: u32,
+}
+
 /// `detail` of [`StoredStatement`].
 #[derive(Serialize, ToSchema)]
 pub struct StoredStatementDetail {
     /// The account or jar id.
     pub account: String,
-    /// Monobank statement items, newest first.
+    /// Monobank statement items, newest first (or in the `sort` asked for), each with the
+    /// `account` it belongs to and, with `account=all`, `ownTransfer` (one side of a transfer
+    /// between the user's own accounts or jars).
     pub items: Vec<serde_json::Value>,
     /// Whether the store holds every operation of the range (see `coverage`).
     pub complete: bool,
@@ -177,6 +216,7 @@ const USES_TOKEN: &[&str] = &[
     "post /api/mono/statement/",
     "get /api/mono/statement/",
     "get /api/mono/statement.csv",
+    "get /api/mono/summary/",
     "get /api/mono/sync/",
     "post /api/mono/sync/history/",
     "post /api/mono/webhook/",
@@ -187,6 +227,7 @@ const NAMES_ACCOUNT: &[&str] = &[
     "post /api/mono/statement/",
     "get /api/mono/statement/",
     "get /api/mono/statement.csv",
+    "get /api/mono/summary/",
     "post /api/mono/sync/history/",
 ];
 
@@ -356,7 +397,7 @@ impl Modify for SessionCookie {
         paths::token_status, paths::token_attach, paths::token_replace, paths::token_remove,
         paths::currencies, paths::currency_post, paths::currency_get, paths::client_info,
         paths::balance, paths::statement, paths::statement_range, paths::statement_csv,
-        paths::sync_progress, paths::request_history, paths::webhook, paths::openapi_json,
+        paths::summary, paths::sync_progress, paths::request_history, paths::webhook, paths::openapi_json,
     ),
     components(schemas(
         RegisterRequest, LoginRequest, PasswordRequest, crate::api::auth::NewKeyRequest,
@@ -366,7 +407,7 @@ impl Modify for SessionCookie {
         MonoData, Statement, StoredStatement, StoredStatementDetail, Pair, SyncProgress, crate::api::mono::HistoryRequest,
         crate::services::history::Coverage, crate::services::history::Span,
         crate::services::history::Progress, crate::services::history::AccountProgress,
-        crate::services::history::GapReport,
+        crate::services::history::GapReport, MonthSummary, SummaryMonth,
     )),
     modifiers(&SessionCookie, &CommonResponses),
     security(("session" = []), ("api_key" = [])),
@@ -454,7 +495,7 @@ mod paths {
     fn client_info() {}
 
     #[utoipa::path(get, path = "/api/mono/balance/", tag = "mono",
-        responses((status = 200, description = "{balance, currency, account, own_funds, credit_limit, accounts, jars}, exact decimals", body = MonoData),
+        responses((status = 200, description = "{balance, currency, account, own_funds, credit_limit, accounts, jars, net_worth: {amount, currency: UAH, rates_at, rates}}, exact decimals; net_worth.amount is the own funds of every account and jar at Monobank's buying rates (null when a currency held has no rate)", body = MonoData),
                    (status = 404, body = Failure), (status = 422, body = Failure), (status = 429, body = Failure)))]
     fn balance() {}
 
@@ -471,6 +512,11 @@ mod paths {
         responses((status = 200, description = "text/csv: date, time, account, description, mcc, category, amount, currency, operation_amount, operation_currency, cashback, commission, balance, hold, comment, counterparty; headers X-Statement-Complete (true|false) and X-Statement-Missing (RFC 3339 intervals start/end, comma-separated); a partial range's file name ends in -partial"),
                    (status = 400, body = Failure), (status = 404, body = Failure)))]
     fn statement_csv() {}
+
+    #[utoipa::path(get, path = "/api/mono/summary/", tag = "mono", params(crate::api::mono::SummaryQuery),
+        responses((status = 200, description = "Per month, income, spending, net and spending by category over every account and jar, in hryvnias, own transfers left out", body = MonthSummary),
+                   (status = 400, body = Failure), (status = 404, body = Failure)))]
+    fn summary() {}
 
     #[utoipa::path(get, path = "/api/mono/sync/", tag = "mono",
         responses((status = 200, description = "Progress: per account history_from, fetched_to, windows_done, windows_total, complete, missing, closed, last_error, retry_at; transactions, own_webhook, webhook_from, last_event_at, signing_key, gaps", body = SyncProgress),

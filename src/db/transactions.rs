@@ -301,18 +301,18 @@ pub fn mark_cancelled(
     .execute(conn)
 }
 
-/// The transactions of `account` in `[from, to]`, newest first, without cancelled holds.
+/// The transactions of `accounts` in `[from, to]`, newest first, without cancelled holds.
 pub fn range(
     conn: &mut DbConnection,
     user: UserId,
-    account: &str,
+    accounts: &[String],
     from: i64,
     to: i64,
 ) -> QueryResult<Vec<TransactionRow>> {
     use transactions::dsl as t;
     t::transactions
         .filter(t::user_id.eq(user.0))
-        .filter(t::account.eq(account))
+        .filter(t::account.eq_any(accounts))
         .filter(t::time.between(from, to))
         .filter(t::cancelled.eq(false))
         .filter(t::superseded_by.is_null())
@@ -341,19 +341,19 @@ pub fn open_holds(
         .load(conn)
 }
 
-/// How many holds of `account` in `[from, to]` a settled row superseded and no statement has
+/// How many holds of `accounts` in `[from, to]` a settled row superseded and no statement has
 /// confirmed yet (they are hidden, but the range is not final while they wait).
 pub fn superseded_holds(
     conn: &mut DbConnection,
     user: UserId,
-    account: &str,
+    accounts: &[String],
     from: i64,
     to: i64,
 ) -> QueryResult<i64> {
     use transactions::dsl as t;
     t::transactions
         .filter(t::user_id.eq(user.0))
-        .filter(t::account.eq(account))
+        .filter(t::account.eq_any(accounts))
         .filter(t::time.between(from, to))
         .filter(t::hold.eq(true))
         .filter(t::cancelled.eq(false))

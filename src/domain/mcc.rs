@@ -43,6 +43,24 @@ fn table() -> &'static [Range] {
     })
 }
 
+/// Every category name, each once, in the table's order, [`OTHER`] last.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            let mut names: Vec<&'static str> = Vec::new();
+            for range in table() {
+                if !names.contains(&range.category) && range.category != OTHER {
+                    names.push(range.category);
+                }
+            }
+            names.push(OTHER);
+            names
+        })
+        .iter()
+        .copied()
+}
+
 /// The spending category of a merchant category code.
 pub fn category(mcc: i32) -> &'static str {
     table()

@@ -3,6 +3,8 @@
 //! sync's progress. Nothing here calls Monobank: missing history is fetched by the background
 //! sync (`services::sync`), which a view only wakes.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::mono::default_account;
@@ -135,6 +137,32 @@ impl Coverage {
         }
     }
 
+    /// The coverage of several accounts together: a second is missing when any account misses
+    /// it.
+    pub fn joined<'a>(parts: impl Iterator<Item = &'a Coverage>, from: i64, to: i64) -> Self {
+        let mut holes: Vec<(i64, i64)> = Vec::new();
+        let mut webhook_from = None;
+        for part in parts {
+            holes.extend(part.missing.iter().map(|m| (m.from, m.to)));
+            webhook_from = part.webhook_from;
+        }
+        // The fetched parts are the holes between the missing ones.
+        let fetched = missing(&holes, from, to);
+        Coverage {
+            range: Span { from, to },
+            missing: missing(&fetched, from, to)
+                .into_iter()
+                .map(|(from, to)| Span { from, to })
+                .collect(),
+            fetched: fetched
+                .into_iter()
+                .map(|(from, to)| Span { from, to })
+                .collect(),
+            webhook_from,
+            open_holds: 0,
+        }
+    }
+
     /// Whether the store holds the whole range, final: nothing missing and no open hold.
     pub fn is_complete(&self) -> bool {
         self.missing.is_empty() && self.open_holds == 0
@@ -163,11 +191,18 @@ pub enum HistoryError {
     Store(#[from] AppError),
 }
 
+/// The account value that asks for every account and jar at once.
+pub const ALL_ACCOUNTS: &str = "all";
+
 /// A statement from the store.
 #[derive(Debug)]
 pub struct Stored {
+    /// The account or jar id, or [`ALL_ACCOUNTS`].
     pub account: String,
+    /// The account's currency; hryvnias for [`ALL_ACCOUNTS`] (totals are converted).
     pub currency: CurrencyCode,
+    /// The currency of each account and jar the statement holds.
+    pub currencies: HashMap<String, CurrencyCode>,
     pub items: Vec<TransactionRow>,
     /// Whether the store holds the whole range.
     pub complete: bool,
@@ -246,24 +281,44 @@ pub async fn statement(
             }
         }
     };
-    let (account, currency) = resolve(&info, requested.as_deref())?;
-    let acc = account.clone();
+    let all = requested.as_deref() == Some(ALL_ACCOUNTS);
+    let (account, currency, currencies) = if all {
+        let currencies: HashMap<String, CurrencyCode> = super::sync::account_ids(&info)
+            .into_iter()
+            .filter_map(|id| currency_of(&info, &id).map(|c| (id, c)))
+            .collect();
+        (ALL_ACCOUNTS.to_owned(), monobank::currency::UAH, currencies)
+    } else {
+        let (id, currency) = resolve(&info, requested.as_deref())?;
+        (id.clone(), currency, HashMap::from([(id, currency)]))
+    };
+    let ids: Vec<String> = currencies.keys().cloned().collect();
     let fingerprint = token.fingerprint.clone();
-    let (sync_row, sync_user, rows, superseded, lane) = db::run(&ctx.pool, move |conn| {
+    let (sync_rows, sync_user, rows, superseded, lane) = db::run(&ctx.pool, move |conn| {
         // Coverage first: rows read after it are at least as new as what it claims.
-        let sync_row = sync::account(conn, user, &acc)?;
+        let mut sync_rows = Vec::with_capacity(ids.len());
+        for id in &ids {
+            sync_rows.push((id.clone(), sync::account(conn, user, id)?));
+        }
         let sync_user = sync::user(conn, user)?;
         Ok((
-            sync_row,
+            sync_rows,
             sync_user,
-            transactions::range(conn, user, &acc, from, to)?,
-            transactions::superseded_holds(conn, user, &acc, from, to)?,
+            transactions::range(conn, user, &ids, from, to)?,
+            transactions::superseded_holds(conn, user, &ids, from, to)?,
             lanes::next_at(conn, &fingerprint, Endpoint::Statement)?,
         ))
     })
     .await?;
     let held_since = sync_user.as_ref().and_then(sync::SyncUser::held_since);
-    let mut coverage = Coverage::of(sync_row.as_ref(), held_since, from, to);
+    let coverages: Vec<(String, Coverage)> = sync_rows
+        .iter()
+        .map(|(id, row)| (id.clone(), Coverage::of(row.as_ref(), held_since, from, to)))
+        .collect();
+    let mut coverage = match coverages.as_slice() {
+        [(_, only)] => only.clone(),
+        _ => Coverage::joined(coverages.iter().map(|(_, c)| c), from, to),
+    };
     // Holds, and unsigned events' rows, wait for a statement to make them final.
     let open = rows
         .iter()
@@ -271,18 +326,24 @@ pub async fn statement(
         .count();
     coverage.open_holds = open + usize::try_from(superseded).unwrap_or(usize::MAX);
     let complete = coverage.is_complete();
-    if !complete {
-        ctx.sync.showing(user, &account, now);
+    // The sync fetches the shown account first (with every account, the first one missing).
+    if let Some((id, _)) = coverages.iter().find(|(_, c)| !c.missing.is_empty()) {
+        ctx.sync.showing(user, id, now);
+    } else if !complete {
+        ctx.sync.wake();
     }
+    let progress = match sync_rows.as_slice() {
+        [(_, Some(row))] if !all => Some(progress_of(row, held_since, now)),
+        _ => None,
+    };
     Ok(Stored {
         account,
         currency,
+        currencies,
         items: rows,
         complete,
         next_fetch_at: (!complete).then(|| lane.unwrap_or(now).max(now)),
-        progress: sync_row
-            .as_ref()
-            .map(|row| progress_of(row, held_since, now)),
+        progress,
         coverage,
     })
 }
@@ -486,11 +547,16 @@ fn field(out: &mut String, text: &str, is_text: bool) {
     }
 }
 
-/// The CSV lines of `rows` (no header), dates and times in Kyiv.
-pub fn csv_lines(rows: &[TransactionRow], currency: CurrencyCode) -> String {
+/// The CSV lines of `rows` (no header), dates and times in Kyiv; `currencies` gives each
+/// account's currency.
+pub fn csv_lines(rows: &[TransactionRow], currencies: &HashMap<String, CurrencyCode>) -> String {
     let mut out = String::with_capacity(rows.len() * 160);
     for row in rows {
         let item: StatementItem = row.item();
+        let currency = currencies
+            .get(&row.account)
+            .copied()
+            .unwrap_or(CurrencyCode(0));
         let operation_currency = CurrencyCode(item.currency_code);
         let counterparty = [
             item.counter_name.as_deref(),

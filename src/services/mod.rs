@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod history;
+pub mod insight;
 pub mod mono;
 pub mod sync;
 pub mod tokens;

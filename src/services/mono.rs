@@ -22,7 +22,7 @@ use crate::upstream::{retry_after, Answer, UpstreamError, FRESH_SECS};
 use monobank::currency::{format_minor, CurrencyCode, UAH};
 use monobank::limit::LANE_SECS;
 use monobank::statement::{StatementCursor, Step};
-use monobank::types::{StatementItem, UserInfo};
+use monobank::types::{CurrencyInfo, StatementItem, UserInfo};
 use monobank::MonoError;
 
 /// Why a Mono view could not answer.
@@ -122,8 +122,10 @@ pub fn default_account(info: &UserInfo) -> Option<&monobank::types::Account> {
         .or_else(|| info.accounts.iter().filter(uah).min_by(smallest))
 }
 
-/// The balance view's answer: the default UAH card, every account and jar, exact decimals.
-pub fn balance_of(info: &UserInfo) -> Value {
+/// The balance view's answer: the default UAH card, every account and jar, exact decimals, and
+/// the net worth in hryvnias at `rates` (fetched at `rates_at`; `None`: no rates to be had).
+pub fn balance_of(info: &UserInfo, rates: Option<(&[CurrencyInfo], i64)>) -> Value {
+    let worth = super::insight::net_worth(info, rates.map_or(&[][..], |r| r.0));
     let default = default_account(info);
     let accounts: Vec<Value> = info
         .accounts
@@ -168,6 +170,12 @@ pub fn balance_of(info: &UserInfo) -> Value {
         "credit_limit": default.map(|a| money(a.credit_limit, UAH)),
         "accounts": accounts,
         "jars": jars,
+        "net_worth": {
+            "amount": worth.amount.map(|a| money(a, UAH)),
+            "currency": "UAH",
+            "rates_at": rates.map(|r| r.1),
+            "rates": worth.rates,
+        },
     })
 }
 

@@ -15,6 +15,10 @@ use monobank::currency::CurrencyCode;
 use monobank::types::{Account, Jar, UserInfo};
 
 pub struct AccountCard {
+    /// The account's name, the same on every page ([`account_names`]).
+    pub name: String,
+    /// Its statement.
+    pub href: String,
     pub kind: String,
     pub currency: String,
     pub balance: String,
@@ -26,6 +30,7 @@ pub struct AccountCard {
 }
 
 pub struct JarCard {
+    pub href: String,
     pub title: String,
     pub description: String,
     pub balance: String,
@@ -46,6 +51,12 @@ struct DashboardPage {
     updated: String,
     age: String,
     stale: bool,
+    /// Own funds of every account and jar in hryvnias; `None` without a rate for a currency.
+    net_worth: Option<String>,
+    /// The rates used, in words ("USD 41.05 ₴").
+    rates_used: Vec<String>,
+    /// When those rates were fetched.
+    rates_at: String,
 }
 
 /// A person's name for an account type.
@@ -63,9 +74,85 @@ fn kind_label(kind: &str) -> String {
     }
 }
 
+/// The statement of one account or jar.
+fn statement_href(id: &str) -> String {
+    format!(
+        "/statement?{}",
+        serde_urlencoded::to_string([("account", id)]).unwrap_or_default()
+    )
+}
+
+/// The name of an account: its type and currency, and the card's last four digits
+/// ("Black card UAH ·4821").
+fn account_name(account: &Account) -> String {
+    let last4 = account
+        .masked_pan
+        .first()
+        .and_then(|p| p.get(p.len().saturating_sub(4)..))
+        .map(|d| format!(" ·{d}"))
+        .unwrap_or_default();
+    format!(
+        "{} {}{last4}",
+        kind_label(&account.kind),
+        CurrencyCode(account.currency_code)
+    )
+}
+
+/// The name of a jar ("Jar «Holiday»").
+fn jar_name(jar: &Jar) -> String {
+    format!("Jar «{}»", jar.title)
+}
+
+/// Every account and jar of a client-info as (id, name), in the order the pages show them: the
+/// default card first, then accounts by currency (hryvnia, dollar, euro, the rest by code) and
+/// type, then jars by title; ties by id, so the order never changes between two loads.
+pub fn account_names(info: &UserInfo) -> impl Iterator<Item = (String, String)> + '_ {
+    ordered_accounts(info)
+        .into_iter()
+        .map(|a| (a.id.clone(), account_name(a)))
+        .chain(
+            ordered_jars(info)
+                .into_iter()
+                .map(|j| (j.id.clone(), jar_name(j))),
+        )
+}
+
+fn currency_rank(code: u16) -> (u8, u16) {
+    match code {
+        980 => (0, 0),
+        840 => (1, 0),
+        978 => (2, 0),
+        other => (3, other),
+    }
+}
+
+fn ordered_accounts(info: &UserInfo) -> Vec<&Account> {
+    let default_id = mono::default_account(info).map(|a| a.id.as_str());
+    let mut accounts: Vec<&Account> = info.accounts.iter().collect();
+    accounts.sort_by(|a, b| {
+        let key = |x: &Account| {
+            (
+                default_id != Some(x.id.as_str()),
+                currency_rank(x.currency_code),
+                kind_label(&x.kind),
+            )
+        };
+        key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id))
+    });
+    accounts
+}
+
+fn ordered_jars(info: &UserInfo) -> Vec<&Jar> {
+    let mut jars: Vec<&Jar> = info.jars.iter().flatten().collect();
+    jars.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
+    jars
+}
+
 fn account_card(account: &Account, default_id: Option<&str>) -> AccountCard {
     let currency = CurrencyCode(account.currency_code);
     AccountCard {
+        name: account_name(account),
+        href: statement_href(&account.id),
         kind: kind_label(&account.kind),
         currency: currency.to_string(),
         balance: money(account.balance, currency),
@@ -87,7 +174,8 @@ fn jar_card(jar: &Jar) -> JarCard {
         _ => 0,
     };
     JarCard {
-        title: jar.title.clone(),
+        href: statement_href(&jar.id),
+        title: jar_name(jar),
         description: jar.description.clone(),
         balance: money(jar.balance, currency),
         goal: jar.goal.map(|g| money(g, currency)),
@@ -95,16 +183,14 @@ fn jar_card(jar: &Jar) -> JarCard {
     }
 }
 
-/// The cards of a client-info, default account first.
+/// The cards of a client-info, in the order of [`account_names`].
 pub fn cards(info: &UserInfo) -> (Vec<AccountCard>, Vec<JarCard>) {
     let default_id = mono::default_account(info).map(|a| a.id.as_str());
-    let mut accounts: Vec<AccountCard> = info
-        .accounts
-        .iter()
+    let accounts = ordered_accounts(info)
+        .into_iter()
         .map(|a| account_card(a, default_id))
         .collect();
-    accounts.sort_by_key(|a| !a.is_default);
-    let jars = info.jars.iter().flatten().map(jar_card).collect();
+    let jars = ordered_jars(info).into_iter().map(jar_card).collect();
     (accounts, jars)
 }
 
@@ -125,6 +211,9 @@ pub async fn show(
         updated: String::new(),
         age: String::new(),
         stale: false,
+        net_worth: None,
+        rates_used: Vec::new(),
+        rates_at: String::new(),
     };
     match mono::client_info(&state, &session_user).await {
         Ok(answer) => {
@@ -135,6 +224,21 @@ pub async fn show(
             page.updated = date_time(answer.fetched_at);
             page.age = age(state.clock.now() - answer.fetched_at);
             page.stale = answer.stale;
+            let rates = state.upstream.rates().await.ok();
+            let list = rates.as_ref().map_or(&[][..], |r| r.list.as_slice());
+            let worth = crate::services::insight::net_worth(&answer.data, list);
+            page.net_worth = worth.amount.map(|a| money(a, monobank::currency::UAH));
+            page.rates_used = worth
+                .rates
+                .iter()
+                .map(|(code, rate)| {
+                    format!(
+                        "{code} {}",
+                        super::format::decimal(*rate, 4, monobank::currency::UAH)
+                    )
+                })
+                .collect();
+            page.rates_at = rates.map(|r| date_time(r.fetched_at)).unwrap_or_default();
         }
         Err(ViewError::Token(TokenError::Rejected { at })) => {
             page.notice = Some(super::rejected_notice(at));

@@ -1,7 +1,7 @@
 //! `/statement`: one account or jar over a range of Kyiv days, a page of rows at a time, with the
 //! range's totals and a spending-by-category chart drawn as inline SVG on the server.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -13,17 +13,20 @@ use serde::Deserialize;
 use super::format::{date, date_time, day_bounds, day_of, money, signed_money, time};
 use super::{page, FormState, Layout};
 use crate::auth::current_user::{CurrentUser, SessionUser};
+use crate::db::transactions::TransactionRow;
 use crate::domain::mcc;
 use crate::error::{AppError, FieldErrors};
 use crate::services::mono::ViewError;
 use crate::services::tokens::TokenError;
 use crate::services::Context;
-use crate::services::{history, mono};
+use crate::services::{history, insight, mono};
 use monobank::currency::CurrencyCode;
 use monobank::types::{StatementItem, UserInfo};
 
-/// Rows per page that can be asked for; the first is the default.
-const PAGE_SIZES: [usize; 4] = [100, 50, 200, 500];
+/// Rows per page that can be asked for.
+const PAGE_SIZES: [usize; 4] = [50, 100, 200, 500];
+/// Rows per page unless asked.
+const DEFAULT_PER: usize = 100;
 /// The longest range one page asks for.
 const MAX_DAYS: i32 = 366;
 /// Bars in the chart; smaller categories are summed as "Other".
@@ -40,6 +43,8 @@ pub struct StatementQuery {
     to: Option<String>,
     page: Option<String>,
     per: Option<String>,
+    #[serde(flatten)]
+    filter: insight::RawFilter,
 }
 
 pub struct Choice {
@@ -49,6 +54,8 @@ pub struct Choice {
 }
 
 pub struct Row {
+    /// The first row of a day (in date order): the day and its total.
+    pub day: Option<(String, String)>,
     pub date: String,
     pub time: String,
     pub description: String,
@@ -62,11 +69,17 @@ pub struct Row {
     pub balance: String,
     pub hold: bool,
     pub comment: String,
+    /// The account's name, when every account is shown.
+    pub account: String,
+    /// One side of a transfer between the user's own accounts.
+    pub own_transfer: bool,
 }
 
 pub struct Bar {
     pub label: String,
     pub value: String,
+    /// The statement filtered to this category.
+    pub href: String,
     pub y: u32,
     pub text_y: u32,
     pub width: String,
@@ -77,6 +90,7 @@ pub struct Chart {
     pub bars: Vec<Bar>,
 }
 
+/// An entry of the pagination: a page, or a gap (`number` 0) between shown pages.
 pub struct PageLink {
     pub number: usize,
     pub href: String,
@@ -92,6 +106,21 @@ struct StatementPage {
     form: FormState,
     accounts: Vec<Choice>,
     sizes: Vec<(usize, bool)>,
+    categories: Vec<(&'static str, bool)>,
+    sorts: Vec<(&'static str, &'static str, bool)>,
+    /// Whether a filter narrows the rows (the filter box starts open).
+    filtered: bool,
+    /// Rows grouped by day (date order).
+    grouped: bool,
+    /// Every account is shown.
+    all: bool,
+    /// Own transfers in the range, left out of the totals and the chart.
+    transfers: usize,
+    previous_page: Option<String>,
+    next_page: Option<String>,
+    /// The months before and after the range's first month, as (label, href).
+    previous_month: Option<(String, String)>,
+    next_month: Option<(String, String)>,
     shown: bool,
     rows: Vec<Row>,
     count: usize,
@@ -140,34 +169,22 @@ struct Request {
     to: Date,
     page: usize,
     per: usize,
+    filter: insight::Filter,
+    raw_filter: insight::RawFilter,
 }
 
 fn account_choices(info: &UserInfo, selected: &str) -> Vec<Choice> {
-    let accounts = info.accounts.iter().map(|a| {
-        let card = a
-            .masked_pan
-            .first()
-            .map(|p| format!(" · {p}"))
-            .unwrap_or_default();
-        (
-            a.id.clone(),
-            format!("{} {}{card}", CurrencyCode(a.currency_code), a.kind),
-        )
-    });
-    let jars = info.jars.iter().flatten().map(|j| {
-        (
-            j.id.clone(),
-            format!("Jar: {} ({})", j.title, CurrencyCode(j.currency_code)),
-        )
-    });
-    accounts
-        .chain(jars)
-        .map(|(id, label)| Choice {
-            selected: id == selected,
-            id,
-            label,
-        })
-        .collect()
+    std::iter::once((
+        history::ALL_ACCOUNTS.to_owned(),
+        "All accounts and jars".to_owned(),
+    ))
+    .chain(super::dashboard::account_names(info))
+    .map(|(id, label)| Choice {
+        selected: id == selected,
+        id,
+        label,
+    })
+    .collect()
 }
 
 fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Request, FieldErrors> {
@@ -181,7 +198,11 @@ fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Requ
         .clone()
         .or(default_account)
         .unwrap_or_default();
-    let currency = history::currency_of(info, &account);
+    let currency = if account == history::ALL_ACCOUNTS {
+        Some(monobank::currency::UAH)
+    } else {
+        history::currency_of(info, &account)
+    };
     if currency.is_none() {
         fail("account", "Choose one of your accounts or jars.");
     }
@@ -195,10 +216,7 @@ fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Requ
             }
         },
     };
-    let week_ago = today
-        .checked_sub(jiff::Span::new().days(6))
-        .unwrap_or(today);
-    let from = day("from", query.from.as_deref(), week_ago);
+    let from = day("from", query.from.as_deref(), today.first_of_month());
     let to = day("to", query.to.as_deref(), today);
     if let (Some(from), Some(to)) = (from, to) {
         if from > to {
@@ -218,21 +236,24 @@ fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Requ
         }
     };
     let per = match query.per.as_deref().map(str::parse::<usize>) {
-        None => PAGE_SIZES[0],
+        None => DEFAULT_PER,
         Some(Ok(n)) if PAGE_SIZES.contains(&n) => n,
         Some(_) => {
             fail("per", "Choose 50, 100, 200 or 500 rows per page.");
-            PAGE_SIZES[0]
+            DEFAULT_PER
         }
     };
-    match (currency, from, to) {
-        (Some(currency), Some(from), Some(to)) if errors.is_empty() => Ok(Request {
+    let filter = query.filter.check().map_err(|e| errors.extend(e)).ok();
+    match (currency, from, to, filter) {
+        (Some(currency), Some(from), Some(to), Some(filter)) if errors.is_empty() => Ok(Request {
             account,
             currency,
             from,
             to,
             page,
             per,
+            filter,
+            raw_filter: query.filter.clone(),
         }),
         _ => Err(errors),
     }
@@ -241,6 +262,7 @@ fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Requ
 fn row(item: &StatementItem, currency: CurrencyCode) -> Row {
     let operation_currency = CurrencyCode(item.currency_code);
     Row {
+        day: None,
         date: date(item.time),
         time: time(item.time),
         description: item.description.clone(),
@@ -260,26 +282,39 @@ fn row(item: &StatementItem, currency: CurrencyCode) -> Row {
         balance: money(item.balance, currency),
         hold: item.hold,
         comment: item.comment.clone().unwrap_or_default(),
+        account: String::new(),
+        own_transfer: false,
     }
 }
 
+/// The rows' worth in the statement's currency: the amount on one account; in hryvnias with
+/// every account (`None` for own transfers and rows without a rate: they count nowhere).
+struct Valued<'a> {
+    row: &'a TransactionRow,
+    value: Option<i64>,
+}
+
 /// Money in and out over all the items.
-fn totals(items: &[StatementItem]) -> (i64, i64) {
-    items.iter().fold((0i64, 0i64), |(inc, out), i| {
-        if i.amount >= 0 {
-            (inc.saturating_add(i.amount), out)
-        } else {
-            (inc, out.saturating_add(i.amount))
-        }
-    })
+fn totals<'a>(items: impl Iterator<Item = &'a Valued<'a>>) -> (i64, i64) {
+    items
+        .filter_map(|v| v.value)
+        .fold((0i64, 0i64), |(inc, out), v| {
+            if v >= 0 {
+                (inc.saturating_add(v), out)
+            } else {
+                (inc, out.saturating_add(v))
+            }
+        })
 }
 
 /// Spending per category, largest first, the tail summed as "Other".
-fn spending(items: &[StatementItem]) -> Vec<(String, i64)> {
+fn spending(items: &[Valued]) -> Vec<(String, i64)> {
     let mut sums: HashMap<&'static str, i64> = HashMap::new();
-    for item in items.iter().filter(|i| i.amount < 0) {
-        let sum = sums.entry(mcc::category(item.mcc)).or_default();
-        *sum = sum.saturating_add(item.amount.saturating_neg());
+    for item in items {
+        if let Some(value) = item.value.filter(|v| *v < 0) {
+            let sum = sums.entry(mcc::category(item.row.mcc)).or_default();
+            *sum = sum.saturating_add(value.saturating_neg());
+        }
     }
     let mut sorted: Vec<(String, i64)> = sums.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -287,24 +322,39 @@ fn spending(items: &[StatementItem]) -> Vec<(String, i64)> {
         let rest: i64 = sorted
             .drain(CHART_BARS - 1..)
             .fold(0i64, |acc, (_, v)| acc.saturating_add(v));
-        sorted.push(("All other categories".to_owned(), rest));
+        sorted.push((OTHERS.to_owned(), rest));
     }
     sorted
 }
 
-/// The chart's geometry: one labelled bar per category, scaled to the largest.
-fn chart(items: &[StatementItem], currency: CurrencyCode) -> Option<Chart> {
+/// The chart's label for the categories summed together.
+const OTHERS: &str = "All other categories";
+
+/// The chart's geometry: one labelled bar per category, scaled to the largest, with its share
+/// of the spending; each bar links to the rows of its category.
+fn chart(items: &[Valued], request: &Request) -> Option<Chart> {
     let sums = spending(items);
     let largest = sums.first()?.1.max(1) as f64;
+    let all: i64 = sums.iter().map(|s| s.1).sum::<i64>().max(1);
     let room = f64::from(CHART_WIDTH);
     let bars = sums
         .into_iter()
         .zip(0u32..)
         .map(|((label, value), n)| {
             let width = (value as f64 / largest * room).max(1.0);
+            let share = (value as f64 * 100.0 / all as f64).round();
+            let href = if label == OTHERS {
+                String::new()
+            } else {
+                let mut filter = request.raw_filter.clone();
+                filter.category = Some(label.clone());
+                filter.direction = Some("out".into());
+                href_with(request, &filter, 1)
+            };
             Bar {
+                value: format!("{} · {share}%", money(value, request.currency)),
                 label,
-                value: money(value, currency),
+                href,
                 y: n * CHART_ROW + 20,
                 text_y: n * CHART_ROW + 14,
                 width: format!("{width:.1}"),
@@ -316,22 +366,69 @@ fn chart(items: &[StatementItem], currency: CurrencyCode) -> Option<Chart> {
 }
 
 fn href(request: &Request, page: usize) -> String {
-    let query = [
+    href_with(request, &request.raw_filter, page)
+}
+
+/// The statement's address with another filter and page, the rest kept.
+fn href_with(request: &Request, raw: &insight::RawFilter, page: usize) -> String {
+    let mut query = vec![
         ("account", request.account.clone()),
         ("from", request.from.to_string()),
         ("to", request.to.to_string()),
-        ("per", request.per.to_string()),
-        ("page", page.to_string()),
     ];
+    if let Ok(filter) = raw.check() {
+        query.extend(filter.query_pairs(raw));
+    }
+    if request.per != DEFAULT_PER {
+        query.push(("per", request.per.to_string()));
+    }
+    if page > 1 {
+        query.push(("page", page.to_string()));
+    }
     format!(
         "/statement?{}",
         serde_urlencoded::to_string(query).unwrap_or_default()
     )
 }
 
+/// The page numbers to link: the first, the last, and three either side of the current one;
+/// 0 marks a gap.
+fn page_numbers(pages: usize, current: usize) -> Vec<usize> {
+    let mut numbers = Vec::new();
+    for n in 1..=pages {
+        if n == 1 || n == pages || n.abs_diff(current) <= 2 {
+            if numbers.last().is_some_and(|&last: &usize| last + 1 < n) {
+                numbers.push(0);
+            }
+            numbers.push(n);
+        }
+    }
+    numbers
+}
+
+/// The whole month before or after the one `day` falls in, as (label, first day, last day).
+fn month_beside(day: Date, months: i8) -> Option<(String, Date, Date)> {
+    let first = day
+        .first_of_month()
+        .checked_add(jiff::Span::new().months(months))
+        .ok()?;
+    Some((
+        first.strftime("%B %Y").to_string(),
+        first,
+        first.last_of_month(),
+    ))
+}
+
 /// What the store answered for the range, and how far the sync has come.
 struct Answer {
-    items: Vec<StatementItem>,
+    /// The range's rows, filtered and sorted.
+    rows: Vec<TransactionRow>,
+    /// The rows' worth in the statement's currency (see [`Valued`]).
+    values: Vec<Option<i64>>,
+    /// Which rows are own transfers (every account shown).
+    transfers: HashSet<String>,
+    currencies: HashMap<String, CurrencyCode>,
+    names: HashMap<String, String>,
     complete: bool,
     next_fetch_at: Option<i64>,
     coverage: history::Coverage,
@@ -374,34 +471,98 @@ fn expected_at(answer: &Answer) -> Option<i64> {
     Some(answer.next_fetch_at? + (windows - 1).max(0) * answer.lane_secs)
 }
 
-fn fill(page: &mut StatementPage, request: &Request, answer: Answer) {
-    let count = answer.items.len();
+fn fill(page: &mut StatementPage, request: &Request, answer: Answer, today: Date) {
+    let count = answer.rows.len();
     let pages = count.div_ceil(request.per).max(1);
     let current = request.page.min(pages);
     let first = (current - 1) * request.per;
-    page.rows = answer
-        .items
+    let valued: Vec<Valued> = answer
+        .rows
+        .iter()
+        .zip(&answer.values)
+        .map(|(row, value)| Valued { row, value: *value })
+        .collect();
+    page.grouped = matches!(
+        request.filter.sort,
+        insight::Sort::NewestFirst | insight::Sort::OldestFirst
+    );
+    // Day totals over every row of the day, whichever page it starts on.
+    let mut day_totals: HashMap<String, i64> = HashMap::new();
+    if page.grouped {
+        for v in &valued {
+            let sum = day_totals.entry(date(v.row.time)).or_default();
+            *sum = sum.saturating_add(v.value.unwrap_or(0));
+        }
+    }
+    let mut last_day = String::new();
+    page.rows = valued
         .iter()
         .skip(first)
         .take(request.per)
-        .map(|i| row(i, request.currency))
+        .map(|v| {
+            let currency = answer
+                .currencies
+                .get(&v.row.account)
+                .copied()
+                .unwrap_or(request.currency);
+            let mut shown = row(&v.row.item(), currency);
+            if page.grouped && shown.date != last_day {
+                last_day.clone_from(&shown.date);
+                let total = day_totals.get(&shown.date).copied().unwrap_or(0);
+                shown.day = Some((shown.date.clone(), signed_money(total, request.currency)));
+            }
+            if page.all {
+                shown.account = answer
+                    .names
+                    .get(&v.row.account)
+                    .cloned()
+                    .unwrap_or_default();
+                shown.own_transfer = answer.transfers.contains(&v.row.id);
+            }
+            shown
+        })
         .collect();
     page.count = count;
     page.first = first + 1;
     page.last = first + page.rows.len();
-    let (total_in, total_out) = totals(&answer.items);
+    page.transfers = answer.transfers.len();
+    let (total_in, total_out) = totals(valued.iter());
     page.total_in = signed_money(total_in, request.currency);
     page.total_out = signed_money(total_out, request.currency);
     page.nothing_fetched = answer.coverage.holds_nothing();
-    page.chart = chart(&answer.items, request.currency);
-    page.pages = (1..=pages)
-        .filter(|&n| pages <= 15 || n == 1 || n == pages || n.abs_diff(current) <= 3)
+    page.chart = chart(&valued, request);
+    page.pages = page_numbers(pages, current)
+        .into_iter()
         .map(|number| PageLink {
             number,
-            href: href(request, number),
+            href: if number == 0 {
+                String::new()
+            } else {
+                href(request, number)
+            },
             current: number == current,
         })
         .collect();
+    page.previous_page = (current > 1).then(|| href(request, current - 1));
+    page.next_page = (current < pages).then(|| href(request, current + 1));
+    let month_link = |months: i8| {
+        month_beside(request.from, months).map(|(label, from, to)| {
+            let moved = Request {
+                from,
+                to,
+                account: request.account.clone(),
+                currency: request.currency,
+                page: 1,
+                per: request.per,
+                filter: request.filter.clone(),
+                raw_filter: request.raw_filter.clone(),
+            };
+            (label, href(&moved, 1))
+        })
+    };
+    page.previous_month = month_link(-1);
+    page.next_month =
+        month_link(1).filter(|_| request.from.first_of_month() < today.first_of_month());
     page.complete = answer.complete;
     page.partial = !answer.coverage.missing.is_empty();
     let coverage = &answer.coverage;
@@ -449,22 +610,44 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let query = query.map(web::Query::into_inner).unwrap_or_default();
     let today = day_of(state.clock.now()).unwrap_or_default();
+    let raw = &query.filter;
     let echo = [
-        ("from", query.from.clone().unwrap_or_default()),
-        ("to", query.to.clone().unwrap_or_default()),
+        ("from", query.from.clone()),
+        ("to", query.to.clone()),
+        ("q", raw.q.clone()),
+        ("min", raw.min.clone()),
+        ("max", raw.max.clone()),
+        ("direction", raw.direction.clone()),
     ];
-    let mut page_data = StatementPage {
-        layout: Layout::new(&session, &user, "statement", "Statement")?,
-        connected: true,
-        notice: None,
-        form: FormState::with(
+    let echo: Vec<(&str, String)> = echo
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or_default()))
+        .collect();
+    let echoed = |echo: &[(&str, String)]| {
+        FormState::with(
             &echo
                 .iter()
                 .map(|(k, v)| (*k, v.as_str()))
                 .collect::<Vec<_>>(),
-        ),
+        )
+    };
+    let mut page_data = StatementPage {
+        layout: Layout::new(&session, &user, "statement", "Statement")?,
+        connected: true,
+        notice: None,
+        form: echoed(&echo),
         accounts: Vec::new(),
-        sizes: Vec::new(),
+        sizes: PAGE_SIZES.iter().map(|&n| (n, n == DEFAULT_PER)).collect(),
+        categories: category_choices(raw.category.as_deref()),
+        sorts: sort_choices(raw.sort.as_deref()),
+        filtered: false,
+        grouped: true,
+        all: false,
+        transfers: 0,
+        previous_page: None,
+        next_page: None,
+        previous_month: None,
+        next_month: None,
         shown: false,
         rows: Vec::new(),
         count: 0,
@@ -509,20 +692,19 @@ pub async fn show(
         Ok(request) => request,
         Err(errors) => {
             page_data.accounts = account_choices(&info, query.account.as_deref().unwrap_or(""));
-            page_data.sizes = PAGE_SIZES
-                .iter()
-                .map(|&n| (n, n == PAGE_SIZES[0]))
-                .collect();
+            page_data.filtered = true;
             page_data.form.errors = errors;
             return page(StatusCode::BAD_REQUEST, &page_data);
         }
     };
     page_data.accounts = account_choices(&info, &request.account);
     page_data.sizes = PAGE_SIZES.iter().map(|&n| (n, n == request.per)).collect();
-    page_data.form = FormState::with(&[
-        ("from", &request.from.to_string()),
-        ("to", &request.to.to_string()),
-    ]);
+    page_data.filtered = request.filter.narrows();
+    page_data.all = request.account == history::ALL_ACCOUNTS;
+    let mut echo = echo;
+    echo[0].1 = request.from.to_string();
+    echo[1].1 = request.to.to_string();
+    page_data.form = echoed(&echo);
     let (Some((from, _)), Some((_, to))) = (day_bounds(request.from), day_bounds(request.to))
     else {
         return Err(AppError::internal("a Kyiv day without bounds"));
@@ -530,15 +712,49 @@ pub async fn show(
     let stored = history::statement(&state, user.id, Some(request.account.clone()), from, to);
     match stored.await {
         Ok(stored) => {
+            let currencies = stored.currencies;
+            let mut rows = stored.items;
+            let (transfers, rates) = if page_data.all {
+                let found = insight::own_transfers(&rows, |id| currencies.get(id).copied());
+                let ids: HashSet<String> = found.into_iter().map(|i| rows[i].id.clone()).collect();
+                let foreign = currencies.values().any(|&c| c != monobank::currency::UAH);
+                let rates = if foreign {
+                    state.upstream.rates().await.ok()
+                } else {
+                    None
+                };
+                (ids, rates)
+            } else {
+                (HashSet::new(), None)
+            };
+            request.filter.apply(&mut rows);
+            let list = rates.as_ref().map_or(&[][..], |r| r.list.as_slice());
+            let values = rows
+                .iter()
+                .map(|r| {
+                    if !page_data.all {
+                        Some(r.amount)
+                    } else if transfers.contains(&r.id) {
+                        None
+                    } else {
+                        let currency = currencies.get(&r.account).copied()?;
+                        insight::uah_value(r, currency, list)
+                    }
+                })
+                .collect();
             let answer = Answer {
-                items: stored.items.iter().map(|r| r.item()).collect(),
+                rows,
+                values,
+                transfers,
+                currencies,
+                names: super::dashboard::account_names(&info).collect(),
                 complete: stored.complete,
                 next_fetch_at: stored.next_fetch_at,
                 coverage: stored.coverage,
                 progress: stored.progress,
                 lane_secs: state.upstream.lane_secs(),
             };
-            fill(&mut page_data, &request, answer);
+            fill(&mut page_data, &request, answer, today);
         }
         Err(e) => match AppError::from(e) {
             e @ (AppError::Unauthorized | AppError::Internal(_)) => return Err(e),
@@ -546,6 +762,28 @@ pub async fn show(
         },
     }
     page(StatusCode::OK, &page_data)
+}
+
+/// The category filter's choices: any, then every category.
+fn category_choices(selected: Option<&str>) -> Vec<(&'static str, bool)> {
+    let selected = selected.unwrap_or("");
+    std::iter::once(("", selected.is_empty()))
+        .chain(mcc::names().map(|c| (c, c.eq_ignore_ascii_case(selected))))
+        .collect()
+}
+
+/// The sort choices as (value, label, selected).
+fn sort_choices(selected: Option<&str>) -> Vec<(&'static str, &'static str, bool)> {
+    let selected = selected.filter(|s| !s.is_empty()).unwrap_or("-date");
+    [
+        ("-date", "Newest first"),
+        ("date", "Oldest first"),
+        ("-amount", "Largest first"),
+        ("amount", "Smallest first"),
+    ]
+    .into_iter()
+    .map(|(value, label)| (value, label, value == selected))
+    .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -609,20 +847,45 @@ pub async fn request_history(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::transactions::Source;
+    use crate::db::users::UserId;
 
-    fn item(amount: i64, mcc: i32) -> StatementItem {
-        StatementItem::new("x".into(), 0, "d", mcc, amount, 980)
+    fn rows(spec: &[(i64, i32)]) -> Vec<TransactionRow> {
+        spec.iter()
+            .map(|&(amount, mcc)| {
+                let item = StatementItem::new("x".into(), 0, "d", mcc, amount, 980);
+                TransactionRow::new(UserId(1), "a", &item, Source::Statement, 0)
+            })
+            .collect()
+    }
+
+    fn valued(rows: &[TransactionRow]) -> Vec<Valued<'_>> {
+        rows.iter()
+            .map(|row| Valued {
+                row,
+                value: Some(row.amount),
+            })
+            .collect()
+    }
+
+    fn request() -> Request {
+        Request {
+            account: "a".into(),
+            currency: CurrencyCode(980),
+            from: jiff::civil::date(2026, 11, 1),
+            to: jiff::civil::date(2026, 11, 30),
+            page: 1,
+            per: DEFAULT_PER,
+            filter: insight::Filter::default(),
+            raw_filter: insight::RawFilter::default(),
+        }
     }
 
     #[test]
     fn totals_and_spending_by_category() {
-        let items = [
-            item(-1_000, 5411),
-            item(-500, 5411),
-            item(-2_000, 5812),
-            item(10_000, 4829),
-        ];
-        assert_eq!(totals(&items), (10_000, -3_500));
+        let items = rows(&[(-1_000, 5411), (-500, 5411), (-2_000, 5812), (10_000, 4829)]);
+        let items = valued(&items);
+        assert_eq!(totals(items.iter()), (10_000, -3_500));
         assert_eq!(
             spending(&items),
             [
@@ -630,32 +893,56 @@ mod tests {
                 ("Groceries".to_owned(), 1_500)
             ]
         );
-        let chart = chart(&items, CurrencyCode(980));
-        let bars = chart.map(|c| c.bars).unwrap_or_default();
+        let bars = chart(&items, &request())
+            .map(|c| c.bars)
+            .unwrap_or_default();
         assert_eq!(bars.len(), 2);
         assert_eq!(bars[0].width, "400.0", "the largest bar fills the width");
         assert_eq!(bars[1].width, "300.0");
+        assert!(bars[0].value.ends_with("· 57%"), "{}", bars[0].value);
+        assert!(
+            bars[1].href.contains("category=Groceries") && bars[1].href.contains("direction=out"),
+            "{}",
+            bars[1].href
+        );
+    }
+
+    #[test]
+    fn rows_without_a_value_count_nowhere() {
+        let items = rows(&[(-1_000, 4829), (-500, 5411)]);
+        let mut items = valued(&items);
+        items[0].value = None;
+        assert_eq!(totals(items.iter()), (0, -500));
+        assert_eq!(spending(&items), [("Groceries".to_owned(), 500)]);
     }
 
     #[test]
     fn small_categories_are_summed() {
         let mccs = [5411, 5812, 4111, 5541, 5912, 4814, 5691, 5732, 7832, 8211];
-        let items: Vec<_> = mccs
+        let spec: Vec<(i64, i32)> = mccs
             .iter()
             .zip(1..)
-            .map(|(&mcc, n)| item(-100 * n, mcc))
+            .map(|(&mcc, n)| (-100 * n, mcc))
             .collect();
-        let sums = spending(&items);
+        let items = rows(&spec);
+        let sums = spending(&valued(&items));
         assert_eq!(sums.len(), CHART_BARS);
-        assert_eq!(
-            sums[CHART_BARS - 1],
-            ("All other categories".to_owned(), 600)
-        );
+        assert_eq!(sums[CHART_BARS - 1], (OTHERS.to_owned(), 600));
         assert_eq!(sums.iter().map(|s| s.1).sum::<i64>(), 5_500);
     }
 
     #[test]
     fn no_spending_no_chart() {
-        assert!(chart(&[item(5, 4829)], CurrencyCode(980)).is_none());
+        let items = rows(&[(5, 4829)]);
+        assert!(chart(&valued(&items), &request()).is_none());
+    }
+
+    #[test]
+    fn pagination_shows_the_ends_and_the_neighbours_with_gaps() {
+        assert_eq!(page_numbers(1, 1), [1]);
+        assert_eq!(page_numbers(5, 3), [1, 2, 3, 4, 5]);
+        assert_eq!(page_numbers(35, 20), [1, 0, 18, 19, 20, 21, 22, 0, 35]);
+        assert_eq!(page_numbers(35, 1), [1, 2, 3, 0, 35]);
+        assert_eq!(page_numbers(10, 4), [1, 2, 3, 4, 5, 6, 0, 10]);
     }
 }

@@ -292,7 +292,7 @@ async fn flow(c: &Client, app: &crate::helpers::TestApp, sandbox: &crate::helper
         .await
         .unwrap();
     assert!(
-        default_account.starts_with("UAH black"),
+        default_account.starts_with("Black card UAH"),
         "{default_account}"
     );
     click(c, "#range button[type=submit]").await;
@@ -316,6 +316,45 @@ async fn flow(c: &Client, app: &crate::helpers::TestApp, sandbox: &crate::helper
     assert!(!bars.is_empty(), "the chart has bars");
     assert!(text(c, "#total-out").await.starts_with('−'));
     shoot(c, "statement").await;
+
+    // A category bar leads to its operations; the filter box is open and says which.
+    click(c, "svg.chart a rect").await;
+    wait_for_query(c, "category=").await;
+    wait(c, "details.filters[open]").await;
+    let chosen = text(c, "#category option[selected]").await;
+    assert!(!chosen.is_empty() && chosen != "Any", "{chosen}");
+    let shown = c
+        .find_all(Locator::Css("#statement tbody tr:not(.day)"))
+        .await
+        .unwrap();
+    assert!(!shown.is_empty(), "the category's operations");
+    shoot(c, "statement-category").await;
+
+    // Search: any case, kept in the box and in the next page's link.
+    c.goto(&app.url(&format!("/statement?from={two_weeks_ago}&to={today}")))
+        .await
+        .unwrap();
+    // Opening the filter box loads nothing.
+    wait(c, "details.filters summary")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(c, "q", "БАНКОМАТ").await;
+    click(c, "#range button[type=submit]").await;
+    wait_for_query(c, "q=").await;
+    let descriptions = text(c, "#statement tbody").await;
+    assert!(descriptions.contains("Банкомат"), "{descriptions}");
+    shoot(c, "statement-search").await;
+
+    // Every account at once, transfers between them marked.
+    c.goto(&app.url(&format!(
+        "/statement?account=all&from={two_weeks_ago}&to={today}"
+    )))
+    .await
+    .unwrap();
+    wait(c, "#transfers-note").await;
+    shoot(c, "statement-all").await;
 
     // Change the password, log out, log in with the new one.
     c.goto(&app.url("/settings")).await.unwrap();

@@ -22,7 +22,7 @@ fn syncing(history_days: u32) -> AppBuilder {
 }
 
 /// The app and the sandbox with the background sync on.
-async fn spawn_syncing(history_days: u32, time_scale: f64) -> (TestApp, TestSandbox) {
+pub(crate) async fn spawn_syncing(history_days: u32, time_scale: f64) -> (TestApp, TestSandbox) {
     syncing(history_days).start_with_sandbox(time_scale).await
 }
 
@@ -32,11 +32,11 @@ async fn second_instance(first: &TestApp, history_days: u32) -> TestApp {
 }
 
 /// Registers a user, attaches sandbox token `n`; returns the session cookie.
-async fn owner(app: &TestApp, sandbox: &TestSandbox, n: usize) -> String {
+pub(crate) async fn owner(app: &TestApp, sandbox: &TestSandbox, n: usize) -> String {
     app.with_token(sandbox, n, &format!("owner{n}")).await
 }
 
-async fn json_of(res: reqwest::Response) -> Value {
+pub(crate) async fn json_of(res: reqwest::Response) -> Value {
     res.json().await.unwrap()
 }
 
@@ -52,7 +52,7 @@ fn backfill_done(p: &Value) -> bool {
 /// Moves the shared clock a minute at a time (one statement call per minute) until the sync
 /// reports every account complete. After each move it waits for the sync to use the minute (a
 /// statement lane claimed at or after it), so a slow round under load costs no minute.
-async fn run_backfill(app: &TestApp, cookie: &str) -> Value {
+pub(crate) async fn run_backfill(app: &TestApp, cookie: &str) -> Value {
     for _ in 0..400 {
         let p = progress(app, cookie).await;
         if backfill_done(&p) {
@@ -156,7 +156,7 @@ pub(crate) fn event(account: &str, id: &str, time: i64) -> Value {
 
 /// The default account's id (from the balance view, once client-info has been read: the sync
 /// and the view share its one call a minute).
-async fn default_account(app: &TestApp, cookie: &str) -> String {
+pub(crate) async fn default_account(app: &TestApp, cookie: &str) -> String {
     for _ in 0..100 {
         let balance = json_of(app.get_as("/api/mono/balance", cookie).await).await;
         if let Some(id) = balance["detail"]["account"].as_str() {
@@ -167,7 +167,7 @@ async fn default_account(app: &TestApp, cookie: &str) -> String {
     panic!("client-info was never read");
 }
 
-fn today(app: &TestApp) -> String {
+pub(crate) fn today(app: &TestApp) -> String {
     monoweb::web::format::date(app.clock.now())
 }
 
@@ -687,7 +687,7 @@ async fn a_settled_hold_is_superseded_and_a_vanished_hold_is_marked_cancelled() 
         &row("settled-1", 1_000 + 2 * 86_400, -4_500, false)
     )
     .unwrap());
-    let ids: Vec<String> = range(&mut conn, user, "card", 0, i64::MAX)
+    let ids: Vec<String> = range(&mut conn, user, &["card".to_owned()], 0, i64::MAX)
         .unwrap()
         .into_iter()
         .map(|r| r.id)
@@ -699,7 +699,7 @@ async fn a_settled_hold_is_superseded_and_a_vanished_hold_is_marked_cancelled() 
         mark_cancelled(&mut conn, user, "card", (900, 1_100), &[], 1).unwrap(),
         2
     );
-    let ids: Vec<String> = range(&mut conn, user, "card", 0, i64::MAX)
+    let ids: Vec<String> = range(&mut conn, user, &["card".to_owned()], 0, i64::MAX)
         .unwrap()
         .into_iter()
         .map(|r| r.id)
@@ -709,14 +709,18 @@ async fn a_settled_hold_is_superseded_and_a_vanished_hold_is_marked_cancelled() 
     // Delivered again by the webhook, it stays cancelled: only a statement can bring it back.
     upsert(&mut conn, &row("other-hold", 1_000, -9_900, true)).unwrap();
     assert_eq!(
-        range(&mut conn, user, "card", 0, i64::MAX).unwrap().len(),
+        range(&mut conn, user, &["card".to_owned()], 0, i64::MAX)
+            .unwrap()
+            .len(),
         1
     );
     let mut listed = row("other-hold", 1_000, -9_900, true);
     listed.source = "statement".into();
     upsert(&mut conn, &listed).unwrap();
     assert_eq!(
-        range(&mut conn, user, "card", 0, i64::MAX).unwrap().len(),
+        range(&mut conn, user, &["card".to_owned()], 0, i64::MAX)
+            .unwrap()
+            .len(),
         2
     );
 }

@@ -11,6 +11,7 @@ mod health;
 mod helpers;
 mod history;
 mod hot;
+mod insight;
 mod layers;
 mod metrics;
 mod migrations;

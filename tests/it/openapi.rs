@@ -134,7 +134,28 @@ async fn every_parameter_is_where_the_server_reads_it() {
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     query.sort_unstable();
-    assert_eq!(query, ["account", "from", "to"]);
+    assert_eq!(
+        query,
+        [
+            "account",
+            "category",
+            "direction",
+            "from",
+            "max",
+            "min",
+            "q",
+            "sort",
+            "to"
+        ]
+    );
+    let params = &doc["paths"]["/api/mono/summary/"]["get"]["parameters"];
+    let names: Vec<&str> = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["from", "to"]);
 }
 
 /// The document as checked in, so that API changes show in review.

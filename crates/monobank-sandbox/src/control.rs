@@ -181,49 +181,128 @@ pub async fn create_transaction(shared: web::Data<Shared>, body: web::Bytes) -> 
             Some(id) => id,
             None => data.default_account().unwrap_or_default().to_owned(),
         };
-        let Some(ledger) = data.ledger_mut(&account) else {
-            return mono_error(StatusCode::BAD_REQUEST, "invalid account");
-        };
         let amount = request.amount.unwrap_or(-12_345);
-        // The operation happens now, as Monobank's do: several may share a second. It goes
-        // after every operation of the account at or before that second.
-        let time = now;
-        let position = ledger.partition_point(|i| i.time <= time);
-        let balance = position
-            .checked_sub(1)
-            .and_then(|i| ledger.get(i))
-            .map_or(0, |i| i.balance)
-            + amount;
+        // The operation happens now, as Monobank's do: several may share a second.
         let mcc = request.mcc.unwrap_or(5411);
         let description = request
             .description
             .unwrap_or_else(|| "Sandbox purchase".into());
         let mut item = StatementItem::new(
-            format!("sbx{time}{sequence:06}"),
-            time,
+            format!("sbx{now}{sequence:06}"),
+            now,
             &description,
             mcc,
             amount,
             980,
         );
-        item.balance = balance;
         item.hold = request.hold.unwrap_or(amount < 0);
-        ledger.insert(position, item.clone());
-        data.add_to_balance(&account, amount);
+        let Some(item) = data.book(&account, item) else {
+            return mono_error(StatusCode::BAD_REQUEST, "invalid account");
+        };
         let event = WebhookData {
             account,
             statement_item: item,
         };
         (event, data.info.web_hook_url.clone(), client)
     };
+    announce(&shared, client, &url, &data);
+    json_answer(StatusCode::CREATED, &data)
+}
+
+/// Delivers an operation to the client's webhook, if one is set.
+fn announce(shared: &web::Data<Shared>, client: usize, url: &str, data: &WebhookData) {
     if !url.is_empty() {
         let event = WebhookEvent {
             kind: STATEMENT_ITEM_EVENT.into(),
             data: data.clone(),
         };
-        webhooks::deliver(shared.into_inner(), client, url, event);
+        webhooks::deliver(shared.clone().into_inner(), client, url.to_owned(), event);
     }
-    json_answer(StatusCode::CREATED, &data)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTransfer {
+    token: String,
+    /// The account or jar the money leaves.
+    from: String,
+    /// The account or jar it arrives on.
+    to: String,
+    /// What leaves `from`, in its currency's minor units (positive).
+    amount: i64,
+}
+
+/// `POST /sandbox/transfers`: moves money between two accounts or jars of one client now, as
+/// Monobank books it: an operation out of `from` and one into `to` in the same second, both money
+/// transfers (MCC 4829), exchanged at the sandbox's rates when the currencies differ (the `from`
+/// side then names the arriving currency and amount as its operation). Both are delivered to the
+/// webhook. Answers 201 with both events, out first.
+pub async fn create_transfer(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse {
+    let request: NewTransfer = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(e) => return mono_error(StatusCode::BAD_REQUEST, &format!("bad transfer: {e}")),
+    };
+    if request.amount <= 0 || request.from == request.to {
+        return mono_error(
+            StatusCode::BAD_REQUEST,
+            "a transfer moves a positive amount between two accounts",
+        );
+    }
+    let now = shared.clock.now();
+    let (events, url, client) = {
+        let mut inner = shared.lock();
+        inner.created += 2;
+        let sequence = inner.created;
+        let Some(client) = inner.clients.iter().position(|c| c.token == request.token) else {
+            return mono_error(StatusCode::NOT_FOUND, "unknown token");
+        };
+        let data = &mut inner.clients[client];
+        let (Some(from_currency), Some(to_currency)) = (
+            data.currency_of(&request.from),
+            data.currency_of(&request.to),
+        ) else {
+            return mono_error(StatusCode::BAD_REQUEST, "invalid account");
+        };
+        let arriving = (request.amount as f64 * crate::data::uah_rate(from_currency)
+            / crate::data::uah_rate(to_currency))
+        .round() as i64;
+        let mut out = StatementItem::new(
+            format!("sbx{now}{:06}", sequence - 1),
+            now,
+            "Переказ між своїми рахунками",
+            4829,
+            -request.amount,
+            to_currency,
+        );
+        out.operation_amount = -arriving;
+        let into = StatementItem::new(
+            format!("sbx{now}{sequence:06}"),
+            now,
+            "Поповнення зі свого рахунку",
+            4829,
+            arriving,
+            to_currency,
+        );
+        let (Some(out), Some(into)) = (data.book(&request.from, out), data.book(&request.to, into))
+        else {
+            return mono_error(StatusCode::BAD_REQUEST, "invalid account");
+        };
+        let events = [
+            WebhookData {
+                account: request.from,
+                statement_item: out,
+            },
+            WebhookData {
+                account: request.to,
+                statement_item: into,
+            },
+        ];
+        (events, data.info.web_hook_url.clone(), client)
+    };
+    for event in &events {
+        announce(&shared, client, &url, event);
+    }
+    json_answer(StatusCode::CREATED, &events)
 }
 
 #[derive(Deserialize)]

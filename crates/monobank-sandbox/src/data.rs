@@ -45,6 +45,30 @@ impl ClientData {
             .map(|(_, items)| items)
     }
 
+    /// The currency of an account or jar.
+    pub fn currency_of(&self, account: &str) -> Option<u16> {
+        let card = self.info.accounts.iter().find(|a| a.id == account);
+        let jar = || self.info.jars.iter().flatten().find(|j| j.id == account);
+        card.map(|a| a.currency_code)
+            .or_else(|| jar().map(|j| j.currency_code))
+    }
+
+    /// Books `item` (its time, amount and currency set) on `account` after every operation at
+    /// or before its second: its running balance is set and the account's balance moved. `None`
+    /// for an id the client does not have.
+    pub fn book(&mut self, account: &str, mut item: StatementItem) -> Option<StatementItem> {
+        let ledger = self.ledger_mut(account)?;
+        let position = ledger.partition_point(|i| i.time <= item.time);
+        item.balance = position
+            .checked_sub(1)
+            .and_then(|i| ledger.get(i))
+            .map_or(0, |i| i.balance)
+            + item.amount;
+        ledger.insert(position, item.clone());
+        self.add_to_balance(account, item.amount);
+        Some(item)
+    }
+
     /// Moves the balance client-info shows for an account or jar by `delta` (minor units).
     pub fn add_to_balance(&mut self, account: &str, delta: i64) {
         if let Some(a) = self.info.accounts.iter_mut().find(|a| a.id == account) {
@@ -101,7 +125,8 @@ const FOREIGN: [(i32, &str, u16, i64); 3] = [
 ];
 
 /// Approximate UAH per unit for the foreign operations.
-fn uah_rate(currency: u16) -> f64 {
+/// Hryvnias for one unit of `currency` (the sandbox's fixed rates; 1 for hryvnias).
+pub fn uah_rate(currency: u16) -> f64 {
     match currency {
         840 => 41.5,
         978 => 48.3,

@@ -230,6 +230,7 @@ impl Sandbox {
                         .route("/tokens", web::get().to(control::tokens))
                         .route("/transactions", web::post().to(control::create_transaction))
                         .route("/transactions", web::get().to(control::list_transactions))
+                        .route("/transfers", web::post().to(control::create_transfer))
                         .route("/faults", web::post().to(control::set_faults))
                         .route("/faults", web::get().to(control::get_faults))
                         .route("/holds/settle", web::post().to(control::settle_hold))

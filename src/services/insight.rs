@@ -1,0 +1,729 @@
+//! What the stored transactions say beyond a list: the statement's search and filters, own
+//! transfers between a user's accounts and jars, and months of income and spending in hryvnias.
+//! Pure functions over rows the store already answered; `docs/insight.md` states the rules.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use monobank::currency::{exchange_rate, CurrencyCode, UAH};
+use monobank::types::CurrencyInfo;
+
+use jiff::civil::Date;
+
+use super::history::{self, HistoryError};
+use super::Context;
+use crate::db::transactions::TransactionRow;
+use crate::db::users::UserId;
+use crate::domain::{kyiv, mcc};
+use crate::error::FieldErrors;
+
+/// The longest search text.
+pub const MAX_QUERY_CHARS: usize = 100;
+/// The largest amount a filter takes, in major units (a trillion).
+const MAX_AMOUNT_MINOR: i64 = 100_000_000_000_000;
+/// How far apart in time the two sides of an own transfer may be.
+pub const TRANSFER_WINDOW_SECS: i64 = 120;
+/// Monobank's merchant category code for money transfers.
+pub const TRANSFER_MCC: i32 = 4829;
+
+/// Money in or out of an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    In,
+    Out,
+}
+
+/// The order of a statement's rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first (the default).
+    #[default]
+    NewestFirst,
+    OldestFirst,
+    /// Smallest amount (by size, in or out) first.
+    SmallestFirst,
+    LargestFirst,
+}
+
+impl Sort {
+    /// Every order by its query value, the default first.
+    pub const ALL: [(Sort, &'static str); 4] = [
+        (Sort::NewestFirst, "-date"),
+        (Sort::OldestFirst, "date"),
+        (Sort::LargestFirst, "-amount"),
+        (Sort::SmallestFirst, "amount"),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Sort::ALL
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map_or("-date", |(_, n)| n)
+    }
+}
+
+/// The filter fields as a query string brings them, not yet checked.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct RawFilter {
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub direction: Option<String>,
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub sort: Option<String>,
+}
+
+/// A checked filter: which rows a statement shows, and in which order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Lower-cased search text, matched in the description, comment and counterparty.
+    pub q: Option<String>,
+    /// A category name as [`mcc::category`] gives it.
+    pub category: Option<&'static str>,
+    pub direction: Option<Direction>,
+    /// Bounds on the amount's size in the account's currency, minor units (hundredths).
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub sort: Sort,
+}
+
+impl RawFilter {
+    /// The filter, or the errors by field. Empty fields mean "any" (a form sends them empty).
+    pub fn check(&self) -> Result<Filter, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut fail = |field: &str, message: String| {
+            errors.insert(field.into(), vec![message]);
+        };
+        let given = |raw: &Option<String>| {
+            raw.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let q = given(&self.q);
+        if let Some(q) = &q {
+            if q.chars().count() > MAX_QUERY_CHARS {
+                fail(
+                    "q",
+                    format!("Search for at most {MAX_QUERY_CHARS} characters."),
+                );
+            } else if q.chars().any(char::is_control) {
+                fail("q", "Search text cannot hold control characters.".into());
+            }
+        }
+        let category = given(&self.category).and_then(|name| {
+            let found = mcc::names().find(|c| c.eq_ignore_ascii_case(&name));
+            if found.is_none() {
+                fail(
+                    "category",
+                    format!(
+                        "Not a category. Choose one of: {}.",
+                        mcc::names().collect::<Vec<_>>().join(", ")
+                    ),
+                );
+            }
+            found
+        });
+        let direction = match given(&self.direction).as_deref() {
+            None => None,
+            Some("in") => Some(Direction::In),
+            Some("out") => Some(Direction::Out),
+            Some(_) => {
+                fail("direction", "Choose in or out.".into());
+                None
+            }
+        };
+        let mut amount = |field: &str, raw: &Option<String>| {
+            let raw = given(raw)?;
+            let parsed = minor_units(&raw);
+            if parsed.is_none() {
+                fail(
+                    field,
+                    "Enter an amount such as 250 or 99.90 (no sign: use the direction for in or out)."
+                        .into(),
+                );
+            }
+            parsed
+        };
+        let min = amount("min", &self.min);
+        let max = amount("max", &self.max);
+        if let (Some(min), Some(max)) = (min, max) {
+            if min > max {
+                fail(
+                    "max",
+                    "The largest amount must not be below the smallest.".into(),
+                );
+            }
+        }
+        let sort = match given(&self.sort) {
+            None => Sort::default(),
+            Some(raw) => match Sort::ALL.iter().find(|(_, n)| *n == raw) {
+                Some((s, _)) => *s,
+                None => {
+                    fail("sort", "Sort by date, -date, amount or -amount.".into());
+                    Sort::default()
+                }
+            },
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Filter {
+            q: q.map(|q| q.to_lowercase()),
+            category,
+            direction,
+            min,
+            max,
+            sort,
+        })
+    }
+}
+
+/// An unsigned decimal with at most two decimals as hundredths: "250" → 25000, "99.9" → 9990.
+/// A comma works as the decimal mark too, as Ukrainians write it.
+fn minor_units(raw: &str) -> Option<i64> {
+    let raw = raw.replace(',', ".");
+    let (whole, fraction) = match raw.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (raw.as_str(), None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || fraction.is_some_and(|f| !digits(f) || f.len() > 2) {
+        return None;
+    }
+    let fraction = fraction.unwrap_or("");
+    let whole: i64 = whole.parse().ok()?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
+    let minor = whole.checked_mul(100)?.checked_add(fraction)?;
+    (minor <= MAX_AMOUNT_MINOR).then_some(minor)
+}
+
+impl Filter {
+    /// Whether the filter narrows the rows (sorting alone does not).
+    pub fn narrows(&self) -> bool {
+        self.q.is_some()
+            || self.category.is_some()
+            || self.direction.is_some()
+            || self.min.is_some()
+            || self.max.is_some()
+    }
+
+    pub fn matches(&self, row: &TransactionRow) -> bool {
+        let size = row.amount.saturating_abs();
+        let direction = if row.amount < 0 {
+            Direction::Out
+        } else {
+            Direction::In
+        };
+        self.direction.is_none_or(|d| d == direction)
+            && self.min.is_none_or(|min| size >= min)
+            && self.max.is_none_or(|max| size <= max)
+            && self.category.is_none_or(|c| mcc::category(row.mcc) == c)
+            && self.q.as_deref().is_none_or(|q| mentions(row, q))
+    }
+
+    /// Keeps the matching rows, in the filter's order; rows of one second keep their order.
+    pub fn apply(&self, rows: &mut Vec<TransactionRow>) {
+        if self.narrows() {
+            rows.retain(|r| self.matches(r));
+        }
+        let size = |r: &TransactionRow| r.amount.saturating_abs();
+        match self.sort {
+            Sort::NewestFirst => {}
+            Sort::OldestFirst => rows.reverse(),
+            Sort::SmallestFirst => rows.sort_by_key(size),
+            Sort::LargestFirst => rows.sort_by_key(|r| std::cmp::Reverse(size(r))),
+        }
+    }
+
+    /// The filter as query pairs (empty fields left out), for links that keep it.
+    pub fn query_pairs(&self, original: &RawFilter) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        let mut keep = |name: &'static str, value: Option<&String>| {
+            if let Some(v) = value.map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                pairs.push((name, v.to_owned()));
+            }
+        };
+        keep("q", original.q.as_ref());
+        keep("category", original.category.as_ref());
+        keep("direction", original.direction.as_ref());
+        keep("min", original.min.as_ref());
+        keep("max", original.max.as_ref());
+        if self.sort != Sort::default() {
+            pairs.push(("sort", self.sort.name().to_owned()));
+        }
+        pairs
+    }
+}
+
+/// Whether the lower-cased `needle` occurs in the row's description, comment or counterparty
+/// (name, IBAN, EDRPOU), ignoring case.
+fn mentions(row: &TransactionRow, needle: &str) -> bool {
+    [
+        Some(row.description.as_str()),
+        row.comment.as_deref(),
+        row.counter_name.as_deref(),
+        row.counter_iban.as_deref(),
+        row.counter_edrpou.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|text| text.to_lowercase().contains(needle))
+}
+
+/// The rows (by index) that are one side of a transfer between two of the user's own accounts or
+/// jars. The rule: two rows on different accounts, one out and one in, at most
+/// [`TRANSFER_WINDOW_SECS`] apart, at least one of them a money transfer (MCC 4829), moving the
+/// same sum: the same size in the same currency, taken from either row's account amount or
+/// operation amount (so a card-to-jar top-up matches, and so does an exchange between a hryvnia
+/// and a dollar card). Each row is a side of one transfer at most; pairs where both sides are
+/// money transfers are made first; an out row takes the nearest in row in time, earlier rows
+/// first.
+pub fn own_transfers(
+    rows: &[TransactionRow],
+    currency_of: impl Fn(&str) -> Option<CurrencyCode>,
+) -> HashSet<usize> {
+    let sums = |r: &TransactionRow| {
+        let account = currency_of(&r.account).map(|c| (c.0, r.amount.saturating_abs()));
+        let operation = u16::try_from(r.currency_code)
+            .ok()
+            .filter(|&c| c != 0)
+            .map(|c| (c, r.operation_amount.saturating_abs()));
+        [account, operation]
+    };
+    let moves_same_sum = |a: &TransactionRow, b: &TransactionRow| {
+        let theirs = sums(b);
+        sums(a)
+            .into_iter()
+            .flatten()
+            .any(|s| theirs.contains(&Some(s)))
+    };
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&i| rows[i].time);
+    let mut taken = HashSet::new();
+    // Pairs of two money transfers first, so a purchase of the same sum in the same minute
+    // never takes a transfer's other side.
+    for both in [true, false] {
+        pair_transfers(rows, &order, &mut taken, both, &moves_same_sum);
+    }
+    taken
+}
+
+/// One pass of [`own_transfers`]: `both` asks both sides to be money transfers, else one.
+fn pair_transfers(
+    rows: &[TransactionRow],
+    order: &[usize],
+    taken: &mut HashSet<usize>,
+    both: bool,
+    moves_same_sum: &impl Fn(&TransactionRow, &TransactionRow) -> bool,
+) {
+    for (pos, &out) in order.iter().enumerate() {
+        let a = &rows[out];
+        if a.amount >= 0 || taken.contains(&out) {
+            continue;
+        }
+        // Candidates lie within the window on either side of `a` in time order.
+        let start = order[..pos].partition_point(|&i| rows[i].time < a.time - TRANSFER_WINDOW_SECS);
+        let best = order[start..]
+            .iter()
+            .take_while(|&&i| rows[i].time <= a.time + TRANSFER_WINDOW_SECS)
+            .copied()
+            .filter(|&i| {
+                let b = &rows[i];
+                i != out
+                    && !taken.contains(&i)
+                    && b.amount > 0
+                    && b.account != a.account
+                    && if both {
+                        a.mcc == TRANSFER_MCC && b.mcc == TRANSFER_MCC
+                    } else {
+                        a.mcc == TRANSFER_MCC || b.mcc == TRANSFER_MCC
+                    }
+                    && moves_same_sum(a, b)
+            })
+            .min_by_key(|&i| (rows[i].time - a.time).abs());
+        if let Some(i) = best {
+            taken.insert(out);
+            taken.insert(i);
+        }
+    }
+}
+
+/// How many hryvnias (minor units) an amount in `currency` (minor units) is worth at Monobank's
+/// buying rate (its cross rate where it gives none); `None` without a rate.
+pub fn to_uah(amount: i64, currency: CurrencyCode, rates: &[CurrencyInfo]) -> Option<i64> {
+    if currency == UAH {
+        return Some(amount);
+    }
+    let rate = exchange_rate(rates, currency, UAH)?;
+    let scale = 10f64.powi(UAH.exponent() as i32 - currency.exponent() as i32);
+    let value = (amount as f64 * rate * scale).round();
+    value.is_finite().then_some(value as i64)
+}
+
+/// A row's worth in hryvnias: its amount on a hryvnia account, else its operation amount when
+/// that was in hryvnias, else its amount at [`to_uah`].
+pub fn uah_value(
+    row: &TransactionRow,
+    account_currency: CurrencyCode,
+    rates: &[CurrencyInfo],
+) -> Option<i64> {
+    if account_currency == UAH {
+        return Some(row.amount);
+    }
+    if row.currency_code == i32::from(UAH.0) {
+        return Some(row.operation_amount);
+    }
+    to_uah(row.amount, account_currency, rates)
+}
+
+/// What a user owns across accounts and jars, in hryvnias.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetWorth {
+    /// Own funds (a card's credit limit left out) of every account and jar, minor units; `None`
+    /// when a currency held has no rate.
+    pub amount: Option<i64>,
+    /// The rate used for each other currency held (hryvnias for one unit), by alpha code.
+    pub rates: BTreeMap<String, f64>,
+}
+
+/// The net worth of `info` at Monobank's buying rates ([`to_uah`]).
+pub fn net_worth(info: &monobank::types::UserInfo, rates: &[CurrencyInfo]) -> NetWorth {
+    let holdings = info
+        .accounts
+        .iter()
+        .map(|a| (CurrencyCode(a.currency_code), a.own_funds()))
+        .chain(
+            info.jars
+                .iter()
+                .flatten()
+                .map(|j| (CurrencyCode(j.currency_code), j.balance)),
+        );
+    let mut amount = Some(0i64);
+    let mut used = BTreeMap::new();
+    for (currency, funds) in holdings {
+        if currency != UAH {
+            if let Some(rate) = exchange_rate(rates, currency, UAH) {
+                used.insert(currency.to_string(), rate);
+            }
+        }
+        let value = if funds == 0 {
+            Some(0)
+        } else {
+            to_uah(funds, currency, rates)
+        };
+        amount = amount.zip(value).map(|(a, v)| a.saturating_add(v));
+    }
+    NetWorth {
+        amount,
+        rates: used,
+    }
+}
+
+/// Income and spending of one calendar month (Kyiv), in hryvnias, minor units.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Month {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub income: i64,
+    /// Positive: money out.
+    pub spending: i64,
+    /// Spending by category, positive.
+    pub categories: BTreeMap<&'static str, i64>,
+    /// Own transfers, left out of income and spending.
+    pub transfers: usize,
+    /// Rows whose worth in hryvnias was unknown (no rate), left out.
+    pub unvalued: usize,
+}
+
+impl Month {
+    pub fn net(&self) -> i64 {
+        self.income.saturating_sub(self.spending)
+    }
+}
+
+/// Sums `rows` (every account of the user) into the months `months` (`YYYY-MM`, in order),
+/// leaving own transfers out. `month_of` names a row's month.
+pub fn months(
+    months: &[String],
+    rows: &[TransactionRow],
+    currency_of: impl Fn(&str) -> Option<CurrencyCode> + Copy,
+    rates: &[CurrencyInfo],
+    month_of: impl Fn(i64) -> String,
+) -> Vec<Month> {
+    let transfers = own_transfers(rows, currency_of);
+    let mut by_month: HashMap<String, Month> = months
+        .iter()
+        .map(|m| {
+            (
+                m.clone(),
+                Month {
+                    month: m.clone(),
+                    ..Month::default()
+                },
+            )
+        })
+        .collect();
+    for (i, row) in rows.iter().enumerate() {
+        let Some(month) = by_month.get_mut(&month_of(row.time)) else {
+            continue;
+        };
+        if transfers.contains(&i) {
+            month.transfers += 1;
+            continue;
+        }
+        let value = currency_of(&row.account).and_then(|c| uah_value(row, c, rates));
+        let Some(value) = value else {
+            month.unvalued += 1;
+            continue;
+        };
+        if value >= 0 {
+            month.income = month.income.saturating_add(value);
+        } else {
+            let spent = value.saturating_neg();
+            month.spending = month.spending.saturating_add(spent);
+            let sum = month.categories.entry(mcc::category(row.mcc)).or_default();
+            *sum = sum.saturating_add(spent);
+        }
+    }
+    months.iter().filter_map(|m| by_month.remove(m)).collect()
+}
+
+/// The most months one summary covers (ten years).
+pub const MAX_MONTHS: i32 = 120;
+
+/// Months of every account and jar of a user, from the store.
+#[derive(Debug)]
+pub struct Summary {
+    /// Each month with whether the store holds all of it (up to now).
+    pub months: Vec<(Month, bool)>,
+    /// When the rates used for other currencies were fetched; `None` without rates.
+    pub rates_at: Option<i64>,
+}
+
+/// The calendar months (Kyiv) from `from` to `to` (first days of months, `from <= to`) of every
+/// account and jar: income, spending and categories in hryvnias, own transfers left out.
+pub async fn summary(
+    ctx: &Context,
+    user: UserId,
+    from: Date,
+    to: Date,
+) -> Result<Summary, HistoryError> {
+    let bounds = |d: Date| kyiv::day_bounds(d);
+    let (Some((start, _)), Some((_, end))) =
+        (bounds(from.first_of_month()), bounds(to.last_of_month()))
+    else {
+        return Err(HistoryError::Store(crate::error::AppError::internal(
+            "a Kyiv month without bounds",
+        )));
+    };
+    let now = ctx.clock.now();
+    let stored = history::statement(
+        ctx,
+        user,
+        Some(history::ALL_ACCOUNTS.to_owned()),
+        start,
+        end.min(now),
+    )
+    .await?;
+    // Rates only matter for accounts in other currencies; without them those rows are counted
+    // as unvalued, never as zero.
+    let rates = if stored.currencies.values().any(|&c| c != UAH) {
+        ctx.upstream.rates().await.ok()
+    } else {
+        None
+    };
+    let list = rates.as_ref().map_or(&[][..], |r| r.list.as_slice());
+    let mut names = Vec::new();
+    let mut month = from.first_of_month();
+    while month <= to {
+        names.push(month.strftime("%Y-%m").to_string());
+        let Ok(next) = month.checked_add(jiff::Span::new().months(1)) else {
+            break;
+        };
+        month = next;
+    }
+    let currencies = &stored.currencies;
+    let sums = months(
+        &names,
+        &stored.items,
+        |id| currencies.get(id).copied(),
+        list,
+        |t| kyiv::date(t).get(..7).unwrap_or_default().to_owned(),
+    );
+    let missing = &stored.coverage.missing;
+    let months = sums
+        .into_iter()
+        .map(|m| {
+            let first = m
+                .month
+                .parse::<Date>()
+                .ok()
+                .or_else(|| format!("{}-01", m.month).parse::<Date>().ok());
+            let complete = first
+                .and_then(|d| Some((bounds(d)?.0, bounds(d.last_of_month())?.1.min(now))))
+                .is_some_and(|(a, b)| !missing.iter().any(|s| s.from <= b && s.to >= a));
+            (m, complete)
+        })
+        .collect();
+    Ok(Summary {
+        months,
+        rates_at: rates.map(|r| r.fetched_at),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::transactions::Source;
+    use crate::db::users::UserId;
+
+    fn row(id: &str, account: &str, time: i64, amount: i64, mcc: i32) -> TransactionRow {
+        let item = monobank::types::StatementItem::new(id.into(), time, "x", mcc, amount, 980);
+        TransactionRow::new(UserId(1), account, &item, Source::Statement, 0)
+    }
+
+    fn uah(_: &str) -> Option<CurrencyCode> {
+        Some(UAH)
+    }
+
+    fn raw(pairs: &[(&str, &str)]) -> RawFilter {
+        let get = |k: &str| pairs.iter().find(|p| p.0 == k).map(|p| p.1.to_owned());
+        RawFilter {
+            q: get("q"),
+            category: get("category"),
+            direction: get("direction"),
+            min: get("min"),
+            max: get("max"),
+            sort: get("sort"),
+        }
+    }
+
+    #[test]
+    fn amounts_parse_as_hundredths_and_bad_ones_are_refused() {
+        assert_eq!(minor_units("250"), Some(25_000));
+        assert_eq!(minor_units("99.9"), Some(9_990));
+        assert_eq!(minor_units("0,05"), Some(5));
+        for bad in [
+            "-5",
+            "1.234",
+            "1e3",
+            "",
+            ".5",
+            "5.",
+            "NaN",
+            "99999999999999999999",
+        ] {
+            assert_eq!(minor_units(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_filter_checks_every_field_and_names_the_bad_ones() {
+        let errors = raw(&[
+            ("direction", "sideways"),
+            ("min", "-3"),
+            ("sort", "name"),
+            ("category", "Nope"),
+            ("q", "a\u{1b}b"),
+        ])
+        .check()
+        .err()
+        .unwrap_or_default();
+        let mut fields: Vec<_> = errors.keys().cloned().collect();
+        fields.sort();
+        assert_eq!(fields, ["category", "direction", "min", "q", "sort"]);
+        let errors = raw(&[("min", "10"), ("max", "5")]).check().err();
+        assert!(errors.is_some_and(|e| e.contains_key("max")));
+        let empty = raw(&[("q", " "), ("category", ""), ("min", "")]).check();
+        assert_eq!(empty, Ok(Filter::default()), "empty fields mean any");
+    }
+
+    #[test]
+    fn rows_are_found_by_text_category_direction_and_size() {
+        let mut salary = row("1", "a", 10, 500_000, 4829);
+        salary.counter_name = Some("ТОВ «Ромашка»".into());
+        let mut coffee = row("2", "a", 20, -6_500, 5814);
+        coffee.comment = Some("Flat White".into());
+        let groceries = row("3", "a", 30, -120_000, 5411);
+        let rows = vec![groceries.clone(), coffee.clone(), salary.clone()];
+        let pick = |pairs: &[(&str, &str)]| {
+            let mut rows = rows.clone();
+            raw(pairs).check().map(|f| f.apply(&mut rows)).ok();
+            rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(pick(&[("q", "ромашка")]), ["1"], "Cyrillic, any case");
+        assert_eq!(pick(&[("q", "flat")]), ["2"], "the comment");
+        assert_eq!(pick(&[("category", "groceries")]), ["3"]);
+        assert_eq!(pick(&[("direction", "out")]), ["3", "2"]);
+        assert_eq!(pick(&[("direction", "in")]), ["1"]);
+        assert_eq!(
+            pick(&[("min", "65"), ("max", "1200")]),
+            ["3", "2"],
+            "bounds are inclusive"
+        );
+        assert_eq!(pick(&[("sort", "-amount")]), ["1", "3", "2"]);
+        assert_eq!(pick(&[("sort", "amount")]), ["2", "3", "1"]);
+        assert_eq!(pick(&[("sort", "date")]), ["1", "2", "3"]);
+    }
+
+    #[test]
+    fn own_transfers_pair_one_out_with_one_in_on_another_account() {
+        let rows = vec![
+            row("card-out", "card", 1_000, -50_000, 4829),
+            row("jar-in", "jar", 1_001, 50_000, 4829),
+            // The same sum in on the same account: not a transfer to oneself.
+            row("card-in", "card", 1_002, 50_000, 4829),
+            // Too late to pair.
+            row("late-out", "card", 5_000, -7_000, 4829),
+            row(
+                "late-in",
+                "jar",
+                5_000 + TRANSFER_WINDOW_SECS + 1,
+                7_000,
+                4829,
+            ),
+            // A purchase of the same sum in the same second does not take the transfer's side.
+            row("buy-same", "card", 1_000, -50_000, 5411),
+            // Same sum, same time, but neither is a transfer: a purchase and a refund elsewhere.
+            row("buy", "card", 9_000, -3_000, 5411),
+            row("refund", "jar", 9_000, 3_000, 5411),
+        ];
+        let found = own_transfers(&rows, uah);
+        let mut ids: Vec<_> = found.iter().map(|&i| rows[i].id.as_str()).collect();
+        ids.sort();
+        assert_eq!(ids, ["card-out", "jar-in"]);
+    }
+
+    #[test]
+    fn an_exchange_between_currency_cards_is_an_own_transfer() {
+        // 100 USD bought for 4,150 UAH: the hryvnia side names the dollars as its operation.
+        let mut uah_side = row("u", "uah", 100, -415_000, 4829);
+        uah_side.currency_code = 840;
+        uah_side.operation_amount = -10_000;
+        let mut usd_side = row("d", "usd", 100, 10_000, 4829);
+        usd_side.currency_code = 840;
+        usd_side.operation_amount = 10_000;
+        let currency = |id: &str| Some(if id == "usd" { CurrencyCode(840) } else { UAH });
+        assert_eq!(own_transfers(&[uah_side, usd_side], currency).len(), 2);
+    }
+
+    #[test]
+    fn months_sum_in_hryvnias_without_own_transfers() {
+        let rows = vec![
+            row("salary", "card", 10, 1_000_000, 4829),
+            row("food", "card", 20, -30_000, 5411),
+            row("to-jar", "card", 30, -200_000, 4829),
+            row("jar", "jar", 30, 200_000, 4829),
+            row("next", "card", 100, -5_000, 5411),
+        ];
+        let month_of = |t: i64| if t < 100 { "2026-10" } else { "2026-11" }.to_owned();
+        let names = ["2026-10".to_owned(), "2026-11".to_owned()];
+        let got = months(&names, &rows, uah, &[], month_of);
+        assert_eq!(got[0].income, 1_000_000);
+        assert_eq!(got[0].spending, 30_000);
+        assert_eq!(got[0].net(), 970_000);
+        assert_eq!(got[0].transfers, 2);
+        assert_eq!(got[0].categories.get("Groceries"), Some(&30_000));
+        assert_eq!(got[1].spending, 5_000);
+    }
+}

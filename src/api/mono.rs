@@ -627,8 +627,17 @@ impl SummaryQuery {
 /// Monobank's first month.
 const FIRST_MONTH: jiff::civil::Date = jiff::civil::date(2017, 11, 1);
 
-/// One month of a summary as the API answers it.
-pub fn month_json(month: &insight::Month, complete: bool) -> Value {
+/// One month of a summary as the API answers it: sums are null for a month the store holds
+/// nothing of yet.
+pub fn month_json(month: &insight::Month, held: insight::Held) -> Value {
+    let fetched = held != insight::Held::Nothing;
+    let sum = |v: i64| {
+        if fetched {
+            mono::money(v, monobank::currency::UAH)
+        } else {
+            Value::Null
+        }
+    };
     let uah = monobank::currency::UAH;
     let categories: serde_json::Map<String, Value> = month
         .categories
@@ -637,11 +646,12 @@ pub fn month_json(month: &insight::Month, complete: bool) -> Value {
         .collect();
     json!({
         "month": month.month,
-        "income": mono::money(month.income, uah),
-        "spending": mono::money(month.spending, uah),
-        "net": mono::money(month.net(), uah),
+        "income": sum(month.income),
+        "spending": sum(month.spending),
+        "net": sum(month.net()),
         "categories": categories,
-        "complete": complete,
+        "complete": held == insight::Held::All,
+        "fetched": fetched,
         "own_transfers": month.transfers,
         "unvalued": month.unvalued,
     })
@@ -667,7 +677,7 @@ pub async fn summary(
     let months: Vec<Value> = summary
         .months
         .iter()
-        .map(|(m, complete)| month_json(m, *complete))
+        .map(|(m, held)| month_json(m, *held))
         .collect();
     Ok(respond(
         StatusCode::OK,

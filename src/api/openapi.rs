@@ -150,17 +150,21 @@ pub struct MonthSummary {
 pub struct SummaryMonth {
     #[schema(example = "2026-11")]
     pub month: String,
-    pub income: f64,
+    /// Null while the store holds nothing of the month (`fetched` false), as are `spending`
+    /// and `net`: not a made-up zero.
+    pub income: Option<f64>,
     /// Money out, positive.
-    pub spending: f64,
+    pub spending: Option<f64>,
     /// `income - spending`.
-    pub net: f64,
+    pub net: Option<f64>,
     /// Spending by category, positive.
     #[schema(example = json!({"Groceries": 8123.4, "Cafes and restaurants": 2310.0}))]
     pub categories: std::collections::BTreeMap<String, f64>,
     /// Whether the store holds every operation of the month (up to now); a partial month's sums
     /// grow as the history is fetched.
     pub complete: bool,
+    /// Whether the store holds anything of the month yet.
+    pub fetched: bool,
     /// Operations left out as own transfers.
     pub own_transfers: u32,
     /// Operations left out for want of an exchange rate.

@@ -138,26 +138,29 @@ impl Coverage {
     }
 
     /// The coverage of several accounts together: a second is missing when any account misses
-    /// it.
+    /// it, and fetched when any account's fetches read it (so the store holds nothing only when
+    /// no account holds anything).
     pub fn joined<'a>(parts: impl Iterator<Item = &'a Coverage>, from: i64, to: i64) -> Self {
         let mut holes: Vec<(i64, i64)> = Vec::new();
+        let mut read: Vec<(i64, i64)> = Vec::new();
         let mut webhook_from = None;
         for part in parts {
             holes.extend(part.missing.iter().map(|m| (m.from, m.to)));
+            read.extend(part.fetched.iter().map(|s| (s.from, s.to)));
             webhook_from = part.webhook_from;
         }
-        // The fetched parts are the holes between the missing ones.
-        let fetched = missing(&holes, from, to);
+        let spans = |pairs: Vec<(i64, i64)>| -> Vec<Span> {
+            pairs
+                .into_iter()
+                .map(|(from, to)| Span { from, to })
+                .collect()
+        };
+        // Merged: the complement of the complement.
+        let merge = |pairs: &[(i64, i64)]| missing(&missing(pairs, from, to), from, to);
         Coverage {
             range: Span { from, to },
-            missing: missing(&fetched, from, to)
-                .into_iter()
-                .map(|(from, to)| Span { from, to })
-                .collect(),
-            fetched: fetched
-                .into_iter()
-                .map(|(from, to)| Span { from, to })
-                .collect(),
+            missing: spans(merge(&holes)),
+            fetched: spans(merge(&read)),
             webhook_from,
             open_holds: 0,
         }
@@ -170,7 +173,7 @@ impl Coverage {
 
     /// Whether the store holds nothing of the range (its totals would be a made-up zero).
     pub fn holds_nothing(&self) -> bool {
-        self.missing == [self.range]
+        self.missing == [self.range] && self.fetched.is_empty()
     }
 }
 

@@ -491,11 +491,22 @@ pub fn months(
 /// The most months one summary covers (ten years).
 pub const MAX_MONTHS: i32 = 120;
 
+/// How much of a month the store holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Held {
+    /// Every operation up to now.
+    All,
+    /// Some of it: the sums are what is stored so far.
+    Part,
+    /// Nothing: the sums would be a made-up zero.
+    Nothing,
+}
+
 /// Months of every account and jar of a user, from the store.
 #[derive(Debug)]
 pub struct Summary {
-    /// Each month with whether the store holds all of it (up to now).
-    pub months: Vec<(Month, bool)>,
+    /// Each month with how much of it the store holds.
+    pub months: Vec<(Month, Held)>,
     /// When the rates used for other currencies were fetched; `None` without rates.
     pub rates_at: Option<i64>,
 }
@@ -550,19 +561,28 @@ pub async fn summary(
         list,
         |t| kyiv::date(t).get(..7).unwrap_or_default().to_owned(),
     );
-    let missing = &stored.coverage.missing;
+    let coverage = &stored.coverage;
+    let overlaps =
+        |spans: &[history::Span], a: i64, b: i64| spans.iter().any(|s| s.from <= b && s.to >= a);
     let months = sums
         .into_iter()
         .map(|m| {
-            let first = m
-                .month
-                .parse::<Date>()
-                .ok()
-                .or_else(|| format!("{}-01", m.month).parse::<Date>().ok());
-            let complete = first
-                .and_then(|d| Some((bounds(d)?.0, bounds(d.last_of_month())?.1.min(now))))
-                .is_some_and(|(a, b)| !missing.iter().any(|s| s.from <= b && s.to >= a));
-            (m, complete)
+            let span = crate::api::mono::parse_month(&m.month)
+                .and_then(|d| Some((bounds(d)?.0, bounds(d.last_of_month())?.1.min(now))));
+            let held = match span {
+                Some((a, b)) if !overlaps(&coverage.missing, a, b) => Held::All,
+                Some((a, b))
+                    if overlaps(&coverage.fetched, a, b)
+                        || coverage.webhook_from.is_some_and(|w| w <= b)
+                        || m.income != 0
+                        || m.spending != 0
+                        || m.transfers != 0 =>
+                {
+                    Held::Part
+                }
+                _ => Held::Nothing,
+            };
+            (m, held)
         })
         .collect();
     Ok(Summary {

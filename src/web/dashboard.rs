@@ -159,9 +159,19 @@ fn account_card(account: &Account, default_id: Option<&str>) -> AccountCard {
         own_funds: money(account.own_funds(), currency),
         credit_limit: (account.credit_limit != 0).then(|| money(account.credit_limit, currency)),
         masked_pan: account.masked_pan.join(", "),
-        iban: account.iban.clone(),
+        iban: iban_groups(&account.iban),
         is_default: default_id == Some(account.id.as_str()),
     }
+}
+
+/// An IBAN in groups of four, as it is written, so that it wraps between groups.
+fn iban_groups(iban: &str) -> String {
+    let chars: Vec<char> = iban.chars().collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn jar_card(jar: &Jar) -> JarCard {

@@ -12,6 +12,7 @@ pub mod assets;
 pub mod auth;
 pub mod dashboard;
 pub mod format;
+pub mod months;
 pub mod rates;
 pub mod settings;
 pub mod statement;
@@ -304,6 +305,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/token/remove").route(web::post().to(token::remove)))
         .service(resource("/rates").route(web::get().to(rates::show)))
         .service(resource("/statement").route(web::get().to(statement::show)))
+        .service(resource("/months").route(web::get().to(months::show)))
         .service(resource("/statement/history").route(web::post().to(statement::request_history)))
         .service(
             resource("/webhook")

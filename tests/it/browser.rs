@@ -356,6 +356,15 @@ async fn flow(c: &Client, app: &crate::helpers::TestApp, sandbox: &crate::helper
     wait(c, "#transfers-note").await;
     shoot(c, "statement-all").await;
 
+    // Twelve months at a glance; a month's bar leads to its statement of every account.
+    c.goto(&app.url("/months")).await.unwrap();
+    wait(c, "#months-chart").await;
+    let months = c.find_all(Locator::Css("#months tbody tr")).await.unwrap();
+    assert_eq!(months.len(), 12);
+    shoot(c, "months").await;
+    click(c, "#months tbody tr:first-child a").await;
+    wait_for_query(c, "account=all").await;
+
     // Change the password, log out, log in with the new one.
     c.goto(&app.url("/settings")).await.unwrap();
     fill(c, "current_password", PASSWORD).await;

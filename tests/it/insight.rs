@@ -300,12 +300,10 @@ async fn own_transfers_are_marked_and_months_and_net_worth_add_up_to_the_ledgers
         .post_json("/api/mono/webhook", &json!({}), Some(&cookie))
         .await;
     assert_eq!(res.status(), 200);
-    let info = sandbox
-        .client()
-        .client_info(&sandbox.token(1))
-        .await
-        .unwrap();
     let card = default_account(&app, &cookie).await;
+    // The accounts as the app read them (the test asks the sandbox nothing rate-limited).
+    let read = json_of(app.get_as("/api/mono/client-info", &cookie).await).await;
+    let info: monobank::types::UserInfo = serde_json::from_value(read["detail"].clone()).unwrap();
     let usd = info
         .accounts
         .iter()
@@ -365,6 +363,7 @@ async fn own_transfers_are_marked_and_months_and_net_worth_add_up_to_the_ledgers
         months[0]["complete"], false,
         "before the history kept: {summary}"
     );
+    assert_eq!(months[0]["fetched"], true, "partly held: {summary}");
     assert_eq!(months[1]["complete"], true, "{summary}");
     let rates = sandbox.client().currency().await.unwrap();
     let mut expected: BTreeMap<String, (i64, i64, HashMap<&'static str, i64>)> = BTreeMap::new();
@@ -407,32 +406,87 @@ async fn own_transfers_are_marked_and_months_and_net_worth_add_up_to_the_ledgers
     }
     assert_eq!(months[2]["own_transfers"], 4);
 
+    // The overview page shows the same numbers, the partial month marked, each month linked to
+    // its statement of every account.
+    let page = app.get_as(&format!("/months?to={this}"), &cookie).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let shown = |v: &Value| {
+        let minor = (v.as_f64().unwrap() * 100.0).round() as i64;
+        monoweb::web::format::signed_money(minor, UAH)
+    };
+    for month in months {
+        for field in ["income", "net"] {
+            let text = shown(&month[field]);
+            assert!(
+                html.contains(&text),
+                "{} {field} {text} on the page",
+                month["month"]
+            );
+        }
+        let minor = (month["spending"].as_f64().unwrap() * 100.0).round() as i64;
+        let text = monoweb::web::format::signed_money(-minor, UAH);
+        assert!(
+            html.contains(&text),
+            "{} spending {text} on the page",
+            month["month"]
+        );
+    }
+    // Partial months are marked, and the months before the history kept are not shown as zero:
+    // as the API says for the same twelve months.
+    let year = json_of(app.get_as("/api/mono/summary", &cookie).await).await;
+    let year = year["detail"].as_array().unwrap();
+    assert_eq!(year.len(), 12);
+    let count = |fetched: bool, complete: bool| {
+        year.iter()
+            .filter(|m| m["fetched"] == fetched && m["complete"] == complete)
+            .count()
+    };
+    assert!(count(false, false) >= 8, "{year:?}");
+    assert!(year
+        .iter()
+        .all(|m| m["fetched"] == true || m["income"].is_null()));
+    assert_eq!(
+        html.matches("not-fetched\">not fetched yet").count(),
+        count(false, false)
+    );
+    assert_eq!(
+        html.matches("<span class=\"badge\">partial</span>").count(),
+        count(true, false)
+    );
+    assert!(
+        html.contains(&format!("account=all&#38;from={first}-01")),
+        "linked: {html}"
+    );
+    assert_eq!(
+        app.get_as("/months?to=2999-01", &cookie).await.status(),
+        400
+    );
+
     // Net worth: own funds of every account and jar, at the rates it names.
-    // The app reads client-info anew (its minute has passed), then the test does (another).
-    app.clock.advance(61);
-    let balance = json_of(app.get_as("/api/mono/balance", &cookie).await).await;
+    // The app reads client-info anew once its minute has passed (the sync may take a minute
+    // first: then the answer is stale, and the next minute is tried).
+    let mut balance = Value::Null;
+    for _ in 0..5 {
+        app.clock.advance(61);
+        balance = json_of(app.get_as("/api/mono/balance", &cookie).await).await;
+        if balance["stale"] == false {
+            break;
+        }
+    }
     assert_eq!(balance["stale"], false, "{balance}");
-    app.clock.advance(61);
-    let info = sandbox
-        .client()
-        .client_info(&sandbox.token(1))
-        .await
-        .unwrap();
     let worth = &balance["detail"]["net_worth"];
     assert_eq!(worth["currency"], "UAH");
     assert!(worth["rates_at"].is_i64(), "{worth}");
+    // The truth: each ledger's newest running balance, less the card's credit limit.
     let mut total = 0i64;
-    for (currency, funds) in info
-        .accounts
-        .iter()
-        .map(|a| (a.currency_code, a.balance - a.credit_limit))
-        .chain(
-            info.jars
-                .iter()
-                .flatten()
-                .map(|j| (j.currency_code, j.balance)),
-        )
-    {
+    for (id, currency, items) in ledgers(&sandbox, 1, &info).await {
+        let limit = info
+            .accounts
+            .iter()
+            .find(|a| a.id == id)
+            .map_or(0, |a| a.credit_limit);
+        let funds = items.first().map_or(limit, |i| i.balance) - limit;
         if currency == UAH.0 {
             total += funds;
         } else {

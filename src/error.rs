@@ -267,17 +267,46 @@ impl From<actix_web::error::BlockingError> for AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorTemplate<'a> {
+    layout: crate::web::Layout,
     code: u16,
     title: &'a str,
     detail: &'a str,
 }
 
-/// Renders a small standalone HTML error page.
+/// A person's title for an error status, and a sentence for the bare "Not found." kind of detail.
+fn words(status: StatusCode, detail: &str) -> (&'static str, String) {
+    let title = match status {
+        StatusCode::NOT_FOUND => "Page not found",
+        StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
+        StatusCode::METHOD_NOT_ALLOWED => "Not possible here",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::TOO_MANY_REQUESTS => "Too many requests",
+        StatusCode::SERVICE_UNAVAILABLE => "Not available just now",
+        other => other.canonical_reason().unwrap_or("Error"),
+    };
+    let detail = match status {
+        StatusCode::NOT_FOUND if detail == "Not found." => {
+            "There is nothing at this address. The link may be old or mistyped.".to_owned()
+        }
+        _ => detail.to_owned(),
+    };
+    (title, detail)
+}
+
+/// Renders an error page in the site's layout (`layout`: the user's navigation when logged in,
+/// else the visitor's), or a standalone one.
 pub fn html_page(status: StatusCode, detail: &str) -> HttpResponse {
+    html_page_in(status, detail, crate::web::Layout::plain(""))
+}
+
+fn html_page_in(status: StatusCode, detail: &str, mut layout: crate::web::Layout) -> HttpResponse {
+    let (title, detail) = words(status, detail);
+    layout.title = title.to_owned();
     let page = ErrorTemplate {
+        layout,
         code: status.as_u16(),
-        title: status.canonical_reason().unwrap_or("Error"),
-        detail,
+        title,
+        detail: &detail,
     };
     match page.render() {
         Ok(html) => HttpResponse::build(status)
@@ -342,15 +371,19 @@ pub async fn html_errors(
                 .finish();
             Ok(ServiceResponse::new(req, redirect))
         }
-        Some(ErrorPage { detail, .. }) if !is_json => Ok(res.map_body(|head, _| {
-            let html = html_page(head.status, &detail);
-            head.headers.insert(
+        Some(ErrorPage { detail, .. }) if !is_json => {
+            let (req, res) = res.into_parts();
+            let layout = crate::web::error_layout(&req).await;
+            let page = html_page_in(res.status(), &detail, layout);
+            let mut answer = res.set_body(page.into_body());
+            let headers = answer.headers_mut();
+            headers.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/html; charset=utf-8"),
             );
-            head.headers.remove(header::CONTENT_LENGTH);
-            html.into_body()
-        })),
+            headers.remove(header::CONTENT_LENGTH);
+            Ok(ServiceResponse::new(req, answer))
+        }
         _ => Ok(res.map_into_boxed_body()),
     }
 }

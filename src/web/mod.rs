@@ -80,6 +80,17 @@ impl Layout {
         })
     }
 
+    /// A layout without a user, flashes or form token (error pages of visitors).
+    pub fn plain(title: impl Into<String>) -> Self {
+        Layout {
+            title: title.into(),
+            active: "",
+            user: None,
+            flashes: Vec::new(),
+            csrf: String::new(),
+        }
+    }
+
     /// The layout of a page for visitors without a session (login, registration): it reads and
     /// writes no session, so a flood of such views stores nothing.
     pub fn guest(
@@ -320,6 +331,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/admin").route(web::get().to(admin::show)))
         .service(resource("/admin/users/{id}/active").route(web::post().to(admin::set_active)))
         .service(resource("/static/{file}").route(web::get().to(assets::serve)));
+}
+
+/// The layout of an error page: the logged-in user's navigation when the request has a live
+/// session, else the visitor's.
+pub async fn error_layout(req: &actix_web::HttpRequest) -> Layout {
+    use actix_session::SessionExt;
+    use actix_web::FromRequest;
+    let user = CurrentUser::from_request(req, &mut actix_web::dev::Payload::None).await;
+    match user {
+        Ok(user) => {
+            Layout::new(&req.get_session(), &user, "", "").unwrap_or_else(|_| Layout::plain(""))
+        }
+        Err(_) => Layout::plain(""),
+    }
 }
 
 #[cfg(test)]

@@ -59,18 +59,32 @@ fn start_driver() -> (Driver, u16) {
 }
 
 async fn connect(port: u16, profile: &Path) -> Client {
+    connect_with(port, profile, &[]).await
+}
+
+/// A session with more browser switches (`--force-dark-mode`: the system asks for dark pages).
+async fn connect_with(port: u16, profile: &Path, extra: &[&str]) -> Client {
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+    ]
+    .iter()
+    .chain(extra)
+    .map(|s| s.to_string())
+    .collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
+        json!({"binary": CHROMIUM, "args": args}),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector)
@@ -209,6 +223,39 @@ async fn the_whole_flow_in_headless_chromium() {
     let profile = tempfile::tempdir().unwrap();
     let c = connect(port, profile.path()).await;
     flow(&c, &app, &sandbox).await;
+    c.close().await.unwrap();
+
+    // Dark mode, as a system set to dark asks for it.
+    let dark_profile = tempfile::tempdir().unwrap();
+    let c = connect_with(port, dark_profile.path(), &["--force-dark-mode"]).await;
+    c.set_window_size(DESKTOP.0, DESKTOP.1).await.unwrap();
+    c.goto(&app.url("/login")).await.unwrap();
+    let dark = c
+        .execute(
+            "return matchMedia('(prefers-color-scheme: dark)').matches",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(dark, json!(true), "the browser asks for dark pages");
+    fill(&c, "username", "browser").await;
+    fill(&c, "password", "a fresh browser passphrase").await;
+    click(&c, "form[action='/login'] button[type=submit]").await;
+    let background = c
+        .execute(
+            "return getComputedStyle(document.documentElement).backgroundColor",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(background, json!("rgb(13, 17, 23)"), "the dark palette");
+    shoot(&c, "dashboard-dark").await;
+    c.goto(&app.url("/months")).await.unwrap();
+    wait(&c, "#months-chart").await;
+    shoot(&c, "months-dark").await;
+    c.goto(&app.url("/statement?account=all")).await.unwrap();
+    wait(&c, "#range").await;
+    shoot(&c, "statement-dark").await;
     c.close().await.unwrap();
 }
 

@@ -155,7 +155,30 @@ async fn pages_answer_their_user_redirect_strangers_and_keep_admin_for_admins() 
     let page = app.get("/no/such/page").await;
     assert_eq!(page.status(), 404);
     let body = page.text().await.unwrap();
-    assert!(body.contains("<h1>Not Found</h1>") && body.contains("/static/app.css"));
+    assert!(body.contains("<h1>Page not found</h1>") && body.contains("/static/app.css"));
+    assert!(!body.contains("Not found."), "said once, in words");
+    assert!(body.contains("href=\"/login\"") && !body.contains("current-user"));
+    // Logged in, the error pages keep the navigation and the user's name.
+    let page = user.get("/no/such/page").await;
+    assert_eq!(page.status, 404);
+    assert!(
+        page.body.contains("<h1>Page not found</h1>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("id=\"current-user\">second<"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("href=\"/statement\""), "the navigation");
+    let page = user.get("/admin").await;
+    assert_eq!(page.status, 403);
+    assert!(
+        page.body.contains("id=\"current-user\">second<"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]

@@ -313,7 +313,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(token::show))
                 .route(web::post().to(token::save)),
         )
-        .service(resource("/token/remove").route(web::post().to(token::remove)))
+        .service(
+            resource("/token/remove")
+                .route(web::get().to(token::confirm_remove))
+                .route(web::post().to(token::remove)),
+        )
         .service(resource("/rates").route(web::get().to(rates::show)))
         .service(resource("/statement").route(web::get().to(statement::show)))
         .service(resource("/months").route(web::get().to(months::show)))

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::format::date_time;
-use super::{done, page, validated, Empty, Form, FormState, Layout};
+use super::{done, page, validated, Form, FormState, Layout};
 use crate::api::mono::MonoTokenSerializer;
 use crate::auth::current_user::CurrentUser;
 use crate::error::AppError;
@@ -28,6 +28,8 @@ struct TokenPage {
     /// When Monobank rejected the token, shown until it is replaced.
     rejected: Option<String>,
     form: FormState,
+    /// The removal was asked for: the page asks to confirm it.
+    confirming: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,6 +55,7 @@ fn render(
             updated: token.updated_at.map(date_time).unwrap_or_default(),
             verified: token.verified,
             rejected: token.rejected_at.map(date_time),
+            confirming: false,
             form,
         },
     )
@@ -105,13 +108,49 @@ pub async fn save(
     }
 }
 
-/// `POST /token/remove`.
+/// `GET /token/remove`: asks to confirm the removal.
+pub async fn confirm_remove(
+    state: web::Data<Context>,
+    session: Session,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let token = tokens::status(&state, user.id).await?;
+    if !token.connected {
+        return Ok(super::see_other("/token"));
+    }
+    page(
+        StatusCode::OK,
+        &TokenPage {
+            layout: Layout::new(&session, &user, "token", "Remove the Monobank token")?,
+            connected: true,
+            hint: token.token_hint.unwrap_or_default(),
+            created: token.created_at.map(date_time).unwrap_or_default(),
+            updated: token.updated_at.map(date_time).unwrap_or_default(),
+            verified: token.verified,
+            rejected: token.rejected_at.map(date_time),
+            form: FormState::default(),
+            confirming: true,
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RemoveForm {
+    /// `yes` from the confirmation page; anything else asks again.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /token/remove`: removes the token once confirmed.
 pub async fn remove(
     state: web::Data<Context>,
     session: Session,
     user: CurrentUser,
-    _form: Form<Empty>,
+    form: Form<RemoveForm>,
 ) -> Result<HttpResponse, AppError> {
+    if form.0.confirm != "yes" {
+        return Ok(super::see_other("/token/remove"));
+    }
     match tokens::remove(&state, user.id).await {
         Ok(()) | Err(TokenError::NotAdded) => {
             Ok(done(&session, "Mono deleted successfully.", "/token"))

@@ -190,7 +190,7 @@ async fn every_form_without_its_token_is_refused_and_changes_nothing() {
     let other = sandbox.tokens[1].token.clone();
     let forms: [(&str, Vec<(&str, &str)>); 9] = [
         ("/token", vec![("mono_token", &token)]),
-        ("/token/remove", vec![]),
+        ("/token/remove", vec![("confirm", "yes")]),
         ("/webhook", vec![("webHookUrl", "https://example.com/hook")]),
         (
             "/settings/password",
@@ -407,8 +407,19 @@ async fn every_job_works_without_javascript() {
     assert_eq!(elsewhere.get("/settings").await.status, 303, "ended");
 
     // Token removal, then logout.
-    let page = v.submit("/token/remove", &[]).await;
+    // Removing asks first: without the confirmation nothing is removed.
+    let page = v.get("/token/remove").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"confirm-remove\""), "{}", page.body);
+    let unconfirmed = v.post("/token/remove", &[], true).await;
+    assert_eq!(
+        (unconfirmed.status, unconfirmed.location.as_str()),
+        (303, "/token/remove")
+    );
+    assert!(v.get("/token").await.body.contains("id=\"token-hint\""), "still attached");
+    let page = v.submit("/token/remove", &[("confirm", "yes")]).await;
     assert!(page.body.contains("Mono deleted successfully."));
+    assert_eq!(v.get("/token/remove").await.status, 303, "nothing to remove");
     let out = v.post("/logout", &[], true).await;
     assert_eq!((out.status, out.location.as_str()), (303, "/login?bye=1"));
     assert_eq!(v.get("/").await.status, 303);

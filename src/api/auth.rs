@@ -13,7 +13,7 @@ use super::extract::ValidJson;
 use crate::auth::api_keys::Scope;
 use crate::auth::current_user::CurrentUser;
 use crate::auth::password::NewPassword;
-use crate::auth::sessions::{LOGIN_ID_KEY, STAMP_KEY};
+use crate::auth::sessions::{ADDRESS_KEY, DEVICE_KEY, LOGIN_ID_KEY, STAMP_KEY};
 use crate::auth::throttle::client_ip;
 use crate::config::Settings;
 use crate::domain::Username;
@@ -187,18 +187,32 @@ pub async fn register(
 }
 
 /// Starts a fresh session for `user`: pre-login state dropped, a new key (and so a new CSRF
-/// secret), the login id and security stamp recorded.
+/// secret), the login id and security stamp recorded, and where it was started from (the
+/// client's address and a summary of its User-Agent, for the owner's list of sessions).
 pub fn start_session(
     req: &HttpRequest,
     session: &Session,
     user: &crate::db::users::User,
+    address: Option<std::net::IpAddr>,
 ) -> Result<(), AppError> {
     session.clear();
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
+    let agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     session
         .insert(LOGIN_ID_KEY, hex::encode(bytes))
         .and_then(|()| session.insert(STAMP_KEY, &user.security_stamp))
+        .and_then(|()| session.insert(DEVICE_KEY, crate::auth::device::summary(agent)))
+        .and_then(|()| {
+            session.insert(
+                ADDRESS_KEY,
+                address.map(|a| a.to_string()).unwrap_or_default(),
+            )
+        })
         .map_err(AppError::internal)?;
     Identity::login(&req.extensions(), user.id.to_string()).map_err(AppError::internal)?;
     Ok(())
@@ -221,7 +235,7 @@ pub async fn login(
         SecretString::from(body.password),
     )
     .await?;
-    start_session(&req, &session, &user)?;
+    start_session(&req, &session, &user, ip)?;
     Ok(ok(
         actix_web::http::StatusCode::OK,
         json!({"username": user.username}),

@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod csrf;
 pub mod current_user;
+pub mod device;
 pub mod password;
 pub mod sessions;
 pub mod throttle;

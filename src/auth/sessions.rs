@@ -33,6 +33,10 @@ pub const USER_ID_KEY: &str = "actix_identity.user_id";
 pub const LOGIN_ID_KEY: &str = "login_id";
 /// The session-state key of the user's security stamp at login.
 pub const STAMP_KEY: &str = "stamp";
+/// The session-state key of a summary of the browser or client the session was started from.
+pub const DEVICE_KEY: &str = "device";
+/// The session-state key of the client address the session was started from.
+pub const ADDRESS_KEY: &str = "address";
 
 /// How far the stored `last_seen_at` may fall behind before a request writes it (at most half
 /// the idle timeout). The sweeper allows for it; another instance reading the row may end a
@@ -142,6 +146,13 @@ impl DbSessionStore {
 /// The stored form of a session key.
 pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// A string value of a stored session's state (`None` when absent or unreadable).
+pub fn stored_value(state_json: &str, key: &str) -> Option<String> {
+    serde_json::from_str::<State>(state_json)
+        .ok()
+        .and_then(|state| state_str(&state, key))
 }
 
 /// A string value of the state (values are JSON-encoded by actix-session).

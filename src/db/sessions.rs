@@ -110,6 +110,16 @@ pub fn delete_for_user(
     }
 }
 
+/// Ends the session of a user with `login_id`; 0 when there is none.
+pub fn delete_login(conn: &mut DbConnection, user: UserId, login_id: &str) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user.0))
+            .filter(sessions::login_id.eq(login_id)),
+    )
+    .execute(conn)
+}
+
 /// Removes sessions past their absolute deadline or idle longer than `idle_secs`.
 pub fn purge_expired(conn: &mut DbConnection, now: i64, idle_secs: i64) -> QueryResult<usize> {
     diesel::delete(

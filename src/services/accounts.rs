@@ -333,6 +333,28 @@ pub async fn end_other_sessions(
     Ok(ended)
 }
 
+/// Ends one other session of the user (by its login id); whether there was one. The caller's
+/// own session (`current_login_id`) is not ended here: that is logging out.
+#[tracing::instrument(skip(ctx, login_id, current_login_id))]
+pub async fn end_session(
+    ctx: &Accounts,
+    user: UserId,
+    login_id: String,
+    current_login_id: String,
+) -> Result<bool, AccountError> {
+    if login_id == current_login_id {
+        return Ok(false);
+    }
+    let ended = db::run(&ctx.pool, move |conn| {
+        Ok(sessions::delete_login(conn, user, &login_id)?)
+    })
+    .await?;
+    // Cached sessions of the user but this one are checked again against the rows.
+    ctx.hot.sessions.forget_user(user, Some(&current_login_id));
+    tracing::info!(ended, "a session ended by its owner");
+    Ok(ended > 0)
+}
+
 /// "password must…" → "Password must…", as a message shown under a field.
 pub fn capitalize(text: &str) -> String {
     let mut chars = text.chars();

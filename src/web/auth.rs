@@ -100,12 +100,12 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
     let next = safe_next(form.next.as_deref());
+    let ip = client_ip(&req, &settings.trusted_proxies);
     let attempt = async {
         let body = validated(LoginRequest {
             username: form.username.clone(),
             password: form.password,
         })?;
-        let ip = client_ip(&req, &settings.trusted_proxies);
         Ok(accounts::login(
             &accounts,
             ip,
@@ -116,7 +116,7 @@ pub async fn login(
     };
     match attempt.await {
         Ok(user) => {
-            start_session(&req, &session, &user)?;
+            start_session(&req, &session, &user, ip)?;
             Ok(done(
                 &session,
                 format!("Welcome back, {}.", user.username),
@@ -173,18 +173,18 @@ pub async fn register(
     form: Form<RegisterForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
+    let ip = client_ip(&req, &settings.trusted_proxies);
     let attempt = async {
         let (username, password) = validated(RegisterRequest {
             username: form.username.clone(),
             password: form.password,
         })?
         .parse()?;
-        let ip = client_ip(&req, &settings.trusted_proxies);
         Ok(accounts::register(&accounts, ip, username, password).await?)
     };
     match attempt.await {
         Ok(user) => {
-            start_session(&req, &session, &user)?;
+            start_session(&req, &session, &user, ip)?;
             Ok(done(
                 &session,
                 format!(

@@ -330,6 +330,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/settings").route(web::get().to(settings::show)))
         .service(resource("/settings/password").route(web::post().to(settings::password)))
         .service(resource("/settings/sessions").route(web::post().to(settings::end_sessions)))
+        .service(
+            resource("/settings/sessions/{login_id}/end")
+                .route(web::post().to(settings::end_session)),
+        )
         .service(resource("/settings/keys").route(web::post().to(settings::create_key)))
         .service(resource("/settings/keys/{id}/revoke").route(web::post().to(settings::revoke_key)))
         .service(resource("/admin").route(web::get().to(admin::show)))

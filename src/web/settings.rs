@@ -14,7 +14,7 @@ use super::{done, page, validated, Empty, Form, FormState, Layout};
 use crate::api::auth::PasswordRequest;
 use crate::auth::api_keys::Scope;
 use crate::auth::current_user::CurrentUser;
-use crate::auth::sessions::STAMP_KEY;
+use crate::auth::sessions::{stored_value, ADDRESS_KEY, DEVICE_KEY, STAMP_KEY};
 use crate::error::{AppError, FieldErrors};
 use crate::services::accounts;
 use crate::services::accounts::Accounts;
@@ -24,6 +24,12 @@ pub struct SessionLine {
     pub started: String,
     pub last_seen: String,
     pub current: bool,
+    /// The browser or client it was started from ("Firefox on Linux").
+    pub device: String,
+    /// The address it was started from.
+    pub address: String,
+    /// Names the session in the form that ends it.
+    pub login_id: String,
 }
 
 /// One API key as the page lists it.
@@ -89,6 +95,9 @@ async fn render(
             started: date_time(s.created_at),
             last_seen: age(now - s.last_seen_at),
             current: s.login_id.as_deref() == Some(user.login_id.as_str()),
+            device: stored_value(&s.state, DEVICE_KEY).unwrap_or_else(|| "Unknown client".into()),
+            address: stored_value(&s.state, ADDRESS_KEY).unwrap_or_default(),
+            login_id: s.login_id.unwrap_or_default(),
         })
         .collect();
     let others = sessions.iter().filter(|s| !s.current).count();
@@ -209,6 +218,25 @@ pub async fn end_sessions(
         n => format!("{n} other sessions ended."),
     };
     Ok(done(&session, text, "/settings"))
+}
+
+/// `POST /settings/sessions/{login_id}/end`: ends one other session.
+pub async fn end_session(
+    state: web::Data<Accounts>,
+    session: Session,
+    user: CurrentUser,
+    path: web::Path<String>,
+    _form: Form<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let login_id = path.into_inner();
+    let well_formed = login_id.len() == 32 && login_id.bytes().all(|b| b.is_ascii_hexdigit());
+    if !well_formed || login_id == user.login_id {
+        return Err(AppError::NotFound);
+    }
+    if !accounts::end_session(&state, user.id, login_id, user.login_id.clone()).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(done(&session, "The session ended.", "/settings"))
 }
 
 #[derive(Debug, Deserialize)]

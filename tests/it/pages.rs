@@ -363,8 +363,64 @@ async fn every_job_works_without_javascript() {
         )
         .await;
     assert_eq!(login.status, 303);
+    // A script's session too, which the owner ends alone: the list names each session's client
+    // and address.
+    let script = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .header("User-Agent", "curl/8.5.0")
+        .json(&serde_json::json!({"username": "walker", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(script.status(), 200);
+    let script_cookie = crate::helpers::session_cookie(&script).unwrap();
     let settings = v.get("/settings").await;
-    assert!(settings.body.contains("Log out other sessions (1)"));
+    assert!(settings.body.contains("Log out other sessions (2)"));
+    assert!(settings.body.contains("<td>curl</td>"), "{}", settings.body);
+    assert!(settings.body.contains("<td>Unknown client</td>"));
+    assert!(settings.body.contains("127.0.0.1"));
+    let ends: Vec<String> = settings
+        .body
+        .split("action=\"/settings/sessions/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(ends.len(), 2, "each other session can be ended");
+    for bad in ["not-hex/end", "00000000000000000000000000000000/end"] {
+        let page = v
+            .post(&format!("/settings/sessions/{bad}"), &[], true)
+            .await;
+        assert_eq!(page.status, 404, "{bad}");
+    }
+    // End the script's session alone: its row's form.
+    let row = settings
+        .body
+        .split("<tr>")
+        .find(|row| row.contains("<td>curl</td>"))
+        .unwrap();
+    let end = row
+        .split("action=\"/settings/sessions/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert!(app
+        .get_as("/api/auth/me", &script_cookie)
+        .await
+        .status()
+        .is_success());
+    let page = v.submit(&format!("/settings/sessions/{end}"), &[]).await;
+    assert!(page.body.contains("The session ended."));
+    assert_eq!(
+        app.get_as("/api/auth/me", &script_cookie).await.status(),
+        401
+    );
+    assert!(!page.body.contains("<td>curl</td>"));
+    assert!(
+        page.body.contains("Log out other sessions (1)"),
+        "the browser's stays"
+    );
+    assert_eq!(elsewhere.get("/settings").await.status, 200);
     let mismatch = v
         .post(
             "/settings/password",
@@ -416,10 +472,17 @@ async fn every_job_works_without_javascript() {
         (unconfirmed.status, unconfirmed.location.as_str()),
         (303, "/token/remove")
     );
-    assert!(v.get("/token").await.body.contains("id=\"token-hint\""), "still attached");
+    assert!(
+        v.get("/token").await.body.contains("id=\"token-hint\""),
+        "still attached"
+    );
     let page = v.submit("/token/remove", &[("confirm", "yes")]).await;
     assert!(page.body.contains("Mono deleted successfully."));
-    assert_eq!(v.get("/token/remove").await.status, 303, "nothing to remove");
+    assert_eq!(
+        v.get("/token/remove").await.status,
+        303,
+        "nothing to remove"
+    );
     let out = v.post("/logout", &[], true).await;
     assert_eq!((out.status, out.location.as_str()), (303, "/login?bye=1"));
     assert_eq!(v.get("/").await.status, 303);

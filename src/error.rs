@@ -265,16 +265,28 @@ impl From<actix_web::error::BlockingError> for AppError {
 }
 
 #[derive(Template)]
-#[template(path = "error.html")]
+#[template(path = "error_plain.html")]
 struct ErrorTemplate<'a> {
-    layout: crate::web::Layout,
     code: u16,
     title: &'a str,
     detail: &'a str,
 }
 
+/// Renders a page in the site's layout for an error (the user's navigation when logged in):
+/// the web layer gives it as app data ([`ErrorPages`]), so errors need not know the pages.
+/// `None` when it cannot: the standalone page is served.
+pub type PageRenderer = fn(
+    actix_web::HttpRequest,
+    StatusCode,
+    String,
+) -> futures_util::future::LocalBoxFuture<'static, Option<String>>;
+
+/// The app data that renders error pages in the layout.
+#[derive(Clone, Copy)]
+pub struct ErrorPages(pub PageRenderer);
+
 /// A person's title for an error status, and a sentence for the bare "Not found." kind of detail.
-fn words(status: StatusCode, detail: &str) -> (&'static str, String) {
+pub fn words(status: StatusCode, detail: &str) -> (&'static str, String) {
     let title = match status {
         StatusCode::NOT_FOUND => "Page not found",
         StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
@@ -293,17 +305,10 @@ fn words(status: StatusCode, detail: &str) -> (&'static str, String) {
     (title, detail)
 }
 
-/// Renders an error page in the site's layout (`layout`: the user's navigation when logged in,
-/// else the visitor's), or a standalone one.
+/// Renders a small standalone HTML error page.
 pub fn html_page(status: StatusCode, detail: &str) -> HttpResponse {
-    html_page_in(status, detail, crate::web::Layout::plain(""))
-}
-
-fn html_page_in(status: StatusCode, detail: &str, mut layout: crate::web::Layout) -> HttpResponse {
     let (title, detail) = words(status, detail);
-    layout.title = title.to_owned();
     let page = ErrorTemplate {
-        layout,
         code: status.as_u16(),
         title,
         detail: &detail,
@@ -373,9 +378,16 @@ pub async fn html_errors(
         }
         Some(ErrorPage { detail, .. }) if !is_json => {
             let (req, res) = res.into_parts();
-            let layout = crate::web::error_layout(&req).await;
-            let page = html_page_in(res.status(), &detail, layout);
-            let mut answer = res.set_body(page.into_body());
+            let status = res.status();
+            let in_layout = match req.app_data::<ErrorPages>() {
+                Some(ErrorPages(render)) => render(req.clone(), status, detail.clone()).await,
+                None => None,
+            };
+            let body = match in_layout {
+                Some(html) => actix_web::body::BoxBody::new(html),
+                None => html_page(status, &detail).into_body(),
+            };
+            let mut answer = res.set_body(body);
             let headers = answer.headers_mut();
             headers.insert(
                 header::CONTENT_TYPE,

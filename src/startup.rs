@@ -213,10 +213,12 @@ impl Application {
                 .logout_behavior(LogoutBehavior::PurgeSession)
                 .build();
             App::new()
+                .app_data(error::ErrorPages(crate::web::error_page))
                 .wrap(from_fn(csrf::guest_cookie))
                 .wrap(from_fn(csrf::origin_check))
                 .wrap(from_fn(csrf::host_check))
                 .wrap(from_fn(crate::body_deadline::enforce))
+                .wrap(from_fn(crate::web::amount_style))
                 .wrap(from_fn(error::html_errors))
                 .wrap(identity)
                 .wrap(sessions)

@@ -13,6 +13,7 @@ use super::extract::ValidJson;
 use super::respond;
 use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::db::users::UserId;
+use crate::domain::kyiv::parse_month;
 use crate::error::AppError;
 use crate::services::Context;
 use crate::services::{history, insight, mono, sync, tokens};
@@ -558,16 +559,6 @@ pub struct SummaryQuery {
     #[validate(custom(function = "month_field"))]
     #[param(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2026-11")]
     pub to: Option<String>,
-}
-
-/// The first day of a `YYYY-MM` month.
-pub fn parse_month(raw: &str) -> Option<jiff::civil::Date> {
-    let (year, month) = raw.split_once('-')?;
-    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(year, 4) || !digits(month, 2) {
-        return None;
-    }
-    jiff::civil::Date::new(year.parse().ok()?, month.parse().ok()?, 1).ok()
 }
 
 fn month_field(raw: &str) -> Result<(), ValidationError> {

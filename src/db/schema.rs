@@ -13,6 +13,7 @@ diesel::table! {
         failed_logins -> Integer,
         locked_until -> Nullable<BigInt>,
         security_stamp -> Text,
+        amount_style -> Text,
     }
 }
 

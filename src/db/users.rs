@@ -24,6 +24,8 @@ pub struct User {
     pub failed_logins: i32,
     pub locked_until: Option<i64>,
     pub security_stamp: String,
+    /// How the pages write amounts: `uk` or `en` (see `web::format::AmountStyle`).
+    pub amount_style: String,
 }
 
 impl User {
@@ -109,6 +111,13 @@ pub fn set_password(
 }
 
 /// Enables or disables a user; a new security stamp ends their sessions.
+/// Sets how the pages write amounts for the user.
+pub fn set_amount_style(conn: &mut DbConnection, id: UserId, style: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0))
+        .set(users::amount_style.eq(style))
+        .execute(conn)
+}
+
 pub fn set_active(
     conn: &mut DbConnection,
     id: UserId,

@@ -42,6 +42,16 @@ pub fn day_of(unix: i64) -> Option<Date> {
     zoned(unix).map(|z| z.date())
 }
 
+/// The first day of a `YYYY-MM` month.
+pub fn parse_month(raw: &str) -> Option<Date> {
+    let (year, month) = raw.split_once('-')?;
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(year, 4) || !digits(month, 2) {
+        return None;
+    }
+    Date::new(year.parse().ok()?, month.parse().ok()?, 1).ok()
+}
+
 /// The first and last second of a Kyiv calendar day.
 pub fn day_bounds(day: Date) -> Option<(i64, i64)> {
     let start = day.to_zoned(kyiv().clone()).ok()?.timestamp().as_second();

@@ -2,6 +2,7 @@
 //! categories, Kyiv days and times, and the receiver's path. Everything
 //! here is plain data and rules, with no database, HTTP or Monobank call.
 
+pub mod amount_style;
 pub mod kyiv;
 pub mod mcc;
 pub mod username;

@@ -355,6 +355,24 @@ pub async fn end_session(
     Ok(ended > 0)
 }
 
+/// Sets how the pages write amounts for the user (`uk` or `en`).
+pub async fn set_amount_style(
+    ctx: &Accounts,
+    user: UserId,
+    style: crate::domain::amount_style::AmountStyle,
+) -> Result<(), AccountError> {
+    db::run(&ctx.pool, move |conn| {
+        Ok(crate::db::users::set_amount_style(
+            conn,
+            user,
+            style.as_str(),
+        )?)
+    })
+    .await?;
+    ctx.hot.users.evict(&user);
+    Ok(())
+}
+
 /// "password must…" → "Password must…", as a message shown under a field.
 pub fn capitalize(text: &str) -> String {
     let mut chars = text.chars();

@@ -567,7 +567,7 @@ pub async fn summary(
     let months = sums
         .into_iter()
         .map(|m| {
-            let span = crate::api::mono::parse_month(&m.month)
+            let span = kyiv::parse_month(&m.month)
                 .and_then(|d| Some((bounds(d)?.0, bounds(d.last_of_month())?.1.min(now))));
             let held = match span {
                 Some((a, b)) if !overlaps(&coverage.missing, a, b) => Held::All,

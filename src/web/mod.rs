@@ -329,6 +329,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/settings").route(web::get().to(settings::show)))
         .service(resource("/settings/password").route(web::post().to(settings::password)))
+        .service(resource("/settings/amounts").route(web::post().to(settings::amount_style)))
         .service(resource("/settings/sessions").route(web::post().to(settings::end_sessions)))
         .service(
             resource("/settings/sessions/{login_id}/end")
@@ -341,18 +342,67 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/static/{file}").route(web::get().to(assets::serve)));
 }
 
-/// The layout of an error page: the logged-in user's navigation when the request has a live
-/// session, else the visitor's.
-pub async fn error_layout(req: &actix_web::HttpRequest) -> Layout {
-    use actix_session::SessionExt;
-    use actix_web::FromRequest;
-    let user = CurrentUser::from_request(req, &mut actix_web::dev::Payload::None).await;
-    match user {
-        Ok(user) => {
-            Layout::new(&req.get_session(), &user, "", "").unwrap_or_else(|_| Layout::plain(""))
-        }
-        Err(_) => Layout::plain(""),
+/// How the logged-in user of a request reads amounts; `None` for visitors, or when the user
+/// cannot be read (the page itself then answers the error).
+async fn user_style(req: &HttpRequest) -> Option<format::AmountStyle> {
+    let claim = crate::auth::current_user::SessionUser::from_request(req, &mut Payload::None)
+        .await
+        .ok()?;
+    let pool = req.app_data::<web::Data<crate::db::DbPool>>()?;
+    let hot = req.app_data::<web::Data<crate::cache::Hot>>()?;
+    let row = crate::auth::current_user::user_row(pool, hot, claim.id)
+        .await
+        .ok()??;
+    Some(format::AmountStyle::from_stored(&row.amount_style))
+}
+
+/// Middleware: a page is answered with amounts in its user's style ([`format::AmountStyle`]);
+/// the JSON API is left alone (its amounts are numbers).
+pub async fn amount_style(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    if crate::error::is_json_path(req.path()) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
     }
+    let style = user_style(req.request()).await.unwrap_or_default();
+    let res = format::with_style(style, next.call(req)).await?;
+    Ok(res.map_into_boxed_body())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    code: u16,
+    title: &'a str,
+    detail: &'a str,
+}
+
+/// An error page in the layout: the logged-in user's navigation when the request has a live
+/// session, else the visitor's (see [`crate::error::ErrorPages`]).
+pub fn error_page(
+    req: HttpRequest,
+    status: StatusCode,
+    detail: String,
+) -> futures_util::future::LocalBoxFuture<'static, Option<String>> {
+    Box::pin(async move {
+        let (title, detail) = crate::error::words(status, &detail);
+        let user = CurrentUser::from_request(&req, &mut Payload::None).await;
+        let layout = match user {
+            Ok(user) => Layout::new(&req.get_session(), &user, "", title).ok(),
+            Err(_) => None,
+        };
+        let page = ErrorPage {
+            layout: layout.unwrap_or_else(|| Layout::plain(title)),
+            code: status.as_u16(),
+            title,
+            detail: &detail,
+        };
+        page.render()
+            .inspect_err(|e| tracing::error!(error = %e, "error page did not render"))
+            .ok()
+    })
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::format::{day_of, signed_money};
 use super::{page, Layout};
-use crate::api::mono::parse_month;
 use crate::auth::current_user::CurrentUser;
+use crate::domain::kyiv::parse_month;
 use crate::error::AppError;
 use crate::services::history::{HistoryError, ALL_ACCOUNTS};
 use crate::services::insight::{self, Held, Month};

@@ -27,11 +27,18 @@ pub struct RateRow {
     pub base_name: String,
     pub quote: String,
     pub quote_name: String,
-    pub buy: String,
-    pub sell: String,
-    pub cross: String,
+    /// The bank's buying and selling rate (`41.0500 / 41.5505`), or its cross rate.
+    pub rate: String,
+    /// Which of the two `rate` is: `buy / sell` or `cross`.
+    pub kind: &'static str,
+    pub pinned: bool,
     pub date: String,
 }
+
+/// Currencies listed first, in this order.
+const PINNED: [u16; 3] = [840, 978, 985];
+/// Decimals of every rate shown.
+const RATE_PLACES: usize = 4;
 
 pub struct Choice {
     pub code: String,
@@ -51,43 +58,85 @@ struct RatesPage {
     form: FormState,
     result: Option<String>,
     rate_line: Option<String>,
+    /// The converter's answer went through UAH (no direct rate is published).
+    through_uah: bool,
+    /// The converter with the currencies swapped.
+    swap: String,
+    /// The table's filter, echoed.
+    filter: String,
+    /// Rows in Monobank's list, of which `rows` shows the matching ones.
+    total: usize,
 }
 
-/// The converter's query: all optional, so a bare `/rates` shows 100 USD in UAH.
+/// The converter's query: all optional, so a bare `/rates` shows 100 USD in UAH; `q` filters
+/// the table by a currency's code or name.
 #[derive(Debug, Default, Deserialize)]
 pub struct ConvertQuery {
     amount: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    q: Option<String>,
 }
 
-fn rate_text(rate: Option<f64>) -> String {
-    rate.map(|r| format!("{r}")).unwrap_or_default()
+fn rate_text(rate: f64) -> String {
+    super::format::number(rate, RATE_PLACES)
 }
 
 fn name_of(code: CurrencyCode) -> String {
     code.name().unwrap_or_default()
 }
 
-fn rows(list: &[CurrencyInfo]) -> Vec<RateRow> {
-    list.iter()
-        .map(|r| {
+/// The table's rows: USD, EUR and PLN first, then the rest by code; those whose code or name
+/// contains `filter` (any case) when one is given.
+fn rows(list: &[CurrencyInfo], filter: &str) -> Vec<RateRow> {
+    let filter = filter.trim().to_lowercase();
+    let mut rows: Vec<(usize, RateRow)> = list
+        .iter()
+        .filter_map(|r| {
             let (a, b) = (
                 CurrencyCode(r.currency_code_a),
                 CurrencyCode(r.currency_code_b),
             );
-            RateRow {
+            let (rate, kind) = match (r.rate_buy, r.rate_sell, r.rate_cross) {
+                (Some(buy), Some(sell), _) => (
+                    format!("{} / {}", rate_text(buy), rate_text(sell)),
+                    "buy / sell",
+                ),
+                (_, _, Some(cross)) => (rate_text(cross), "cross"),
+                (Some(one), None, None) | (None, Some(one), None) => (rate_text(one), "buy / sell"),
+                (None, None, None) => return None,
+            };
+            let row = RateRow {
                 base: a.to_string(),
                 base_name: name_of(a),
                 quote: b.to_string(),
                 quote_name: name_of(b),
-                buy: rate_text(r.rate_buy),
-                sell: rate_text(r.rate_sell),
-                cross: rate_text(r.rate_cross),
+                rate,
+                kind,
+                pinned: b == UAH && PINNED.contains(&a.0),
                 date: date_time(r.date),
+            };
+            let text = format!(
+                "{} {} {} {}",
+                row.base, row.base_name, row.quote, row.quote_name
+            );
+            // "zloty" finds the złoty.
+            let text = text.to_lowercase().replace('ł', "l");
+            if !filter.is_empty() && !text.contains(&filter.replace('ł', "l")) {
+                return None;
             }
+            let rank = PINNED
+                .iter()
+                .position(|&p| p == a.0 && b == UAH)
+                .unwrap_or(PINNED.len());
+            Some((rank, row))
         })
-        .collect()
+        .collect();
+    rows.sort_by(|x, y| {
+        x.0.cmp(&y.0)
+            .then_with(|| (&x.1.base, &x.1.quote).cmp(&(&y.1.base, &y.1.quote)))
+    });
+    rows.into_iter().map(|(_, row)| row).collect()
 }
 
 /// Every currency of the list, UAH included, by code.
@@ -197,7 +246,20 @@ pub async fn show(
         form: FormState::with(&echo),
         result: None,
         rate_line: None,
+        through_uah: false,
+        swap: String::new(),
+        filter: query.q.clone().unwrap_or_default(),
+        total: 0,
     };
+    page_data.swap = format!(
+        "/rates?{}",
+        serde_urlencoded::to_string([
+            ("amount", echo[0].1),
+            ("from", echo[2].1),
+            ("to", echo[1].1),
+        ])
+        .unwrap_or_default()
+    );
     let rates = match state.upstream.rates().await {
         Ok(rates) => rates,
         Err(e) => {
@@ -205,7 +267,16 @@ pub async fn show(
             return page(StatusCode::OK, &page_data);
         }
     };
-    page_data.rows = rows(&rates.list);
+    let filter = page_data.filter.clone();
+    if filter.chars().count() > 40 || filter.chars().any(char::is_control) {
+        page_data.form.errors.insert(
+            "q".into(),
+            vec!["Filter by at most 40 letters, such as USD or zloty.".into()],
+        );
+        return page(StatusCode::BAD_REQUEST, &page_data);
+    }
+    page_data.rows = rows(&rates.list, &filter);
+    page_data.total = rates.list.len();
     page_data.updated = date_time(rates.fetched_at);
     page_data.age = age(state.clock.now() - rates.fetched_at);
     page_data.stale = rates.stale;
@@ -227,7 +298,20 @@ pub async fn show(
                     decimal(c.amount, c.from.exponent() as usize, c.from),
                     decimal(c.amount * rate, places, c.to)
                 ));
-                page_data.rate_line = Some(format!("1 {} = {rate:.6} {}", c.from, c.to));
+                page_data.rate_line = Some(format!(
+                    "1 {} = {} {}",
+                    c.from,
+                    super::format::number(rate, 6),
+                    c.to
+                ));
+                let direct = |base, quote| {
+                    monobank::currency::lookup(
+                        &rates.list,
+                        monobank::currency::CurrencyPair { base, quote },
+                    )
+                    .is_some()
+                };
+                page_data.through_uah = c.from != c.to && !direct(c.from, c.to);
             }
             None => {
                 status = StatusCode::BAD_REQUEST;

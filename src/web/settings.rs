@@ -9,7 +9,7 @@ use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::format::{age, date_time};
+use super::format::{self, age, date_time, money, AmountStyle};
 use super::{done, page, validated, Empty, Form, FormState, Layout};
 use crate::api::auth::PasswordRequest;
 use crate::auth::api_keys::Scope;
@@ -19,6 +19,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::services::accounts;
 use crate::services::accounts::Accounts;
 use crate::services::{api_keys, Context};
+use monobank::currency::UAH;
 
 pub struct SessionLine {
     pub started: String,
@@ -58,6 +59,8 @@ struct SettingsPage {
     keys: Vec<KeyLine>,
     key_form: FormState,
     made: Option<MadeKey>,
+    /// The amount styles as (value, example, chosen).
+    styles: Vec<(&'static str, String, bool)>,
 }
 
 /// What the page shows besides the password form: the key form's state, a key just made.
@@ -125,6 +128,17 @@ async fn render(
             keys,
             key_form: extra.key_form,
             made: extra.made,
+            styles: [AmountStyle::Ukrainian, AmountStyle::English]
+                .into_iter()
+                .map(|style| {
+                    let chosen = style == format::style();
+                    let example = match style {
+                        AmountStyle::Ukrainian => "1 338 439,09 ₴ (Ukrainian)",
+                        AmountStyle::English => "₴1,338,439.09 (English)",
+                    };
+                    (style.as_str(), example.to_owned(), chosen)
+                })
+                .collect(),
         },
     )
 }
@@ -237,6 +251,33 @@ pub async fn end_session(
         return Err(AppError::NotFound);
     }
     Ok(done(&session, "The session ended.", "/settings"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StyleForm {
+    #[serde(default)]
+    style: String,
+}
+
+/// `POST /settings/amounts`: how the pages write amounts.
+pub async fn amount_style(
+    state: web::Data<Accounts>,
+    session: Session,
+    user: CurrentUser,
+    form: Form<StyleForm>,
+) -> Result<HttpResponse, AppError> {
+    let style = match form.0.style.as_str() {
+        "uk" => AmountStyle::Ukrainian,
+        "en" => AmountStyle::English,
+        _ => return Err(AppError::field("style", "Choose one of the two styles.")),
+    };
+    accounts::set_amount_style(&state, user.id, style).await?;
+    let example = format::with_style(style, async { money(133_843_909, UAH) }).await;
+    Ok(done(
+        &session,
+        format!("Amounts are now written as {example}."),
+        "/settings",
+    ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -58,7 +58,7 @@ async fn unknown_page_is_an_html_404() {
         .unwrap()
         .starts_with("text/html"));
     let body = res.text().await.unwrap();
-    assert!(body.contains("<h1>Not Found</h1>"), "{body}");
+    assert!(body.contains("<h1>Page not found</h1>"), "{body}");
     assert!(body.contains("404"), "{body}");
 }
 

@@ -307,9 +307,54 @@ async fn every_job_works_without_javascript() {
     let rates = v.get("/rates?amount=250&from=USD&to=UAH").await;
     assert_eq!(rates.status, 200);
     assert!(rates.body.contains("id=\"conversion\""));
-    assert!(rates.body.contains("$250.00 = ₴"), "{}", rates.body);
+    assert!(rates.body.contains("250,00\u{a0}$ ="), "{}", rates.body);
     let inverse = v.get("/rates?amount=1000&from=UAH&to=EUR").await;
-    assert!(inverse.body.contains("₴1,000.00 = €"));
+    assert!(inverse.body.contains("1\u{a0}000,00\u{a0}₴ ="));
+    // The table: the dollar, the euro and the złoty first, one rate column, four decimals; the
+    // filter finds by code or name; the swap link turns the pair round.
+    let first_rows: Vec<&str> = rates
+        .body
+        .split("<tr")
+        .skip(2)
+        .take(3)
+        .map(|row| row.split("</abbr>").next().unwrap_or(""))
+        .collect();
+    assert!(
+        first_rows[0].ends_with(">USD")
+            && first_rows[1].ends_with(">EUR")
+            && first_rows[2].ends_with(">PLN"),
+        "{first_rows:?}"
+    );
+    assert!(
+        rates
+            .body
+            .contains("href=\"/rates?amount=250&#38;from=UAH&#38;to=USD\""),
+        "swap"
+    );
+    let zloty = v.get("/rates?q=zloty").await;
+    assert_eq!(zloty.status, 200);
+    assert!(zloty.body.contains(">PLN</abbr>") && !zloty.body.contains(">USD</abbr>/"));
+    assert_eq!(v.get("/rates?q=%1B").await.status, 400);
+
+    // Amounts in English style when the user asks, on every page; Ukrainian is the default.
+    let dashboard = v.get("/").await;
+    assert!(dashboard.body.contains("\u{a0}₴"), "Ukrainian by default");
+    let page = v.submit("/settings/amounts", &[("style", "en")]).await;
+    assert!(
+        page.body
+            .contains("Amounts are now written as ₴1,338,439.09."),
+        "{}",
+        page.body
+    );
+    let english = v.get("/rates?amount=250&from=USD&to=UAH").await;
+    assert!(english.body.contains("$250.00 = ₴"), "{}", english.body);
+    assert_eq!(
+        v.post("/settings/amounts", &[("style", "xx")], true)
+            .await
+            .status,
+        400
+    );
+    v.submit("/settings/amounts", &[("style", "uk")]).await;
     let bad = v.get("/rates?amount=-3&from=XYZ&to=UAH").await;
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("Enter an amount greater than 0"));

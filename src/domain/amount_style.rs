@@ -1,0 +1,26 @@
+//! How a person reads amounts, a setting of each user.
+
+/// How a person reads amounts: `1 338 439,09 ₴` (Ukrainian, the default) or `₴1,338,439.09`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AmountStyle {
+    #[default]
+    Ukrainian,
+    English,
+}
+
+impl AmountStyle {
+    /// The stored name (`uk` or `en`); anything else is the default.
+    pub fn from_stored(name: &str) -> Self {
+        match name {
+            "en" => AmountStyle::English,
+            _ => AmountStyle::Ukrainian,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AmountStyle::Ukrainian => "uk",
+            AmountStyle::English => "en",
+        }
+    }
+}

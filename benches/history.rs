@@ -1,6 +1,8 @@
-//! Figures of the transaction store (issue "History and real time"): the webhook receiver's
-//! throughput and p99 under a burst of 1000 events (50 in flight), and the median time of the
-//! statement API and of the CSV export for a range holding 10 000 stored transactions.
+//! Figures of the transaction store: the webhook receiver's throughput and p99 under a burst of
+//! 1000 events (50 in flight), the median time of the statement API and of the CSV export for a
+//! range holding 10 000 stored transactions, and of the twelve-month overview (the summary API
+//! and the `/months` page) over those 10 000 (more than a year of the sandbox's busiest client,
+//! about 7 700).
 //!
 //! `cargo bench --bench history` (SQLite); with `MONOWEB_BENCH_POSTGRES_URL=postgres://…/db`
 //! on that PostgreSQL database (which must be empty). Release build, the sandbox as Monobank,
@@ -149,6 +151,32 @@ async fn main() {
         times.sort();
         println!(
             "{label}, {STORED} transactions ({bytes} bytes): median {:?}, p90 {:?}",
+            percentile(&times, 0.5),
+            percentile(&times, 0.9)
+        );
+    }
+
+    // Twelve months of every account, as the API and the page answer them.
+    for (label, path) in [
+        ("months summary API, 12 months", "/api/mono/summary"),
+        ("/months page, 12 months", "/months"),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..ROUNDS {
+            let started = Instant::now();
+            let res = http
+                .get(format!("{base}{path}"))
+                .header("Cookie", &cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            res.bytes().await.unwrap();
+            times.push(started.elapsed());
+        }
+        times.sort();
+        println!(
+            "{label}, {STORED} transactions: median {:?}, p90 {:?}",
             percentile(&times, 0.5),
             percentile(&times, 0.9)
         );

@@ -301,7 +301,7 @@ pub async fn show(
                 page_data.rate_line = Some(format!(
                     "1 {} = {} {}",
                     c.from,
-                    super::format::number(rate, 6),
+                    super::format::number(rate, RATE_PLACES),
                     c.to
                 ));
                 let direct = |base, quote| {

@@ -389,9 +389,13 @@ pub async fn balance(
 ) -> Result<HttpResponse, AppError> {
     let mark = state.hot.balance_mark();
     let answer = mono::client_info(&state, &user).await?;
-    // The net worth needs the rates; without them (Monobank down, none kept) it is null, and
-    // the balances are still served.
-    let rates = state.upstream.rates().await.ok();
+    // The net worth needs the rates when money is held in other currencies; without them
+    // (Monobank down, none kept) it is null, and the balances are still served.
+    let rates = if insight::needs_rates(&answer.data) {
+        state.upstream.rates().await.ok()
+    } else {
+        None
+    };
     let rates_at = rates.as_ref().map_or(0, |r| r.fetched_at);
     // The detail is made once per snapshot and rates; only the envelope is written per request.
     let detail = state
@@ -458,15 +462,7 @@ async fn filtered_statement(
     let (from, to) = query.bounds()?;
     let filter = query.filter()?;
     let mut stored = history::statement(state, user, query.account.clone(), from, to).await?;
-    let transfers = if stored.account == history::ALL_ACCOUNTS {
-        let currencies = &stored.currencies;
-        insight::own_transfers(&stored.items, |id| currencies.get(id).copied())
-            .into_iter()
-            .map(|i| stored.items[i].id.clone())
-            .collect()
-    } else {
-        HashSet::new()
-    };
+    let transfers = insight::own_transfer_ids(&stored);
     filter.apply(&mut stored.items);
     Ok((query, stored, transfers))
 }
@@ -486,6 +482,8 @@ pub async fn statement_get(
             let mut item = serde_json::to_value(r.item()).unwrap_or(Value::Null);
             if let Value::Object(fields) = &mut item {
                 fields.insert("account".into(), Value::String(r.account.clone()));
+                let currency = stored.currencies.get(&r.account).map(|c| c.to_string());
+                fields.insert("accountCurrency".into(), json!(currency));
                 if all {
                     fields.insert("ownTransfer".into(), Value::Bool(transfers.contains(&r.id)));
                 }
@@ -590,7 +588,7 @@ impl SummaryQuery {
         let year_before = to
             .checked_sub(jiff::Span::new().months(11))
             .map_err(|_| AppError::field("to", "Enter a month as YYYY-MM."))?;
-        let from = month("from", &self.from)?.unwrap_or(year_before);
+        let from = month("from", &self.from)?.unwrap_or(year_before.max(FIRST_MONTH));
         if from > to {
             return Err(AppError::field(
                 "to",

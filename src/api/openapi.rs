@@ -174,10 +174,11 @@ pub struct SummaryMonth {
 /// `detail` of [`StoredStatement`].
 #[derive(Serialize, ToSchema)]
 pub struct StoredStatementDetail {
-    /// The account or jar id.
+    /// The account or jar id, or `all` (every account and jar).
     pub account: String,
     /// Monobank statement items, newest first (or in the `sort` asked for), each with the
-    /// `account` it belongs to and, with `account=all`, `ownTransfer` (one side of a transfer
+    /// `account` it belongs to and that account's currency (`accountCurrency`, the currency of
+    /// `amount` and `balance`) and, with `account=all`, `ownTransfer` (one side of a transfer
     /// between the user's own accounts or jars).
     pub items: Vec<serde_json::Value>,
     /// Whether the store holds every operation of the range (see `coverage`).

@@ -110,7 +110,6 @@ pub fn set_password(
         .execute(conn)
 }
 
-/// Enables or disables a user; a new security stamp ends their sessions.
 /// Sets how the pages write amounts for the user.
 pub fn set_amount_style(conn: &mut DbConnection, id: UserId, style: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(id.0))
@@ -118,6 +117,7 @@ pub fn set_amount_style(conn: &mut DbConnection, id: UserId, style: &str) -> Que
         .execute(conn)
 }
 
+/// Enables or disables a user; a new security stamp ends their sessions.
 pub fn set_active(
     conn: &mut DbConnection,
     id: UserId,

@@ -206,6 +206,10 @@ pub struct Stored {
     pub currency: CurrencyCode,
     /// The currency of each account and jar the statement holds.
     pub currencies: HashMap<String, CurrencyCode>,
+    /// With every account: the rows just outside the range (within
+    /// [`super::insight::TRANSFER_WINDOW_SECS`]), the possible partners of own transfers at its
+    /// edges. Not part of the statement.
+    pub edges: Vec<TransactionRow>,
     pub items: Vec<TransactionRow>,
     /// Whether the store holds the whole range.
     pub complete: bool,
@@ -297,19 +301,32 @@ pub async fn statement(
     };
     let ids: Vec<String> = currencies.keys().cloned().collect();
     let fingerprint = token.fingerprint.clone();
-    let (sync_rows, sync_user, rows, superseded, lane) = db::run(&ctx.pool, move |conn| {
+    let margin = super::insight::TRANSFER_WINDOW_SECS;
+    let (sync_rows, sync_user, rows, superseded, lane, edges) = db::run(&ctx.pool, move |conn| {
         // Coverage first: rows read after it are at least as new as what it claims.
         let mut sync_rows = Vec::with_capacity(ids.len());
         for id in &ids {
             sync_rows.push((id.clone(), sync::account(conn, user, id)?));
         }
         let sync_user = sync::user(conn, user)?;
+        let mut edges = Vec::new();
+        if all {
+            edges.extend(transactions::range(
+                conn,
+                user,
+                &ids,
+                from - margin,
+                from - 1,
+            )?);
+            edges.extend(transactions::range(conn, user, &ids, to + 1, to + margin)?);
+        }
         Ok((
             sync_rows,
             sync_user,
             transactions::range(conn, user, &ids, from, to)?,
             transactions::superseded_holds(conn, user, &ids, from, to)?,
             lanes::next_at(conn, &fingerprint, Endpoint::Statement)?,
+            edges,
         ))
     })
     .await?;
@@ -343,6 +360,7 @@ pub async fn statement(
         account,
         currency,
         currencies,
+        edges,
         items: rows,
         complete,
         next_fetch_at: (!complete).then(|| lane.unwrap_or(now).max(now)),

@@ -348,6 +348,22 @@ fn pair_transfers(
     }
 }
 
+/// The ids of a statement's rows that are own transfers (every account asked for; none for one
+/// account). The rows just outside the range count as partners, so a transfer that spans its
+/// edge (23:59:50 out, 00:00:10 in) is one on both sides of it.
+pub fn own_transfer_ids(stored: &history::Stored) -> HashSet<String> {
+    if stored.account != history::ALL_ACCOUNTS {
+        return HashSet::new();
+    }
+    let rows: Vec<TransactionRow> = stored.items.iter().chain(&stored.edges).cloned().collect();
+    let currencies = &stored.currencies;
+    own_transfers(&rows, |id| currencies.get(id).copied())
+        .into_iter()
+        .filter(|&i| i < stored.items.len())
+        .map(|i| rows[i].id.clone())
+        .collect()
+}
+
 /// How many hryvnias (minor units) an amount in `currency` (minor units) is worth at Monobank's
 /// buying rate (its cross rate where it gives none); `None` without a rate.
 pub fn to_uah(amount: i64, currency: CurrencyCode, rates: &[CurrencyInfo]) -> Option<i64> {
@@ -384,6 +400,21 @@ pub struct NetWorth {
     pub amount: Option<i64>,
     /// The rate used for each other currency held (hryvnias for one unit), by alpha code.
     pub rates: BTreeMap<String, f64>,
+}
+
+/// Whether the net worth of `info` needs exchange rates: some account or jar in another currency
+/// holds money.
+pub fn needs_rates(info: &monobank::types::UserInfo) -> bool {
+    let accounts = info
+        .accounts
+        .iter()
+        .any(|a| a.currency_code != UAH.0 && a.own_funds() != 0);
+    let jars = info
+        .jars
+        .iter()
+        .flatten()
+        .any(|j| j.currency_code != UAH.0 && j.balance != 0);
+    accounts || jars
 }
 
 /// The net worth of `info` at Monobank's buying rates ([`to_uah`]).
@@ -442,15 +473,15 @@ impl Month {
 }
 
 /// Sums `rows` (every account of the user) into the months `months` (`YYYY-MM`, in order),
-/// leaving own transfers out. `month_of` names a row's month.
+/// leaving own transfers (`is_transfer`) out. `month_of` names a row's month.
 pub fn months(
     months: &[String],
     rows: &[TransactionRow],
-    currency_of: impl Fn(&str) -> Option<CurrencyCode> + Copy,
+    is_transfer: impl Fn(&TransactionRow) -> bool,
+    currency_of: impl Fn(&str) -> Option<CurrencyCode>,
     rates: &[CurrencyInfo],
     month_of: impl Fn(i64) -> String,
 ) -> Vec<Month> {
-    let transfers = own_transfers(rows, currency_of);
     let mut by_month: HashMap<String, Month> = months
         .iter()
         .map(|m| {
@@ -463,11 +494,11 @@ pub fn months(
             )
         })
         .collect();
-    for (i, row) in rows.iter().enumerate() {
+    for row in rows {
         let Some(month) = by_month.get_mut(&month_of(row.time)) else {
             continue;
         };
-        if transfers.contains(&i) {
+        if is_transfer(row) {
             month.transfers += 1;
             continue;
         }
@@ -554,9 +585,11 @@ pub async fn summary(
         month = next;
     }
     let currencies = &stored.currencies;
+    let transfers = own_transfer_ids(&stored);
     let sums = months(
         &names,
         &stored.items,
+        |row| transfers.contains(&row.id),
         |id| currencies.get(id).copied(),
         list,
         |t| kyiv::date(t).get(..7).unwrap_or_default().to_owned(),
@@ -715,6 +748,36 @@ mod tests {
     }
 
     #[test]
+    fn a_transfer_across_the_edge_of_the_range_is_one_on_this_side() {
+        let stored = |account: &str, items, edges| history::Stored {
+            account: account.into(),
+            currency: UAH,
+            currencies: HashMap::from([("card".into(), UAH), ("jar".into(), UAH)]),
+            edges,
+            items,
+            complete: true,
+            next_fetch_at: None,
+            progress: None,
+            coverage: history::Coverage::default(),
+        };
+        // 23:59:50 out of the card; 00:00:10 into the jar, the next day (outside the range).
+        let out = row("out", "card", 1_000, -50_000, 4829);
+        let into = row("in", "jar", 1_020, 50_000, 4829);
+        let all = stored(history::ALL_ACCOUNTS, vec![out.clone()], vec![into.clone()]);
+        assert_eq!(own_transfer_ids(&all), HashSet::from(["out".to_owned()]));
+        let alone = stored(history::ALL_ACCOUNTS, vec![out.clone()], vec![]);
+        assert!(
+            own_transfer_ids(&alone).is_empty(),
+            "no partner, no transfer"
+        );
+        let one = stored("card", vec![out], vec![into]);
+        assert!(
+            own_transfer_ids(&one).is_empty(),
+            "one account's statement counts everything"
+        );
+    }
+
+    #[test]
     fn an_exchange_between_currency_cards_is_an_own_transfer() {
         // 100 USD bought for 4,150 UAH: the hryvnia side names the dollars as its operation.
         let mut uah_side = row("u", "uah", 100, -415_000, 4829);
@@ -738,7 +801,10 @@ mod tests {
         ];
         let month_of = |t: i64| if t < 100 { "2026-10" } else { "2026-11" }.to_owned();
         let names = ["2026-10".to_owned(), "2026-11".to_owned()];
-        let got = months(&names, &rows, uah, &[], month_of);
+        let currencies = |id: &str| uah(id);
+        let found = own_transfers(&rows, currencies);
+        let ids: HashSet<String> = found.iter().map(|&i| rows[i].id.clone()).collect();
+        let got = months(&names, &rows, |r| ids.contains(&r.id), uah, &[], month_of);
         assert_eq!(got[0].income, 1_000_000);
         assert_eq!(got[0].spending, 30_000);
         assert_eq!(got[0].net(), 970_000);

@@ -389,8 +389,18 @@ pub fn error_page(
     Box::pin(async move {
         let (title, detail) = crate::error::words(status, &detail);
         let user = CurrentUser::from_request(&req, &mut Payload::None).await;
+        // The user's navigation, leaving pending flash messages for the next page (a missing
+        // favicon's 404 must not take them).
         let layout = match user {
-            Ok(user) => Layout::new(&req.get_session(), &user, "", title).ok(),
+            Ok(user) => csrf::session_form_token(&req.get_session())
+                .ok()
+                .map(|csrf| Layout {
+                    title: title.to_owned(),
+                    active: "",
+                    user: Some(user),
+                    flashes: Vec::new(),
+                    csrf,
+                }),
             Err(_) => None,
         };
         let page = ErrorPage {

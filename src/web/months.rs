@@ -65,6 +65,8 @@ pub struct Row {
     /// Nothing of the month is in the store yet: its sums are not shown as zero.
     pub fetched: bool,
     pub transfers: usize,
+    /// Operations left out for want of an exchange rate.
+    pub unvalued: usize,
 }
 
 #[derive(Template)]
@@ -78,7 +80,7 @@ struct MonthsPage {
     rows: Vec<Row>,
     chart_width: u32,
     chart_height: u32,
-    earlier: String,
+    earlier: Option<String>,
     later: Option<String>,
     any_partial: bool,
     total_income: String,
@@ -97,6 +99,11 @@ fn statement_href(first: Date) -> String {
         ])
         .unwrap_or_default()
     )
+}
+
+/// Monobank's first month.
+fn first_month() -> Date {
+    jiff::civil::date(2017, 11, 1)
 }
 
 fn months_href(to: Date) -> String {
@@ -197,7 +204,7 @@ pub async fn show(
         rows: Vec::new(),
         chart_width: CHART_WIDTH,
         chart_height: CHART_HEIGHT,
-        earlier: String::new(),
+        earlier: None,
         later: None,
         any_partial: false,
         total_income: String::new(),
@@ -207,18 +214,21 @@ pub async fn show(
     let to = match query.to.as_deref().filter(|t| !t.is_empty()) {
         None => current,
         Some(raw) => match parse_month(raw) {
-            Some(month) if month <= current => month,
+            Some(month) if month <= current && month >= first_month() => month,
             _ => {
-                data.notice = Some("Choose a month as YYYY-MM, not after this one.".into());
+                data.notice = Some(
+                    "Choose a month as YYYY-MM, from 2017-11 (Monobank's first) to this one."
+                        .into(),
+                );
                 return page(StatusCode::BAD_REQUEST, &data);
             }
         },
     };
     let shift = |months: i8| to.checked_add(jiff::Span::new().months(months)).ok();
-    let from = shift(1 - MONTHS)
-        .unwrap_or(to)
-        .max(jiff::civil::date(2017, 11, 1));
-    data.earlier = months_href(shift(-MONTHS).unwrap_or(to));
+    let from = shift(1 - MONTHS).unwrap_or(to).max(first_month());
+    data.earlier = shift(-MONTHS)
+        .filter(|_| from > first_month())
+        .map(|earlier| months_href(earlier.max(first_month())));
     data.later = shift(MONTHS)
         .map(|later| later.min(current))
         .filter(|later| *later > to)
@@ -249,13 +259,14 @@ pub async fn show(
                         spending: signed_money(-m.spending, UAH),
                         net: signed_money(m.net(), UAH),
                         negative: m.net() < 0,
-                        partial: *held == Held::Part,
+                        partial: *held == Held::Part || (m.unvalued > 0 && *held == Held::All),
                         fetched: *held != Held::Nothing,
                         transfers: m.transfers,
+                        unvalued: m.unvalued,
                     }
                 })
                 .collect();
-            data.any_partial = data.rows.iter().any(|r| r.partial);
+            data.any_partial = data.rows.iter().any(|r| r.partial || !r.fetched);
             data.total_income = signed_money(income, UAH);
             data.total_spending = signed_money(-spending, UAH);
             data.total_net = signed_money(income - spending, UAH);

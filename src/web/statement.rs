@@ -31,10 +31,9 @@ const DEFAULT_PER: usize = 100;
 const MAX_DAYS: i32 = 366;
 /// Bars in the chart; smaller categories are summed as "Other".
 const CHART_BARS: usize = 8;
-/// The chart's drawing width; each category is a label and its amount above a bar, so the chart
-/// reads the same on a phone and a desktop.
+/// The length of the chart's bar tracks (drawn as wide as the card); each category is a label
+/// and its amount above its bar, so the chart reads the same on a phone and a desktop.
 pub const CHART_WIDTH: u32 = 400;
-const CHART_ROW: u32 = 40;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct StatementQuery {
@@ -80,13 +79,11 @@ pub struct Bar {
     pub value: String,
     /// The statement filtered to this category.
     pub href: String,
-    pub y: u32,
-    pub text_y: u32,
+    /// The bar's length on a track [`CHART_WIDTH`] long.
     pub width: String,
 }
 
 pub struct Chart {
-    pub height: u32,
     pub bars: Vec<Bar>,
 }
 
@@ -114,8 +111,10 @@ struct StatementPage {
     grouped: bool,
     /// Every account is shown.
     all: bool,
-    /// Own transfers in the range, left out of the totals and the chart.
+    /// Own transfers among the rows, left out of the totals and the chart.
     transfers: usize,
+    /// Rows left out of the totals for want of an exchange rate.
+    unvalued: usize,
     previous_page: Option<String>,
     next_page: Option<String>,
     /// The months before and after the range's first month, as (label, href).
@@ -339,8 +338,7 @@ fn chart(items: &[Valued], request: &Request) -> Option<Chart> {
     let room = f64::from(CHART_WIDTH);
     let bars = sums
         .into_iter()
-        .zip(0u32..)
-        .map(|((label, value), n)| {
+        .map(|(label, value)| {
             let width = (value as f64 / largest * room).max(1.0);
             let share = (value as f64 * 100.0 / all as f64).round();
             let href = if label == OTHERS {
@@ -355,14 +353,11 @@ fn chart(items: &[Valued], request: &Request) -> Option<Chart> {
                 value: format!("{} · {share}%", money(value, request.currency)),
                 label,
                 href,
-                y: n * CHART_ROW + 20,
-                text_y: n * CHART_ROW + 14,
                 width: format!("{width:.1}"),
             }
         })
         .collect::<Vec<_>>();
-    let height = u32::try_from(bars.len()).unwrap_or(0) * CHART_ROW;
-    Some(Chart { height, bars })
+    Some(Chart { bars })
 }
 
 fn href(request: &Request, page: usize) -> String {
@@ -391,7 +386,7 @@ fn href_with(request: &Request, raw: &insight::RawFilter, page: usize) -> String
     )
 }
 
-/// The page numbers to link: the first, the last, and three either side of the current one;
+/// The page numbers to link: the first, the last, and two either side of the current one;
 /// 0 marks a gap.
 fn page_numbers(pages: usize, current: usize) -> Vec<usize> {
     let mut numbers = Vec::new();
@@ -525,7 +520,15 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer, today: Date
     page.count = count;
     page.first = first + 1;
     page.last = first + page.rows.len();
-    page.transfers = answer.transfers.len();
+    page.transfers = answer
+        .rows
+        .iter()
+        .filter(|r| answer.transfers.contains(&r.id))
+        .count();
+    page.unvalued = valued
+        .iter()
+        .filter(|v| v.value.is_none() && !answer.transfers.contains(&v.row.id))
+        .count();
     let (total_in, total_out) = totals(valued.iter());
     page.total_in = signed_money(total_in, request.currency);
     page.total_out = signed_money(total_out, request.currency);
@@ -588,14 +591,16 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer, today: Date
             });
         }
     }
+    // The CSV of the same rows: the page's query without the page and its size.
+    let mut query = vec![
+        ("from", request.from.to_string()),
+        ("to", request.to.to_string()),
+        ("account", request.account.clone()),
+    ];
+    query.extend(request.filter.query_pairs(&request.raw_filter));
     page.csv = format!(
         "/api/mono/statement.csv?{}",
-        serde_urlencoded::to_string([
-            ("from", request.from.to_string()),
-            ("to", request.to.to_string()),
-            ("account", request.account.clone()),
-        ])
-        .unwrap_or_default()
+        serde_urlencoded::to_string(query).unwrap_or_default()
     );
     page.shown = true;
 }
@@ -644,6 +649,7 @@ pub async fn show(
         grouped: true,
         all: false,
         transfers: 0,
+        unvalued: 0,
         previous_page: None,
         next_page: None,
         previous_month: None,
@@ -712,20 +718,14 @@ pub async fn show(
     let stored = history::statement(&state, user.id, Some(request.account.clone()), from, to);
     match stored.await {
         Ok(stored) => {
+            let transfers = insight::own_transfer_ids(&stored);
             let currencies = stored.currencies;
             let mut rows = stored.items;
-            let (transfers, rates) = if page_data.all {
-                let found = insight::own_transfers(&rows, |id| currencies.get(id).copied());
-                let ids: HashSet<String> = found.into_iter().map(|i| rows[i].id.clone()).collect();
-                let foreign = currencies.values().any(|&c| c != monobank::currency::UAH);
-                let rates = if foreign {
-                    state.upstream.rates().await.ok()
-                } else {
-                    None
-                };
-                (ids, rates)
+            let foreign = currencies.values().any(|&c| c != monobank::currency::UAH);
+            let rates = if page_data.all && foreign {
+                state.upstream.rates().await.ok()
             } else {
-                (HashSet::new(), None)
+                None
             };
             request.filter.apply(&mut rows);
             let list = rates.as_ref().map_or(&[][..], |r| r.list.as_slice());

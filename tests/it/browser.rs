@@ -361,13 +361,13 @@ async fn flow(c: &Client, app: &crate::helpers::TestApp, sandbox: &crate::helper
         .await
         .unwrap();
     assert!(rows.len() >= 50, "{} rows", rows.len());
-    let bars = c.find_all(Locator::Css("svg.chart rect")).await.unwrap();
+    let bars = c.find_all(Locator::Css("#chart rect")).await.unwrap();
     assert!(!bars.is_empty(), "the chart has bars");
     assert!(text(c, "#total-out").await.starts_with('−'));
     shoot(c, "statement").await;
 
     // A category bar leads to its operations; the filter box is open and says which.
-    click(c, "svg.chart a rect").await;
+    click(c, "#chart a").await;
     wait_for_query(c, "category=").await;
     wait(c, "details.filters[open]").await;
     let chosen = text(c, "#category option[selected]").await;

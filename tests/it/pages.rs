@@ -365,7 +365,10 @@ async fn every_job_works_without_javascript() {
     // range not fetched yet shows the sync's progress; a bad range is explained.
     let statement = statement_with_rows(&mut v).await;
     assert_eq!(statement.status, 200);
-    assert!(statement.body.contains("<svg class=\"chart\""));
+    assert!(
+        statement.body.contains("<ul class=\"chart\" id=\"chart\"")
+            && statement.body.contains("class=\"chart-bar\"")
+    );
     assert!(statement.body.contains("id=\"total-out\""));
     assert!(statement
         .body

@@ -56,7 +56,7 @@ async fn main() {
             (Key::Bind, "127.0.0.1:0".into()),
             (Key::DataDir, dir.path().join("data").display().to_string()),
             (Key::DatabaseUrl, database_url.clone()),
-            (Key::MonoApiUrl, sandbox_url),
+            (Key::MonoApiUrl, sandbox_url.clone()),
             (Key::Log, "warn".into()),
         ],
     })
@@ -190,14 +190,39 @@ async fn main() {
         .execute(&mut conn)
         .unwrap();
     let hook = format!("{base}/hooks/mono/{secret}");
+    // Events signed as Monobank signs them (by the sandbox, before the clock starts): the
+    // receiver refuses unsigned ones once it knows the key.
+    let mut signed = Vec::with_capacity(BURST);
+    for n in 0..BURST {
+        let body = serde_json::to_vec(
+            &json!({"type": "StatementItem", "data": {"account": account, "statementItem": {
+            "id": format!("hook-{n}"), "time": now - n as i64, "description": "Кава", "mcc": 5814,
+            "originalMcc": 5814, "amount": -4500, "operationAmount": -4500, "currencyCode": 980,
+            "commissionRate": 0, "cashbackAmount": 0, "balance": 1, "hold": false}}}),
+        )
+        .unwrap();
+        let sign: Value = http
+            .post(format!("{sandbox_url}/sandbox/sign"))
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let header = |name: &str| sign[name].as_str().unwrap().to_owned();
+        signed.push((body, header("keyId"), header("sign")));
+    }
     let started = Instant::now();
-    let mut latencies: Vec<Duration> = futures_util::stream::iter(0..BURST)
-        .map(|n| {
-            let body = json!({"type": "StatementItem", "data": {"account": account, "statementItem": {
-                "id": format!("hook-{n}"), "time": now - n as i64, "description": "Кава", "mcc": 5814,
-                "originalMcc": 5814, "amount": -4500, "operationAmount": -4500, "currencyCode": 980,
-                "commissionRate": 0, "cashbackAmount": 0, "balance": 1, "hold": false}}});
-            let req = http.post(&hook).json(&body).send();
+    let mut latencies: Vec<Duration> = futures_util::stream::iter(signed)
+        .map(|(body, key_id, sign)| {
+            let req = http
+                .post(&hook)
+                .header("Content-Type", "application/json")
+                .header("X-Key-Id", key_id)
+                .header("X-Sign", sign)
+                .body(body)
+                .send();
             async move {
                 let t = Instant::now();
                 assert_eq!(req.await.unwrap().status(), 200);

@@ -143,8 +143,13 @@ pub struct StatementQuery {
         example = "all"
     )]
     pub account: Option<String>,
-    /// Text in the description, comment or counterparty (name, IBAN, EDRPOU), any case.
-    #[param(max_length = 100, example = "Сільпо")]
+    /// Text in the description, comment or counterparty (name, IBAN, EDRPOU), any case; no
+    /// control characters.
+    #[param(
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+        example = "Сільпо"
+    )]
     pub q: Option<String>,
     /// A spending category, as the statement's rows name it (`Groceries`, `Transfers`, ...).
     #[param(example = "Groceries")]
@@ -453,12 +458,7 @@ async fn filtered_statement(
     user: UserId,
     query: Result<web::Query<StatementQuery>, actix_web::Error>,
 ) -> Result<(StatementQuery, history::Stored, HashSet<String>), AppError> {
-    let query = query
-        .map_err(|e| AppError::BadRequest(format!("Invalid query: {e}")))?
-        .into_inner();
-    query
-        .validate()
-        .map_err(|e| AppError::Validation(super::extract::validation_errors(&e)))?;
+    let query = valid_query(query)?;
     let (from, to) = query.bounds()?;
     let filter = query.filter()?;
     let mut stored = history::statement(state, user, query.account.clone(), from, to).await?;
@@ -475,20 +475,14 @@ pub async fn statement_get(
 ) -> Result<HttpResponse, AppError> {
     let (_, stored, transfers) = filtered_statement(&state, user.id, query).await?;
     let all = stored.account == history::ALL_ACCOUNTS;
-    let items: Vec<Value> = stored
+    let items: Vec<StoredItem> = stored
         .items
         .iter()
-        .map(|r| {
-            let mut item = serde_json::to_value(r.item()).unwrap_or(Value::Null);
-            if let Value::Object(fields) = &mut item {
-                fields.insert("account".into(), Value::String(r.account.clone()));
-                let currency = stored.currencies.get(&r.account).map(|c| c.to_string());
-                fields.insert("accountCurrency".into(), json!(currency));
-                if all {
-                    fields.insert("ownTransfer".into(), Value::Bool(transfers.contains(&r.id)));
-                }
-            }
-            item
+        .map(|r| StoredItem {
+            item: r.item(),
+            account: &r.account,
+            account_currency: stored.currencies.get(&r.account).map(|c| c.to_string()),
+            own_transfer: all.then(|| transfers.contains(&r.id)),
         })
         .collect();
     Ok(respond(
@@ -502,6 +496,19 @@ pub async fn statement_get(
         }),
         &[],
     ))
+}
+
+/// A stored statement item as the API answers it: Monobank's fields, the account it belongs to
+/// and that account's currency, and with every account whether it is an own transfer.
+#[derive(serde::Serialize)]
+struct StoredItem<'a> {
+    #[serde(flatten)]
+    item: monobank::types::StatementItem,
+    account: &'a str,
+    #[serde(rename = "accountCurrency")]
+    account_currency: Option<String>,
+    #[serde(rename = "ownTransfer", skip_serializing_if = "Option::is_none")]
+    own_transfer: Option<bool>,
 }
 
 /// `GET /api/mono/statement.csv?from=&to=&account=`: the same rows as CSV, streamed.
@@ -551,11 +558,11 @@ pub async fn statement_csv(
 pub struct SummaryQuery {
     /// The first month.
     #[validate(custom(function = "month_field"))]
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2025-12")]
+    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2025-12")]
     pub from: Option<String>,
     /// The last month, not after the current one.
     #[validate(custom(function = "month_field"))]
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2026-11")]
+    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2026-11")]
     pub to: Option<String>,
 }
 
@@ -646,6 +653,17 @@ pub fn month_json(month: &insight::Month, held: insight::Held) -> Value {
     })
 }
 
+/// A query string read and checked by its serializer.
+fn valid_query<T: Validate>(query: Result<web::Query<T>, actix_web::Error>) -> Result<T, AppError> {
+    let query = query
+        .map_err(|e| AppError::BadRequest(format!("Invalid query: {e}")))?
+        .into_inner();
+    query
+        .validate()
+        .map_err(|e| AppError::Validation(super::extract::validation_errors(&e)))?;
+    Ok(query)
+}
+
 /// `GET /api/mono/summary/?from=YYYY-MM&to=YYYY-MM`: per month, income, spending, net and
 /// spending by category over every account and jar, in hryvnias, own transfers left out.
 pub async fn summary(
@@ -653,12 +671,7 @@ pub async fn summary(
     user: CurrentUser,
     query: Result<web::Query<SummaryQuery>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
-    let query = query
-        .map_err(|e| AppError::BadRequest(format!("Invalid query: {e}")))?
-        .into_inner();
-    query
-        .validate()
-        .map_err(|e| AppError::Validation(super::extract::validation_errors(&e)))?;
+    let query = valid_query(query)?;
     let today = crate::domain::kyiv::day_of(state.clock.now())
         .ok_or_else(|| AppError::internal("no Kyiv day for now"))?;
     let (from, to) = query.months(today)?;

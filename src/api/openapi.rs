@@ -365,6 +365,34 @@ impl Modify for CommonResponses {
 
 struct SessionCookie;
 
+/// The `category` filter names one of the categories the statement's rows carry (or is empty:
+/// any): an enum made from the category table, which an attribute cannot list.
+struct CategoryNames;
+
+impl Modify for CategoryNames {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        let names: Vec<&str> = std::iter::once("")
+            .chain(crate::domain::mcc::names())
+            .collect();
+        for item in openapi.paths.paths.values_mut() {
+            let Some(op) = item.get.as_mut() else {
+                continue;
+            };
+            for param in op.parameters.iter_mut().flatten() {
+                if param.name == "category" {
+                    param.schema = Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .enum_values(Some(names.clone()))
+                            .into(),
+                    );
+                }
+            }
+        }
+    }
+}
+
 impl Modify for SessionCookie {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
@@ -414,7 +442,7 @@ impl Modify for SessionCookie {
         crate::services::history::Progress, crate::services::history::AccountProgress,
         crate::services::history::GapReport, MonthSummary, SummaryMonth,
     )),
-    modifiers(&SessionCookie, &CommonResponses),
+    modifiers(&SessionCookie, &CommonResponses, &CategoryNames),
     security(("session" = []), ("api_key" = [])),
 )]
 pub struct ApiDoc;

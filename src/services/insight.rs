@@ -2,7 +2,8 @@
 //! transfers between a user's accounts and jars, and months of income and spending in hryvnias.
 //! Pure functions over rows the store already answered; `docs/insight.md` states the rules.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, HashSet};
 
 use monobank::currency::{exchange_rate, CurrencyCode, UAH};
 use monobank::types::CurrencyInfo;
@@ -278,8 +279,8 @@ fn mentions(row: &TransactionRow, needle: &str) -> bool {
 /// and a dollar card). Each row is a side of one transfer at most; pairs where both sides are
 /// money transfers are made first; an out row takes the nearest in row in time, earlier rows
 /// first.
-pub fn own_transfers(
-    rows: &[TransactionRow],
+pub fn own_transfers<R: Borrow<TransactionRow>>(
+    rows: &[R],
     currency_of: impl Fn(&str) -> Option<CurrencyCode>,
 ) -> HashSet<usize> {
     let sums = |r: &TransactionRow| {
@@ -297,27 +298,28 @@ pub fn own_transfers(
             .flatten()
             .any(|s| theirs.contains(&Some(s)))
     };
+    let rows: Vec<&TransactionRow> = rows.iter().map(Borrow::borrow).collect();
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by_key(|&i| rows[i].time);
     let mut taken = HashSet::new();
     // Pairs of two money transfers first, so a purchase of the same sum in the same minute
     // never takes a transfer's other side.
     for both in [true, false] {
-        pair_transfers(rows, &order, &mut taken, both, &moves_same_sum);
+        pair_transfers(&rows, &order, &mut taken, both, &moves_same_sum);
     }
     taken
 }
 
 /// One pass of [`own_transfers`]: `both` asks both sides to be money transfers, else one.
 fn pair_transfers(
-    rows: &[TransactionRow],
+    rows: &[&TransactionRow],
     order: &[usize],
     taken: &mut HashSet<usize>,
     both: bool,
     moves_same_sum: &impl Fn(&TransactionRow, &TransactionRow) -> bool,
 ) {
     for (pos, &out) in order.iter().enumerate() {
-        let a = &rows[out];
+        let a = rows[out];
         if a.amount >= 0 || taken.contains(&out) {
             continue;
         }
@@ -328,7 +330,7 @@ fn pair_transfers(
             .take_while(|&&i| rows[i].time <= a.time + TRANSFER_WINDOW_SECS)
             .copied()
             .filter(|&i| {
-                let b = &rows[i];
+                let b = rows[i];
                 i != out
                     && !taken.contains(&i)
                     && b.amount > 0
@@ -355,7 +357,7 @@ pub fn own_transfer_ids(stored: &history::Stored) -> HashSet<String> {
     if stored.account != history::ALL_ACCOUNTS {
         return HashSet::new();
     }
-    let rows: Vec<TransactionRow> = stored.items.iter().chain(&stored.edges).cloned().collect();
+    let rows: Vec<&TransactionRow> = stored.items.iter().chain(&stored.edges).collect();
     let currencies = &stored.currencies;
     own_transfers(&rows, |id| currencies.get(id).copied())
         .into_iter()
@@ -473,29 +475,25 @@ impl Month {
 }
 
 /// Sums `rows` (every account of the user) into the months `months` (`YYYY-MM`, in order),
-/// leaving own transfers (`is_transfer`) out. `month_of` names a row's month.
+/// leaving own transfers (`is_transfer`) out. `month_of` gives a row's month by its index in
+/// `months`.
 pub fn months(
     months: &[String],
     rows: &[TransactionRow],
     is_transfer: impl Fn(&TransactionRow) -> bool,
     currency_of: impl Fn(&str) -> Option<CurrencyCode>,
     rates: &[CurrencyInfo],
-    month_of: impl Fn(i64) -> String,
+    month_of: impl Fn(i64) -> Option<usize>,
 ) -> Vec<Month> {
-    let mut by_month: HashMap<String, Month> = months
+    let mut sums: Vec<Month> = months
         .iter()
-        .map(|m| {
-            (
-                m.clone(),
-                Month {
-                    month: m.clone(),
-                    ..Month::default()
-                },
-            )
+        .map(|m| Month {
+            month: m.clone(),
+            ..Month::default()
         })
         .collect();
     for row in rows {
-        let Some(month) = by_month.get_mut(&month_of(row.time)) else {
+        let Some(month) = month_of(row.time).and_then(|i| sums.get_mut(i)) else {
             continue;
         };
         if is_transfer(row) {
@@ -516,7 +514,7 @@ pub fn months(
             *sum = sum.saturating_add(spent);
         }
     }
-    months.iter().filter_map(|m| by_month.remove(m)).collect()
+    sums
 }
 
 /// The most months one summary covers (ten years).
@@ -575,15 +573,22 @@ pub async fn summary(
         None
     };
     let list = rates.as_ref().map_or(&[][..], |r| r.list.as_slice());
+    // Each month's name and first second, in order: a row's month is found by its time.
     let mut names = Vec::new();
+    let mut starts = Vec::new();
     let mut month = from.first_of_month();
     while month <= to {
         names.push(month.strftime("%Y-%m").to_string());
+        starts.push(bounds(month).map_or(i64::MAX, |b| b.0));
         let Ok(next) = month.checked_add(jiff::Span::new().months(1)) else {
             break;
         };
         month = next;
     }
+    let month_of = |time: i64| {
+        let after = starts.partition_point(|&start| start <= time);
+        after.checked_sub(1).filter(|_| time <= end)
+    };
     let currencies = &stored.currencies;
     let transfers = own_transfer_ids(&stored);
     let sums = months(
@@ -592,7 +597,7 @@ pub async fn summary(
         |row| transfers.contains(&row.id),
         |id| currencies.get(id).copied(),
         list,
-        |t| kyiv::date(t).get(..7).unwrap_or_default().to_owned(),
+        month_of,
     );
     let coverage = &stored.coverage;
     let overlaps =
@@ -627,6 +632,8 @@ pub async fn summary(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
     use crate::db::transactions::Source;
     use crate::db::users::UserId;
 
@@ -799,7 +806,7 @@ mod tests {
             row("jar", "jar", 30, 200_000, 4829),
             row("next", "card", 100, -5_000, 5411),
         ];
-        let month_of = |t: i64| if t < 100 { "2026-10" } else { "2026-11" }.to_owned();
+        let month_of = |t: i64| Some(usize::from(t >= 100));
         let names = ["2026-10".to_owned(), "2026-11".to_owned()];
         let currencies = |id: &str| uah(id);
         let found = own_transfers(&rows, currencies);

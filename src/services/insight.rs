@@ -88,18 +88,29 @@ pub struct Filter {
 }
 
 impl RawFilter {
-    /// The filter, or the errors by field. Empty fields mean "any" (a form sends them empty).
+    /// The same fields without the spaces around them, as a person typed them into a form.
+    pub fn trimmed(&self) -> RawFilter {
+        let trim = |raw: &Option<String>| raw.as_deref().map(|s| s.trim().to_owned());
+        RawFilter {
+            q: trim(&self.q),
+            category: trim(&self.category),
+            direction: trim(&self.direction),
+            min: trim(&self.min),
+            max: trim(&self.max),
+            sort: trim(&self.sort),
+        }
+    }
+
+    /// The filter, or the errors by field, exactly as the API documents each field (no spaces
+    /// around a value; the page trims first). Empty fields mean "any" (a form sends them empty);
+    /// so does a search of spaces only.
     pub fn check(&self) -> Result<Filter, FieldErrors> {
         let mut errors = FieldErrors::new();
         let mut fail = |field: &str, message: String| {
             errors.insert(field.into(), vec![message]);
         };
-        let given = |raw: &Option<String>| {
-            raw.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
+        let given =
+            |raw: &Option<String>| raw.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
         let q = given(&self.q);
         if let Some(q) = &q {
             if q.chars().count() > MAX_QUERY_CHARS {
@@ -111,8 +122,9 @@ impl RawFilter {
                 fail("q", "Search text cannot hold control characters.".into());
             }
         }
+        let q = q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
         let category = given(&self.category).and_then(|name| {
-            let found = mcc::names().find(|c| c.eq_ignore_ascii_case(&name));
+            let found = mcc::names().find(|c| *c == name);
             if found.is_none() {
                 fail(
                     "category",
@@ -696,6 +708,24 @@ mod tests {
         assert!(errors.is_some_and(|e| e.contains_key("max")));
         let empty = raw(&[("q", " "), ("category", ""), ("min", "")]).check();
         assert_eq!(empty, Ok(Filter::default()), "empty fields mean any");
+        // The API takes each value exactly as documented; the page trims what a person typed.
+        let padded = raw(&[
+            ("direction", " in"),
+            ("min", "5 "),
+            ("category", "groceries"),
+            ("q", "a\n"),
+        ]);
+        let errors = padded.check().err().unwrap_or_default();
+        assert_eq!(
+            errors.keys().cloned().collect::<Vec<_>>(),
+            ["category", "direction", "min", "q"]
+        );
+        let typed = raw(&[
+            ("direction", " in"),
+            ("min", "5 "),
+            ("category", " Groceries "),
+        ]);
+        assert!(typed.trimmed().check().is_ok());
     }
 
     #[test]
@@ -713,7 +743,12 @@ mod tests {
         };
         assert_eq!(pick(&[("q", "ромашка")]), ["1"], "Cyrillic, any case");
         assert_eq!(pick(&[("q", "flat")]), ["2"], "the comment");
-        assert_eq!(pick(&[("category", "groceries")]), ["3"]);
+        assert_eq!(pick(&[("category", "Groceries")]), ["3"]);
+        assert_eq!(
+            pick(&[("q", "  ромашка ")]),
+            ["1"],
+            "spaces around a search are not sought"
+        );
         assert_eq!(pick(&[("direction", "out")]), ["3", "2"]);
         assert_eq!(pick(&[("direction", "in")]), ["1"]);
         assert_eq!(

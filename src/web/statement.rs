@@ -242,7 +242,12 @@ fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Requ
             DEFAULT_PER
         }
     };
-    let filter = query.filter.check().map_err(|e| errors.extend(e)).ok();
+    let filter = query
+        .filter
+        .trimmed()
+        .check()
+        .map_err(|e| errors.extend(e))
+        .ok();
     match (currency, from, to, filter) {
         (Some(currency), Some(from), Some(to), Some(filter)) if errors.is_empty() => Ok(Request {
             account,
@@ -252,7 +257,7 @@ fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Requ
             page,
             per,
             filter,
-            raw_filter: query.filter.clone(),
+            raw_filter: query.filter.trimmed(),
         }),
         _ => Err(errors),
     }

@@ -13,7 +13,7 @@ use super::extract::ValidJson;
 use super::respond;
 use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::db::users::UserId;
-use crate::domain::kyiv::parse_month;
+use crate::domain::kyiv::{parse_month, FIRST_MONTH};
 use crate::error::AppError;
 use crate::services::Context;
 use crate::services::{history, insight, mono, sync, tokens};
@@ -394,13 +394,7 @@ pub async fn balance(
 ) -> Result<HttpResponse, AppError> {
     let mark = state.hot.balance_mark();
     let answer = mono::client_info(&state, &user).await?;
-    // The net worth needs the rates when money is held in other currencies; without them
-    // (Monobank down, none kept) it is null, and the balances are still served.
-    let rates = if insight::needs_rates(&answer.data) {
-        state.upstream.rates().await.ok()
-    } else {
-        None
-    };
+    let rates = insight::net_worth_rates(&state, &answer.data).await;
     let rates_at = rates.as_ref().map_or(0, |r| r.fetched_at);
     // The detail is made once per snapshot and rates; only the envelope is written per request.
     let detail = state
@@ -620,28 +614,25 @@ impl SummaryQuery {
     }
 }
 
-/// Monobank's first month.
-const FIRST_MONTH: jiff::civil::Date = jiff::civil::date(2017, 11, 1);
-
 /// One month of a summary as the API answers it: sums are null for a month the store holds
 /// nothing of yet.
 pub fn month_json(month: &insight::Month, held: insight::Held) -> Value {
     let fetched = held != insight::Held::Nothing;
+    let uah = monobank::currency::UAH;
     let sum = |v: i64| {
         if fetched {
-            mono::money(v, monobank::currency::UAH)
+            mono::money(v, uah)
         } else {
             Value::Null
         }
     };
-    let uah = monobank::currency::UAH;
     let categories: serde_json::Map<String, Value> = month
         .categories
         .iter()
         .map(|(name, sum)| ((*name).to_owned(), mono::money(*sum, uah)))
         .collect();
     json!({
-        "month": month.month,
+        "month": month.name(),
         "income": sum(month.income),
         "spending": sum(month.spending),
         "net": sum(month.net()),

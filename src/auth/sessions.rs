@@ -148,11 +148,10 @@ pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-/// A string value of a stored session's state (`None` when absent or unreadable).
-pub fn stored_value(state_json: &str, key: &str) -> Option<String> {
-    serde_json::from_str::<State>(state_json)
-        .ok()
-        .and_then(|state| state_str(&state, key))
+/// String values of a stored session's state, read once (`None` when absent or unreadable).
+pub fn stored_values<const N: usize>(state_json: &str, keys: [&str; N]) -> [Option<String>; N] {
+    let state = serde_json::from_str::<State>(state_json).ok();
+    keys.map(|key| state.as_ref().and_then(|state| state_str(state, key)))
 }
 
 /// A string value of the state (values are JSON-encoded by actix-session).

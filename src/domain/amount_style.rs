@@ -9,12 +9,16 @@ pub enum AmountStyle {
 }
 
 impl AmountStyle {
+    /// The style of a name (`uk` or `en`), `None` for any other.
+    pub fn parse(name: &str) -> Option<Self> {
+        [AmountStyle::Ukrainian, AmountStyle::English]
+            .into_iter()
+            .find(|style| style.as_str() == name)
+    }
+
     /// The stored name (`uk` or `en`); anything else is the default.
     pub fn from_stored(name: &str) -> Self {
-        match name {
-            "en" => AmountStyle::English,
-            _ => AmountStyle::Ukrainian,
-        }
+        AmountStyle::parse(name).unwrap_or_default()
     }
 
     pub fn as_str(self) -> &'static str {

@@ -42,6 +42,9 @@ pub fn day_of(unix: i64) -> Option<Date> {
     zoned(unix).map(|z| z.date())
 }
 
+/// Monobank's first month: no history is older.
+pub const FIRST_MONTH: Date = jiff::civil::date(2017, 11, 1);
+
 /// The first day of a `YYYY-MM` month.
 pub fn parse_month(raw: &str) -> Option<Date> {
     let (year, month) = raw.split_once('-')?;

@@ -54,6 +54,16 @@ impl Sort {
         (Sort::SmallestFirst, "amount"),
     ];
 
+    /// How the statement page offers it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::NewestFirst => "Newest first",
+            Sort::OldestFirst => "Oldest first",
+            Sort::LargestFirst => "Largest first",
+            Sort::SmallestFirst => "Smallest first",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         Sort::ALL
             .iter()
@@ -88,6 +98,27 @@ pub struct Filter {
 }
 
 impl RawFilter {
+    /// The given fields as query pairs (empty ones and the default order left out), for links
+    /// that keep the filter.
+    pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
+        let default_sort = Sort::default().name();
+        [
+            ("q", &self.q),
+            ("category", &self.category),
+            ("direction", &self.direction),
+            ("min", &self.min),
+            ("max", &self.max),
+            ("sort", &self.sort),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let value = value.as_deref().map(str::trim)?;
+            let default = name == "sort" && value == default_sort;
+            (!value.is_empty() && !default).then(|| (name, value.to_owned()))
+        })
+        .collect()
+    }
+
     /// The same fields without the spaces around them, as a person typed them into a form.
     pub fn trimmed(&self) -> RawFilter {
         let trim = |raw: &Option<String>| raw.as_deref().map(|s| s.trim().to_owned());
@@ -246,25 +277,6 @@ impl Filter {
             Sort::SmallestFirst => rows.sort_by_key(size),
             Sort::LargestFirst => rows.sort_by_key(|r| std::cmp::Reverse(size(r))),
         }
-    }
-
-    /// The filter as query pairs (empty fields left out), for links that keep it.
-    pub fn query_pairs(&self, original: &RawFilter) -> Vec<(&'static str, String)> {
-        let mut pairs = Vec::new();
-        let mut keep = |name: &'static str, value: Option<&String>| {
-            if let Some(v) = value.map(|v| v.trim()).filter(|v| !v.is_empty()) {
-                pairs.push((name, v.to_owned()));
-            }
-        };
-        keep("q", original.q.as_ref());
-        keep("category", original.category.as_ref());
-        keep("direction", original.direction.as_ref());
-        keep("min", original.min.as_ref());
-        keep("max", original.max.as_ref());
-        if self.sort != Sort::default() {
-            pairs.push(("sort", self.sort.name().to_owned()));
-        }
-        pairs
     }
 }
 
@@ -431,6 +443,20 @@ pub fn needs_rates(info: &monobank::types::UserInfo) -> bool {
     accounts || jars
 }
 
+/// The rates the net worth of `info` needs ([`needs_rates`]), from the gateway; `None` when it
+/// needs none, or none can be had (Monobank down, none kept): then the net worth is null and the
+/// balances are still served.
+pub async fn net_worth_rates(
+    ctx: &Context,
+    info: &monobank::types::UserInfo,
+) -> Option<crate::upstream::rates::Rates> {
+    if needs_rates(info) {
+        ctx.upstream.rates().await.ok()
+    } else {
+        None
+    }
+}
+
 /// The net worth of `info` at Monobank's buying rates ([`to_uah`]).
 pub fn net_worth(info: &monobank::types::UserInfo, rates: &[CurrencyInfo]) -> NetWorth {
     let holdings = info
@@ -467,8 +493,8 @@ pub fn net_worth(info: &monobank::types::UserInfo, rates: &[CurrencyInfo]) -> Ne
 /// Income and spending of one calendar month (Kyiv), in hryvnias, minor units.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Month {
-    /// `YYYY-MM`.
-    pub month: String,
+    /// The month's first day.
+    pub first: Date,
     pub income: i64,
     /// Positive: money out.
     pub spending: i64,
@@ -481,16 +507,21 @@ pub struct Month {
 }
 
 impl Month {
+    /// `YYYY-MM`.
+    pub fn name(&self) -> String {
+        self.first.strftime("%Y-%m").to_string()
+    }
+
     pub fn net(&self) -> i64 {
         self.income.saturating_sub(self.spending)
     }
 }
 
-/// Sums `rows` (every account of the user) into the months `months` (`YYYY-MM`, in order),
+/// Sums `rows` (every account of the user) into the months starting on `months` (in order),
 /// leaving own transfers (`is_transfer`) out. `month_of` gives a row's month by its index in
 /// `months`.
 pub fn months(
-    months: &[String],
+    months: &[Date],
     rows: &[TransactionRow],
     is_transfer: impl Fn(&TransactionRow) -> bool,
     currency_of: impl Fn(&str) -> Option<CurrencyCode>,
@@ -499,8 +530,8 @@ pub fn months(
 ) -> Vec<Month> {
     let mut sums: Vec<Month> = months
         .iter()
-        .map(|m| Month {
-            month: m.clone(),
+        .map(|&first| Month {
+            first,
             ..Month::default()
         })
         .collect();
@@ -560,12 +591,26 @@ pub async fn summary(
     from: Date,
     to: Date,
 ) -> Result<Summary, HistoryError> {
+    // Each month's first day and its first and last second, in order: a row's month is found
+    // by its time.
+    let mut firsts = Vec::new();
+    let mut month = from.first_of_month();
+    while month <= to {
+        firsts.push(month);
+        let Ok(next) = month.checked_add(jiff::Span::new().months(1)) else {
+            break;
+        };
+        month = next;
+    }
     let bounds = |d: Date| kyiv::day_bounds(d);
-    let (Some((start, _)), Some((_, end))) =
-        (bounds(from.first_of_month()), bounds(to.last_of_month()))
-    else {
+    let spans: Vec<(i64, i64)> = firsts
+        .iter()
+        .map(|&d| Some((bounds(d)?.0, bounds(d.last_of_month())?.1)))
+        .collect::<Option<_>>()
+        .unwrap_or_default();
+    let (Some(&(start, _)), Some(&(_, end))) = (spans.first(), spans.last()) else {
         return Err(HistoryError::Store(crate::error::AppError::internal(
-            "a Kyiv month without bounds",
+            "no Kyiv month to sum",
         )));
     };
     let now = ctx.clock.now();
@@ -585,26 +630,14 @@ pub async fn summary(
         None
     };
     let list = rates.as_ref().map_or(&[][..], |r| r.list.as_slice());
-    // Each month's name and first second, in order: a row's month is found by its time.
-    let mut names = Vec::new();
-    let mut starts = Vec::new();
-    let mut month = from.first_of_month();
-    while month <= to {
-        names.push(month.strftime("%Y-%m").to_string());
-        starts.push(bounds(month).map_or(i64::MAX, |b| b.0));
-        let Ok(next) = month.checked_add(jiff::Span::new().months(1)) else {
-            break;
-        };
-        month = next;
-    }
     let month_of = |time: i64| {
-        let after = starts.partition_point(|&start| start <= time);
-        after.checked_sub(1).filter(|_| time <= end)
+        let after = spans.partition_point(|&(start, _)| start <= time);
+        after.checked_sub(1).filter(|&i| time <= spans[i].1)
     };
     let currencies = &stored.currencies;
     let transfers = own_transfer_ids(&stored);
     let sums = months(
-        &names,
+        &firsts,
         &stored.items,
         |row| transfers.contains(&row.id),
         |id| currencies.get(id).copied(),
@@ -616,21 +649,20 @@ pub async fn summary(
         |spans: &[history::Span], a: i64, b: i64| spans.iter().any(|s| s.from <= b && s.to >= a);
     let months = sums
         .into_iter()
-        .map(|m| {
-            let span = kyiv::parse_month(&m.month)
-                .and_then(|d| Some((bounds(d)?.0, bounds(d.last_of_month())?.1.min(now))));
-            let held = match span {
-                Some((a, b)) if !overlaps(&coverage.missing, a, b) => Held::All,
-                Some((a, b))
-                    if overlaps(&coverage.fetched, a, b)
-                        || coverage.webhook_from.is_some_and(|w| w <= b)
-                        || m.income != 0
-                        || m.spending != 0
-                        || m.transfers != 0 =>
-                {
-                    Held::Part
-                }
-                _ => Held::Nothing,
+        .zip(&spans)
+        .map(|(m, &(a, last))| {
+            let b = last.min(now);
+            let held = if !overlaps(&coverage.missing, a, b) {
+                Held::All
+            } else if overlaps(&coverage.fetched, a, b)
+                || coverage.webhook_from.is_some_and(|w| w <= b)
+                || m.income != 0
+                || m.spending != 0
+                || m.transfers != 0
+            {
+                Held::Part
+            } else {
+                Held::Nothing
             };
             (m, held)
         })
@@ -842,7 +874,10 @@ mod tests {
             row("next", "card", 100, -5_000, 5411),
         ];
         let month_of = |t: i64| Some(usize::from(t >= 100));
-        let names = ["2026-10".to_owned(), "2026-11".to_owned()];
+        let names = [
+            jiff::civil::date(2026, 10, 1),
+            jiff::civil::date(2026, 11, 1),
+        ];
         let currencies = |id: &str| uah(id);
         let found = own_transfers(&rows, currencies);
         let ids: HashSet<String> = found.iter().map(|&i| rows[i].id.clone()).collect();

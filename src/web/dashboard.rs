@@ -234,11 +234,7 @@ pub async fn show(
             page.updated = date_time(answer.fetched_at);
             page.age = age(state.clock.now() - answer.fetched_at);
             page.stale = answer.stale;
-            let rates = if crate::services::insight::needs_rates(&answer.data) {
-                state.upstream.rates().await.ok()
-            } else {
-                None
-            };
+            let rates = crate::services::insight::net_worth_rates(&state, &answer.data).await;
             let list = rates.as_ref().map_or(&[][..], |r| r.list.as_slice());
             let worth = crate::services::insight::net_worth(&answer.data, list);
             page.net_worth = worth.amount.map(|a| money(a, monobank::currency::UAH));

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::format::{day_of, signed_money};
 use super::{page, Layout};
 use crate::auth::current_user::CurrentUser;
-use crate::domain::kyiv::parse_month;
+use crate::domain::kyiv::{parse_month, FIRST_MONTH};
 use crate::error::AppError;
 use crate::services::history::{HistoryError, ALL_ACCOUNTS};
 use crate::services::insight::{self, Held, Month};
@@ -101,11 +101,6 @@ fn statement_href(first: Date) -> String {
     )
 }
 
-/// Monobank's first month.
-fn first_month() -> Date {
-    jiff::civil::date(2017, 11, 1)
-}
-
 fn months_href(to: Date) -> String {
     format!("/months?to={}", to.strftime("%Y-%m"))
 }
@@ -137,7 +132,7 @@ fn columns(months: &[(Month, Held)], stacked: &[&'static str]) -> Vec<Column> {
         .iter()
         .zip(0u32..)
         .map(|((month, held), n)| {
-            let first = parse_month(&month.month).unwrap_or_default();
+            let first = month.first;
             let mut top = bottom;
             let mut blocks = Vec::new();
             let mut shown = 0i64;
@@ -214,7 +209,7 @@ pub async fn show(
     let to = match query.to.as_deref().filter(|t| !t.is_empty()) {
         None => current,
         Some(raw) => match parse_month(raw) {
-            Some(month) if month <= current && month >= first_month() => month,
+            Some(month) if month <= current && month >= FIRST_MONTH => month,
             _ => {
                 data.notice = Some(
                     "Choose a month as YYYY-MM, from 2017-11 (Monobank's first) to this one."
@@ -225,10 +220,10 @@ pub async fn show(
         },
     };
     let shift = |months: i8| to.checked_add(jiff::Span::new().months(months)).ok();
-    let from = shift(1 - MONTHS).unwrap_or(to).max(first_month());
+    let from = shift(1 - MONTHS).unwrap_or(to).max(FIRST_MONTH);
     data.earlier = shift(-MONTHS)
-        .filter(|_| from > first_month())
-        .map(|earlier| months_href(earlier.max(first_month())));
+        .filter(|_| from > FIRST_MONTH)
+        .map(|earlier| months_href(earlier.max(FIRST_MONTH)));
     data.later = shift(MONTHS)
         .map(|later| later.min(current))
         .filter(|later| *later > to)
@@ -251,7 +246,7 @@ pub async fn show(
                 .map(|(m, held)| {
                     income += m.income;
                     spending += m.spending;
-                    let first = parse_month(&m.month).unwrap_or_default();
+                    let first = m.first;
                     Row {
                         month: first.strftime("%B %Y").to_string(),
                         href: statement_href(first),

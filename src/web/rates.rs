@@ -89,7 +89,8 @@ fn name_of(code: CurrencyCode) -> String {
 /// The table's rows: USD, EUR and PLN first, then the rest by code; those whose code or name
 /// contains `filter` (any case) when one is given.
 fn rows(list: &[CurrencyInfo], filter: &str) -> Vec<RateRow> {
-    let filter = filter.trim().to_lowercase();
+    // "zloty" finds the złoty.
+    let filter = filter.trim().to_lowercase().replace('ł', "l");
     let mut rows: Vec<(usize, RateRow)> = list
         .iter()
         .filter_map(|r| {
@@ -106,6 +107,11 @@ fn rows(list: &[CurrencyInfo], filter: &str) -> Vec<RateRow> {
                 (Some(one), None, None) | (None, Some(one), None) => (rate_text(one), "buy / sell"),
                 (None, None, None) => return None,
             };
+            // The pinned pairs rank by their place in the list, the rest after them.
+            let rank = PINNED
+                .iter()
+                .position(|&p| p == a.0 && b == UAH)
+                .unwrap_or(PINNED.len());
             let row = RateRow {
                 base: a.to_string(),
                 base_name: name_of(a),
@@ -113,22 +119,17 @@ fn rows(list: &[CurrencyInfo], filter: &str) -> Vec<RateRow> {
                 quote_name: name_of(b),
                 rate,
                 kind,
-                pinned: b == UAH && PINNED.contains(&a.0),
+                pinned: rank < PINNED.len(),
                 date: date_time(r.date),
             };
             let text = format!(
                 "{} {} {} {}",
                 row.base, row.base_name, row.quote, row.quote_name
             );
-            // "zloty" finds the złoty.
             let text = text.to_lowercase().replace('ł', "l");
-            if !filter.is_empty() && !text.contains(&filter.replace('ł', "l")) {
+            if !filter.is_empty() && !text.contains(&filter) {
                 return None;
             }
-            let rank = PINNED
-                .iter()
-                .position(|&p| p == a.0 && b == UAH)
-                .unwrap_or(PINNED.len());
             Some((rank, row))
         })
         .collect();

@@ -14,7 +14,7 @@ use super::{done, page, validated, Empty, Form, FormState, Layout};
 use crate::api::auth::PasswordRequest;
 use crate::auth::api_keys::Scope;
 use crate::auth::current_user::CurrentUser;
-use crate::auth::sessions::{stored_value, ADDRESS_KEY, DEVICE_KEY, STAMP_KEY};
+use crate::auth::sessions::{stored_values, ADDRESS_KEY, DEVICE_KEY, STAMP_KEY};
 use crate::error::{AppError, FieldErrors};
 use crate::services::accounts;
 use crate::services::accounts::Accounts;
@@ -94,13 +94,16 @@ async fn render(
     let sessions: Vec<SessionLine> = accounts::sessions_of(state, user.id)
         .await?
         .into_iter()
-        .map(|s| SessionLine {
-            started: date_time(s.created_at),
-            last_seen: age(now - s.last_seen_at),
-            current: s.login_id.as_deref() == Some(user.login_id.as_str()),
-            device: stored_value(&s.state, DEVICE_KEY).unwrap_or_else(|| "Unknown client".into()),
-            address: stored_value(&s.state, ADDRESS_KEY).unwrap_or_default(),
-            login_id: s.login_id.unwrap_or_default(),
+        .map(|s| {
+            let [device, address] = stored_values(&s.state, [DEVICE_KEY, ADDRESS_KEY]);
+            SessionLine {
+                started: date_time(s.created_at),
+                last_seen: age(now - s.last_seen_at),
+                current: s.login_id.as_deref() == Some(user.login_id.as_str()),
+                device: device.unwrap_or_else(|| "Unknown client".into()),
+                address: address.unwrap_or_default(),
+                login_id: s.login_id.unwrap_or_default(),
+            }
         })
         .collect();
     let others = sessions.iter().filter(|s| !s.current).count();
@@ -244,7 +247,7 @@ pub async fn end_session(
 ) -> Result<HttpResponse, AppError> {
     let login_id = path.into_inner();
     let well_formed = login_id.len() == 32 && login_id.bytes().all(|b| b.is_ascii_hexdigit());
-    if !well_formed || login_id == user.login_id {
+    if !well_formed {
         return Err(AppError::NotFound);
     }
     if !accounts::end_session(&state, user.id, login_id, user.login_id.clone()).await? {
@@ -266,11 +269,8 @@ pub async fn amount_style(
     user: CurrentUser,
     form: Form<StyleForm>,
 ) -> Result<HttpResponse, AppError> {
-    let style = match form.0.style.as_str() {
-        "uk" => AmountStyle::Ukrainian,
-        "en" => AmountStyle::English,
-        _ => return Err(AppError::field("style", "Choose one of the two styles.")),
-    };
+    let style = AmountStyle::parse(&form.0.style)
+        .ok_or_else(|| AppError::field("style", "Choose one of the two styles."))?;
     accounts::set_amount_style(&state, user.id, style).await?;
     let example = format::with_style(style, async { money(133_843_909, UAH) }).await;
     Ok(done(

@@ -371,14 +371,23 @@ fn href(request: &Request, page: usize) -> String {
 
 /// The statement's address with another filter and page, the rest kept.
 fn href_with(request: &Request, raw: &insight::RawFilter, page: usize) -> String {
+    href_range(request, request.from, request.to, raw, page)
+}
+
+/// The statement's address over another range, with a filter and a page, the rest kept.
+fn href_range(
+    request: &Request,
+    from: Date,
+    to: Date,
+    raw: &insight::RawFilter,
+    page: usize,
+) -> String {
     let mut query = vec![
         ("account", request.account.clone()),
-        ("from", request.from.to_string()),
-        ("to", request.to.to_string()),
+        ("from", from.to_string()),
+        ("to", to.to_string()),
     ];
-    if let Ok(filter) = raw.check() {
-        query.extend(filter.query_pairs(raw));
-    }
+    query.extend(raw.query_pairs());
     if request.per != DEFAULT_PER {
         query.push(("per", request.per.to_string()));
     }
@@ -554,19 +563,8 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer, today: Date
     page.previous_page = (current > 1).then(|| href(request, current - 1));
     page.next_page = (current < pages).then(|| href(request, current + 1));
     let month_link = |months: i8| {
-        month_beside(request.from, months).map(|(label, from, to)| {
-            let moved = Request {
-                from,
-                to,
-                account: request.account.clone(),
-                currency: request.currency,
-                page: 1,
-                per: request.per,
-                filter: request.filter.clone(),
-                raw_filter: request.raw_filter.clone(),
-            };
-            (label, href(&moved, 1))
-        })
+        month_beside(request.from, months)
+            .map(|(label, from, to)| (label, href_range(request, from, to, &request.raw_filter, 1)))
     };
     page.previous_month = month_link(-1);
     page.next_month =
@@ -602,7 +600,7 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer, today: Date
         ("to", request.to.to_string()),
         ("account", request.account.clone()),
     ];
-    query.extend(request.filter.query_pairs(&request.raw_filter));
+    query.extend(request.raw_filter.query_pairs());
     page.csv = format!(
         "/api/mono/statement.csv?{}",
         serde_urlencoded::to_string(query).unwrap_or_default()
@@ -779,16 +777,12 @@ fn category_choices(selected: Option<&str>) -> Vec<(&'static str, bool)> {
 
 /// The sort choices as (value, label, selected).
 fn sort_choices(selected: Option<&str>) -> Vec<(&'static str, &'static str, bool)> {
-    let selected = selected.filter(|s| !s.is_empty()).unwrap_or("-date");
-    [
-        ("-date", "Newest first"),
-        ("date", "Oldest first"),
-        ("-amount", "Largest first"),
-        ("amount", "Smallest first"),
-    ]
-    .into_iter()
-    .map(|(value, label)| (value, label, value == selected))
-    .collect()
+    let default = insight::Sort::default().name();
+    let selected = selected.filter(|s| !s.is_empty()).unwrap_or(default);
+    insight::Sort::ALL
+        .iter()
+        .map(|&(sort, value)| (value, sort.label(), value == selected))
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]

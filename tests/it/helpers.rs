@@ -454,6 +454,17 @@ impl AppBuilder {
     }
 }
 
+/// 08:00 in Kyiv yesterday: tests that move the clock on by hours and look at "today" (or this
+/// month) start here, so that it does not cross midnight halfway, whatever time the suite runs.
+pub fn yesterday_morning() -> std::sync::Arc<monobank::clock::ManualClock> {
+    use monobank::clock::Clock;
+    let today: jiff::civil::Date = monoweb::web::format::date(monobank::clock::SystemClock.now())
+        .parse()
+        .unwrap();
+    let (midnight, _) = monoweb::domain::kyiv::day_bounds(today.yesterday().unwrap()).unwrap();
+    monobank::clock::ManualClock::at(midnight + 8 * 3_600)
+}
+
 /// The `monoweb` binary with a clean environment: only the variables given here.
 pub fn monoweb_command(cwd: &Path, env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_monoweb"));

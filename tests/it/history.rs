@@ -12,7 +12,7 @@ use sha2::Digest;
 use crate::helpers::{count_rows, AppBuilder, TestApp, TestSandbox};
 
 /// An instance that syncs (looking for work every 10 ms) `history_days` of history.
-fn syncing(history_days: u32) -> AppBuilder {
+pub(crate) fn syncing(history_days: u32) -> AppBuilder {
     TestApp::builder().syncing().configure(move |s| {
         s.sync_history_days = history_days;
         // The tests move the clock by hours; the session should outlive that.

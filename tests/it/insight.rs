@@ -11,7 +11,7 @@ use monoweb::domain::mcc;
 use serde_json::{json, Value};
 
 use crate::helpers::{TestApp, TestSandbox};
-use crate::history::{default_account, json_of, owner, run_backfill, spawn_syncing};
+use crate::history::{default_account, json_of, owner, run_backfill, spawn_syncing, syncing};
 
 /// Every account and jar of sandbox client `n` with its currency and ledger.
 async fn ledgers(
@@ -286,14 +286,16 @@ async fn wait_for_items(app: &TestApp, cookie: &str, wanted: &[String]) -> Value
 #[tokio::test]
 async fn own_transfers_are_marked_and_months_and_net_worth_add_up_to_the_ledgers() {
     // The history kept starts five days into the month two months back: that month is partial,
-    // the next two are whole.
-    let today = monoweb::domain::kyiv::day_of(jiff::Timestamp::now().as_second()).unwrap();
+    // the next two are whole. The clock starts at 08:00 yesterday, so the backfill's hours do
+    // not carry "this month" into the next one.
+    let clock = crate::helpers::yesterday_morning();
+    let today = monoweb::domain::kyiv::day_of(clock.now()).unwrap();
     let first = today
         .first_of_month()
         .checked_sub(jiff::Span::new().months(2))
         .unwrap();
     let days = u32::try_from((today - first).get_days() - 5).unwrap();
-    let (app, sandbox) = spawn_syncing(days, 1.0).await;
+    let (app, sandbox) = syncing(days).clock(clock).start_with_sandbox(1.0).await;
     let cookie = owner(&app, &sandbox, 1).await;
     run_backfill(&app, &cookie).await;
     let res = app

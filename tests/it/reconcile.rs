@@ -19,21 +19,10 @@ fn driven(history_days: u32) -> AppBuilder {
     })
 }
 
-/// 08:00 in Kyiv yesterday: the tests move the clock on by hours and look at "today", which must
-/// not cross midnight halfway, whatever time the suite runs at.
-fn yesterday_morning() -> std::sync::Arc<monobank::clock::ManualClock> {
-    use monobank::clock::Clock;
-    let today: jiff::civil::Date = monoweb::web::format::date(monobank::clock::SystemClock.now())
-        .parse()
-        .unwrap();
-    let (midnight, _) = monoweb::domain::kyiv::day_bounds(today.yesterday().unwrap()).unwrap();
-    monobank::clock::ManualClock::at(midnight + 8 * 3_600)
-}
-
 /// Starts a driven app on a sandbox; the app has noted its start.
 async fn start(history_days: u32) -> (TestApp, TestSandbox) {
     let (app, sandbox) = driven(history_days)
-        .clock(yesterday_morning())
+        .clock(crate::helpers::yesterday_morning())
         .start_with_sandbox(1.0)
         .await;
     sync::note_start(&app.context).await.unwrap();

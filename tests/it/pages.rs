@@ -255,10 +255,18 @@ async fn every_form_without_its_token_is_refused_and_changes_nothing() {
     );
 }
 
-/// Reloads the statement page until the sync has brought rows (at most 5 s).
+/// Reloads the statement page of the last week until the sync has brought rows (at most 5 s).
+/// The week is asked for: the page's own default, this month, is a day long on the 1st.
 async fn statement_with_rows(v: &mut Visitor<'_>) -> Page {
+    use monobank::clock::Clock;
+    let now = v.app.clock.now();
+    let path = format!(
+        "/statement?from={}&to={}",
+        monoweb::web::format::date(now - 6 * 86_400),
+        monoweb::web::format::date(now)
+    );
     for _ in 0..250 {
-        let page = v.get("/statement").await;
+        let page = v.get(&path).await;
         if page.body.contains("<table id=\"statement\"") {
             return page;
         }

@@ -15,6 +15,10 @@ use crate::upstream::UpstreamError;
 /// The answer while Monobank rejects the stored token.
 const STORED_TOKEN_REJECTED: &str = "Monobank rejected the stored token.";
 
+/// The answer once a provider connection stopped working.
+pub const ACCESS_REVOKED: &str =
+    "Access was revoked in the Monobank app: connect again.";
+
 /// The answer while a user's accounts have not been read from Monobank yet.
 const ACCOUNTS_NOT_READ: &str =
     "Your accounts have not been read from Monobank yet; try again in a minute.";
@@ -31,6 +35,12 @@ impl From<MonoError> for AppError {
             M::TokenRejected | M::MissingToken => {
                 AppError::Unprocessable(STORED_TOKEN_REJECTED.into())
             }
+            M::AccessLost => AppError::Unprocessable(ACCESS_REVOKED.into()),
+            M::ProviderRefused => AppError::BadGateway(
+                "Monobank refused this server's provider signature; the administrator must check \
+                 the provider key and the server's clock."
+                    .into(),
+            ),
             M::EdgeBlocked => AppError::Unavailable(
                 "Monobank is refusing requests from this server for now; try again later.".into(),
             ),

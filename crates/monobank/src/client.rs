@@ -13,9 +13,14 @@ use reqwest::{RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::clock::{SharedClock, SystemClock};
 use crate::error::MonoError;
+use crate::provider::{Ingredient, ProviderAccess, ProviderKey, SignedHeaders};
 use crate::token::MonoToken;
-use crate::types::{BankSync, CurrencyInfo, ErrorBody, StatementItem, UserInfo, WebhookRequest};
+use crate::types::{
+    BankSync, CorpSettings, CurrencyInfo, ErrorBody, Registration, RegistrationStatus,
+    RegistrationStatusRequest, StatementItem, TokenRequest, UserInfo, WebhookRequest,
+};
 
 /// Largest body read from Monobank; a 500-item statement is about 250 KB.
 const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -49,6 +54,122 @@ impl Default for Timeouts {
 pub struct Client {
     http: reqwest::Client,
     base: Url,
+    /// The time provider calls sign (`X-Time`).
+    clock: SharedClock,
+}
+
+/// How a data call (client-info, statement) says whose data it reads: a personal token, or a
+/// provider's signature with the user's request id.
+pub trait Authorize: Send + Sync {
+    /// Adds this credential's headers to a call to `path` signed at `now` (Unix seconds).
+    fn authorize(
+        &self,
+        builder: RequestBuilder,
+        path: &str,
+        now: i64,
+    ) -> Result<RequestBuilder, MonoError>;
+
+    /// Whether this is a provider credential (a 401 or 404 then means the access is gone).
+    fn is_provider(&self) -> bool {
+        false
+    }
+}
+
+impl Authorize for MonoToken {
+    fn authorize(
+        &self,
+        builder: RequestBuilder,
+        _path: &str,
+        _now: i64,
+    ) -> Result<RequestBuilder, MonoError> {
+        let mut value =
+            HeaderValue::from_str(self.expose()).map_err(|_| MonoError::MissingToken)?;
+        value.set_sensitive(true);
+        Ok(builder.header("X-Token", value))
+    }
+}
+
+impl Authorize for ProviderAccess {
+    fn authorize(
+        &self,
+        builder: RequestBuilder,
+        path: &str,
+        now: i64,
+    ) -> Result<RequestBuilder, MonoError> {
+        let headers = self
+            .key
+            .headers(now, Ingredient::RequestId(self.request_id.expose()), path);
+        signed(builder, &headers, true)
+    }
+
+    fn is_provider(&self) -> bool {
+        true
+    }
+}
+
+/// A personal token or a provider access: what a stored credential turns into.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    /// A personal token (`X-Token`).
+    Token(MonoToken),
+    /// A provider's signature for one user.
+    Provider(ProviderAccess),
+}
+
+impl Authorize for Auth {
+    fn authorize(
+        &self,
+        builder: RequestBuilder,
+        path: &str,
+        now: i64,
+    ) -> Result<RequestBuilder, MonoError> {
+        match self {
+            Auth::Token(token) => token.authorize(builder, path, now),
+            Auth::Provider(access) => access.authorize(builder, path, now),
+        }
+    }
+
+    fn is_provider(&self) -> bool {
+        matches!(self, Auth::Provider(_))
+    }
+}
+
+/// Adds signed headers; `with_key_id` is false on registration calls (the bank reads the key
+/// from the body). The request id is sensitive: no HTTP-layer log prints it.
+fn signed(
+    builder: RequestBuilder,
+    headers: &SignedHeaders,
+    with_key_id: bool,
+) -> Result<RequestBuilder, MonoError> {
+    let value = |text: &str| {
+        HeaderValue::from_str(text).map_err(|_| MonoError::Decode("a header is not ASCII".into()))
+    };
+    let mut builder = builder
+        .header("X-Time", value(&headers.time)?)
+        .header("X-Sign", value(&headers.sign)?);
+    if with_key_id {
+        builder = builder.header("X-Key-Id", value(&headers.key_id)?);
+    }
+    if let Some(id) = &headers.request_id {
+        let mut id = value(id)?;
+        id.set_sensitive(true);
+        builder = builder.header("X-Request-Id", id);
+    }
+    if let Some(permissions) = &headers.permissions {
+        builder = builder.header("X-Permissions", value(permissions)?);
+    }
+    Ok(builder)
+}
+
+/// Where a user's access request is (`GET /personal/auth/request`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessState {
+    /// 200: the user accepted; the request id now reads their data.
+    Granted,
+    /// 401: not accepted yet.
+    Pending,
+    /// 404: the bank does not know the request (expired, declined or revoked).
+    Unknown,
 }
 
 impl Client {
@@ -75,7 +196,17 @@ impl Client {
             .timeout(timeouts.total)
             .build()
             .map_err(|e| MonoError::Unreachable(format!("HTTP client setup failed: {e}")))?;
-        Ok(Client { http, base })
+        Ok(Client {
+            http,
+            base,
+            clock: std::sync::Arc::new(SystemClock),
+        })
+    }
+
+    /// The same client signing provider calls with `clock`'s time (a fake bank's clock in tests).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The base URL this client talks to.
@@ -91,22 +222,40 @@ impl Client {
         url
     }
 
-    fn authed(
+    /// A data call to `url` for `auth`: its headers sign the URL's path.
+    fn authed<A: Authorize + ?Sized>(
         &self,
-        builder: RequestBuilder,
-        token: &MonoToken,
+        builder: impl FnOnce(Url) -> RequestBuilder,
+        url: Url,
+        auth: &A,
     ) -> Result<RequestBuilder, MonoError> {
-        let mut value =
-            HeaderValue::from_str(token.expose()).map_err(|_| MonoError::MissingToken)?;
-        value.set_sensitive(true);
-        Ok(builder.header("X-Token", value))
+        let path = url.path().to_owned();
+        auth.authorize(builder(url), &path, self.clock.now())
+    }
+
+    /// A provider's own call to `segments`, signed with `ingredient`.
+    fn company(
+        &self,
+        method: reqwest::Method,
+        segments: &[&str],
+        key: &ProviderKey,
+        ingredient: Ingredient<'_>,
+        with_key_id: bool,
+    ) -> Result<RequestBuilder, MonoError> {
+        let url = self.url(segments);
+        let headers = key.headers(self.clock.now(), ingredient, url.path());
+        signed(self.http.request(method, url), &headers, with_key_id)
     }
 
     /// `GET /bank/currency`.
     #[tracing::instrument(skip(self))]
     pub async fn currency(&self) -> Result<Vec<CurrencyInfo>, MonoError> {
         observed("currency", async {
-            let body = send(self.http.get(self.url(&["bank", "currency"]))).await?;
+            let body = send(
+                self.http.get(self.url(&["bank", "currency"])),
+                Side::Personal,
+            )
+            .await?;
             decode(&body)
         })
         .await
@@ -116,7 +265,7 @@ impl Client {
     #[tracing::instrument(skip(self))]
     pub async fn bank_sync(&self) -> Result<BankSync, MonoError> {
         observed("bank-sync", async {
-            let body = send(self.http.get(self.url(&["bank", "sync"]))).await?;
+            let body = send(self.http.get(self.url(&["bank", "sync"])), Side::Personal).await?;
             decode(&body)
         })
         .await
@@ -124,19 +273,23 @@ impl Client {
 
     /// `GET /personal/client-info`.
     #[tracing::instrument(skip_all)]
-    pub async fn client_info(&self, token: &MonoToken) -> Result<UserInfo, MonoError> {
+    pub async fn client_info<A: Authorize + ?Sized>(
+        &self,
+        auth: &A,
+    ) -> Result<UserInfo, MonoError> {
         observed("client-info", async {
-            let req = self.authed(self.http.get(self.url(&["personal", "client-info"])), token)?;
-            decode(&send(req).await?)
+            let url = self.url(&["personal", "client-info"]);
+            let req = self.authed(|u| self.http.get(u), url, auth)?;
+            decode(&send(req, Side::of(auth)).await?)
         })
         .await
     }
 
     /// `GET /personal/statement/{account}/{from}[/{to}]`, Unix seconds, both ends inclusive.
-    #[tracing::instrument(skip(self, token))]
-    pub async fn statement(
+    #[tracing::instrument(skip(self, auth))]
+    pub async fn statement<A: Authorize + ?Sized>(
         &self,
-        token: &MonoToken,
+        auth: &A,
         account: &str,
         from: i64,
         to: Option<i64>,
@@ -146,8 +299,8 @@ impl Client {
         let mut segments = vec!["personal", "statement", account, from.as_str()];
         segments.extend(to.as_deref());
         observed("statement", async {
-            let req = self.authed(self.http.get(self.url(&segments)), token)?;
-            decode(&send(req).await?)
+            let req = self.authed(|u| self.http.get(u), self.url(&segments), auth)?;
+            decode(&send(req, Side::of(auth)).await?)
         })
         .await
     }
@@ -160,8 +313,134 @@ impl Client {
             web_hook_url: url.to_owned(),
         };
         observed("webhook", async {
-            let req = self.authed(self.http.post(self.url(&["personal", "webhook"])), token)?;
-            send(req.json(&body)).await.map(drop)
+            let url = self.url(&["personal", "webhook"]);
+            let req = self.authed(|u| self.http.post(u), url, token)?;
+            send(req.json(&body), Side::Personal).await.map(drop)
+        })
+        .await
+    }
+
+    /// Provider API: `POST /personal/auth/registration`, the company asks for access.
+    #[tracing::instrument(skip_all)]
+    pub async fn register(
+        &self,
+        key: &ProviderKey,
+        registration: &Registration,
+    ) -> Result<RegistrationStatus, MonoError> {
+        observed("registration", async {
+            let req = self.company(
+                reqwest::Method::POST,
+                &["personal", "auth", "registration"],
+                key,
+                Ingredient::Nothing,
+                false,
+            )?;
+            decode(&send(req.json(registration), Side::Company).await?)
+        })
+        .await
+    }
+
+    /// Provider API: `POST /personal/auth/registration/status`.
+    #[tracing::instrument(skip_all)]
+    pub async fn registration_status(
+        &self,
+        key: &ProviderKey,
+    ) -> Result<RegistrationStatus, MonoError> {
+        let body = RegistrationStatusRequest {
+            pubkey: key.public_pem_base64(),
+        };
+        observed("registration-status", async {
+            let req = self.company(
+                reqwest::Method::POST,
+                &["personal", "auth", "registration", "status"],
+                key,
+                Ingredient::Nothing,
+                false,
+            )?;
+            decode(&send(req.json(&body), Side::Company).await?)
+        })
+        .await
+    }
+
+    /// Provider API: `POST /personal/auth/request`, an access request for one user. Empty
+    /// `permissions` sends no `X-Permissions` (the company's granted letters apply); `callback`
+    /// is the URL the bank opens (`GET` with `X-Request-Id`) when the user accepts.
+    #[tracing::instrument(skip_all)]
+    pub async fn request_access(
+        &self,
+        key: &ProviderKey,
+        permissions: &str,
+        callback: Option<&str>,
+    ) -> Result<TokenRequest, MonoError> {
+        observed("access-request", async {
+            let mut req = self.company(
+                reqwest::Method::POST,
+                &["personal", "auth", "request"],
+                key,
+                Ingredient::Permissions(permissions),
+                true,
+            )?;
+            if let Some(callback) = callback {
+                let mut value = HeaderValue::from_str(callback)
+                    .map_err(|_| MonoError::BadRequest("the callback URL is not ASCII".into()))?;
+                value.set_sensitive(true);
+                req = req.header("X-Callback", value);
+            }
+            decode(&send(req, Side::Company).await?)
+        })
+        .await
+    }
+
+    /// Provider API: `GET /personal/auth/request`, whether the user accepted. The answer is the
+    /// status alone: 200 granted, 401 pending, 404 unknown.
+    #[tracing::instrument(skip_all)]
+    pub async fn access_state(&self, access: &ProviderAccess) -> Result<AccessState, MonoError> {
+        observed("access-state", async {
+            let url = self.url(&["personal", "auth", "request"]);
+            let req = self.authed(|u| self.http.get(u), url, access)?;
+            let answer = fetch(req).await?;
+            match answer.status.as_u16() {
+                401 if answer.is_mono_error() => Ok(AccessState::Pending),
+                404 if answer.is_mono_error() => Ok(AccessState::Unknown),
+                _ => answer.interpret(Side::Access).map(|_| AccessState::Granted),
+            }
+        })
+        .await
+    }
+
+    /// Provider API: `GET /personal/corp/settings`, what the bank holds of the company.
+    #[tracing::instrument(skip_all)]
+    pub async fn corp_settings(&self, key: &ProviderKey) -> Result<CorpSettings, MonoError> {
+        observed("corp-settings", async {
+            let req = self.company(
+                reqwest::Method::GET,
+                &["personal", "corp", "settings"],
+                key,
+                Ingredient::Nothing,
+                true,
+            )?;
+            decode(&send(req, Side::Company).await?)
+        })
+        .await
+    }
+
+    /// Provider API: `POST /personal/corp/webhook`, the company's one webhook (an empty URL
+    /// removes it). The bank sends the URL a test POST first and refuses a URL that does not
+    /// answer 200.
+    #[tracing::instrument(skip_all)]
+    pub async fn set_corp_webhook(&self, key: &ProviderKey, url: &str) -> Result<(), MonoError> {
+        let body = WebhookRequest {
+            web_hook_url: url.to_owned(),
+        };
+        observed("corp-webhook", async {
+            let req = self.company(
+                reqwest::Method::POST,
+                &["personal", "corp", "webhook"],
+                key,
+                Ingredient::Nothing,
+                true,
+            )?;
+            send(req.json(&body), Side::Company).await.map(drop)
         })
         .await
     }
@@ -187,8 +466,15 @@ async fn observed<T>(
     result
 }
 
-/// Sends a request and returns the body of a 2xx answer, or the error the answer means.
-async fn send(req: RequestBuilder) -> Result<Vec<u8>, MonoError> {
+/// An answer as it came: status, `Retry-After` seconds, body.
+struct Answer {
+    status: StatusCode,
+    retry_after: Option<u64>,
+    body: Vec<u8>,
+}
+
+/// Sends a request and reads its answer (at most [`MAX_BODY`] bytes).
+async fn fetch(req: RequestBuilder) -> Result<Answer, MonoError> {
     let mut res = req.send().await.map_err(transport_error)?;
     let status = res.status();
     let retry_after = res
@@ -205,11 +491,38 @@ async fn send(req: RequestBuilder) -> Result<Vec<u8>, MonoError> {
         }
         body.extend_from_slice(&chunk);
     }
-    let result = interpret(status, retry_after, body);
-    if let Err(e) = &result {
-        tracing::warn!(status = status.as_u16(), error = %e, "Monobank call failed");
+    Ok(Answer {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+/// Who a call is signed as, which decides what some statuses mean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    /// A personal token.
+    Personal,
+    /// A provider on its own behalf (registration, settings, webhook, an access request): a 403
+    /// with Mono's error refuses the provider's key or signature.
+    Company,
+    /// A provider for one user (a request id): 401 and 404 mean the user's access is gone.
+    Access,
+}
+
+impl Side {
+    fn of<A: Authorize + ?Sized>(auth: &A) -> Side {
+        if auth.is_provider() {
+            Side::Access
+        } else {
+            Side::Personal
+        }
     }
-    result
+}
+
+/// Sends a request and returns the body of a 2xx answer, or the error the answer means.
+async fn send(req: RequestBuilder, side: Side) -> Result<Vec<u8>, MonoError> {
+    fetch(req).await?.interpret(side)
 }
 
 fn transport_error(e: reqwest::Error) -> MonoError {
@@ -220,11 +533,29 @@ fn transport_error(e: reqwest::Error) -> MonoError {
     }
 }
 
+impl Answer {
+    fn is_mono_error(&self) -> bool {
+        serde_json::from_slice::<ErrorBody>(&self.body).is_ok()
+    }
+
+    /// Decides what an answer means from its status and whether the body is Mono's JSON error
+    /// (logged when it is a failure).
+    fn interpret(self, side: Side) -> Result<Vec<u8>, MonoError> {
+        let status = self.status;
+        let result = interpret(status, self.retry_after, self.body, side);
+        if let Err(e) = &result {
+            tracing::warn!(status = status.as_u16(), error = %e, "Monobank call failed");
+        }
+        result
+    }
+}
+
 /// Decides what an answer means from its status and whether the body is Mono's JSON error.
 fn interpret(
     status: StatusCode,
     retry_after: Option<u64>,
     body: Vec<u8>,
+    side: Side,
 ) -> Result<Vec<u8>, MonoError> {
     if status.is_success() {
         return Ok(body);
@@ -233,6 +564,8 @@ fn interpret(
     let text = mono_error.map(|e| truncate(&e.error_description));
     Err(match (status.as_u16(), text) {
         (429, _) => MonoError::RateLimited { retry_after },
+        (401 | 404, Some(_)) if side == Side::Access => MonoError::AccessLost,
+        (403, Some(_)) if side != Side::Personal => MonoError::ProviderRefused,
         (401 | 403, Some(text)) if text.contains("Missing") => MonoError::MissingToken,
         (403, Some(_)) => MonoError::TokenRejected,
         (403, None) => MonoError::EdgeBlocked,

@@ -22,6 +22,14 @@ pub enum MonoError {
     /// in a loop.
     #[error("blocked by Monobank's edge firewall")]
     EdgeBlocked,
+    /// Provider API: 401 or 404 on a data call with a request id, the user's access is gone
+    /// (revoked in the Monobank app, or never granted): the user must connect again.
+    #[error("the user's access is not granted or was revoked")]
+    AccessLost,
+    /// Provider API: 403 with Mono's JSON error, the bank refused the provider's signature or
+    /// key (not approved, a wrong key, a clock off by too much). Not the user's doing.
+    #[error("Monobank refused the provider's signature or key")]
+    ProviderRefused,
     /// 400 with Mono's explanation (window too long, unknown account, …).
     #[error("Monobank refused the request: {0}")]
     BadRequest(String),
@@ -47,6 +55,8 @@ impl MonoError {
             MonoError::TokenRejected => "token_rejected",
             MonoError::MissingToken => "missing_token",
             MonoError::EdgeBlocked => "edge_blocked",
+            MonoError::AccessLost => "access_lost",
+            MonoError::ProviderRefused => "provider_refused",
             MonoError::BadRequest(_) => "bad_request",
             MonoError::Upstream(_) => "upstream_error",
             MonoError::Timeout => "timeout",

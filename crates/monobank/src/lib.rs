@@ -10,6 +10,7 @@
 //! - [`limit`]: the per-token rate lanes (one client-info and one statement call a minute) as a
 //!   [`limit::Limiter`] trait, with an in-memory implementation; an application that runs
 //!   several instances implements it over its shared store.
+//! - [`provider`]: the provider (corporate) API's key, key id and signed headers.
 //! - [`signature`]: `X-Sign` verification of webhook events (and signing, for fakes and tests).
 //! - [`clock`]: an injectable clock, so code built on the limiter can be tested without sleeping.
 //!
@@ -39,6 +40,7 @@ pub mod clock;
 pub mod currency;
 pub mod error;
 pub mod limit;
+pub mod provider;
 pub mod signature;
 pub mod statement;
 pub mod token;

@@ -2,6 +2,7 @@
 //! webhooks): `X-Sign` is the base64 of an ECDSA secp256k1 signature over SHA-256 of the raw body, either raw `r‖s` (64
 //! bytes) or DER; the key is the base64 uncompressed point `/bank/sync` publishes under
 //! `X-Key-Id`. Whether to require a signature is the receiver's choice; this module verifies.
+//! The same verification checks provider calls' signatures (see [`crate::provider`]).
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -36,6 +37,33 @@ impl PublicKey {
         VerifyingKey::from_sec1_bytes(&bytes)
             .map(PublicKey)
             .map_err(|_| SignatureError::BadKey)
+    }
+
+    /// Parses a provider's `pubkey` as the bank receives it: base64 of a whole `PUBLIC KEY`
+    /// (SPKI) PEM text.
+    pub fn from_pem_base64(text: &str) -> Result<Self, SignatureError> {
+        use k256::pkcs8::DecodePublicKey;
+        let pem = BASE64
+            .decode(text.trim())
+            .map_err(|_| SignatureError::BadKey)?;
+        let pem = std::str::from_utf8(&pem).map_err(|_| SignatureError::BadKey)?;
+        VerifyingKey::from_public_key_pem(pem.trim())
+            .map(PublicKey)
+            .map_err(|_| SignatureError::BadKey)
+    }
+
+    /// The key of a verifying key.
+    pub fn from_verifying(key: VerifyingKey) -> Self {
+        PublicKey(key)
+    }
+
+    /// The key id the provider API names it by: lowercase hex SHA-1 of the uncompressed point.
+    pub fn key_id(&self) -> String {
+        use sha1::{Digest, Sha1};
+        Sha1::digest(self.0.to_encoded_point(false).as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Checks `X-Sign` (base64) against the raw body.

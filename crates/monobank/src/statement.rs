@@ -17,11 +17,11 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::client::Authorize;
 use crate::client::Client;
 use crate::clock::Clock;
 use crate::error::MonoError;
 use crate::limit::{self, Endpoint, Limiter, Through};
-use crate::token::MonoToken;
 use crate::types::StatementItem;
 
 /// Longest `to - from` Mono accepts: 31 days + 1 hour.
@@ -193,12 +193,12 @@ pub enum StepError<E> {
 
 /// Makes at most one statement call for `cursor`, if the token's lane (`lane_key`) is open (see
 /// [`limit::call_through`]), and moves the cursor past what it brought.
-#[tracing::instrument(skip(client, limiter, clock, token, lane_key), fields(account = %cursor.account))]
-pub async fn step<L: Limiter + ?Sized>(
+#[tracing::instrument(skip(client, limiter, clock, auth, lane_key), fields(account = %cursor.account))]
+pub async fn step<L: Limiter + ?Sized, A: Authorize + ?Sized>(
     client: &Client,
     limiter: &L,
     clock: &dyn Clock,
-    token: &MonoToken,
+    auth: &A,
     lane_key: &str,
     cursor: &mut StatementCursor,
 ) -> Result<Step, StepError<L::Error>> {
@@ -207,7 +207,7 @@ pub async fn step<L: Limiter + ?Sized>(
     };
     let account = cursor.account.clone();
     let through = limit::call_through(limiter, clock, lane_key, Endpoint::Statement, || {
-        client.statement(token, &account, from, Some(to))
+        client.statement(auth, &account, from, Some(to))
     })
     .await
     .map_err(StepError::Limiter)?;

@@ -431,3 +431,72 @@ mod tests {
         assert_eq!(serde_json::to_string(&event).unwrap(), json);
     }
 }
+
+/// `POST /personal/auth/registration`: a provider asks for access to the API.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    /// Base64 of the whole public key PEM text.
+    pub pubkey: String,
+    /// The service's name.
+    pub name: String,
+    /// What the service does and why it needs the API.
+    pub description: String,
+    /// Who to talk to.
+    pub contact_person: String,
+    /// A phone number, digits only (`380671234567`).
+    pub phone: String,
+    /// An e-mail address.
+    pub email: String,
+    /// Base64 of the service's logo (a PNG).
+    pub logo: String,
+}
+
+/// `POST /personal/auth/registration/status`'s body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationStatusRequest {
+    /// Base64 of the whole public key PEM text, as registered.
+    pub pubkey: String,
+}
+
+/// What the bank says of a registration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationStatus {
+    /// `New`, `Declined` or `Approved` (other words are kept as they come).
+    pub status: String,
+    /// The key id the bank knows the key by (the status answer has it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+}
+
+/// `POST /personal/auth/request`'s answer: a user's access request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRequest {
+    /// The request id; once accepted, the user's credential.
+    pub token_request_id: String,
+    /// Where the user accepts (a QR code on a computer, a link on a phone).
+    pub accept_url: String,
+}
+
+/// `GET /personal/corp/settings`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CorpSettings {
+    /// The registered public key (base64 of its PEM).
+    #[serde(default)]
+    pub pubkey: String,
+    /// The service's name.
+    #[serde(default)]
+    pub name: String,
+    /// The permission letters granted to the company.
+    #[serde(default)]
+    pub permission: String,
+    /// The logo (base64).
+    #[serde(default)]
+    pub logo: String,
+    /// The company's webhook URL; `""` when none is set.
+    #[serde(default)]
+    pub webhook: String,
+}

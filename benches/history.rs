@@ -42,6 +42,7 @@ async fn main() {
         seed: 42,
         time_scale: 1.0,
         clock: clock.clone(),
+        approve_providers: false,
     })
     .unwrap();
     let sandbox_url = sandbox.url();

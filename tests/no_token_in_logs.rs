@@ -21,6 +21,7 @@ async fn no_log_line_contains_the_token() {
         seed: 42,
         time_scale: 600.0,
         clock: Arc::new(SystemClock),
+        approve_providers: false,
     })
     .unwrap();
     let url = sandbox.url();

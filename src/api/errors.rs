@@ -16,8 +16,7 @@ use crate::upstream::UpstreamError;
 const STORED_TOKEN_REJECTED: &str = "Monobank rejected the stored token.";
 
 /// The answer once a provider connection stopped working.
-pub const ACCESS_REVOKED: &str =
-    "Access was revoked in the Monobank app: connect again.";
+pub const ACCESS_REVOKED: &str = "Access was revoked in the Monobank app: connect again.";
 
 /// The answer while a user's accounts have not been read from Monobank yet.
 const ACCOUNTS_NOT_READ: &str =

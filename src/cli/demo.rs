@@ -56,6 +56,7 @@ pub fn run(mut settings: Settings, keep_data_dir: bool) -> Result<(), Failure> {
             seed: 42,
             time_scale: DEMO_TIME_SCALE,
             clock: Arc::new(SystemClock),
+            approve_providers: true,
         })
         .map_err(|e| Failure::Failed(format!("cannot start the sandbox: {e}")))?;
         settings.mono_api_url = sandbox

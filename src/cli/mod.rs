@@ -260,6 +260,7 @@ fn sandbox(bind: Option<&str>, seed: u64, time_scale: f64) -> Result<(), Failure
             seed,
             time_scale,
             clock: std::sync::Arc::new(monobank::clock::SystemClock),
+            approve_providers: true,
         })
         .map_err(|e| Failure::Failed(format!("cannot start the sandbox on {bind}: {e}")))?;
         for line in sandbox.start_lines() {

@@ -589,6 +589,7 @@ impl TestSandbox {
             seed: 42,
             time_scale,
             clock,
+            approve_providers: true,
         })
         .unwrap();
         let url = sandbox.url();

@@ -24,19 +24,20 @@ pub async fn gate(
     let at_ms = shared.clock.now_ms();
     let method = req.method().to_string();
     let path = req.path().to_owned();
-    let token_hint = req
-        .headers()
-        .get("X-Token")
-        .and_then(|v| v.to_str().ok())
-        .map(|t| {
-            t.chars()
-                .rev()
-                .take(4)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect()
-        });
+    let last4 = |t: &str| t[t.len().saturating_sub(4)..].to_owned();
+    // A provider's call is logged under the token of the client who granted its request id.
+    let token_hint = match req.headers().get("X-Token").and_then(|v| v.to_str().ok()) {
+        Some(token) => Some(last4(token)),
+        None => req
+            .headers()
+            .get("X-Request-Id")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|id| {
+                let inner = shared.lock();
+                let client = inner.providers.client_of_request(id)?;
+                Some(last4(&inner.clients[client].token))
+            }),
+    };
     let faults = {
         let mut inner = shared.lock();
         let faults = inner.faults;
@@ -209,13 +210,15 @@ pub async fn create_transaction(shared: web::Data<Shared>, body: web::Bytes) -> 
     json_answer(StatusCode::CREATED, &data)
 }
 
-/// Delivers an operation to the client's webhook, if one is set.
+/// Delivers an operation to the client's webhook, if one is set, and to the webhook of every
+/// provider the client granted access to.
 fn announce(shared: &web::Data<Shared>, client: usize, url: &str, data: &WebhookData) {
+    let event = WebhookEvent {
+        kind: STATEMENT_ITEM_EVENT.into(),
+        data: data.clone(),
+    };
+    webhooks::deliver_to_providers(&shared.clone().into_inner(), client, &event);
     if !url.is_empty() {
-        let event = WebhookEvent {
-            kind: STATEMENT_ITEM_EVENT.into(),
-            data: data.clone(),
-        };
         webhooks::deliver(shared.clone().into_inner(), client, url.to_owned(), event);
     }
 }

@@ -10,6 +10,7 @@
 mod control;
 pub mod data;
 mod personal;
+mod provider;
 mod webhooks;
 
 use std::collections::{HashMap, VecDeque};
@@ -43,6 +44,9 @@ pub struct SandboxConfig {
     pub time_scale: f64,
     /// Where the sandbox's time comes from (a manual clock in tests).
     pub clock: SharedClock,
+    /// Provider registrations are approved as they arrive (otherwise by
+    /// `POST /sandbox/provider/approve`).
+    pub approve_providers: bool,
 }
 
 /// Injected upstream faults (`POST /sandbox/faults`).
@@ -128,6 +132,8 @@ struct Inner {
     created: u64,
     /// The events sent to webhooks, as first sent, at most [`MAX_CALLS`] (for redelivery).
     events: VecDeque<(usize, WebhookEvent)>,
+    /// The provider API's companies and access requests.
+    providers: provider::Providers,
 }
 
 /// State shared by every worker of the sandbox.
@@ -210,6 +216,7 @@ impl Sandbox {
                 info_calls: 0,
                 created: 0,
                 events: VecDeque::new(),
+                providers: provider::Providers::new(config.approve_providers),
             }),
             clock: config.clock.clone(),
             time_scale: config.time_scale,
@@ -239,7 +246,11 @@ impl Sandbox {
                         .route("/webhook/redeliver", web::post().to(control::redeliver))
                         .route("/calls", web::get().to(control::calls))
                         .route("/deliveries", web::get().to(control::deliveries))
-                        .route("/sign", web::post().to(control::sign)),
+                        .route("/sign", web::post().to(control::sign))
+                        .route("/accept/{id}", web::get().to(provider::accept_page))
+                        .route("/accept/{id}", web::post().to(provider::accept))
+                        .route("/provider/approve", web::post().to(provider::approve))
+                        .route("/provider/revoke", web::post().to(provider::revoke)),
                 )
                 .service(
                     web::scope("")
@@ -265,6 +276,27 @@ impl Sandbox {
                             web::get().to(personal::statement),
                         )
                         .route("/personal/webhook", web::post().to(personal::set_webhook))
+                        .route(
+                            "/personal/auth/registration",
+                            web::post().to(provider::register),
+                        )
+                        .route(
+                            "/personal/auth/registration/status",
+                            web::post().to(provider::registration_status),
+                        )
+                        .route(
+                            "/personal/auth/request",
+                            web::post().to(provider::request_access),
+                        )
+                        .route(
+                            "/personal/auth/request",
+                            web::get().to(provider::access_state),
+                        )
+                        .route("/personal/corp/settings", web::get().to(provider::settings))
+                        .route(
+                            "/personal/corp/webhook",
+                            web::post().to(provider::set_webhook),
+                        )
                         .default_service(web::to(|| async {
                             mono_error(actix_web::http::StatusCode::NOT_FOUND, "Not found")
                         })),

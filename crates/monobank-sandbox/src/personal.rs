@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::provider::{self, Refusal};
 use super::{json_answer, mono_error, webhooks, Inner, Shared};
 use monobank::statement::{MAX_WINDOW_SECS, PAGE_SIZE};
 use monobank::types::{BankSync, StatementItem, WebhookRequest};
@@ -26,28 +27,24 @@ pub async fn sync(shared: web::Data<Shared>) -> HttpResponse {
     )
 }
 
-/// A refusal in Mono's words, turned into an answer at the handler.
-struct Refusal(StatusCode, &'static str);
-
-impl From<Refusal> for HttpResponse {
-    fn from(Refusal(status, text): Refusal) -> Self {
-        mono_error(status, text)
+/// The client whose personal token the request carries, or, for a call signed by a provider,
+/// the client who granted its request id; Mono's error otherwise.
+fn client_of(shared: &Shared, inner: &Inner, req: &HttpRequest) -> Result<usize, Refusal> {
+    let token = req.headers().get("X-Token").and_then(|v| v.to_str().ok());
+    if token.is_none() && req.headers().contains_key("X-Key-Id") {
+        return provider::client_of(shared, inner, req);
     }
-}
-
-/// The client whose token the request carries, or Mono's error for a missing or unknown one.
-fn client_of(inner: &Inner, req: &HttpRequest) -> Result<usize, Refusal> {
-    let Some(token) = req.headers().get("X-Token").and_then(|v| v.to_str().ok()) else {
+    let Some(token) = token else {
         return Err(Refusal(
             StatusCode::UNAUTHORIZED,
-            "Missing one of required headers 'X-Token' or 'X-Key-Id'",
+            "Missing one of required headers 'X-Token' or 'X-Key-Id'".into(),
         ));
     };
     inner
         .clients
         .iter()
         .position(|c| c.token == token)
-        .ok_or(Refusal(StatusCode::FORBIDDEN, "Unknown 'X-Token'"))
+        .ok_or(Refusal(StatusCode::FORBIDDEN, "Unknown 'X-Token'".into()))
 }
 
 /// Takes the (token, endpoint) lane, or answers 429 like Mono.
@@ -61,7 +58,10 @@ fn take_lane(
     let key = (inner.clients[client].token.clone(), endpoint);
     let next = inner.lanes.get(&key).copied().unwrap_or(i64::MIN);
     if now < next {
-        return Err(Refusal(StatusCode::TOO_MANY_REQUESTS, "Too many requests"));
+        return Err(Refusal(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests".into(),
+        ));
     }
     inner.lanes.insert(key, now + shared.scaled_ms(LANE_SECS));
     Ok(())
@@ -69,7 +69,7 @@ fn take_lane(
 
 pub async fn client_info(shared: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
     let mut inner = shared.lock();
-    let client = match client_of(&inner, &req) {
+    let client = match client_of(&shared, &inner, &req) {
         Ok(client) => client,
         Err(refusal) => return refusal.into(),
     };
@@ -90,7 +90,7 @@ pub async fn statement(
     path: web::Path<Vec<String>>,
 ) -> HttpResponse {
     let mut inner = shared.lock();
-    let client = match client_of(&inner, &req) {
+    let client = match client_of(&shared, &inner, &req) {
         Ok(client) => client,
         Err(refusal) => return refusal.into(),
     };
@@ -140,9 +140,16 @@ pub async fn set_webhook(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    // A provider has one webhook for all its users (`/personal/corp/webhook`), not one per user.
+    if !req.headers().contains_key("X-Token") && req.headers().contains_key("X-Key-Id") {
+        return mono_error(
+            StatusCode::FORBIDDEN,
+            "Providers set their webhook with /personal/corp/webhook",
+        );
+    }
     let client = {
         let inner = shared.lock();
-        match client_of(&inner, &req) {
+        match client_of(&shared, &inner, &req) {
             Ok(client) => client,
             Err(refusal) => return refusal.into(),
         }

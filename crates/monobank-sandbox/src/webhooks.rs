@@ -25,12 +25,72 @@ pub async fn verify_url(shared: &Shared, url: &str) -> Result<(), String> {
     }
 }
 
-/// Delivers `event` to `url` in the background, with Mono's retries.
+/// Whose webhook a delivery goes to.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// The client's own (personal) webhook.
+    Client,
+    /// A provider's webhook (by key id), for a client who granted it access.
+    Company(String),
+}
+
+impl Target {
+    /// The URL the target's webhook has now.
+    fn url_now(&self, shared: &Shared, client: usize) -> String {
+        let inner = shared.lock();
+        match self {
+            Target::Client => inner.clients[client].info.web_hook_url.clone(),
+            Target::Company(key_id) => inner.providers.webhook(key_id).to_owned(),
+        }
+    }
+
+    /// Switches the webhook off if it is still `url`.
+    fn switch_off(&self, shared: &Shared, client: usize, url: &str) -> bool {
+        let mut inner = shared.lock();
+        match self {
+            Target::Client => {
+                let info = &mut inner.clients[client].info;
+                let off = info.web_hook_url == url;
+                if off {
+                    info.web_hook_url.clear();
+                }
+                off
+            }
+            Target::Company(key_id) => inner.providers.switch_off(key_id, url),
+        }
+    }
+}
+
+/// Delivers `event` of client `client` to `url` in the background, with Mono's retries.
 pub fn deliver(shared: Arc<Shared>, client: usize, url: String, event: WebhookEvent) {
+    deliver_to(shared, client, Target::Client, url, event);
+}
+
+/// Delivers client `client`'s operation to every provider webhook the client granted access to.
+pub fn deliver_to_providers(shared: &Arc<Shared>, client: usize, event: &WebhookEvent) {
+    let targets = shared.lock().providers.webhooks_of(client);
+    for (key_id, url) in targets {
+        deliver_to(
+            shared.clone(),
+            client,
+            Target::Company(key_id),
+            url,
+            event.clone(),
+        );
+    }
+}
+
+fn deliver_to(
+    shared: Arc<Shared>,
+    client: usize,
+    target: Target,
+    url: String,
+    event: WebhookEvent,
+) {
     let Ok(body) = serde_json::to_vec(&event) else {
         return;
     };
-    {
+    if let Target::Client = target {
         let mut inner = shared.lock();
         if inner.events.len() >= MAX_CALLS {
             inner.events.pop_front();
@@ -44,7 +104,7 @@ pub fn deliver(shared: Arc<Shared>, client: usize, url: String, event: WebhookEv
                 tokio::time::sleep(shared.scaled(RETRY_DELAYS[attempt - 1])).await;
             }
             // A webhook replaced or removed meanwhile gets nothing more.
-            if shared.lock().clients[client].info.web_hook_url != url {
+            if target.url_now(&shared, client) != url {
                 return;
             }
             let delivered = post(&shared, &url, &body).await;
@@ -54,20 +114,49 @@ pub fn deliver(shared: Arc<Shared>, client: usize, url: String, event: WebhookEv
             }
             tracing::info!(attempt = attempt + 1, "sandbox webhook delivery failed");
         }
-        let switched_off = {
-            let mut inner = shared.lock();
-            let info = &mut inner.clients[client].info;
-            let off = info.web_hook_url == url;
-            if off {
-                info.web_hook_url.clear();
-            }
-            off
-        };
-        if switched_off {
+        if target.switch_off(&shared, client, &url) {
             tracing::info!("sandbox webhook switched off after three failures");
             record(&shared, client, &id, 0, false, true);
         }
     });
+}
+
+/// The provider webhook's check: a test POST (an empty JSON object) that must answer 200.
+pub async fn test_post(shared: &Shared, url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|_| "not a URL".to_owned())?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("not an http(s) URL".into());
+    }
+    let sent = shared
+        .http
+        .post(parsed)
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .send()
+        .await;
+    match sent {
+        Ok(res) if res.status().as_u16() == 200 => Ok(()),
+        Ok(res) => Err(format!("the URL answered {}", res.status().as_u16())),
+        Err(e) if e.is_timeout() => Err("the URL did not answer within 5 s".into()),
+        Err(_) => Err("the URL could not be reached".into()),
+    }
+}
+
+/// An accepted access request's callback: `GET` with `X-Request-Id`, once. Says what happened.
+pub async fn callback(shared: &Shared, url: &str, request_id: &str) -> String {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return "the callback is not a URL".into();
+    };
+    match shared
+        .http
+        .get(parsed)
+        .header("X-Request-Id", request_id)
+        .send()
+        .await
+    {
+        Ok(res) => format!("answered {}", res.status().as_u16()),
+        Err(_) => "could not be reached".into(),
+    }
 }
 
 /// Sends `event` to `url` once more, as Monobank does when it retries a delivery it thinks

@@ -37,6 +37,9 @@ pub enum Key {
     SyncHistoryDays,
     BodyTimeoutSecs,
     MetricsToken,
+    MonoMode,
+    ProviderKeyFile,
+    ProviderPermissions,
 }
 
 /// A setting's default.
@@ -78,7 +81,7 @@ pub struct Spec {
 }
 
 /// Every setting, in the order `--help` and the README list them.
-pub const SETTINGS: [Spec; 16] = [
+pub const SETTINGS: [Spec; 19] = [
     Spec {
         key: Key::Bind,
         name: "bind",
@@ -125,6 +128,30 @@ pub const SETTINGS: [Spec; 16] = [
         value_name: "URL",
         help: "Monobank API base URL",
         default: DefaultValue::Value("https://api.monobank.ua"),
+        secret: false,
+    },
+    Spec {
+        key: Key::MonoMode,
+        name: "mono_mode",
+        value_name: "MODE",
+        help: "How users reach Monobank: personal (their own token), provider (the signed provider API, users approve in the Monobank app) or both",
+        default: DefaultValue::Value("personal"),
+        secret: false,
+    },
+    Spec {
+        key: Key::ProviderKeyFile,
+        name: "provider_key_file",
+        value_name: "FILE",
+        help: "The provider's secp256k1 private key (PEM), written by `monoweb provider keygen`",
+        default: DefaultValue::Derived("provider.key beside the secret key file"),
+        secret: false,
+    },
+    Spec {
+        key: Key::ProviderPermissions,
+        name: "provider_permissions",
+        value_name: "LETTERS",
+        help: "Permission letters an access request names (s statements, p personal data, f FOP accounts); none: the company's own",
+        default: DefaultValue::Empty("none"),
         secret: false,
     },
     Spec {
@@ -355,8 +382,37 @@ pub struct Settings {
     pub body_timeout_secs: u64,
     /// The bearer token of `GET /metrics`; `None`: metrics are off.
     pub metrics_token: Option<SecretString>,
+    /// How users reach Monobank.
+    pub mono_mode: MonoMode,
+    /// The provider's private key file (read in provider and both modes).
+    pub provider_key_file: PathBuf,
+    /// The `X-Permissions` letters of access requests (empty: none sent).
+    pub provider_permissions: String,
     /// How the background sync runs (not a setting: tests and embedders adjust it).
     pub sync: SyncMode,
+}
+
+/// How users reach Monobank.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MonoMode {
+    /// Each user attaches a personal token (Monobank's terms: the owner, their family).
+    Personal,
+    /// Each user approves this server's provider key in the Monobank app.
+    Provider,
+    /// Either, as each user chooses.
+    Both,
+}
+
+impl MonoMode {
+    /// Whether users may attach personal tokens.
+    pub fn personal(self) -> bool {
+        matches!(self, MonoMode::Personal | MonoMode::Both)
+    }
+
+    /// Whether users may connect through the provider API.
+    pub fn provider(self) -> bool {
+        matches!(self, MonoMode::Provider | MonoMode::Both)
+    }
 }
 
 /// The background sync's pace.
@@ -573,6 +629,27 @@ impl Resolver {
             .get(Key::SecretKeyFile, parse_path)?
             .unwrap_or_else(|| data_dir.join("secret.key"));
         let mono_api_url = self.value(Key::MonoApiUrl, parse_api_url)?;
+        let mono_mode = self.value(Key::MonoMode, |raw| match raw {
+            "personal" => Ok(MonoMode::Personal),
+            "provider" => Ok(MonoMode::Provider),
+            "both" => Ok(MonoMode::Both),
+            _ => Err("expected `personal`, `provider` or `both`".into()),
+        })?;
+        let provider_key_file = self
+            .get(Key::ProviderKeyFile, parse_path)?
+            .unwrap_or_else(|| secret_key_file.with_file_name("provider.key"));
+        let provider_permissions = self
+            .get(Key::ProviderPermissions, |raw| {
+                let mut letters: Vec<char> = raw.chars().collect();
+                letters.sort_unstable();
+                letters.dedup();
+                if letters.len() != raw.chars().count() || !raw.chars().all(|c| "spfj".contains(c))
+                {
+                    return Err("expected distinct letters among s, p, f and j".to_owned());
+                }
+                Ok(raw.to_owned())
+            })?
+            .unwrap_or_default();
         let registration = self.value(Key::Registration, |raw| match raw {
             "open" => Ok(Registration::Open),
             "closed" => Ok(Registration::Closed),
@@ -632,6 +709,9 @@ impl Resolver {
             sync_history_days: u32::try_from(sync_history_days).unwrap_or(365),
             body_timeout_secs,
             metrics_token,
+            mono_mode,
+            provider_key_file,
+            provider_permissions,
             sync: SyncMode::default(),
         })
     }

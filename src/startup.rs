@@ -63,6 +63,15 @@ pub enum StartupError {
     Hasher(String),
     #[error("the database is being restored ({0}); start again when `monoweb restore` is done")]
     Restoring(String),
+    #[error("provider mode needs the provider key {0}: {1} (`monoweb provider keygen` writes one)")]
+    ProviderKey(String, String),
+}
+
+/// Reads the provider key file.
+pub fn load_provider_key(path: &std::path::Path) -> Result<monobank::provider::ProviderKey, StartupError> {
+    let failed = |why: String| StartupError::ProviderKey(path.display().to_string(), why);
+    let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+    monobank::provider::ProviderKey::from_pem(&text).map_err(|e| failed(e.to_string()))
 }
 
 /// A built, bound, not yet running server.
@@ -110,6 +119,13 @@ impl Application {
             crate::config::DatabaseUrl::Postgres(_) => None,
         };
         let secret = crypto::load_or_create(&settings.secret_key_file)?;
+        let provider_key = if settings.mono_mode.provider() {
+            let key = load_provider_key(&settings.provider_key_file)?;
+            tracing::info!(key_id = key.key_id(), "provider key loaded");
+            Some(Arc::new(key))
+        } else {
+            None
+        };
         let applied = prepare_database(&settings).await?;
         if !applied.is_empty() {
             tracing::info!(?applied, "applied database migrations");
@@ -147,14 +163,18 @@ impl Application {
             monobank::client::Timeouts::default(),
             concat!("monoweb/", env!("CARGO_PKG_VERSION")),
         )
-        .map_err(|e| StartupError::Hasher(e.to_string()))?;
-        let upstream = Arc::new(Upstream::new(
-            client,
-            pool.clone(),
-            clock.clone(),
-            hot.clone(),
-            settings.sync.lane_secs,
-        ));
+        .map_err(|e| StartupError::Hasher(e.to_string()))?
+        .with_clock(clock.clone());
+        let upstream = Arc::new(
+            Upstream::new(
+                client,
+                pool.clone(),
+                clock.clone(),
+                hot.clone(),
+                settings.sync.lane_secs,
+            )
+            .with_provider_key(provider_key),
+        );
         let https = settings.is_https();
         let max_secs = i64::try_from(settings.session_max_secs).unwrap_or(i64::MAX);
         let sync = SyncHandle::default();
@@ -168,6 +188,8 @@ impl Application {
             public_url: settings.public_url.clone(),
             sync_tick_ms: settings.sync.tick_ms,
             hot: hot.clone(),
+            mono_mode: settings.mono_mode,
+            provider_permissions: settings.provider_permissions.clone(),
         });
         let accounts = web::Data::new(Accounts {
             pool: pool.clone(),
@@ -181,6 +203,9 @@ impl Application {
         if settings.sync.enabled {
             crate::services::sync::spawn(context.clone());
             crate::hooks::spawn_key_refresh(upstream);
+        }
+        if settings.mono_mode.provider() {
+            crate::hooks::spawn_provider_webhook(context.clone());
         }
         let shared_context = context.clone();
         let context = web::Data::from(context);
@@ -379,6 +404,19 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(api::mono::attach))
                 .route(web::put().to(api::mono::replace))
                 .route(web::delete().to(api::mono::remove)),
+        )
+        .service(
+            api::resource("/api/mono/connect")
+                .route(web::get().to(api::mono::connect_status))
+                .route(web::post().to(api::mono::connect_start)),
+        )
+        .service(
+            api::resource("/hooks/provider/connected/{secret}")
+                .route(web::get().to(api::mono::connect_callback)),
+        )
+        .service(
+            api::resource("/hooks/provider/{secret}")
+                .route(web::post().to(crate::hooks::receive_provider)),
         )
         .service(api::resource("/api/mono/currencies").route(web::get().to(api::mono::currencies)))
         .service(

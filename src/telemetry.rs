@@ -110,7 +110,14 @@ pub struct RootSpan;
 impl tracing_actix_web::RootSpanBuilder for RootSpan {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
         let path = request.path();
-        if path.starts_with(crate::domain::RECEIVER_PATH) {
+        let hidden = if path.starts_with(crate::domain::RECEIVER_PATH) {
+            Some(("/hooks/mono/{secret}", "/hooks/mono/…"))
+        } else if path.starts_with(crate::domain::PROVIDER_HOOKS_PATH) {
+            Some(("/hooks/provider/{secret}", "/hooks/provider/…"))
+        } else {
+            None
+        };
+        if let Some((route, target)) = hidden {
             use actix_web::HttpMessage;
             let request_id = request
                 .extensions()
@@ -120,8 +127,8 @@ impl tracing_actix_web::RootSpanBuilder for RootSpan {
             tracing::info_span!(
                 "HTTP request",
                 http.method = %request.method(),
-                http.route = "/hooks/mono/{secret}",
-                http.target = "/hooks/mono/…",
+                http.route = route,
+                http.target = target,
                 request_id = %request_id,
                 http.status_code = tracing::field::Empty,
                 otel.status_code = tracing::field::Empty,

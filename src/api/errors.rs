@@ -6,6 +6,7 @@ use monobank::MonoError;
 
 use crate::error::AppError;
 use crate::services::accounts::AccountError;
+use crate::services::connect::ConnectError;
 use crate::services::history::HistoryError;
 use crate::services::mono::ViewError;
 use crate::services::tokens::{TokenError, ALREADY_ATTACHED, NOT_ADDED};
@@ -53,6 +54,17 @@ impl From<MonoError> for AppError {
     }
 }
 
+impl From<ConnectError> for AppError {
+    fn from(e: ConnectError) -> Self {
+        match e {
+            ConnectError::ProviderOff => AppError::NotFound,
+            ConnectError::AlreadyConnected => AppError::Conflict(ALREADY_ATTACHED.into()),
+            ConnectError::Mono(e) => e.into(),
+            ConnectError::Store(e) => e,
+        }
+    }
+}
+
 impl From<UpstreamError> for AppError {
     fn from(e: UpstreamError) -> Self {
         match e {
@@ -74,6 +86,12 @@ impl From<TokenError> for AppError {
                 AppError::Unprocessable("Monobank rejected this token.".into())
             }
             TokenError::Rejected { .. } => AppError::Unprocessable(STORED_TOKEN_REJECTED.into()),
+            TokenError::AccessRevoked { .. } => AppError::Unprocessable(ACCESS_REVOKED.into()),
+            TokenError::PersonalOff => AppError::Forbidden(
+                "This server does not take personal tokens: connect Monobank instead \
+                 (POST /api/mono/connect)."
+                    .into(),
+            ),
             TokenError::Store(e) => e,
         }
     }
@@ -89,6 +107,11 @@ impl From<ViewError> for AppError {
             ViewError::WebhookUrlRefused => AppError::field(
                 "webHookUrl",
                 "Monobank refused this URL: it must be reachable and answer GET with 200.",
+            ),
+            ViewError::ProviderWebhook => AppError::Unprocessable(
+                "Connected through the Monobank app: your operations arrive through this server's \
+                 provider webhook, so there is no webhook of your own to set."
+                    .into(),
             ),
             ViewError::Other(e) => e,
         }

@@ -307,6 +307,55 @@ pub async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// `GET /api/mono/connect`: where the user's provider connection stands (`none`, `pending`
+/// with the accept URL and expiry, `expired`, `connected`); a pending request is checked with
+/// the bank at most every few seconds.
+pub async fn connect_status(
+    state: web::Data<Context>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    if !state.mono_mode.provider() {
+        return Err(AppError::NotFound);
+    }
+    let connection = crate::services::connect::status(&state, user.id).await?;
+    Ok(respond(StatusCode::OK, connection, &[]))
+}
+
+/// `POST /api/mono/connect`: starts connecting through the provider API (or answers the request
+/// still pending): 200 `{"state": "pending", "accept_url", "expires_at"}`. Open the accept URL
+/// on the phone (or scan it as a QR code) and approve in the Monobank app.
+pub async fn connect_start(
+    state: web::Data<Context>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let connection = crate::services::connect::start(&state, user.id).await?;
+    Ok(respond(StatusCode::OK, connection, &[]))
+}
+
+/// `GET /hooks/provider/connected/{secret}`: the bank's callback when a user accepts (with
+/// `X-Request-Id`). It only makes the server ask the bank at once; 200 when the connection was
+/// stored, 404 for a callback that matches no pending request.
+pub async fn connect_callback(
+    state: web::Data<Context>,
+    secret: web::Path<String>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let request_id = req
+        .headers()
+        .get("X-Request-Id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let secret = secret.into_inner();
+    if !state.mono_mode.provider() || secret.len() != 64 || request_id.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    if crate::services::connect::callback(&state, &secret, request_id).await? {
+        Ok(HttpResponse::Ok().finish())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// `GET /api/mono/currencies/`: Mono's list, each rate with `currencyA`/`currencyB` codes. The
 /// list's JSON is made once per fetch; only the envelope is written per request.
 pub async fn currencies(

@@ -38,7 +38,10 @@ fn is_safe(method: &Method) -> bool {
 
 /// Why a request is refused, or `None` to let it through.
 fn refusal(req: &ServiceRequest, public_origin: &str) -> Option<&'static str> {
-    if is_safe(req.method()) || req.path().starts_with(crate::domain::RECEIVER_PATH) {
+    let hook = [crate::domain::RECEIVER_PATH, crate::domain::PROVIDER_HOOKS_PATH]
+        .iter()
+        .any(|prefix| req.path().starts_with(prefix));
+    if is_safe(req.method()) || hook {
         return None;
     }
     // A request that carries an API key acts with that key, never with the cookies a browser

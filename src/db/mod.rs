@@ -9,6 +9,7 @@
 pub mod api_keys;
 pub mod file_lock;
 pub mod migrations;
+pub mod provider;
 pub mod schema;
 pub mod sessions;
 pub mod snapshots;

@@ -82,6 +82,21 @@ diesel::table! {
         updated_at -> BigInt,
         verified_at -> Nullable<BigInt>,
         rejected_at -> Nullable<BigInt>,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    provider_requests (user_id) {
+        user_id -> BigInt,
+        ciphertext -> Binary,
+        nonce -> Binary,
+        key_id -> Integer,
+        callback_hash -> Text,
+        accept_url -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        checked_at -> BigInt,
     }
 }
 
@@ -187,6 +202,8 @@ diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(login_failures -> users (user_id));
 diesel::joinable!(mono_tokens -> token_keys (key_id));
 diesel::joinable!(mono_tokens -> users (user_id));
+diesel::joinable!(provider_requests -> token_keys (key_id));
+diesel::joinable!(provider_requests -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(snapshots -> users (user_id));
 
@@ -195,6 +212,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     heartbeats,
     login_failures,
     mono_tokens,
+    provider_requests,
     rate_lanes,
     sessions,
     snapshots,

@@ -25,7 +25,14 @@ pub struct TokenRow {
     pub verified_at: Option<i64>,
     /// When Monobank rejected the token (revoked or mistyped); calls stop until it is replaced.
     pub rejected_at: Option<i64>,
+    /// [`PERSONAL`] or [`PROVIDER`].
+    pub kind: String,
 }
+
+/// A personal token.
+pub const PERSONAL: &str = "personal";
+/// A request id a user accepted for this server's provider key.
+pub const PROVIDER: &str = "provider";
 
 #[derive(Insertable)]
 #[diesel(table_name = mono_tokens)]
@@ -39,6 +46,7 @@ pub struct NewToken<'a> {
     pub created_at: i64,
     pub updated_at: i64,
     pub verified_at: Option<i64>,
+    pub kind: &'a str,
 }
 
 /// The key new tokens are sealed with: the newest, created on first use.
@@ -101,6 +109,7 @@ pub fn replace(conn: &mut DbConnection, new: &NewToken<'_>) -> QueryResult<usize
             mono_tokens::updated_at.eq(new.updated_at),
             mono_tokens::verified_at.eq(new.verified_at),
             mono_tokens::rejected_at.eq(None::<i64>),
+            mono_tokens::kind.eq(new.kind),
         ))
         .execute(conn)
 }
@@ -175,4 +184,22 @@ pub fn find_by_webhook_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<
         .select(TokenRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The provider-connected users whose tracked accounts include `account` (at most one, unless
+/// two users connected the same Monobank client).
+pub fn provider_users_with_account(
+    conn: &mut DbConnection,
+    account: &str,
+) -> QueryResult<Vec<i64>> {
+    use super::schema::sync_accounts;
+    mono_tokens::table
+        .inner_join(
+            sync_accounts::table.on(sync_accounts::user_id.eq(mono_tokens::user_id)),
+        )
+        .filter(mono_tokens::kind.eq(PROVIDER))
+        .filter(sync_accounts::account.eq(account))
+        .select(mono_tokens::user_id)
+        .distinct()
+        .load(conn)
 }

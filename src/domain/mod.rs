@@ -18,6 +18,10 @@ pub struct UserId(pub i64);
 /// POSTs may reach it (Monobank delivers there) and logs never show what follows it.
 pub const RECEIVER_PATH: &str = "/hooks/mono/";
 
+/// The path prefix of the provider webhook and the provider callback; secrets follow it, as
+/// under [`RECEIVER_PATH`].
+pub const PROVIDER_HOOKS_PATH: &str = "/hooks/provider/";
+
 /// Whether `text` has the shape of a receiver secret as monoweb makes them: 43 characters of
 /// base64url (32 random bytes).
 pub fn is_receiver_secret(text: &str) -> bool {

@@ -43,6 +43,31 @@ pub fn spawn_key_refresh(upstream: Arc<Upstream>) {
     });
 }
 
+/// Makes sure the bank sends the provider's events to this deployment's provider webhook: at
+/// start, once the server listens (the bank tests the URL with a POST), then every six hours in
+/// case it was changed or switched off. Failures are logged and tried again later.
+pub fn spawn_provider_webhook(state: Arc<Context>) {
+    tokio::spawn(async move {
+        // The bank's test POST must find the server listening.
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        loop {
+            let url = provider_webhook_url(&state);
+            let wait = match state.upstream.ensure_corp_webhook(&url).await {
+                Ok(true) => {
+                    tracing::info!("provider webhook set at Monobank");
+                    KEY_REFRESH_SECS
+                }
+                Ok(false) => KEY_REFRESH_SECS,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not set the provider webhook at Monobank");
+                    KEY_RETRY_SECS
+                }
+            };
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        }
+    });
+}
+
 /// The user a secret belongs to, or the 404 of an unknown path.
 async fn owner(state: &Context, secret: &str) -> Result<UserId, AppError> {
     if !crate::domain::is_receiver_secret(secret) {
@@ -114,19 +139,85 @@ pub async fn receive(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let answer = store_event(state, secret, req, body).await;
+    let answer = async {
+        let user = owner(&state, &secret).await?;
+        store_event(&state, Some(user), &req, &body).await
+    }
+    .await;
+    counted(answer)
+}
+
+fn counted(answer: Result<HttpResponse, AppError>) -> Result<HttpResponse, AppError> {
     let outcome = if answer.is_ok() { "stored" } else { "refused" };
     metrics::counter!("webhook_events_total", "outcome" => outcome).increment(1);
     answer
 }
 
-async fn store_event(
+/// The secret in the provider webhook's URL: derived from the master secret, so every instance
+/// knows it without storing it.
+pub fn provider_secret(state: &Context) -> String {
+    state.secret.fingerprint("monoweb provider webhook v1", b"")[..32].to_owned()
+}
+
+/// The provider webhook's URL (`monoweb provider webhook` and the start set it at the bank).
+pub fn provider_webhook_url(state: &Context) -> String {
+    format!(
+        "{}/hooks/provider/{}",
+        state.public_url.as_str().trim_end_matches('/'),
+        provider_secret(state)
+    )
+}
+
+/// `POST /hooks/provider/{secret}`: the provider webhook, one for every provider-connected
+/// user. The bank's test POST (JSON without a `type`) gets 200; an event is routed to the user
+/// whose accounts include its account and checked and stored like a personal one.
+pub async fn receive_provider(
     state: web::Data<Context>,
     secret: web::Path<String>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let user = owner(&state, &secret).await?;
+    if !state.mono_mode.provider() || secret_hash(&secret) != secret_hash(&provider_secret(&state))
+    {
+        return Err(AppError::NotFound);
+    }
+    let is_test = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.as_object().map(|o| !o.contains_key("type")))
+        .unwrap_or(false);
+    if is_test {
+        return Ok(HttpResponse::Ok().finish());
+    }
+    counted(store_event(&state, None, &req, &body).await)
+}
+
+/// The provider-connected user an event's account belongs to.
+async fn provider_owner(state: &Context, account: &str) -> Result<UserId, AppError> {
+    let account = account.to_owned();
+    let users = db::run(&state.pool, move |conn| {
+        Ok(crate::db::tokens::provider_users_with_account(conn, &account)?)
+    })
+    .await?;
+    match users.as_slice() {
+        [user] => Ok(UserId(*user)),
+        [] => {
+            tracing::warn!("provider webhook refused: no connected user has the account");
+            Err(AppError::Forbidden("Unknown account.".into()))
+        }
+        _ => {
+            tracing::warn!("provider webhook refused: several users have the account");
+            Err(AppError::Conflict("The account belongs to several users.".into()))
+        }
+    }
+}
+
+/// Checks and stores one event for `user` (`None`: the provider webhook, routed by account).
+async fn store_event(
+    state: &Context,
+    user: Option<UserId>,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<HttpResponse, AppError> {
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -136,7 +227,7 @@ async fn store_event(
     if !is_json {
         return Err(AppError::UnsupportedMediaType);
     }
-    let signed = signature(&state, &req, &body).await?;
+    let signed = signature(state, req, body).await?;
     let event: WebhookEvent = serde_json::from_slice(&body).map_err(|e| {
         tracing::warn!(error = %e, "webhook refused: not an event");
         AppError::BadRequest("The body is not a Monobank webhook event.".into())
@@ -151,6 +242,10 @@ async fn store_event(
         .map_err(|_| AppError::BadRequest("The body is not UTF-8.".into()))?;
     let now = state.clock.now();
     let account = event.data.account.clone();
+    let user = match user {
+        Some(user) => user,
+        None => provider_owner(state, &account).await?,
+    };
     let source = if signed {
         Source::Webhook
     } else {
@@ -180,7 +275,7 @@ async fn store_event(
         Err(e) => {
             // A genuine event was not stored: until the sync has fetched its time, the webhook
             // no longer vouches for completeness.
-            crate::services::sync::note_receiver_failure(&state, user).await;
+            crate::services::sync::note_receiver_failure(state, user).await;
             return Err(e);
         }
     }

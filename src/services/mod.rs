@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod connect;
 pub mod history;
 pub mod insight;
 pub mod mono;
@@ -39,4 +40,8 @@ pub struct Context {
     pub sync_tick_ms: u64,
     /// The hot path's rows in memory.
     pub hot: Arc<crate::cache::Hot>,
+    /// How users reach Monobank (personal tokens, the provider API, or both).
+    pub mono_mode: crate::config::MonoMode,
+    /// The `X-Permissions` letters of access requests.
+    pub provider_permissions: String,
 }

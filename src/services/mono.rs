@@ -45,6 +45,10 @@ pub enum ViewError {
     /// Monobank refused the webhook URL (it must answer its GET with 200).
     #[error("Monobank refused the webhook URL")]
     WebhookUrlRefused,
+    /// A provider connection has no webhook of its own: the server's provider webhook brings
+    /// its operations.
+    #[error("a provider connection has no webhook of its own")]
+    ProviderWebhook,
     /// The session ended, or the database failed.
     #[error(transparent)]
     Other(#[from] AppError),
@@ -355,6 +359,9 @@ pub async fn call_set_webhook(
     attached: &Attached,
     url: &str,
 ) -> Result<(), ViewError> {
+    if attached.credential.secret.is_provider() {
+        return Err(ViewError::ProviderWebhook);
+    }
     match ctx.upstream.set_webhook(&attached.credential, url).await {
         Ok(()) => Ok(()),
         Err(MonoError::BadRequest(_)) => Err(ViewError::WebhookUrlRefused),
@@ -365,6 +372,9 @@ pub async fn call_set_webhook(
 #[tracing::instrument(skip(ctx, url))]
 pub async fn set_webhook(ctx: &Context, user: UserId, url: String) -> Result<(), ViewError> {
     let attached = tokens::usable(tokens::load(ctx, user).await?)?;
+    if attached.credential.secret.is_provider() {
+        return Err(ViewError::ProviderWebhook);
+    }
     // From the moment Monobank is asked, deliveries may go elsewhere: monoweb's store no longer
     // hears of every operation (even if the call fails: it may have reached Monobank).
     db::run(&ctx.pool, move |conn| {

@@ -355,6 +355,9 @@ pub async fn note_receiver_failure(ctx: &Context, user: UserId) {
 #[tracing::instrument(skip(ctx))]
 pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), ViewError> {
     let attached = tokens::usable(tokens::load(ctx, user).await?)?;
+    if attached.credential.secret.is_provider() {
+        return Err(ViewError::ProviderWebhook);
+    }
     let has_accounts = db::run(&ctx.pool, move |conn| {
         Ok(snapshots::get(conn, user, snapshots::CLIENT_INFO)?.is_some())
     })

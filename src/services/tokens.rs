@@ -11,12 +11,15 @@ use crate::db::tokens::{self, NewToken, TokenRow};
 use crate::db::users::UserId;
 use crate::db::{self, snapshots, DbConnection};
 use crate::error::AppError;
-use crate::upstream::{lanes, Credential, Verification};
+use crate::upstream::{lanes, Credential, Secret, Verification};
+use monobank::provider::RequestId;
 use monobank::types::UserInfo;
 use monobank::MonoToken;
 
 /// Label of the keyed hash that identifies a token without storing it.
 const FINGERPRINT_LABEL: &str = "monoweb token fingerprint v1";
+/// ... and a provider connection's request id.
+const ACCESS_FINGERPRINT_LABEL: &str = "monoweb provider access fingerprint v1";
 
 /// The seed's texts.
 pub const NOT_ADDED: &str = "Your mono has not been added yet.";
@@ -42,6 +45,13 @@ pub enum TokenError {
     /// replaced.
     #[error("Monobank rejected the stored token")]
     Rejected { at: i64 },
+    /// The user's provider connection stopped working at `at` (revoked in the Monobank app):
+    /// they must connect again.
+    #[error("the Monobank connection was revoked")]
+    AccessRevoked { at: i64 },
+    /// This server does not take personal tokens (provider mode).
+    #[error("this server does not take personal tokens")]
+    PersonalOff,
     /// The database failed.
     #[error(transparent)]
     Store(AppError),
@@ -62,10 +72,17 @@ pub fn fingerprint(secret: &MasterSecret, token: &MonoToken) -> String {
     secret.fingerprint(FINGERPRINT_LABEL, token.expose().as_bytes())
 }
 
+/// The keyed fingerprint of a provider connection's request id.
+pub fn access_fingerprint(secret: &MasterSecret, id: &RequestId) -> String {
+    secret.fingerprint(ACCESS_FINGERPRINT_LABEL, id.expose().as_bytes())
+}
+
 /// What `GET /api/mono/` shows.
 #[derive(Debug, Serialize)]
 pub struct TokenStatus {
     pub connected: bool,
+    /// `personal` (a token) or `provider` (approved in the Monobank app); null without one.
+    pub kind: Option<&'static str>,
     pub token_hint: Option<String>,
     pub created_at: Option<i64>,
     pub updated_at: Option<i64>,
@@ -94,7 +111,12 @@ pub async fn status(ctx: &Context, user: UserId) -> Result<TokenStatus, TokenErr
     Ok(match row {
         Some(row) => TokenStatus {
             connected: true,
-            token_hint: Some(format!("…{}", row.last4)),
+            kind: Some(if row.kind == tokens::PROVIDER {
+                tokens::PROVIDER
+            } else {
+                tokens::PERSONAL
+            }),
+            token_hint: (row.kind != tokens::PROVIDER).then(|| format!("…{}", row.last4)),
             created_at: Some(row.created_at),
             updated_at: Some(row.updated_at),
             verified: row.verified_at.is_some(),
@@ -103,6 +125,7 @@ pub async fn status(ctx: &Context, user: UserId) -> Result<TokenStatus, TokenErr
         },
         None => TokenStatus {
             connected: false,
+            kind: None,
             token_hint: None,
             created_at: None,
             updated_at: None,
@@ -114,7 +137,7 @@ pub async fn status(ctx: &Context, user: UserId) -> Result<TokenStatus, TokenErr
 }
 
 /// Seals `token` for `user` under the current key.
-fn new_row<'a>(
+pub(crate) fn new_row<'a>(
     sealed: &'a Sealed,
     user: UserId,
     fingerprint: &'a str,
@@ -132,6 +155,7 @@ fn new_row<'a>(
         created_at: now,
         updated_at: now,
         verified_at: verified.then_some(now),
+        kind: tokens::PERSONAL,
     }
 }
 
@@ -153,7 +177,7 @@ async fn verify(
     fp: &str,
 ) -> Result<Option<(Box<UserInfo>, i64)>, TokenError> {
     let credential = Credential {
-        token: token.clone(),
+        secret: Secret::Token(token.clone()),
         lane_key: fp.to_owned(),
     };
     match ctx
@@ -211,6 +235,9 @@ async fn keep_answer(ctx: &Context, user: UserId, answer: Option<(Box<UserInfo>,
 /// Monobank rejects it (see [`verify`]).
 #[tracing::instrument(skip(ctx, token))]
 pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<Stored, TokenError> {
+    if !ctx.mono_mode.personal() {
+        return Err(TokenError::PersonalOff);
+    }
     let fp = fingerprint(&ctx.secret, &token);
     let answer = check_new(ctx, user, &token, &fp, false).await?;
     let verified = answer.is_some();
@@ -245,6 +272,9 @@ pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<Sto
 /// snapshots forgotten.
 #[tracing::instrument(skip(ctx, token))]
 pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<Stored, TokenError> {
+    if !ctx.mono_mode.personal() {
+        return Err(TokenError::PersonalOff);
+    }
     let old = load(ctx, user).await?;
     let fp = fingerprint(&ctx.secret, &token);
     let answer = check_new(ctx, user, &token, &fp, true).await?;
@@ -294,7 +324,8 @@ pub async fn remove(ctx: &Context, user: UserId) -> Result<(), TokenError> {
     let fp = old.map(|o| o.credential.lane_key);
     let deleted = db::run(&ctx.pool, move |conn| {
         crate::db::write_transaction(conn, |conn| {
-            let deleted = tokens::delete(conn, user)?;
+            // A connection still waiting in the Monobank app goes too.
+            let deleted = tokens::delete(conn, user)? + crate::db::provider::delete(conn, user)?;
             snapshots::delete_for_user(conn, user)?;
             crate::db::sync::forget(conn, user)?;
             if let Some(fp) = &fp {
@@ -328,6 +359,9 @@ async fn unregister_webhook(ctx: &Context, attached: &Attached) {
 /// The token, if Monobank has not rejected it: calls are made with a usable token only.
 pub fn usable(attached: Attached) -> Result<Attached, TokenError> {
     match attached.rejected_at {
+        Some(at) if attached.credential.secret.is_provider() => {
+            Err(TokenError::AccessRevoked { at })
+        }
         Some(at) => Err(TokenError::Rejected { at }),
         None => Ok(attached),
     }
@@ -366,10 +400,15 @@ fn open(secret: &MasterSecret, row: &TokenRow) -> Option<Attached> {
         key_id: row.key_id,
     };
     let plain = secret.open(&sealed, row.user_id)?;
-    let token = MonoToken::parse(std::str::from_utf8(&plain).ok()?).ok()?;
+    let text = std::str::from_utf8(&plain).ok()?;
+    let secret = if row.kind == tokens::PROVIDER {
+        Secret::Access(RequestId::parse(text).ok()?)
+    } else {
+        Secret::Token(MonoToken::parse(text).ok()?)
+    };
     Some(Attached {
         credential: Credential {
-            token,
+            secret,
             lane_key: row.fingerprint.clone(),
         },
         rejected_at: row.rejected_at,
@@ -393,7 +432,7 @@ pub fn rotate_keys(
                     let sealed = secret.seal(
                         key_id,
                         row.user_id,
-                        attached.credential.token.expose().as_bytes(),
+                        attached.credential.secret.expose().as_bytes(),
                     );
                     tokens::reseal(conn, row.user_id, &sealed.ciphertext, &sealed.nonce, key_id)?;
                     resealed += 1;
@@ -404,6 +443,30 @@ pub fn rotate_keys(
                         "token does not decrypt; left under its old key"
                     );
                     failed += 1;
+                }
+            }
+        }
+        // Pending provider requests are sealed alike.
+        for row in crate::db::provider::all(conn)? {
+            let sealed = Sealed {
+                ciphertext: row.ciphertext.clone(),
+                nonce: row.nonce.clone(),
+                key_id: row.key_id,
+            };
+            match secret.open(&sealed, row.user_id) {
+                Some(plain) => {
+                    let sealed = secret.seal(key_id, row.user_id, &plain);
+                    crate::db::provider::reseal(
+                        conn,
+                        row.user_id,
+                        &sealed.ciphertext,
+                        &sealed.nonce,
+                        key_id,
+                    )?;
+                }
+                None => {
+                    // A request that cannot be opened cannot be finished: it is dropped.
+                    crate::db::provider::delete(conn, UserId(row.user_id))?;
                 }
             }
         }

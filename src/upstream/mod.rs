@@ -26,6 +26,9 @@ use monobank::limit::{self, Endpoint, Limiter, Through, LANE_SECS};
 use monobank::signature::PublicKey;
 use monobank::statement::{self, StatementCursor, Step, StepError};
 use monobank::types::UserInfo;
+use monobank::client::{AccessState, Auth};
+use monobank::provider::{ProviderAccess, ProviderKey, RequestId};
+use monobank::types::TokenRequest;
 use monobank::{Client, MonoError, MonoToken};
 use tokio::sync::Notify;
 
@@ -49,10 +52,33 @@ const KEY_REFRESH_WAIT: Duration = Duration::from_secs(2);
 /// Least time between two fetches of the signing key (an unknown key id asks for one).
 const KEY_REFRESH_MIN_SECS: i64 = 60;
 
-/// What a token-holding call needs: the token and the key of its rate lanes.
+/// What a stored credential holds: a personal token, or the request id a user accepted for this
+/// server's provider key (the gateway adds the key when it calls).
+#[derive(Clone, Debug)]
+pub enum Secret {
+    Token(MonoToken),
+    Access(RequestId),
+}
+
+impl Secret {
+    /// The secret text; only to seal it again.
+    pub fn expose(&self) -> &str {
+        match self {
+            Secret::Token(token) => token.expose(),
+            Secret::Access(id) => id.expose(),
+        }
+    }
+
+    /// Whether this is a provider connection.
+    pub fn is_provider(&self) -> bool {
+        matches!(self, Secret::Access(_))
+    }
+}
+
+/// What a credential-holding call needs: the secret and the key of its rate lanes.
 pub struct Credential {
-    pub token: MonoToken,
-    /// The token's keyed fingerprint: it names the lanes without being the token.
+    pub secret: Secret,
+    /// The secret's keyed fingerprint: it names the lanes without being the secret.
     pub lane_key: String,
 }
 
@@ -119,6 +145,8 @@ pub struct Upstream {
     key_flight: tokio::sync::Mutex<Option<i64>>,
     /// The hot path's rows in memory: a stored snapshot or a token's new state evicts them.
     hot: Arc<crate::cache::Hot>,
+    /// The provider's key, in provider and both modes.
+    provider: Option<Arc<ProviderKey>>,
 }
 
 impl Upstream {
@@ -143,7 +171,85 @@ impl Upstream {
             in_flight: Mutex::new(HashSet::new()),
             signing_key: RwLock::new(None),
             key_flight: tokio::sync::Mutex::new(None),
+            provider: None,
         }
+    }
+
+    /// The gateway signing provider calls with `key` (provider and both modes).
+    pub fn with_provider_key(mut self, key: Option<Arc<ProviderKey>>) -> Self {
+        self.provider = key;
+        self
+    }
+
+    /// The provider key, when this server has one.
+    pub fn provider_key(&self) -> Option<&Arc<ProviderKey>> {
+        self.provider.as_ref()
+    }
+
+    /// What a call with `credential` carries: the token, or the provider's signature with the
+    /// user's request id. A provider credential without a provider key (the server's mode was
+    /// changed) cannot be used.
+    fn auth(&self, credential: &Credential) -> Result<Auth, MonoError> {
+        match &credential.secret {
+            Secret::Token(token) => Ok(Auth::Token(token.clone())),
+            Secret::Access(request_id) => match &self.provider {
+                Some(key) => Ok(Auth::Provider(ProviderAccess {
+                    key: key.clone(),
+                    request_id: request_id.clone(),
+                })),
+                None => {
+                    tracing::error!("a provider connection is stored but no provider key is loaded");
+                    Err(MonoError::ProviderRefused)
+                }
+            },
+        }
+    }
+
+    fn provider_or_refuse(&self) -> Result<&Arc<ProviderKey>, MonoError> {
+        self.provider.as_ref().ok_or(MonoError::ProviderRefused)
+    }
+
+    /// Provider API: a new access request for a user, calling `callback` when they accept.
+    pub async fn request_access(
+        &self,
+        permissions: &str,
+        callback: &str,
+    ) -> Result<TokenRequest, MonoError> {
+        self.check_backoff()?;
+        let key = self.provider_or_refuse()?;
+        self.client
+            .request_access(key, permissions, Some(callback))
+            .await
+            .inspect_err(|e| self.note(e))
+    }
+
+    /// Provider API: whether the user accepted request `request_id`.
+    pub async fn access_state(&self, request_id: &RequestId) -> Result<AccessState, MonoError> {
+        self.check_backoff()?;
+        let access = ProviderAccess {
+            key: self.provider_or_refuse()?.clone(),
+            request_id: request_id.clone(),
+        };
+        self.client
+            .access_state(&access)
+            .await
+            .inspect_err(|e| self.note(e))
+    }
+
+    /// Provider API: the company's webhook is `url` (set only when it differs). `Ok(true)` when
+    /// it was set now.
+    pub async fn ensure_corp_webhook(&self, url: &str) -> Result<bool, MonoError> {
+        self.check_backoff()?;
+        let key = self.provider_or_refuse()?;
+        let settings = self.client.corp_settings(key).await.inspect_err(|e| self.note(e))?;
+        if settings.webhook == url {
+            return Ok(false);
+        }
+        self.client
+            .set_corp_webhook(key, url)
+            .await
+            .inspect_err(|e| self.note(e))?;
+        Ok(true)
     }
 
     /// `Err(EdgeBlocked)` while the edge back-off lasts.
@@ -160,7 +266,8 @@ impl Upstream {
     async fn note_token(&self, credential: &Credential, error: Option<&MonoError>) {
         let rejected = match error {
             None => false,
-            Some(MonoError::TokenRejected) => true,
+            Some(MonoError::TokenRejected) => !credential.secret.is_provider(),
+            Some(MonoError::AccessLost) => credential.secret.is_provider(),
             Some(_) => return,
         };
         let key = credential.lane_key.clone();
@@ -339,9 +446,10 @@ impl Upstream {
             &*self.clock,
             &credential.lane_key,
             Endpoint::ClientInfo,
-            || {
+            || async {
+                let auth = self.auth(credential)?;
                 called();
-                self.client.client_info(&credential.token)
+                self.client.client_info(&auth).await
             },
         )
         .await?;
@@ -419,11 +527,12 @@ impl Upstream {
         cursor: &mut StatementCursor,
     ) -> Result<Step, UpstreamError> {
         self.check_backoff()?;
+        let auth = self.auth(credential)?;
         let step = statement::step(
             &self.client,
             &self.lanes,
             &*self.clock,
-            &credential.token,
+            &auth,
             &credential.lane_key,
             cursor,
         )
@@ -447,9 +556,14 @@ impl Upstream {
     /// Asks Monobank to send the token's operations to `url` (an empty URL removes the webhook).
     pub async fn set_webhook(&self, credential: &Credential, url: &str) -> Result<(), MonoError> {
         self.check_backoff()?;
+        let Secret::Token(token) = &credential.secret else {
+            return Err(MonoError::BadRequest(
+                "a provider has one webhook for all its users".into(),
+            ));
+        };
         let result = self
             .client
-            .set_webhook(&credential.token, url)
+            .set_webhook(token, url)
             .await
             .inspect_err(|e| self.note(e));
         self.note_token(credential, result.as_ref().err()).await;
@@ -481,7 +595,9 @@ impl Upstream {
         }
         Ok(match self.client_info_through(credential, || {}).await? {
             Through::Called(Ok(info)) => Verification::Accepted(Box::new(info), self.clock.now()),
-            Through::Called(Err(MonoError::TokenRejected)) => Verification::Rejected,
+            Through::Called(Err(MonoError::TokenRejected | MonoError::AccessLost)) => {
+                Verification::Rejected
+            }
             Through::Called(Err(_)) | Through::Closed { .. } => Verification::NotVerified,
         })
     }

@@ -1,0 +1,262 @@
+//! Connecting a user through the provider API: an access request the user accepts in the
+//! Monobank app, its callback and its polling, and the accepted request id stored as the user's
+//! credential (sealed like a token, kind `provider`).
+//!
+//! - One pending request per user; asking again while it is pending returns the same one.
+//! - A request expires [`REQUEST_TTL_SECS`] after it was made; the next "Connect" makes a new one.
+//! - The callback URL carries a secret made for the request (only its hash is stored). A callback
+//!   is a hint, not proof: the request id it names must be the user's, and the bank is asked
+//!   whether it was accepted before anything is stored. Polling asks the bank at most once per
+//!   [`POLL_SECS`] per user, whichever instance or page asks.
+
+use rand::Rng;
+use serde::Serialize;
+
+use super::sync::secret_hash;
+use super::tokens;
+use super::Context;
+use crate::crypto::Sealed;
+use crate::db::provider::{self as requests, RequestRow};
+use crate::db::tokens as token_rows;
+use crate::db::users::UserId;
+use crate::db::{self};
+use crate::error::AppError;
+use monobank::client::AccessState;
+use monobank::provider::RequestId;
+use monobank::MonoError;
+
+/// How long a pending access request waits for the user (the bank documents no lifetime).
+pub const REQUEST_TTL_SECS: i64 = 15 * 60;
+/// Least time between two questions to the bank about one user's request.
+pub const POLL_SECS: i64 = 5;
+/// Where the bank's callback comes in (a secret follows).
+pub const CALLBACK_PATH: &str = "/hooks/provider/connected/";
+
+/// Why a connection step did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// This server is not in provider (or both) mode.
+    #[error("this server does not connect through the provider API")]
+    ProviderOff,
+    /// The user has a token or a connection already.
+    #[error("a Monobank connection is attached already")]
+    AlreadyConnected,
+    /// Monobank failed or refused.
+    #[error(transparent)]
+    Mono(#[from] MonoError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] AppError),
+}
+
+/// Where a user's connection stands.
+#[derive(Debug, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Connection {
+    /// Nothing attached and nothing pending.
+    None,
+    /// Waiting for the user to accept in the Monobank app.
+    Pending {
+        /// Where the user accepts (a QR code on a computer, a link on a phone).
+        accept_url: String,
+        /// Unix seconds.
+        expires_at: i64,
+    },
+    /// The last request expired, or the bank no longer knows it (declined): connect again.
+    Expired,
+    /// Connected (through the provider API or a personal token).
+    Connected,
+}
+
+/// The user's connection, asking the bank about a pending request when [`POLL_SECS`] passed
+/// since anyone last did; an accepted request is stored at once.
+pub async fn status(ctx: &Context, user: UserId) -> Result<Connection, ConnectError> {
+    let (token, pending) = db::run(&ctx.pool, move |conn| {
+        Ok((
+            token_rows::find(conn, user)?.is_some(),
+            requests::find(conn, user)?,
+        ))
+    })
+    .await?;
+    if token {
+        return Ok(Connection::Connected);
+    }
+    let Some(row) = pending else {
+        return Ok(Connection::None);
+    };
+    let now = ctx.clock.now();
+    if row.expires_at <= now {
+        forget(ctx, user).await?;
+        return Ok(Connection::Expired);
+    }
+    let claimed = db::run(&ctx.pool, move |conn| {
+        Ok(requests::claim_check(conn, user, now, POLL_SECS)?)
+    })
+    .await?;
+    if claimed {
+        if let Some(state) = check(ctx, &row).await? {
+            return Ok(state);
+        }
+    }
+    Ok(Connection::Pending {
+        accept_url: row.accept_url,
+        expires_at: row.expires_at,
+    })
+}
+
+/// Starts connecting `user`: an access request at the bank (or the pending one).
+pub async fn start(ctx: &Context, user: UserId) -> Result<Connection, ConnectError> {
+    if !ctx.mono_mode.provider() {
+        return Err(ConnectError::ProviderOff);
+    }
+    match status(ctx, user).await? {
+        Connection::Connected => return Err(ConnectError::AlreadyConnected),
+        pending @ Connection::Pending { .. } => return Ok(pending),
+        Connection::None | Connection::Expired => {}
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let callback_secret = hex::encode(bytes);
+    let callback = format!(
+        "{}{CALLBACK_PATH}{callback_secret}",
+        ctx.public_url.as_str().trim_end_matches('/')
+    );
+    let asked = ctx
+        .upstream
+        .request_access(&ctx.provider_permissions, &callback)
+        .await?;
+    let request_id = RequestId::parse(&asked.token_request_id)
+        .map_err(|_| MonoError::Decode("the request id is not in the documented form".into()))?;
+    let accept_url = checked_accept_url(&asked.accept_url)?;
+    let now = ctx.clock.now();
+    let secret = ctx.secret.clone();
+    let expires_at = now + REQUEST_TTL_SECS;
+    let shown = accept_url.clone();
+    db::run(&ctx.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let key_id = token_rows::current_key(conn, now)?;
+            let sealed = secret.seal(key_id, user.0, request_id.expose().as_bytes());
+            requests::put(
+                conn,
+                &RequestRow {
+                    user_id: user.0,
+                    ciphertext: sealed.ciphertext,
+                    nonce: sealed.nonce,
+                    key_id,
+                    callback_hash: secret_hash(&callback_secret),
+                    accept_url: shown,
+                    created_at: now,
+                    expires_at,
+                    // The first question may come at once.
+                    checked_at: 0,
+                },
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    tracing::info!(user_id = user.0, "provider access requested");
+    Ok(Connection::Pending {
+        accept_url,
+        expires_at,
+    })
+}
+
+/// The bank's callback: `secret` from the URL, `request_id` from `X-Request-Id`. `Ok(true)` when
+/// the user's connection was stored; `Ok(false)` for a callback that matches no pending request.
+pub async fn callback(ctx: &Context, secret: &str, request_id: &str) -> Result<bool, ConnectError> {
+    let hash = secret_hash(secret);
+    let Some(row) = db::run(&ctx.pool, move |conn| {
+        Ok(requests::find_by_callback(conn, &hash)?)
+    })
+    .await?
+    else {
+        return Ok(false);
+    };
+    let Some(stored) = open(ctx, &row) else {
+        return Ok(false);
+    };
+    // The id the callback names must be the one this secret was made for.
+    // Compared as hashes, so the time taken says nothing of the stored id.
+    let same = secret_hash(stored.expose()) == secret_hash(request_id);
+    if !same || row.expires_at <= ctx.clock.now() {
+        return Ok(false);
+    }
+    Ok(matches!(check(ctx, &row).await?, Some(Connection::Connected)))
+}
+
+/// Forgets a pending request (disconnect, or expiry).
+pub async fn forget(ctx: &Context, user: UserId) -> Result<(), ConnectError> {
+    db::run(&ctx.pool, move |conn| Ok(requests::delete(conn, user)?)).await?;
+    Ok(())
+}
+
+/// Asks the bank about `row`'s request: accepted → stored as the user's connection; unknown →
+/// forgotten (declined or expired at the bank). `None` while it is pending.
+async fn check(ctx: &Context, row: &RequestRow) -> Result<Option<Connection>, ConnectError> {
+    let user = UserId(row.user_id);
+    let Some(request_id) = open(ctx, row) else {
+        forget(ctx, user).await?;
+        return Ok(Some(Connection::Expired));
+    };
+    match ctx.upstream.access_state(&request_id).await? {
+        AccessState::Pending => Ok(None),
+        AccessState::Unknown => {
+            forget(ctx, user).await?;
+            Ok(Some(Connection::Expired))
+        }
+        AccessState::Granted => {
+            store(ctx, user, request_id).await?;
+            Ok(Some(Connection::Connected))
+        }
+    }
+}
+
+/// Stores an accepted request id as `user`'s connection and forgets the request.
+async fn store(ctx: &Context, user: UserId, request_id: RequestId) -> Result<(), ConnectError> {
+    let fp = tokens::access_fingerprint(&ctx.secret, &request_id);
+    let now = ctx.clock.now();
+    let secret = ctx.secret.clone();
+    let stored = db::run(&ctx.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            if token_rows::find(conn, user)?.is_some() {
+                requests::delete(conn, user)?;
+                return Ok(false);
+            }
+            let key_id = token_rows::current_key(conn, now)?;
+            let sealed = secret.seal(key_id, user.0, request_id.expose().as_bytes());
+            let mut row = tokens::new_row(&sealed, user, &fp, "", now, true);
+            row.kind = token_rows::PROVIDER;
+            token_rows::insert(conn, &row)?;
+            requests::delete(conn, user)?;
+            Ok(true)
+        })
+    })
+    .await?;
+    if stored {
+        ctx.hot.forget_mono(user);
+        tracing::info!(user_id = user.0, "Monobank connected through the provider API");
+        ctx.sync.wake();
+    }
+    Ok(())
+}
+
+fn open(ctx: &Context, row: &RequestRow) -> Option<RequestId> {
+    let sealed = Sealed {
+        ciphertext: row.ciphertext.clone(),
+        nonce: row.nonce.clone(),
+        key_id: row.key_id,
+    };
+    let plain = ctx.secret.open(&sealed, row.user_id)?;
+    RequestId::parse(std::str::from_utf8(&plain).ok()?).ok()
+}
+
+/// The accept URL as the pages may show and link it: http(s), no credentials, printable.
+fn checked_accept_url(raw: &str) -> Result<String, MonoError> {
+    let bad = || MonoError::Decode("the accept URL is not an http(s) URL".into());
+    let url = url::Url::parse(raw).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || !url.username().is_empty() {
+        return Err(bad());
+    }
+    Ok(url.to_string())
+}

@@ -66,23 +66,27 @@ pub enum Connection {
     Expired,
     /// Connected (through the provider API or a personal token).
     Connected,
+    /// The provider connection stopped working (revoked in the Monobank app): connect again.
+    Revoked,
 }
 
 /// The user's connection, asking the bank about a pending request when [`POLL_SECS`] passed
 /// since anyone last did; an accepted request is stored at once.
 pub async fn status(ctx: &Context, user: UserId) -> Result<Connection, ConnectError> {
     let (token, pending) = db::run(&ctx.pool, move |conn| {
-        Ok((
-            token_rows::find(conn, user)?.is_some(),
-            requests::find(conn, user)?,
-        ))
+        Ok((token_rows::find(conn, user)?, requests::find(conn, user)?))
     })
     .await?;
-    if token {
+    let revoked = token.as_ref().is_some_and(is_revoked);
+    if token.is_some() && !revoked {
         return Ok(Connection::Connected);
     }
     let Some(row) = pending else {
-        return Ok(Connection::None);
+        return Ok(if revoked {
+            Connection::Revoked
+        } else {
+            Connection::None
+        });
     };
     let now = ctx.clock.now();
     if row.expires_at <= now {
@@ -112,7 +116,7 @@ pub async fn start(ctx: &Context, user: UserId) -> Result<Connection, ConnectErr
     match status(ctx, user).await? {
         Connection::Connected => return Err(ConnectError::AlreadyConnected),
         pending @ Connection::Pending { .. } => return Ok(pending),
-        Connection::None | Connection::Expired => {}
+        Connection::None | Connection::Expired | Connection::Revoked => {}
     }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -219,9 +223,20 @@ async fn store(ctx: &Context, user: UserId, request_id: RequestId) -> Result<(),
     let secret = ctx.secret.clone();
     let stored = db::run(&ctx.pool, move |conn| {
         db::write_transaction(conn, |conn| {
-            if token_rows::find(conn, user)?.is_some() {
-                requests::delete(conn, user)?;
-                return Ok(false);
+            match token_rows::find(conn, user)? {
+                // A revoked connection is replaced; what was read with it is forgotten (the
+                // user may have approved as another Monobank client).
+                Some(old) if is_revoked(&old) => {
+                    token_rows::delete(conn, user)?;
+                    crate::upstream::lanes::forget(conn, &old.fingerprint)?;
+                    crate::db::snapshots::delete_for_user(conn, user)?;
+                    crate::db::sync::forget(conn, user)?;
+                }
+                Some(_) => {
+                    requests::delete(conn, user)?;
+                    return Ok(false);
+                }
+                None => {}
             }
             let key_id = token_rows::current_key(conn, now)?;
             let sealed = secret.seal(key_id, user.0, request_id.expose().as_bytes());
@@ -239,6 +254,11 @@ async fn store(ctx: &Context, user: UserId, request_id: RequestId) -> Result<(),
         ctx.sync.wake();
     }
     Ok(())
+}
+
+/// A provider connection the bank stopped honouring.
+fn is_revoked(row: &token_rows::TokenRow) -> bool {
+    row.kind == token_rows::PROVIDER && row.rejected_at.is_some()
 }
 
 fn open(ctx: &Context, row: &RequestRow) -> Option<RequestId> {

@@ -250,8 +250,8 @@ pub async fn show(
                 .collect();
             page.rates_at = rates.map(|r| date_time(r.fetched_at)).unwrap_or_default();
         }
-        Err(ViewError::Token(TokenError::Rejected { at })) => {
-            page.notice = Some(super::rejected_notice(at));
+        Err(ViewError::Token(e @ (TokenError::Rejected { .. } | TokenError::AccessRevoked { .. }))) => {
+            page.notice = super::rejected_notice(&e);
         }
         Err(ViewError::Token(_)) => page.connected = false,
         Err(e) => match AppError::from(e) {

@@ -137,13 +137,23 @@ pub fn see_other(location: &str) -> HttpResponse {
 }
 
 /// The end of a successful post: a flash message and 303 to `location`.
-/// What the pages say while Monobank rejects the stored token.
-pub fn rejected_notice(at: i64) -> String {
-    format!(
-        "Monobank rejected your token on {}: it was revoked or mistyped. Replace it on the Token \
-         page; until then nothing is fetched.",
-        format::date_time(at)
-    )
+/// What the pages say while Monobank rejects the stored token, or after the user revoked the
+/// provider connection in the Monobank app.
+pub fn rejected_notice(error: &crate::services::tokens::TokenError) -> Option<String> {
+    use crate::services::tokens::TokenError;
+    match error {
+        TokenError::Rejected { at } => Some(format!(
+            "Monobank rejected your token on {}: it was revoked or mistyped. Replace it on the \
+             Token page; until then nothing is fetched.",
+            format::date_time(*at)
+        )),
+        TokenError::AccessRevoked { at } => Some(format!(
+            "Access was revoked in the Monobank app on {}: connect again on the Token page; \
+             until then nothing is fetched.",
+            format::date_time(*at)
+        )),
+        _ => None,
+    }
 }
 
 pub fn done(session: &Session, text: impl Into<String>, location: &str) -> HttpResponse {
@@ -312,6 +322,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/token")
                 .route(web::get().to(token::show))
                 .route(web::post().to(token::save)),
+        )
+        .service(
+            resource("/token/connect").route(web::post().to(token::connect)),
         )
         .service(
             resource("/token/remove")

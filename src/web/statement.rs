@@ -681,8 +681,8 @@ pub async fn show(
     };
     let info = match mono::client_info(&state, &session_user).await {
         Ok(answer) => answer.data,
-        Err(ViewError::Token(TokenError::Rejected { at })) => {
-            page_data.notice = Some(super::rejected_notice(at));
+        Err(ViewError::Token(e @ (TokenError::Rejected { .. } | TokenError::AccessRevoked { .. }))) => {
+            page_data.notice = super::rejected_notice(&e);
             return page(StatusCode::OK, &page_data);
         }
         Err(ViewError::Token(_)) => {

@@ -11,6 +11,7 @@ use super::{done, page, validated, Form, FormState, Layout};
 use crate::api::mono::MonoTokenSerializer;
 use crate::auth::current_user::CurrentUser;
 use crate::error::AppError;
+use crate::services::connect::{self, Connection};
 use crate::services::tokens::{self, TokenError, TokenStatus};
 use crate::services::Context;
 use monobank::MonoToken;
@@ -19,7 +20,13 @@ use monobank::MonoToken;
 #[template(path = "token.html")]
 struct TokenPage {
     layout: Layout,
+    /// This server takes personal tokens.
+    personal_mode: bool,
+    /// This server connects through the provider API.
+    provider_mode: bool,
     connected: bool,
+    /// The attached credential is a provider connection.
+    provider: bool,
     hint: String,
     created: String,
     updated: String,
@@ -27,9 +34,68 @@ struct TokenPage {
     verified: bool,
     /// When Monobank rejected the token, shown until it is replaced.
     rejected: Option<String>,
+    /// Where a provider connection stands (provider modes only).
+    connection: Option<ConnectView>,
     form: FormState,
     /// The removal was asked for: the page asks to confirm it.
     confirming: bool,
+}
+
+/// A provider connection as the page shows it.
+struct ConnectView {
+    /// `none`, `pending`, `expired`, `revoked` or `connected`.
+    state: &'static str,
+    accept_url: String,
+    /// The accept URL as a QR code (inline SVG, drawn on the server).
+    qr: String,
+    expires: String,
+}
+
+impl ConnectView {
+    fn of(connection: Connection) -> Self {
+        let (state, accept_url, expires) = match connection {
+            Connection::None => ("none", String::new(), String::new()),
+            Connection::Expired => ("expired", String::new(), String::new()),
+            Connection::Revoked => ("revoked", String::new(), String::new()),
+            Connection::Connected => ("connected", String::new(), String::new()),
+            Connection::Pending {
+                accept_url,
+                expires_at,
+            } => ("pending", accept_url, date_time(expires_at)),
+        };
+        ConnectView {
+            state,
+            qr: if accept_url.is_empty() {
+                String::new()
+            } else {
+                qr_svg(&accept_url)
+            },
+            accept_url,
+            expires,
+        }
+    }
+}
+
+/// `text` as a QR code in inline SVG (no XML declaration), or nothing when it does not fit.
+fn qr_svg(text: &str) -> String {
+    use qrcode::render::svg;
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return String::new();
+    };
+    let drawn = code
+        .render::<svg::Color>()
+        .min_dimensions(220, 220)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .build();
+    match drawn.find("<svg") {
+        Some(at) => drawn[at..].replacen(
+            "<svg ",
+            "<svg role=\"img\" aria-label=\"QR code of the link to approve in the Monobank app\" ",
+            1,
+        ),
+        None => String::new(),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -38,24 +104,41 @@ pub struct TokenForm {
     mono_token: String,
 }
 
-fn render(
+async fn render(
+    state: &Context,
     status: StatusCode,
     session: &Session,
     user: &CurrentUser,
     token: TokenStatus,
     form: FormState,
+    confirming: bool,
 ) -> Result<HttpResponse, AppError> {
+    let connection = if state.mono_mode.provider() {
+        Some(ConnectView::of(connect::status(state, user.id).await?))
+    } else {
+        None
+    };
+    let provider = token.kind == Some(crate::db::tokens::PROVIDER);
+    let title = match (confirming, provider) {
+        (true, true) => "Disconnect Monobank",
+        (true, false) => "Remove the Monobank token",
+        (false, _) => "Monobank token",
+    };
     page(
         status,
         &TokenPage {
-            layout: Layout::new(session, user, "token", "Monobank token")?,
+            layout: Layout::new(session, user, "token", title)?,
+            personal_mode: state.mono_mode.personal(),
+            provider_mode: state.mono_mode.provider(),
             connected: token.connected,
+            provider,
             hint: token.token_hint.unwrap_or_default(),
             created: token.created_at.map(date_time).unwrap_or_default(),
             updated: token.updated_at.map(date_time).unwrap_or_default(),
             verified: token.verified,
             rejected: token.rejected_at.map(date_time),
-            confirming: false,
+            connection,
+            confirming,
             form,
         },
     )
@@ -68,7 +151,39 @@ pub async fn show(
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let token = tokens::status(&state, user.id).await?;
-    render(StatusCode::OK, &session, &user, token, FormState::default())
+    render(
+        &state,
+        StatusCode::OK,
+        &session,
+        &user,
+        token,
+        FormState::default(),
+        false,
+    )
+    .await
+}
+
+/// `POST /token/connect`: starts connecting through the Monobank app (provider modes).
+pub async fn connect(
+    state: web::Data<Context>,
+    session: Session,
+    user: CurrentUser,
+    _form: Form<super::Empty>,
+) -> Result<HttpResponse, AppError> {
+    match connect::start(&state, user.id).await {
+        Ok(_) => Ok(done(
+            &session,
+            "Open the link on your phone, or scan the code with it, and approve in the Monobank app.",
+            "/token",
+        )),
+        Err(e) => match AppError::from(e) {
+            e @ (AppError::Unauthorized | AppError::Internal(_)) => Err(e),
+            e => {
+                super::flash(&session, "error", e.detail());
+                Ok(super::see_other("/token"))
+            }
+        },
+    }
 }
 
 /// `POST /token`: attaches the token, or replaces the attached one.
@@ -103,7 +218,7 @@ pub async fn save(
         Err(error) => {
             // The token is a secret: it is never written back into the page.
             let (status, form) = FormState::again(&[], error)?;
-            render(status, &session, &user, current, form)
+            render(&state, status, &session, &user, current, form, false).await
         }
     }
 }
@@ -118,20 +233,16 @@ pub async fn confirm_remove(
     if !token.connected {
         return Ok(super::see_other("/token"));
     }
-    page(
+    render(
+        &state,
         StatusCode::OK,
-        &TokenPage {
-            layout: Layout::new(&session, &user, "token", "Remove the Monobank token")?,
-            connected: true,
-            hint: token.token_hint.unwrap_or_default(),
-            created: token.created_at.map(date_time).unwrap_or_default(),
-            updated: token.updated_at.map(date_time).unwrap_or_default(),
-            verified: token.verified,
-            rejected: token.rejected_at.map(date_time),
-            form: FormState::default(),
-            confirming: true,
-        },
+        &session,
+        &user,
+        token,
+        FormState::default(),
+        true,
     )
+    .await
 }
 
 #[derive(Debug, Deserialize)]

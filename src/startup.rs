@@ -63,12 +63,16 @@ pub enum StartupError {
     Hasher(String),
     #[error("the database is being restored ({0}); start again when `monoweb restore` is done")]
     Restoring(String),
-    #[error("provider mode needs the provider key {0}: {1} (`monoweb provider keygen` writes one)")]
+    #[error(
+        "provider mode needs the provider key {0}: {1} (`monoweb provider keygen` writes one)"
+    )]
     ProviderKey(String, String),
 }
 
 /// Reads the provider key file.
-pub fn load_provider_key(path: &std::path::Path) -> Result<monobank::provider::ProviderKey, StartupError> {
+pub fn load_provider_key(
+    path: &std::path::Path,
+) -> Result<monobank::provider::ProviderKey, StartupError> {
     let failed = |why: String| StartupError::ProviderKey(path.display().to_string(), why);
     let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
     monobank::provider::ProviderKey::from_pem(&text).map_err(|e| failed(e.to_string()))

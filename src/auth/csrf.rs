@@ -38,9 +38,12 @@ fn is_safe(method: &Method) -> bool {
 
 /// Why a request is refused, or `None` to let it through.
 fn refusal(req: &ServiceRequest, public_origin: &str) -> Option<&'static str> {
-    let hook = [crate::domain::RECEIVER_PATH, crate::domain::PROVIDER_HOOKS_PATH]
-        .iter()
-        .any(|prefix| req.path().starts_with(prefix));
+    let hook = [
+        crate::domain::RECEIVER_PATH,
+        crate::domain::PROVIDER_HOOKS_PATH,
+    ]
+    .iter()
+    .any(|prefix| req.path().starts_with(prefix));
     if is_safe(req.method()) || hook {
         return None;
     }

@@ -1,5 +1,5 @@
-//! The command line: `monoweb [serve] | demo | migrate | user … | check | keys rotate | backup |
-//! restore | sandbox`.
+//! The command line: `monoweb [serve] | demo | migrate | user … | check | keys rotate | provider …
+//! | backup | restore | sandbox`.
 //!
 //! Exit codes: 0 success, 1 the operation failed (e.g. the user exists), 2 bad usage or
 //! configuration (clap's own usage errors exit 2 as well).
@@ -7,6 +7,7 @@
 mod backup;
 mod check;
 mod demo;
+mod provider;
 mod user;
 
 use std::collections::HashMap;
@@ -124,6 +125,9 @@ enum Command {
     /// Manage the keys that encrypt Monobank tokens
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Provider mode: make the key, register with Monobank, check the status, set the webhook
+    #[command(subcommand)]
+    Provider(provider::ProviderCommand),
     /// Write a consistent copy of the SQLite database to FILE (while the app runs)
     Backup {
         /// The backup file to create (never overwritten)
@@ -219,6 +223,7 @@ pub fn main() -> ExitCode {
         Command::User(command) => user::run(&settings, command),
         Command::Check => check::run(&settings),
         Command::Keys(KeysCommand::Rotate) => rotate_keys(&settings),
+        Command::Provider(command) => provider::run(&settings, command),
         Command::Backup { file, with_secret } => backup::backup(&settings, &file, with_secret),
         Command::Restore { file } => backup::restore(&settings, &file),
         Command::Sandbox { .. } => Err(Failure::Usage("the sandbox runs on its own".into())),

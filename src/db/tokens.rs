@@ -194,9 +194,7 @@ pub fn provider_users_with_account(
 ) -> QueryResult<Vec<i64>> {
     use super::schema::sync_accounts;
     mono_tokens::table
-        .inner_join(
-            sync_accounts::table.on(sync_accounts::user_id.eq(mono_tokens::user_id)),
-        )
+        .inner_join(sync_accounts::table.on(sync_accounts::user_id.eq(mono_tokens::user_id)))
         .filter(mono_tokens::kind.eq(PROVIDER))
         .filter(sync_accounts::account.eq(account))
         .select(mono_tokens::user_id)

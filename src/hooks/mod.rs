@@ -12,6 +12,7 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::crypto::MasterSecret;
 use crate::db::transactions::{self, Source, TransactionRow};
 use crate::db::users::UserId;
 use crate::db::{self, snapshots, sync};
@@ -155,17 +156,22 @@ fn counted(answer: Result<HttpResponse, AppError>) -> Result<HttpResponse, AppEr
 
 /// The secret in the provider webhook's URL: derived from the master secret, so every instance
 /// knows it without storing it.
-pub fn provider_secret(state: &Context) -> String {
-    state.secret.fingerprint("monoweb provider webhook v1", b"")[..32].to_owned()
+fn provider_secret(secret: &MasterSecret) -> String {
+    secret.fingerprint("monoweb provider webhook v1", b"")[..32].to_owned()
 }
 
 /// The provider webhook's URL (`monoweb provider webhook` and the start set it at the bank).
-pub fn provider_webhook_url(state: &Context) -> String {
+pub fn provider_webhook_url_of(secret: &MasterSecret, public_url: &url::Url) -> String {
     format!(
-        "{}/hooks/provider/{}",
-        state.public_url.as_str().trim_end_matches('/'),
-        provider_secret(state)
+        "{}{}{}",
+        public_url.as_str().trim_end_matches('/'),
+        crate::domain::PROVIDER_HOOKS_PATH,
+        provider_secret(secret)
     )
+}
+
+fn provider_webhook_url(state: &Context) -> String {
+    provider_webhook_url_of(&state.secret, &state.public_url)
 }
 
 /// `POST /hooks/provider/{secret}`: the provider webhook, one for every provider-connected
@@ -177,7 +183,8 @@ pub async fn receive_provider(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    if !state.mono_mode.provider() || secret_hash(&secret) != secret_hash(&provider_secret(&state))
+    if !state.mono_mode.provider()
+        || secret_hash(&secret) != secret_hash(&provider_secret(&state.secret))
     {
         return Err(AppError::NotFound);
     }
@@ -195,7 +202,9 @@ pub async fn receive_provider(
 async fn provider_owner(state: &Context, account: &str) -> Result<UserId, AppError> {
     let account = account.to_owned();
     let users = db::run(&state.pool, move |conn| {
-        Ok(crate::db::tokens::provider_users_with_account(conn, &account)?)
+        Ok(crate::db::tokens::provider_users_with_account(
+            conn, &account,
+        )?)
     })
     .await?;
     match users.as_slice() {
@@ -206,7 +215,9 @@ async fn provider_owner(state: &Context, account: &str) -> Result<UserId, AppErr
         }
         _ => {
             tracing::warn!("provider webhook refused: several users have the account");
-            Err(AppError::Conflict("The account belongs to several users.".into()))
+            Err(AppError::Conflict(
+                "The account belongs to several users.".into(),
+            ))
         }
     }
 }

@@ -186,7 +186,10 @@ pub async fn callback(ctx: &Context, secret: &str, request_id: &str) -> Result<b
     if !same || row.expires_at <= ctx.clock.now() {
         return Ok(false);
     }
-    Ok(matches!(check(ctx, &row).await?, Some(Connection::Connected)))
+    Ok(matches!(
+        check(ctx, &row).await?,
+        Some(Connection::Connected)
+    ))
 }
 
 /// Forgets a pending request (disconnect, or expiry).
@@ -250,7 +253,10 @@ async fn store(ctx: &Context, user: UserId, request_id: RequestId) -> Result<(),
     .await?;
     if stored {
         ctx.hot.forget_mono(user);
-        tracing::info!(user_id = user.0, "Monobank connected through the provider API");
+        tracing::info!(
+            user_id = user.0,
+            "Monobank connected through the provider API"
+        );
         ctx.sync.wake();
     }
     Ok(())

@@ -21,14 +21,14 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use monobank::client::{AccessState, Auth};
 use monobank::clock::SharedClock;
 use monobank::limit::{self, Endpoint, Limiter, Through, LANE_SECS};
+use monobank::provider::{ProviderAccess, ProviderKey, RequestId};
 use monobank::signature::PublicKey;
 use monobank::statement::{self, StatementCursor, Step, StepError};
-use monobank::types::UserInfo;
-use monobank::client::{AccessState, Auth};
-use monobank::provider::{ProviderAccess, ProviderKey, RequestId};
 use monobank::types::TokenRequest;
+use monobank::types::UserInfo;
 use monobank::{Client, MonoError, MonoToken};
 use tokio::sync::Notify;
 
@@ -198,7 +198,9 @@ impl Upstream {
                     request_id: request_id.clone(),
                 })),
                 None => {
-                    tracing::error!("a provider connection is stored but no provider key is loaded");
+                    tracing::error!(
+                        "a provider connection is stored but no provider key is loaded"
+                    );
                     Err(MonoError::ProviderRefused)
                 }
             },
@@ -241,7 +243,11 @@ impl Upstream {
     pub async fn ensure_corp_webhook(&self, url: &str) -> Result<bool, MonoError> {
         self.check_backoff()?;
         let key = self.provider_or_refuse()?;
-        let settings = self.client.corp_settings(key).await.inspect_err(|e| self.note(e))?;
+        let settings = self
+            .client
+            .corp_settings(key)
+            .await
+            .inspect_err(|e| self.note(e))?;
         if settings.webhook == url {
             return Ok(false);
         }

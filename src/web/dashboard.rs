@@ -250,7 +250,9 @@ pub async fn show(
                 .collect();
             page.rates_at = rates.map(|r| date_time(r.fetched_at)).unwrap_or_default();
         }
-        Err(ViewError::Token(e @ (TokenError::Rejected { .. } | TokenError::AccessRevoked { .. }))) => {
+        Err(ViewError::Token(
+            e @ (TokenError::Rejected { .. } | TokenError::AccessRevoked { .. }),
+        )) => {
             page.notice = super::rejected_notice(&e);
         }
         Err(ViewError::Token(_)) => page.connected = false,

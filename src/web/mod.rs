@@ -323,9 +323,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(token::show))
                 .route(web::post().to(token::save)),
         )
-        .service(
-            resource("/token/connect").route(web::post().to(token::connect)),
-        )
+        .service(resource("/token/connect").route(web::post().to(token::connect)))
         .service(
             resource("/token/remove")
                 .route(web::get().to(token::confirm_remove))

@@ -681,7 +681,9 @@ pub async fn show(
     };
     let info = match mono::client_info(&state, &session_user).await {
         Ok(answer) => answer.data,
-        Err(ViewError::Token(e @ (TokenError::Rejected { .. } | TokenError::AccessRevoked { .. }))) => {
+        Err(ViewError::Token(
+            e @ (TokenError::Rejected { .. } | TokenError::AccessRevoked { .. }),
+        )) => {
             page_data.notice = super::rejected_notice(&e);
             return page(StatusCode::OK, &page_data);
         }

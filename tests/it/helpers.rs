@@ -583,13 +583,22 @@ pub struct TestSandbox {
 
 impl TestSandbox {
     pub async fn start(clock: monobank::clock::SharedClock, time_scale: f64) -> Self {
+        Self::start_with(clock, time_scale, true).await
+    }
+
+    /// A sandbox that approves provider registrations at once, or only when told to.
+    pub async fn start_with(
+        clock: monobank::clock::SharedClock,
+        time_scale: f64,
+        approve_providers: bool,
+    ) -> Self {
         init_logs();
         let sandbox = monobank_sandbox::Sandbox::start(monobank_sandbox::SandboxConfig {
             bind: "127.0.0.1:0".parse().unwrap(),
             seed: 42,
             time_scale,
             clock,
-            approve_providers: true,
+            approve_providers,
         })
         .unwrap();
         let url = sandbox.url();

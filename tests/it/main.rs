@@ -20,6 +20,7 @@ mod mono_views;
 mod openapi;
 mod outage;
 mod pages;
+mod provider;
 mod reconcile;
 mod sandbox;
 mod schema;

@@ -305,6 +305,39 @@ async fn a_provider_user_connects_in_the_app_and_every_view_and_the_history_matc
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // The provider webhook's own checks: the bank's test POST, a forged signature, an account
+    // nobody connected, an unsigned event (kept, marked unsigned).
+    let hook =
+        monoweb::hooks::provider_webhook_url_of(&app.context.secret, &app.context.public_url);
+    let post = |body: Vec<u8>, sign: Option<(String, String)>| {
+        let mut req = app
+            .client
+            .post(&hook)
+            .header("Content-Type", "application/json")
+            .body(body);
+        if let Some((key_id, sign)) = sign {
+            req = req.header("X-Key-Id", key_id).header("X-Sign", sign);
+        }
+        req.send()
+    };
+    assert_eq!(post(b"{}".to_vec(), None).await.unwrap().status(), 200);
+    let now = app.clock.now();
+    let forged = serde_json::to_vec(&crate::history::event(&account, "forged-1", now)).unwrap();
+    let (key_id, sign) = sandbox.sign(b"another body").await;
+    let res = post(forged, Some((key_id, sign))).await.unwrap();
+    assert_eq!(res.status(), 400);
+    let stranger =
+        serde_json::to_vec(&crate::history::event("nobodys", "stranger-1", now)).unwrap();
+    let signed = sandbox.sign(&stranger).await;
+    assert_eq!(post(stranger, Some(signed)).await.unwrap().status(), 403);
+    let unsigned = serde_json::to_vec(&crate::history::event(&account, "unsigned-1", now)).unwrap();
+    assert_eq!(post(unsigned, None).await.unwrap().status(), 200);
+    let mut conn = app.db();
+    let ids =
+        monoweb::db::transactions::ids(&mut conn, monoweb::db::users::UserId(1), &account).unwrap();
+    assert!(ids.contains(&"unsigned-1".to_owned()));
+    assert!(!ids.contains(&"forged-1".to_owned()));
+    drop(conn);
     // A stranger's post to the provider webhook's path guesses no secret.
     let res = app
         .client

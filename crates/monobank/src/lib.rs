@@ -1,4 +1,5 @@
-//! A typed async client for [Monobank's personal API](https://api.monobank.ua/docs/).
+//! A typed async client for [Monobank's personal API](https://api.monobank.ua/docs/), and the
+//! signed provider (corporate) API.
 //!
 //! - [`Client`]: one method per endpoint (`/bank/currency`, `/bank/sync`,
 //!   `/personal/client-info`, `/personal/statement`, `/personal/webhook`), typed answers in

@@ -84,8 +84,41 @@ pub struct NewApiKey {
 #[derive(Serialize, ToSchema)]
 pub struct TokenStatus {
     pub code: u16,
-    #[schema(example = json!({"connected": true, "token_hint": "…x9Zq", "created_at": 1764400000, "updated_at": 1764400000, "verified": true, "rejected_at": null}))]
+    #[schema(example = json!({"connected": true, "kind": "personal", "token_hint": "…x9Zq", "created_at": 1764400000, "updated_at": 1764400000, "verified": true, "rejected_at": null}))]
     pub detail: serde_json::Value,
+}
+
+/// Where a provider connection stands.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStateName {
+    None,
+    Pending,
+    Expired,
+    Connected,
+    Revoked,
+}
+
+/// `detail` of `/api/mono/connect`.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionDetail {
+    /// `none`: nothing attached or pending; `pending`: waiting for the approval in the Monobank
+    /// app; `expired`: the last request timed out or was declined; `connected`; `revoked`: the
+    /// access was ended in the Monobank app (connect again).
+    pub state: ConnectionStateName,
+    /// While pending: where the user approves (a link on the phone, a QR code on a computer).
+    #[schema(nullable = false)]
+    pub accept_url: Option<String>,
+    /// While pending: when the request is forgotten, Unix seconds.
+    #[schema(nullable = false)]
+    pub expires_at: Option<i64>,
+}
+
+/// `/api/mono/connect`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct Connection {
+    pub code: u16,
+    pub detail: ConnectionDetail,
 }
 
 /// Data from Monobank, with its age: `stale` is true when it was served from a snapshot because
@@ -428,6 +461,7 @@ impl Modify for SessionCookie {
         paths::register, paths::login, paths::logout, paths::me, paths::password,
         paths::keys_list, paths::keys_create, paths::keys_revoke,
         paths::token_status, paths::token_attach, paths::token_replace, paths::token_remove,
+        paths::connect_status, paths::connect_start,
         paths::currencies, paths::currency_post, paths::currency_get, paths::client_info,
         paths::balance, paths::statement, paths::statement_range, paths::statement_csv,
         paths::summary, paths::sync_progress, paths::request_history, paths::webhook, paths::openapi_json,
@@ -437,6 +471,7 @@ impl Modify for SessionCookie {
         crate::auth::api_keys::Scope, ApiKeyInfo,
         ApiKeys, NewApiKey, MonoTokenSerializer, MonoPeriodSerializer,
         WebhookSerializer, MonoCurrencySerializer, Message, Failure, Registered, Me, TokenStatus,
+        Connection, ConnectionDetail, ConnectionStateName,
         MonoData, Statement, StoredStatement, StoredStatementDetail, Pair, SyncProgress, crate::api::mono::HistoryRequest,
         crate::services::history::Coverage, crate::services::history::Span,
         crate::services::history::Progress, crate::services::history::AccountProgress,
@@ -494,12 +529,14 @@ mod paths {
 
     #[utoipa::path(post, path = "/api/mono/", tag = "mono", request_body = MonoTokenSerializer,
         responses((status = 201, description = "Mono added successfully.", body = Message), (status = 400, body = Failure),
+                   (status = 403, description = "this server takes no personal tokens (provider mode)", body = Failure),
                    (status = 409, description = "A Mono token is already attached.", body = Failure),
                    (status = 422, description = "Monobank rejected this token.", body = Failure)))]
     fn token_attach() {}
 
     #[utoipa::path(put, path = "/api/mono/", tag = "mono", request_body = MonoTokenSerializer,
         responses((status = 200, description = "Mono changed successfully.", body = Message), (status = 400, body = Failure),
+                   (status = 403, description = "this server takes no personal tokens (provider mode)", body = Failure),
                    (status = 404, description = "Your mono has not been added yet.", body = Failure), (status = 409, body = Failure),
                    (status = 422, description = "Monobank rejected this token.", body = Failure)))]
     fn token_replace() {}
@@ -507,6 +544,21 @@ mod paths {
     #[utoipa::path(delete, path = "/api/mono/", tag = "mono",
         responses((status = 204, description = "removed, with the webhook monoweb registered"), (status = 404, body = Failure)))]
     fn token_remove() {}
+
+    #[utoipa::path(get, path = "/api/mono/connect/", tag = "mono",
+        responses((status = 200, description = "where the provider connection stands; a pending request is checked with Monobank at most every 5 s", body = Connection),
+                   (status = 404, description = "this server does not connect through the provider API", body = Failure),
+                   (status = 502, body = Failure), (status = 503, body = Failure)))]
+    fn connect_status() {}
+
+    #[utoipa::path(post, path = "/api/mono/connect/", tag = "mono",
+        responses((status = 200, description = "an access request is pending (the same one while it waits): open accept_url and approve in the Monobank app", body = Connection),
+                   (status = 404, description = "this server does not connect through the provider API", body = Failure),
+                   (status = 409, description = "A Mono token is already attached.", body = Failure),
+                   (status = 429, body = Failure),
+                   (status = 502, description = "Monobank refused the server's provider key or signature, or answered with an error", body = Failure),
+                   (status = 503, body = Failure)))]
+    fn connect_start() {}
 
     #[utoipa::path(get, path = "/api/mono/currencies/", tag = "mono",
         responses((status = 200, description = "Mono's rate list, each with currencyA/currencyB codes", body = MonoData),

@@ -47,6 +47,7 @@ pub fn run(mut settings: Settings, keep_data_dir: bool) -> Result<(), Failure> {
         let dir = std::env::temp_dir().join(format!("monoweb-demo-{suffix}"));
         settings.database_url = DatabaseUrl::Sqlite(dir.join("monoweb.db"));
         settings.secret_key_file = dir.join("secret.key");
+        settings.provider_key_file = dir.join("provider.key");
         settings.data_dir = dir.clone();
         Throwaway(Some(dir))
     };
@@ -66,6 +67,9 @@ pub fn run(mut settings: Settings, keep_data_dir: bool) -> Result<(), Failure> {
         let token = sandbox.tokens()[0].token.clone();
         let sandbox_url = sandbox.url();
         let sandbox_task = tokio::spawn(sandbox.run_until_stopped());
+        if settings.mono_mode.provider() {
+            register_provider(&settings).await?;
+        }
 
         let password = Alphanumeric.sample_string(&mut rand::rng(), 20);
         let app = Application::build(settings.clone())
@@ -74,12 +78,20 @@ pub fn run(mut settings: Settings, keep_data_dir: bool) -> Result<(), Failure> {
         create_demo_user(&settings, &password)?;
         let url = format!("http://127.0.0.1:{}", app.port());
         let app_task = tokio::spawn(app.run_until_stopped());
-        attach_token(&url, &password, &token).await?;
+        if settings.mono_mode.personal() {
+            attach_token(&url, &password, &token).await?;
+        }
 
         println!("monoweb demo is running at {url}");
         println!("  log in as: demo");
         println!("  password:  {password}");
         println!("  fake Monobank (sandbox): {sandbox_url}");
+        if settings.mono_mode.provider() {
+            println!(
+                "  provider mode: press Connect Monobank on {url}/token, then approve on the \
+                 sandbox page it links (as any sandbox client)"
+            );
+        }
         match &throwaway.0 {
             Some(dir) => println!("  data: {} (deleted when the demo stops)", dir.display()),
             None => println!("  data: {}", settings.data_dir.display()),
@@ -91,6 +103,34 @@ pub fn run(mut settings: Settings, keep_data_dir: bool) -> Result<(), Failure> {
             result = sandbox_task => result.map_err(|e| Failure::Failed(e.to_string()))?.map_err(|e| Failure::Failed(e.to_string())),
         }
     })
+}
+
+/// Provider modes: makes the demo's provider key when there is none and registers it with the
+/// sandbox (which approves at once).
+async fn register_provider(settings: &Settings) -> Result<(), Failure> {
+    let path = &settings.provider_key_file;
+    let key = if path.exists() {
+        crate::startup::load_provider_key(path).map_err(|e| Failure::Usage(e.to_string()))?
+    } else {
+        super::provider::new_key(path)?
+    };
+    let client = monobank::Client::new(settings.mono_api_url.clone())
+        .map_err(|e| Failure::Failed(e.to_string()))?;
+    let registration = monobank::types::Registration {
+        pubkey: key.public_pem_base64(),
+        name: "monoweb demo".into(),
+        description: "The demo of monoweb".into(),
+        contact_person: "demo".into(),
+        phone: "380000000000".into(),
+        email: "demo@example.org".into(),
+        // A 1×1 transparent PNG.
+        logo: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=".into(),
+    };
+    client
+        .register(&key, &registration)
+        .await
+        .map_err(|e| Failure::Failed(format!("demo setup failed: provider registration: {e}")))?;
+    Ok(())
 }
 
 /// Creates `demo` (or gives an existing one the new password).

@@ -122,6 +122,20 @@ fn say(text: &str) {
 }
 
 fn keygen(path: &Path) -> Result<(), Failure> {
+    let key = new_key(path)?;
+    say(&format!(
+        "private key written to {} (mode 0600; keep it, and back it up: a new key needs a new \
+         registration)\nkey id: {}\npublic key (pubkey, base64 of the PEM):\n{}\n\n{}",
+        path.display(),
+        key.key_id(),
+        key.public_pem_base64(),
+        key.public_pem().trim_end()
+    ));
+    Ok(())
+}
+
+/// Makes a provider key and writes it to `path` (mode 0600, never over an existing file).
+pub(super) fn new_key(path: &Path) -> Result<ProviderKey, Failure> {
     let key = loop {
         let mut bytes = [0u8; 32];
         rand::TryRng::try_fill_bytes(&mut rand::rngs::SysRng, &mut bytes)
@@ -148,15 +162,7 @@ fn keygen(path: &Path) -> Result<(), Failure> {
     file.write_all(key.to_sec1_pem().expose_secret().as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| Failure::Failed(format!("cannot write {}: {e}", path.display())))?;
-    say(&format!(
-        "private key written to {} (mode 0600; keep it, and back it up: a new key needs a new \
-         registration)\nkey id: {}\npublic key (pubkey, base64 of the PEM):\n{}\n\n{}",
-        path.display(),
-        key.key_id(),
-        key.public_pem_base64(),
-        key.public_pem().trim_end()
-    ));
-    Ok(())
+    Ok(key)
 }
 
 fn load_key(settings: &Settings) -> Result<ProviderKey, Failure> {

@@ -122,7 +122,9 @@ async fn render(
     let title = match (confirming, provider) {
         (true, true) => "Disconnect Monobank",
         (true, false) => "Remove the Monobank token",
-        (false, _) => "Monobank token",
+        (false, true) => "Monobank connection",
+        (false, false) if !state.mono_mode.personal() => "Monobank connection",
+        (false, false) => "Monobank token",
     };
     page(
         status,

@@ -21,6 +21,9 @@ struct WebhookPage {
     current: String,
     /// The registered webhook is monoweb's own receiver.
     own: bool,
+    /// Connected through the Monobank app: the deployment's provider webhook brings the
+    /// operations; there is nothing to set per user.
+    provider: bool,
     form: FormState,
 }
 
@@ -45,6 +48,7 @@ async fn render(
         &WebhookPage {
             layout: Layout::new(session, user, "webhook", "Webhook")?,
             connected: token.connected,
+            provider: token.kind == Some(crate::db::tokens::PROVIDER),
             own: token.webhook_url.as_deref() == Some(sync::own_prefix(state).as_str()),
             current: token.webhook_url.unwrap_or_default(),
             form,

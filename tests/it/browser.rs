@@ -450,3 +450,52 @@ async fn flow(c: &Client, app: &crate::helpers::TestApp, sandbox: &crate::helper
         "back to where it was going"
     );
 }
+
+#[tokio::test]
+#[cfg_attr(
+    browser_absent,
+    ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+)]
+async fn connecting_through_the_monobank_app_in_headless_chromium() {
+    let (app, sandbox) =
+        crate::provider::provider_deployment(monoweb::config::MonoMode::Both).await;
+    let (_driver, port) = start_driver();
+    let profile = tempfile::tempdir().unwrap();
+    let c = connect(port, profile.path()).await;
+    c.set_window_size(DESKTOP.0, DESKTOP.1).await.unwrap();
+    c.goto(&app.url("/register")).await.unwrap();
+    fill(&c, "username", "petra").await;
+    fill(&c, "password", PASSWORD).await;
+    click(&c, "form[action='/register'] button[type=submit]").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/token");
+    shoot(&c, "token-both").await;
+
+    // Connect: the link and the QR code, drawn on the server.
+    click(&c, "#connect-button").await;
+    assert!(text(&c, ".flash.success")
+        .await
+        .contains("approve in the Monobank app"));
+    wait(&c, ".qr svg").await;
+    let link = c
+        .find(Locator::Css("#accept-link"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(link.contains("/sandbox/accept/"), "{link}");
+    shoot(&c, "token-connect-pending").await;
+
+    // The person approves on the bank's page (as the first sandbox client); the page they left
+    // finds the connection on its next load.
+    c.goto(&link).await.unwrap();
+    click(&c, "button[name=client][value='0']").await;
+    assert!(text(&c, "body").await.contains("Callback: answered 200"));
+    c.goto(&app.url("/token")).await.unwrap();
+    wait(&c, "#connected-provider").await;
+    shoot(&c, "token-connected-provider").await;
+    c.goto(&app.url("/")).await.unwrap();
+    wait(&c, "#accounts").await;
+    c.close().await.unwrap();
+}

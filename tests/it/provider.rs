@@ -521,12 +521,12 @@ async fn the_sandbox_checks_every_provider_signature_and_time() {
     client.client_info(&access).await.unwrap();
 }
 
-#[tokio::test]
-async fn both_modes_serve_a_personal_token_user_and_a_provider_user_side_by_side() {
+/// A sandbox and an app in `mode` whose provider key is registered (and approved) there.
+pub(crate) async fn provider_deployment(mode: monoweb::config::MonoMode) -> (TestApp, TestSandbox) {
     let clock = ManualClock::at(monobank::clock::SystemClock.now());
     let sandbox = TestSandbox::start(clock.clone(), 1.0).await;
-    let dir = tempfile::tempdir().unwrap();
-    let key_file = dir.path().join("provider.key");
+    let dir = tempfile::tempdir().unwrap().keep();
+    let key_file = dir.join("provider.key");
     let key = ProviderKey::from_secret_bytes(&[3; 32]).unwrap();
     {
         use secrecy::ExposeSecret;
@@ -537,15 +537,21 @@ async fn both_modes_serve_a_personal_token_user_and_a_provider_user_side_by_side
         .with_clock(clock.clone());
     let registration = monobank::types::Registration {
         pubkey: key.public_pem_base64(),
-        name: "both".into(),
-        description: "both".into(),
-        contact_person: "both".into(),
+        name: "monoweb".into(),
+        description: "test".into(),
+        contact_person: "test".into(),
         phone: "380671234567".into(),
-        email: "b@example.org".into(),
+        email: "t@example.org".into(),
         logo: "iVBORw0KGgo=".into(),
     };
     client.register(&key, &registration).await.unwrap();
-    let app = provider_app(&sandbox, clock, &key_file, monoweb::config::MonoMode::Both).await;
+    let app = provider_app(&sandbox, clock, &key_file, mode).await;
+    (app, sandbox)
+}
+
+#[tokio::test]
+async fn both_modes_serve_a_personal_token_user_and_a_provider_user_side_by_side() {
+    let (app, sandbox) = provider_deployment(monoweb::config::MonoMode::Both).await;
     let personal = app.with_token(&sandbox, 1, "paul").await;
     let provided = app.logged_in("petra").await;
     let page = app.get_as("/token", &provided).await.text().await.unwrap();

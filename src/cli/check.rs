@@ -31,6 +31,7 @@ pub fn run(settings: &Settings) -> Result<(), Failure> {
         mono_api_url(settings),
         database(settings),
         private_files(settings),
+        provider_key(settings),
     ];
     let mut worst = Level::Ok;
     for f in &findings {
@@ -58,6 +59,26 @@ fn finding(level: Level, subject: impl Into<String>, message: impl Into<String>)
         level,
         subject: subject.into(),
         message: message.into(),
+    }
+}
+
+/// Provider modes: the key file reads as a secp256k1 key and only its owner may read it.
+fn provider_key(settings: &Settings) -> Finding {
+    let path = &settings.provider_key_file;
+    let subject = format!("provider key file {}", path.display());
+    if !settings.mono_mode.provider() {
+        return finding(Level::Ok, subject, "not used (personal mode)");
+    }
+    match crate::startup::load_provider_key(path) {
+        Err(e) => finding(Level::Error, subject, e.to_string()),
+        Ok(key) => match crypto::file_mode(path) {
+            Ok(mode) if mode & 0o077 != 0 => finding(
+                Level::Warn,
+                subject,
+                format!("others may read it (mode {mode:04o}); run `chmod 600` on it"),
+            ),
+            _ => finding(Level::Ok, subject, format!("key id {}", key.key_id())),
+        },
     }
 }
 

@@ -245,7 +245,7 @@ async fn store_event(
     } else {
         signature(state, req, body).await?
     };
-    let event: WebhookEvent = serde_json::from_slice(&body).map_err(|e| {
+    let event: WebhookEvent = serde_json::from_slice(body).map_err(|e| {
         tracing::warn!(error = %e, "webhook refused: not an event");
         AppError::BadRequest("The body is not a Monobank webhook event.".into())
     })?;

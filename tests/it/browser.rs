@@ -457,7 +457,7 @@ async fn flow(c: &Client, app: &crate::helpers::TestApp, sandbox: &crate::helper
     ignore = "needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
 )]
 async fn connecting_through_the_monobank_app_in_headless_chromium() {
-    let (app, sandbox) =
+    let (app, _sandbox) =
         crate::provider::provider_deployment(monoweb::config::MonoMode::Both).await;
     let (_driver, port) = start_driver();
     let profile = tempfile::tempdir().unwrap();

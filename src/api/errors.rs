@@ -60,6 +60,7 @@ impl From<ConnectError> for AppError {
             ConnectError::ProviderOff => AppError::NotFound,
             ConnectError::AlreadyConnected => AppError::Conflict(ALREADY_ATTACHED.into()),
             ConnectError::Mono(e) => e.into(),
+            ConnectError::Upstream(e) => e.into(),
             ConnectError::Store(e) => e,
         }
     }

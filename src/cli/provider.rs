@@ -98,6 +98,12 @@ pub fn run(settings: &Settings, command: ProviderCommand) -> Result<(), Failure>
             Ok(())
         }
         ProviderCommand::Webhook => {
+            if !settings.mono_mode.provider() {
+                return Err(Failure::Usage(
+                    "the provider webhook serves provider mode: set mono_mode to provider or both"
+                        .into(),
+                ));
+            }
             let key = load_key(settings)?;
             let secret = crate::crypto::load(&settings.secret_key_file)
                 .map_err(|e| Failure::Usage(e.to_string()))?;
@@ -144,24 +150,39 @@ pub(super) fn new_key(path: &Path) -> Result<ProviderKey, Failure> {
             break key;
         }
     };
+    let exists = || {
+        Failure::Failed(format!(
+            "{} exists; it is not overwritten (its key may be registered already)",
+            path.display()
+        ))
+    };
+    if path.exists() {
+        return Err(exists());
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         crate::crypto::create_private_dir(dir)
             .map_err(|e| Failure::Failed(format!("cannot create {}: {e}", dir.display())))?;
     }
-    let mut file = crate::crypto::open_new_private(path).map_err(|e| {
-        Failure::Failed(if e.kind() == std::io::ErrorKind::AlreadyExists {
-            format!(
-                "{} exists; it is not overwritten (its key may be registered already)",
-                path.display()
-            )
+    // Written in full beside it, then linked into place (never over an existing file), so a
+    // failed write leaves no half key behind.
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let _ = std::fs::remove_file(&partial);
+    let written = crate::crypto::open_new_private(&partial).and_then(|mut file| {
+        use secrecy::ExposeSecret;
+        file.write_all(key.to_sec1_pem().expose_secret().as_bytes())?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&partial, path));
+    let _ = std::fs::remove_file(&partial);
+    linked.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            exists()
         } else {
-            format!("cannot create {}: {e}", path.display())
-        })
+            Failure::Failed(format!("cannot write {}: {e}", path.display()))
+        }
     })?;
-    use secrecy::ExposeSecret;
-    file.write_all(key.to_sec1_pem().expose_secret().as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Failure::Failed(format!("cannot write {}: {e}", path.display())))?;
     Ok(key)
 }
 

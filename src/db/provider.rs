@@ -12,11 +12,11 @@ use super::DbConnection;
 #[diesel(table_name = provider_requests)]
 pub struct RequestRow {
     pub user_id: i64,
+    /// The request id and the accept link, sealed together.
     pub ciphertext: Vec<u8>,
     pub nonce: Vec<u8>,
     pub key_id: i32,
     pub callback_hash: String,
-    pub accept_url: String,
     pub created_at: i64,
     pub expires_at: i64,
     /// When the bank was last asked whether the user accepted.
@@ -46,6 +46,17 @@ pub fn put(conn: &mut DbConnection, row: &RequestRow) -> QueryResult<usize> {
     diesel::insert_into(provider_requests::table)
         .values(row)
         .execute(conn)
+}
+
+/// Deletes the user's request if it is still the one made with `callback_hash`: 1 when this
+/// caller took it (and may act on it), 0 when it is gone or was replaced meanwhile.
+pub fn take(conn: &mut DbConnection, user: UserId, callback_hash: &str) -> QueryResult<usize> {
+    diesel::delete(
+        provider_requests::table
+            .find(user.0)
+            .filter(provider_requests::callback_hash.eq(callback_hash)),
+    )
+    .execute(conn)
 }
 
 /// Claims the right to ask the bank about `user`'s request at `now`: true when the last check

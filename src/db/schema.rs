@@ -93,7 +93,6 @@ diesel::table! {
         nonce -> Binary,
         key_id -> Integer,
         callback_hash -> Text,
-        accept_url -> Text,
         created_at -> BigInt,
         expires_at -> BigInt,
         checked_at -> BigInt,

@@ -186,8 +186,8 @@ pub fn find_by_webhook_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<
         .optional()
 }
 
-/// The provider-connected users whose tracked accounts include `account` (at most one, unless
-/// two users connected the same Monobank client).
+/// The provider-connected users (access not lost) whose tracked accounts include `account` (at
+/// most one, unless two users connected the same Monobank client).
 pub fn provider_users_with_account(
     conn: &mut DbConnection,
     account: &str,
@@ -196,6 +196,7 @@ pub fn provider_users_with_account(
     mono_tokens::table
         .inner_join(sync_accounts::table.on(sync_accounts::user_id.eq(mono_tokens::user_id)))
         .filter(mono_tokens::kind.eq(PROVIDER))
+        .filter(mono_tokens::rejected_at.is_null())
         .filter(sync_accounts::account.eq(account))
         .select(mono_tokens::user_id)
         .distinct()

@@ -198,8 +198,9 @@ pub async fn receive_provider(
     counted(store_event(&state, None, &req, &body).await)
 }
 
-/// The provider-connected user an event's account belongs to.
-async fn provider_owner(state: &Context, account: &str) -> Result<UserId, AppError> {
+/// The provider-connected user an event's account belongs to; `None` when no connected user
+/// (or more than one) has it.
+async fn provider_owner(state: &Context, account: &str) -> Result<Option<UserId>, AppError> {
     let account = account.to_owned();
     let users = db::run(&state.pool, move |conn| {
         Ok(crate::db::tokens::provider_users_with_account(
@@ -207,19 +208,17 @@ async fn provider_owner(state: &Context, account: &str) -> Result<UserId, AppErr
         )?)
     })
     .await?;
-    match users.as_slice() {
-        [user] => Ok(UserId(*user)),
+    Ok(match users.as_slice() {
+        [user] => Some(UserId(*user)),
         [] => {
-            tracing::warn!("provider webhook refused: no connected user has the account");
-            Err(AppError::Forbidden("Unknown account.".into()))
+            tracing::warn!("provider webhook event dropped: no connected user has the account");
+            None
         }
         _ => {
-            tracing::warn!("provider webhook refused: several users have the account");
-            Err(AppError::Conflict(
-                "The account belongs to several users.".into(),
-            ))
+            tracing::warn!("provider webhook event dropped: several users have the account");
+            None
         }
-    }
+    })
 }
 
 /// Checks and stores one event for `user` (`None`: the provider webhook, routed by account).
@@ -261,7 +260,16 @@ async fn store_event(
     let account = event.data.account.clone();
     let user = match user {
         Some(user) => user,
-        None => provider_owner(state, &account).await?,
+        // An event nobody here can take (a user who disconnected here but not in the Monobank
+        // app, an account not read yet) is dropped with a 200: an error would make the bank
+        // retry it and, after three, switch off the webhook every provider user relies on.
+        None => match provider_owner(state, &account).await? {
+            Some(user) => user,
+            None => {
+                metrics::counter!("webhook_events_total", "outcome" => "dropped").increment(1);
+                return Ok(HttpResponse::Ok().finish());
+            }
+        },
     };
     let source = if signed {
         Source::Webhook

@@ -44,6 +44,9 @@ pub enum ConnectError {
     /// Monobank failed or refused.
     #[error(transparent)]
     Mono(#[from] MonoError),
+    /// The user asked for a new request within the minute (or the gateway could not be asked).
+    #[error(transparent)]
+    Upstream(#[from] crate::upstream::UpstreamError),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] AppError),
@@ -71,7 +74,8 @@ pub enum Connection {
 }
 
 /// The user's connection, asking the bank about a pending request when [`POLL_SECS`] passed
-/// since anyone last did; an accepted request is stored at once.
+/// since anyone last did; an accepted request is stored at once. A request past its time gets
+/// one last question before it is forgotten, so an approval whose callback was lost is kept.
 pub async fn status(ctx: &Context, user: UserId) -> Result<Connection, ConnectError> {
     let (token, pending) = db::run(&ctx.pool, move |conn| {
         Ok((token_rows::find(conn, user)?, requests::find(conn, user)?))
@@ -88,27 +92,38 @@ pub async fn status(ctx: &Context, user: UserId) -> Result<Connection, ConnectEr
             Connection::None
         });
     };
-    let now = ctx.clock.now();
-    if row.expires_at <= now {
-        forget(ctx, user).await?;
+    let Some(request) = open(ctx, &row) else {
+        forget(ctx, &row).await?;
         return Ok(Connection::Expired);
-    }
-    let claimed = db::run(&ctx.pool, move |conn| {
-        Ok(requests::claim_check(conn, user, now, POLL_SECS)?)
-    })
-    .await?;
+    };
+    let now = ctx.clock.now();
+    let expired = row.expires_at <= now;
+    let claimed = expired
+        || db::run(&ctx.pool, move |conn| {
+            Ok(requests::claim_check(conn, user, now, POLL_SECS)?)
+        })
+        .await?;
     if claimed {
-        if let Some(state) = check(ctx, &row).await? {
-            return Ok(state);
+        match check(ctx, &row, &request).await {
+            Ok(Some(state)) => return Ok(state),
+            Ok(None) => {}
+            Err(ConnectError::Store(e)) => return Err(e.into()),
+            // The bank could not say now: still pending; the next look asks again.
+            Err(e) => tracing::warn!(error = %e, "could not ask Monobank about an access request"),
         }
     }
+    if expired {
+        forget(ctx, &row).await?;
+        return Ok(Connection::Expired);
+    }
     Ok(Connection::Pending {
-        accept_url: row.accept_url,
+        accept_url: request.accept_url,
         expires_at: row.expires_at,
     })
 }
 
-/// Starts connecting `user`: an access request at the bank (or the pending one).
+/// Starts connecting `user`: an access request at the bank (or the pending one). At most one new
+/// request a minute per user: each is a signed call the bank sees from this company.
 pub async fn start(ctx: &Context, user: UserId) -> Result<Connection, ConnectError> {
     if !ctx.mono_mode.provider() {
         return Err(ConnectError::ProviderOff);
@@ -127,7 +142,7 @@ pub async fn start(ctx: &Context, user: UserId) -> Result<Connection, ConnectErr
     );
     let asked = ctx
         .upstream
-        .request_access(&ctx.provider_permissions, &callback)
+        .request_access(user, &ctx.provider_permissions, &callback)
         .await?;
     let request_id = RequestId::parse(&asked.token_request_id)
         .map_err(|_| MonoError::Decode("the request id is not in the documented form".into()))?;
@@ -135,11 +150,11 @@ pub async fn start(ctx: &Context, user: UserId) -> Result<Connection, ConnectErr
     let now = ctx.clock.now();
     let secret = ctx.secret.clone();
     let expires_at = now + REQUEST_TTL_SECS;
-    let shown = accept_url.clone();
+    let sealed_text = format!("{}\n{accept_url}", request_id.expose());
     db::run(&ctx.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let key_id = token_rows::current_key(conn, now)?;
-            let sealed = secret.seal(key_id, user.0, request_id.expose().as_bytes());
+            let sealed = secret.seal(key_id, user.0, sealed_text.as_bytes());
             requests::put(
                 conn,
                 &RequestRow {
@@ -148,7 +163,6 @@ pub async fn start(ctx: &Context, user: UserId) -> Result<Connection, ConnectErr
                     nonce: sealed.nonce,
                     key_id,
                     callback_hash: secret_hash(&callback_secret),
-                    accept_url: shown,
                     created_at: now,
                     expires_at,
                     // The first question may come at once.
@@ -177,55 +191,72 @@ pub async fn callback(ctx: &Context, secret: &str, request_id: &str) -> Result<b
     else {
         return Ok(false);
     };
-    let Some(stored) = open(ctx, &row) else {
+    let Some(request) = open(ctx, &row) else {
         return Ok(false);
     };
-    // The id the callback names must be the one this secret was made for.
-    // Compared as hashes, so the time taken says nothing of the stored id.
-    let same = secret_hash(stored.expose()) == secret_hash(request_id);
+    // The id the callback names must be the one this secret was made for (compared as hashes,
+    // so the time taken says nothing of the stored id).
+    let same = secret_hash(request.id.expose()) == secret_hash(request_id);
     if !same || row.expires_at <= ctx.clock.now() {
         return Ok(false);
     }
     Ok(matches!(
-        check(ctx, &row).await?,
+        check(ctx, &row, &request).await?,
         Some(Connection::Connected)
     ))
 }
 
-/// Forgets a pending request (disconnect, or expiry).
-pub async fn forget(ctx: &Context, user: UserId) -> Result<(), ConnectError> {
-    db::run(&ctx.pool, move |conn| Ok(requests::delete(conn, user)?)).await?;
+/// Forgets `row`'s request, unless another has replaced it meanwhile.
+async fn forget(ctx: &Context, row: &RequestRow) -> Result<(), ConnectError> {
+    let (user, hash) = (UserId(row.user_id), row.callback_hash.clone());
+    db::run(&ctx.pool, move |conn| {
+        Ok(requests::take(conn, user, &hash)?)
+    })
+    .await?;
     Ok(())
 }
 
 /// Asks the bank about `row`'s request: accepted → stored as the user's connection; unknown →
 /// forgotten (declined or expired at the bank). `None` while it is pending.
-async fn check(ctx: &Context, row: &RequestRow) -> Result<Option<Connection>, ConnectError> {
-    let user = UserId(row.user_id);
-    let Some(request_id) = open(ctx, row) else {
-        forget(ctx, user).await?;
-        return Ok(Some(Connection::Expired));
-    };
-    match ctx.upstream.access_state(&request_id).await? {
+async fn check(
+    ctx: &Context,
+    row: &RequestRow,
+    request: &Pending,
+) -> Result<Option<Connection>, ConnectError> {
+    match ctx.upstream.access_state(&request.id).await? {
         AccessState::Pending => Ok(None),
         AccessState::Unknown => {
-            forget(ctx, user).await?;
+            forget(ctx, row).await?;
             Ok(Some(Connection::Expired))
         }
-        AccessState::Granted => {
-            store(ctx, user, request_id).await?;
-            Ok(Some(Connection::Connected))
-        }
+        AccessState::Granted => Ok(Some(if store(ctx, row, &request.id).await? {
+            Connection::Connected
+        } else {
+            // Disconnected, or taken by another caller meanwhile: what the store holds now.
+            Box::pin(status(ctx, UserId(row.user_id))).await?
+        })),
     }
 }
 
-/// Stores an accepted request id as `user`'s connection and forgets the request.
-async fn store(ctx: &Context, user: UserId, request_id: RequestId) -> Result<(), ConnectError> {
-    let fp = tokens::access_fingerprint(&ctx.secret, &request_id);
+/// Stores an accepted request id as the user's connection, taking `row`'s request first: only
+/// the caller that takes it stores (a callback and a poll on two instances store once), and a
+/// request forgotten meanwhile (Disconnect) stores nothing. `Ok(false)` when it was not taken.
+async fn store(
+    ctx: &Context,
+    row: &RequestRow,
+    request_id: &RequestId,
+) -> Result<bool, ConnectError> {
+    let user = UserId(row.user_id);
+    let fp = tokens::access_fingerprint(&ctx.secret, request_id);
     let now = ctx.clock.now();
     let secret = ctx.secret.clone();
+    let hash = row.callback_hash.clone();
+    let id = request_id.clone();
     let stored = db::run(&ctx.pool, move |conn| {
         db::write_transaction(conn, |conn| {
+            if requests::take(conn, user, &hash)? == 0 {
+                return Ok(false);
+            }
             match token_rows::find(conn, user)? {
                 // A revoked connection is replaced; what was read with it is forgotten (the
                 // user may have approved as another Monobank client).
@@ -235,18 +266,14 @@ async fn store(ctx: &Context, user: UserId, request_id: RequestId) -> Result<(),
                     crate::db::snapshots::delete_for_user(conn, user)?;
                     crate::db::sync::forget(conn, user)?;
                 }
-                Some(_) => {
-                    requests::delete(conn, user)?;
-                    return Ok(false);
-                }
+                Some(_) => return Ok(false),
                 None => {}
             }
             let key_id = token_rows::current_key(conn, now)?;
-            let sealed = secret.seal(key_id, user.0, request_id.expose().as_bytes());
+            let sealed = secret.seal(key_id, user.0, id.expose().as_bytes());
             let mut row = tokens::new_row(&sealed, user, &fp, "", now, true);
             row.kind = token_rows::PROVIDER;
             token_rows::insert(conn, &row)?;
-            requests::delete(conn, user)?;
             Ok(true)
         })
     })
@@ -259,7 +286,7 @@ async fn store(ctx: &Context, user: UserId, request_id: RequestId) -> Result<(),
         );
         ctx.sync.wake();
     }
-    Ok(())
+    Ok(stored)
 }
 
 /// A provider connection the bank stopped honouring.
@@ -267,14 +294,25 @@ fn is_revoked(row: &token_rows::TokenRow) -> bool {
     row.kind == token_rows::PROVIDER && row.rejected_at.is_some()
 }
 
-fn open(ctx: &Context, row: &RequestRow) -> Option<RequestId> {
+/// A pending request, opened.
+struct Pending {
+    id: RequestId,
+    accept_url: String,
+}
+
+fn open(ctx: &Context, row: &RequestRow) -> Option<Pending> {
     let sealed = Sealed {
         ciphertext: row.ciphertext.clone(),
         nonce: row.nonce.clone(),
         key_id: row.key_id,
     };
     let plain = ctx.secret.open(&sealed, row.user_id)?;
-    RequestId::parse(std::str::from_utf8(&plain).ok()?).ok()
+    let text = std::str::from_utf8(&plain).ok()?;
+    let (id, accept_url) = text.split_once('\n')?;
+    Some(Pending {
+        id: RequestId::parse(id).ok()?,
+        accept_url: accept_url.to_owned(),
+    })
 }
 
 /// The accept URL as the pages may show and link it: http(s), no credentials, printable.

@@ -211,18 +211,35 @@ impl Upstream {
         self.provider.as_ref().ok_or(MonoError::ProviderRefused)
     }
 
-    /// Provider API: a new access request for a user, calling `callback` when they accept.
+    /// Provider API: a new access request for `user`, calling `callback` when they accept; at
+    /// most one a minute per user (else `LaneClosed`).
     pub async fn request_access(
         &self,
+        user: UserId,
         permissions: &str,
         callback: &str,
-    ) -> Result<TokenRequest, MonoError> {
+    ) -> Result<TokenRequest, UpstreamError> {
         self.check_backoff()?;
         let key = self.provider_or_refuse()?;
-        self.client
+        let now = self.clock.now();
+        if let limit::Claim::Closed { next_at } = self
+            .lanes
+            .claim(
+                &format!("connect-user-{}", user.0),
+                Endpoint::ClientInfo,
+                now,
+            )
+            .await?
+        {
+            return Err(UpstreamError::LaneClosed {
+                retry_after: retry_after(next_at, now),
+            });
+        }
+        Ok(self
+            .client
             .request_access(key, permissions, Some(callback))
             .await
-            .inspect_err(|e| self.note(e))
+            .inspect_err(|e| self.note(e))?)
     }
 
     /// Provider API: whether the user accepted request `request_id`.
@@ -270,11 +287,25 @@ impl Upstream {
     /// token's row is found by its fingerprint, the lane key.
     /// `error` is `None` when the call succeeded.
     async fn note_token(&self, credential: &Credential, error: Option<&MonoError>) {
-        let rejected = match error {
-            None => false,
-            Some(MonoError::TokenRejected) => !credential.secret.is_provider(),
-            Some(MonoError::AccessLost) => credential.secret.is_provider(),
-            Some(_) => return,
+        let rejected = match (error, &credential.secret) {
+            (None, _) => false,
+            (Some(MonoError::TokenRejected), Secret::Token(_)) => true,
+            // A 401 or 404 on a data call may pass; the access request's own status decides:
+            // lost when the bank no longer calls it granted.
+            (Some(MonoError::AccessLost), Secret::Access(id)) => {
+                match self.access_state(id).await {
+                    Ok(AccessState::Pending | AccessState::Unknown) => true,
+                    Ok(AccessState::Granted) => {
+                        tracing::warn!("a data call was refused but the access is still granted");
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not confirm that the access was lost");
+                        return;
+                    }
+                }
+            }
+            _ => return,
         };
         let key = credential.lane_key.clone();
         let now = self.clock.now();

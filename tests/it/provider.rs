@@ -326,12 +326,20 @@ async fn a_provider_user_connects_in_the_app_and_every_view_and_the_history_matc
     let (key_id, sign) = sandbox.sign(b"another body").await;
     let res = post(forged, Some((key_id, sign))).await.unwrap();
     assert_eq!(res.status(), 400);
+    // An event nobody here can take is dropped with a 200 (an error would make the bank retry
+    // it and switch off the webhook every provider user relies on).
+    let events_before = crate::helpers::count_rows(&app.database_url, "webhook_events");
     let stranger =
         serde_json::to_vec(&crate::history::event("nobodys", "stranger-1", now)).unwrap();
     let signed = sandbox.sign(&stranger).await;
-    assert_eq!(post(stranger, Some(signed)).await.unwrap().status(), 403);
+    assert_eq!(post(stranger, Some(signed)).await.unwrap().status(), 200);
     let unsigned = serde_json::to_vec(&crate::history::event(&account, "unsigned-1", now)).unwrap();
     assert_eq!(post(unsigned, None).await.unwrap().status(), 200);
+    assert_eq!(
+        crate::helpers::count_rows(&app.database_url, "webhook_events"),
+        events_before + 1,
+        "the stranger's event was not kept, the user's unsigned one was"
+    );
     let mut conn = app.db();
     let ids =
         monoweb::db::transactions::ids(&mut conn, monoweb::db::users::UserId(1), &account).unwrap();
@@ -573,6 +581,54 @@ async fn both_modes_serve_a_personal_token_user_and_a_provider_user_side_by_side
         .post_json("/api/mono/webhook", &json!({}), Some(&provided))
         .await;
     assert_eq!(res.status(), 422);
+    // Disconnecting forgets the connection; a new request waits for the user's minute (each
+    // is a signed call the bank sees), then works.
+    let res = app
+        .client
+        .delete(app.url("/api/mono"))
+        .header("Cookie", &provided)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let state = json_of(app.get_as("/api/mono/connect", &provided).await).await;
+    assert_eq!(state["detail"]["state"], "none");
+    let res = app
+        .post_json("/api/mono/connect", &json!({}), Some(&provided))
+        .await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    app.clock.advance(61);
+    let res = app
+        .post_json("/api/mono/connect", &json!({}), Some(&provided))
+        .await;
+    assert_eq!(res.status(), 200);
+    // A request given up before the approval stores nothing when the approval comes.
+    let accept_url = json_of(res).await["detail"]["accept_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .client
+        .delete(app.url("/api/mono"))
+        .header("Cookie", &provided)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let answer = sandbox
+        .http
+        .post(&accept_url)
+        .form(&[("client", "0")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(answer.contains("Callback: answered 404"), "{answer}");
+    let state = json_of(app.get_as("/api/mono/connect", &provided).await).await;
+    assert_eq!(state["detail"]["state"], "none");
     // The personal user has nothing pending to connect, and a provider connection cannot be
     // started on top of a token.
     let res = app

@@ -185,8 +185,8 @@ pub fn signed_string(time: &str, ingredient: &str, path: &str) -> String {
     format!("{time}{ingredient}{path}")
 }
 
-/// The signed headers of one provider call.
-#[derive(Clone, Debug)]
+/// The signed headers of one provider call. `Debug` leaves the request id out.
+#[derive(Clone)]
 pub struct SignedHeaders {
     /// `X-Key-Id` (registration calls do not send it).
     pub key_id: String,
@@ -198,6 +198,21 @@ pub struct SignedHeaders {
     pub permissions: Option<String>,
     /// `X-Sign`.
     pub sign: String,
+}
+
+impl fmt::Debug for SignedHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedHeaders")
+            .field("key_id", &self.key_id)
+            .field("time", &self.time)
+            .field(
+                "request_id",
+                &self.request_id.as_ref().map(|_| "[redacted]"),
+            )
+            .field("permissions", &self.permissions)
+            .field("sign", &self.sign)
+            .finish()
+    }
 }
 
 /// A user's access request id (`tokenRequestId`): once the user accepts, the credential every

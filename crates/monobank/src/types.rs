@@ -470,14 +470,21 @@ pub struct RegistrationStatus {
     pub key_id: Option<String>,
 }
 
-/// `POST /personal/auth/request`'s answer: a user's access request.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// `POST /personal/auth/request`'s answer: a user's access request. `Debug` hides both fields
+/// (each carries the request id, a credential once accepted).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenRequest {
     /// The request id; once accepted, the user's credential.
     pub token_request_id: String,
     /// Where the user accepts (a QR code on a computer, a link on a phone).
     pub accept_url: String,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenRequest([redacted])")
+    }
 }
 
 /// `GET /personal/corp/settings`.

@@ -496,16 +496,17 @@ async fn the_sandbox_checks_every_provider_signature_and_time() {
         monobank::provider::Ingredient::RequestId(request_id),
         "/personal/statement/0/1/2",
     );
-    let tampered = sandbox
-        .http
-        .get(format!("{}/personal/client-info", sandbox.url))
-        .header("X-Key-Id", &headers.key_id)
-        .header("X-Time", &headers.time)
-        .header("X-Request-Id", request_id)
-        .header("X-Sign", &headers.sign)
-        .send()
-        .await
-        .unwrap();
+    let client_info_with = |time: String, sign: String| {
+        sandbox
+            .http
+            .get(format!("{}/personal/client-info", sandbox.url))
+            .header("X-Key-Id", key.key_id())
+            .header("X-Time", time)
+            .header("X-Request-Id", request_id)
+            .header("X-Sign", sign)
+            .send()
+    };
+    let tampered = client_info_with(headers.time, headers.sign).await.unwrap();
     assert_eq!(tampered.status(), 403);
     let stranger = ProviderKey::from_secret_bytes(&[5; 32]).unwrap();
     let foreign = stranger.headers(
@@ -513,16 +514,7 @@ async fn the_sandbox_checks_every_provider_signature_and_time() {
         monobank::provider::Ingredient::RequestId(request_id),
         "/personal/client-info",
     );
-    let res = sandbox
-        .http
-        .get(format!("{}/personal/client-info", sandbox.url))
-        .header("X-Key-Id", &headers.key_id)
-        .header("X-Time", &foreign.time)
-        .header("X-Request-Id", request_id)
-        .header("X-Sign", &foreign.sign)
-        .send()
-        .await
-        .unwrap();
+    let res = client_info_with(foreign.time, foreign.sign).await.unwrap();
     assert_eq!(res.status(), 403);
     // The refused calls changed nothing: the access still works.
     clock.advance(61);

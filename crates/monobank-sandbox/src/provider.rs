@@ -218,6 +218,23 @@ fn status_of(key_id: &str, company: &Company) -> RegistrationStatus {
     }
 }
 
+/// The key a registration call's body names (`pubkey`), its signature over `X-Time + path`
+/// checked.
+fn signed_by_pubkey(
+    shared: &Shared,
+    req: &HttpRequest,
+    pubkey: &str,
+) -> Result<PublicKey, Refusal> {
+    let key = PublicKey::from_pem_base64(pubkey).map_err(|_| {
+        Refusal(
+            StatusCode::BAD_REQUEST,
+            "'pubkey' is not base64 of a secp256k1 public key PEM".into(),
+        )
+    })?;
+    check_signature(shared, req, &key, "")?;
+    Ok(key)
+}
+
 /// `POST /personal/auth/registration`: signed by the key in the body; every field required.
 pub async fn register(
     shared: web::Data<Shared>,
@@ -226,13 +243,7 @@ pub async fn register(
 ) -> HttpResponse {
     let result = (|| -> Result<RegistrationStatus, Refusal> {
         let registration: Registration = body_of(&body)?;
-        let key = PublicKey::from_pem_base64(&registration.pubkey).map_err(|_| {
-            Refusal(
-                StatusCode::BAD_REQUEST,
-                "'pubkey' is not base64 of a secp256k1 public key PEM".into(),
-            )
-        })?;
-        check_signature(&shared, &req, &key, "")?;
+        let key = signed_by_pubkey(&shared, &req, &registration.pubkey)?;
         let empty = [
             ("name", &registration.name),
             ("description", &registration.description),
@@ -285,13 +296,7 @@ pub async fn registration_status(
 ) -> HttpResponse {
     let result = (|| -> Result<RegistrationStatus, Refusal> {
         let asked: RegistrationStatusRequest = body_of(&body)?;
-        let key = PublicKey::from_pem_base64(&asked.pubkey).map_err(|_| {
-            Refusal(
-                StatusCode::BAD_REQUEST,
-                "'pubkey' is not a public key".into(),
-            )
-        })?;
-        check_signature(&shared, &req, &key, "")?;
+        let key = signed_by_pubkey(&shared, &req, &asked.pubkey)?;
         let key_id = key.key_id();
         let inner = shared.lock();
         let company =

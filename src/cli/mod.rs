@@ -149,6 +149,10 @@ enum Command {
         /// Divide every limit and delay (60-s lanes, webhook retries) by this factor
         #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
         time_scale: f64,
+        /// Provider registrations wait for `POST /sandbox/provider/approve` instead of being
+        /// approved at once
+        #[arg(long)]
+        review_providers: bool,
     },
 }
 
@@ -177,9 +181,19 @@ pub enum Failure {
 /// Parses the command line, loads the settings and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Sandbox { seed, time_scale }) = cli.command {
+    if let Some(Command::Sandbox {
+        seed,
+        time_scale,
+        review_providers,
+    }) = cli.command
+    {
         // The sandbox stands in for Monobank: it takes none of the app's settings but --bind.
-        return exit(sandbox(cli.settings.get(Key::Bind), seed, time_scale));
+        return exit(sandbox(
+            cli.settings.get(Key::Bind),
+            seed,
+            time_scale,
+            !review_providers,
+        ));
     }
     let env: HashMap<String, String> = std::env::vars().collect();
     for var in config::unknown_env_vars(&env) {
@@ -252,7 +266,12 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 }
 
 #[allow(clippy::print_stdout)]
-fn sandbox(bind: Option<&str>, seed: u64, time_scale: f64) -> Result<(), Failure> {
+fn sandbox(
+    bind: Option<&str>,
+    seed: u64,
+    time_scale: f64,
+    approve_providers: bool,
+) -> Result<(), Failure> {
     use std::io::Write;
     let bind = bind.unwrap_or("127.0.0.1:8090");
     let bind: std::net::SocketAddr = bind
@@ -265,7 +284,7 @@ fn sandbox(bind: Option<&str>, seed: u64, time_scale: f64) -> Result<(), Failure
             seed,
             time_scale,
             clock: std::sync::Arc::new(monobank::clock::SystemClock),
-            approve_providers: true,
+            approve_providers,
         })
         .map_err(|e| Failure::Failed(format!("cannot start the sandbox on {bind}: {e}")))?;
         for line in sandbox.start_lines() {

@@ -46,22 +46,29 @@ pub fn spawn_key_refresh(upstream: Arc<Upstream>) {
 
 /// Makes sure the bank sends the provider's events to this deployment's provider webhook: at
 /// start, once the server listens (the bank tests the URL with a POST), then every six hours in
-/// case it was changed or switched off. Failures are logged and tried again later.
+/// case it was changed or switched off. A failure is logged and tried again after 5 s, then
+/// twice as long each time up to ten minutes.
 pub fn spawn_provider_webhook(state: Arc<Context>) {
     tokio::spawn(async move {
         // The bank's test POST must find the server listening.
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        // After a failure, again in 5 s, then twice as long each time, up to ten minutes.
+        let mut retry = 5;
         loop {
             let url = provider_webhook_url(&state);
             let wait = match state.upstream.ensure_corp_webhook(&url).await {
-                Ok(true) => {
-                    tracing::info!("provider webhook set at Monobank");
+                Ok(set) => {
+                    if set {
+                        tracing::info!("provider webhook set at Monobank");
+                    }
+                    retry = 5;
                     KEY_REFRESH_SECS
                 }
-                Ok(false) => KEY_REFRESH_SECS,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not set the provider webhook at Monobank");
-                    KEY_RETRY_SECS
+                    let wait = retry;
+                    retry = (retry * 2).min(KEY_RETRY_SECS);
+                    wait
                 }
             };
             tokio::time::sleep(std::time::Duration::from_secs(wait)).await;

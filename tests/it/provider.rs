@@ -221,6 +221,46 @@ async fn a_provider_user_connects_in_the_app_and_every_view_and_the_history_matc
     assert!(!signed_calls.is_empty());
     assert!(signed_calls.iter().all(|c| c["status"] == 200));
 
+    // The provider webhook, set by the app at start (the test waits for the bank to list it, and
+    // for the sync to track the user's accounts); an operation reaches the store through it.
+    let key = ProviderKey::from_pem(&std::fs::read_to_string(&key_file).unwrap()).unwrap();
+    let bank = Client::new(sandbox.url.parse().unwrap())
+        .unwrap()
+        .with_clock(clock.clone());
+    let started = Instant::now();
+    loop {
+        let hook_set = !bank.corp_settings(&key).await.unwrap().webhook.is_empty();
+        let tracked = json_of(app.get_as("/api/mono/sync", &cookie).await).await["detail"]
+            ["accounts"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty());
+        if hook_set && tracked {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "webhook set: {hook_set}, accounts tracked: {tracked}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let created = sandbox.create_on(0, &account, -1234, "Через вебхук").await;
+    let started = Instant::now();
+    loop {
+        let mut conn = app.db();
+        let ids =
+            monoweb::db::transactions::ids(&mut conn, monoweb::db::users::UserId(1), &account)
+                .unwrap();
+        if ids.contains(&created.id) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the provider webhook did not deliver: {:?}",
+            sandbox.deliveries().await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
     // A year of history, every account and jar exactly the ledger's.
     let start = app.clock.now();
     let p = run_backfill(&app, &cookie).await;
@@ -288,24 +328,6 @@ async fn a_provider_user_connects_in_the_app_and_every_view_and_the_history_matc
         .unwrap();
     assert_eq!(csv.lines().count(), items.len() + 1);
 
-    // The provider webhook: set at start; an operation reaches the user's store through it.
-    let created = sandbox.create_on(0, &account, -1234, "Через вебхук").await;
-    let started = Instant::now();
-    loop {
-        let mut conn = app.db();
-        let ids =
-            monoweb::db::transactions::ids(&mut conn, monoweb::db::users::UserId(1), &account)
-                .unwrap();
-        if ids.contains(&created.id) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the provider webhook did not deliver: {:?}",
-            sandbox.deliveries().await
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     // The provider webhook's own checks: the bank's test POST, a forged signature, an account
     // nobody connected, an unsigned event (kept, marked unsigned).
     let hook =

@@ -426,6 +426,9 @@ impl AppBuilder {
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // Idle connections are dropped well before the server's 5-s keep-alive ends them,
+            // so none is reused at the instant the server closes it.
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .build()
             .unwrap();
         TestApp {
@@ -607,7 +610,13 @@ impl TestSandbox {
         TestSandbox {
             url,
             tokens,
-            http: reqwest::Client::new(),
+            // A new connection per request: a kept-alive one that the sandbox closes as it goes
+            // idle can be reused at that instant and fail ("incomplete message") on a loaded
+            // machine.
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
         }
     }
 

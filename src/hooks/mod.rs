@@ -155,10 +155,22 @@ pub async fn receive(
     counted(answer)
 }
 
-fn counted(answer: Result<HttpResponse, AppError>) -> Result<HttpResponse, AppError> {
-    let outcome = if answer.is_ok() { "stored" } else { "refused" };
+/// What became of an event that was answered 200.
+enum Outcome {
+    Stored,
+    /// No user here can take it (the provider webhook only).
+    Dropped,
+}
+
+/// Counts the event (`webhook_events_total{outcome}`) and answers it.
+fn counted(answer: Result<Outcome, AppError>) -> Result<HttpResponse, AppError> {
+    let outcome = match &answer {
+        Ok(Outcome::Stored) => "stored",
+        Ok(Outcome::Dropped) => "dropped",
+        Err(_) => "refused",
+    };
     metrics::counter!("webhook_events_total", "outcome" => outcome).increment(1);
-    answer
+    answer.map(|_| HttpResponse::Ok().finish())
 }
 
 /// The secret in the provider webhook's URL: derived from the master secret, so every instance
@@ -234,7 +246,7 @@ async fn store_event(
     user: Option<UserId>,
     req: &HttpRequest,
     body: &[u8],
-) -> Result<HttpResponse, AppError> {
+) -> Result<Outcome, AppError> {
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -272,10 +284,7 @@ async fn store_event(
         // retry it and, after three, switch off the webhook every provider user relies on.
         None => match provider_owner(state, &account).await? {
             Some(user) => user,
-            None => {
-                metrics::counter!("webhook_events_total", "outcome" => "dropped").increment(1);
-                return Ok(HttpResponse::Ok().finish());
-            }
+            None => return Ok(Outcome::Dropped),
         },
     };
     let source = if signed {
@@ -311,5 +320,5 @@ async fn store_event(
             return Err(e);
         }
     }
-    Ok(HttpResponse::Ok().finish())
+    Ok(Outcome::Stored)
 }

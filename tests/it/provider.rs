@@ -449,19 +449,7 @@ async fn the_sandbox_checks_every_provider_signature_and_time() {
     let clock = ManualClock::at(monobank::clock::SystemClock.now());
     let sandbox = TestSandbox::start(clock.clone(), 1.0).await;
     let key = Arc::new(ProviderKey::from_secret_bytes(&[9; 32]).unwrap());
-    let client = Client::new(sandbox.url.parse().unwrap())
-        .unwrap()
-        .with_clock(clock.clone());
-    let registration = monobank::types::Registration {
-        pubkey: key.public_pem_base64(),
-        name: "test".into(),
-        description: "test".into(),
-        contact_person: "test".into(),
-        phone: "380671234567".into(),
-        email: "t@example.org".into(),
-        logo: "iVBORw0KGgo=".into(),
-    };
-    client.register(&key, &registration).await.unwrap();
+    let client = register(&sandbox, &clock, &key).await;
     let asked = client.request_access(&key, "", None).await.unwrap();
     let access = ProviderAccess {
         key: key.clone(),
@@ -544,17 +532,8 @@ async fn the_sandbox_checks_every_provider_signature_and_time() {
     client.client_info(&access).await.unwrap();
 }
 
-/// A sandbox and an app in `mode` whose provider key is registered (and approved) there.
-pub(crate) async fn provider_deployment(mode: monoweb::config::MonoMode) -> (TestApp, TestSandbox) {
-    let clock = ManualClock::at(monobank::clock::SystemClock.now());
-    let sandbox = TestSandbox::start(clock.clone(), 1.0).await;
-    let dir = tempfile::tempdir().unwrap().keep();
-    let key_file = dir.join("provider.key");
-    let key = ProviderKey::from_secret_bytes(&[3; 32]).unwrap();
-    {
-        use secrecy::ExposeSecret;
-        std::fs::write(&key_file, key.to_sec1_pem().expose_secret()).unwrap();
-    }
+/// Registers `key` with the sandbox (which approves at once); answers a client on its clock.
+async fn register(sandbox: &TestSandbox, clock: &Arc<ManualClock>, key: &ProviderKey) -> Client {
     let client = Client::new(sandbox.url.parse().unwrap())
         .unwrap()
         .with_clock(clock.clone());
@@ -567,7 +546,22 @@ pub(crate) async fn provider_deployment(mode: monoweb::config::MonoMode) -> (Tes
         email: "t@example.org".into(),
         logo: "iVBORw0KGgo=".into(),
     };
-    client.register(&key, &registration).await.unwrap();
+    client.register(key, &registration).await.unwrap();
+    client
+}
+
+/// A sandbox and an app in `mode` whose provider key is registered (and approved) there.
+pub(crate) async fn provider_deployment(mode: monoweb::config::MonoMode) -> (TestApp, TestSandbox) {
+    let clock = ManualClock::at(monobank::clock::SystemClock.now());
+    let sandbox = TestSandbox::start(clock.clone(), 1.0).await;
+    let dir = tempfile::tempdir().unwrap().keep();
+    let key_file = dir.join("provider.key");
+    let key = ProviderKey::from_secret_bytes(&[3; 32]).unwrap();
+    {
+        use secrecy::ExposeSecret;
+        std::fs::write(&key_file, key.to_sec1_pem().expose_secret()).unwrap();
+    }
+    register(&sandbox, &clock, &key).await;
     let app = provider_app(&sandbox, clock, &key_file, mode).await;
     (app, sandbox)
 }

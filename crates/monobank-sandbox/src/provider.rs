@@ -419,23 +419,15 @@ pub async fn set_webhook(
 /// asks, and a button per sandbox client to accept as (or decline).
 pub async fn accept_page(shared: web::Data<Shared>, path: web::Path<String>) -> HttpResponse {
     let id = path.into_inner();
-    let inner = shared.lock();
-    let Some(request) = inner.providers.requests.get(&id) else {
-        return page(
-            StatusCode::NOT_FOUND,
-            "<p>This access request does not exist.</p>",
-        );
+    let mut inner = shared.lock();
+    let key_id = match pending(&mut inner.providers.requests, &id) {
+        Ok(request) => request.key_id.clone(),
+        Err((status, text)) => return page(status, text),
     };
-    if request.state != AccessState::Pending {
-        return page(
-            StatusCode::CONFLICT,
-            "<p>This access request was already answered.</p>",
-        );
-    }
     let name = inner
         .providers
         .companies
-        .get(&request.key_id)
+        .get(&key_id)
         .map_or("?", |c| c.registration.name.as_str());
     let mut html = format!(
         "<h1>Monobank sandbox</h1><p><b>{}</b> asks to read your accounts and statements.</p>\
@@ -450,6 +442,25 @@ pub async fn accept_page(shared: web::Data<Shared>, path: web::Path<String>) -> 
     }
     html.push_str("<p><button name=decline value=1>Decline</button></p></form>");
     page(StatusCode::OK, &html)
+}
+
+/// The request `id` while it waits for an answer; otherwise the status and text of the page
+/// that says why not.
+fn pending<'a>(
+    requests: &'a mut HashMap<String, AccessRequest>,
+    id: &str,
+) -> Result<&'a mut AccessRequest, (StatusCode, &'static str)> {
+    match requests.get_mut(id) {
+        None => Err((
+            StatusCode::NOT_FOUND,
+            "<p>This access request does not exist.</p>",
+        )),
+        Some(request) if request.state != AccessState::Pending => Err((
+            StatusCode::CONFLICT,
+            "<p>This access request was already answered.</p>",
+        )),
+        Some(request) => Ok(request),
+    }
 }
 
 /// The accept page's form: `client=N` accepts as sandbox client N, `decline=1` declines.
@@ -471,18 +482,10 @@ pub async fn accept(
     let callback = {
         let mut inner = shared.lock();
         let clients = inner.clients.len();
-        let Some(request) = inner.providers.requests.get_mut(&id) else {
-            return page(
-                StatusCode::NOT_FOUND,
-                "<p>This access request does not exist.</p>",
-            );
+        let request = match pending(&mut inner.providers.requests, &id) {
+            Ok(request) => request,
+            Err((status, text)) => return page(status, text),
         };
-        if request.state != AccessState::Pending {
-            return page(
-                StatusCode::CONFLICT,
-                "<p>This access request was already answered.</p>",
-            );
-        }
         match (form.client, form.decline) {
             (Some(client), None) if client < clients => {
                 request.state = AccessState::Granted(client);

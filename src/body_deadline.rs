@@ -4,8 +4,14 @@
 //! long as it liked. Here the body stream gets a deadline: when it passes, reading the body fails,
 //! and whatever the handler made of that failure is replaced by a 408 (the envelope under `/api`,
 //! a page elsewhere) with `Connection: close`.
+//!
+//! A body the handler never reads is bounded too. After the answer, actix-web drains an unread
+//! body, without any time limit, before it takes the next request: a chunked body that never
+//! ended held its connection forever, on any route (`/healthz` too). So [`hold`], the outermost
+//! middleware, keeps the body until the answer has been written; actix-web then sees a body
+//! still arriving and closes the connection after the answer instead of draining it.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -96,4 +102,58 @@ pub async fn enforce(
         .head_mut()
         .set_connection_type(actix_web::http::ConnectionType::Close);
     Ok(ServiceResponse::new(req, answer))
+}
+
+/// Middleware, the outermost: keeps the request's body alive until the answer has been written
+/// (see the module's notes). The inner layers read it through a shared handle.
+pub async fn hold(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if !has_body(&req) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let held = Rc::new(RefCell::new(req.take_payload()));
+    let shared: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
+        Box::pin(Shared(held.clone()));
+    req.set_payload(Payload::from(shared));
+    let res = next.call(req).await?;
+    Ok(res.map_body(|_, answer| {
+        BoxBody::new(HoldsBody {
+            answer: BoxBody::new(answer),
+            _request_body: held,
+        })
+    }))
+}
+
+/// The request's body, read through the handle [`hold`] keeps.
+struct Shared(Rc<RefCell<Payload>>);
+
+impl Stream for Shared {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut *self.0.borrow_mut()).poll_next(cx)
+    }
+}
+
+/// An answer's body that keeps the request's body alive until it has been written in full.
+struct HoldsBody {
+    answer: BoxBody,
+    _request_body: Rc<RefCell<Payload>>,
+}
+
+impl MessageBody for HoldsBody {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.answer.size()
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Pin::new(&mut self.answer).poll_next(cx)
+    }
 }

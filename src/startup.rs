@@ -48,6 +48,29 @@ const BLOCKING_THREADS_PER_WORKER: usize = 8;
 /// How often expired sessions are swept from the database.
 const SESSION_SWEEP_SECS: u64 = 600;
 
+/// Raises the process's soft limit of open files to its hard limit: every client connection is
+/// a descriptor, and the usual soft limit of 1,024 is reached long before the memory or the
+/// workers are. The hard limit is the operator's to set (`LimitNOFILE=` in a systemd unit,
+/// `ulimit -Hn` in a shell). Returns the soft limit now in force.
+pub fn raise_open_files_limit() -> Option<u64> {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    let before = limit.current;
+    // `None` is "unlimited"; an unlimited hard limit is left to the kernel's own ceiling.
+    let (Some(soft), Some(hard)) = (limit.current, limit.maximum) else {
+        return before;
+    };
+    if soft < hard {
+        limit.current = Some(hard);
+        if let Err(e) = setrlimit(Resource::Nofile, limit) {
+            tracing::warn!(error = %e, soft, hard, "could not raise the open-files limit");
+            return before;
+        }
+        tracing::debug!(soft = hard, "open-files limit raised to the hard limit");
+    }
+    limit.current
+}
+
 /// Why the app could not start; `Display` is the one line the CLI prints.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -99,6 +122,7 @@ impl Application {
         settings: Settings,
         clock: SharedClock,
     ) -> Result<Self, StartupError> {
+        raise_open_files_limit();
         crypto::create_private_dir(&settings.data_dir)
             .map_err(|e| StartupError::DataDir(settings.data_dir.display().to_string(), e))?;
         for (path, mode) in
@@ -261,6 +285,7 @@ impl Application {
                 ))
                 .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
                 .wrap(NormalizePath::trim())
+                .wrap(from_fn(crate::body_deadline::hold))
                 .app_data(context.clone())
                 .app_data(accounts.clone())
                 .app_data(settings.clone())

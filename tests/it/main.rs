@@ -7,6 +7,7 @@ mod api_keys;
 mod auth;
 mod browser;
 mod cli;
+mod hardening;
 mod health;
 mod helpers;
 mod history;

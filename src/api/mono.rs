@@ -507,6 +507,7 @@ async fn filtered_statement(
     let mut stored = history::statement(state, user, query.account.clone(), from, to).await?;
     let transfers = insight::own_transfer_ids(&stored);
     filter.apply(&mut stored.items);
+    filter.apply(&mut stored.unconfirmed);
     Ok((query, stored, transfers))
 }
 
@@ -521,18 +522,19 @@ pub async fn statement_get(
     let items: Vec<StoredItem> = stored
         .items
         .iter()
-        .map(|r| StoredItem {
-            item: r.item(),
-            account: &r.account,
-            account_currency: stored.currencies.get(&r.account).map(|c| c.to_string()),
-            own_transfer: all.then(|| transfers.contains(&r.id)),
-        })
+        .map(|r| StoredItem::of(r, &stored, all.then(|| transfers.contains(&r.id))))
+        .collect();
+    let unconfirmed: Vec<StoredItem> = stored
+        .unconfirmed
+        .iter()
+        .map(|r| StoredItem::of(r, &stored, None))
         .collect();
     Ok(respond(
         StatusCode::OK,
         json!({
             "account": stored.account,
             "items": items,
+            "unconfirmed": unconfirmed,
             "complete": stored.complete,
             "next_fetch_at": stored.next_fetch_at,
             "coverage": stored.coverage,
@@ -552,6 +554,21 @@ struct StoredItem<'a> {
     account_currency: Option<String>,
     #[serde(rename = "ownTransfer", skip_serializing_if = "Option::is_none")]
     own_transfer: Option<bool>,
+}
+
+impl<'a> StoredItem<'a> {
+    fn of(
+        row: &'a crate::db::transactions::TransactionRow,
+        stored: &history::Stored,
+        own_transfer: Option<bool>,
+    ) -> Self {
+        StoredItem {
+            item: row.item(),
+            account: &row.account,
+            account_currency: stored.currencies.get(&row.account).map(|c| c.to_string()),
+            own_transfer,
+        }
+    }
 }
 
 /// `GET /api/mono/statement.csv?from=&to=&account=`: the same rows as CSV, streamed.

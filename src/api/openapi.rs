@@ -214,6 +214,11 @@ pub struct StoredStatementDetail {
     /// `amount` and `balance`) and, with `account=all`, `ownTransfer` (one side of a transfer
     /// between the user's own accounts or jars).
     pub items: Vec<serde_json::Value>,
+    /// Operations that came by webhook without Monobank's signature, in the shape of `items`
+    /// (no `ownTransfer`): nothing proves the bank sent them, so they are not in `items`, the
+    /// CSV or any sum until a statement fetch confirms them (they then move to `items`) or
+    /// leaves them out (they are removed). Usually empty.
+    pub unconfirmed: Vec<serde_json::Value>,
     /// Whether the store holds every operation of the range (see `coverage`).
     pub complete: bool,
     /// When the sync will next fetch this account (Unix s), while the range is not complete.

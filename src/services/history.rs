@@ -210,7 +210,13 @@ pub struct Stored {
     /// [`super::insight::TRANSFER_WINDOW_SECS`]), the possible partners of own transfers at its
     /// edges. Not part of the statement.
     pub edges: Vec<TransactionRow>,
+    /// The operations of the range. Never an unsigned event's row: see `unconfirmed`.
     pub items: Vec<TransactionRow>,
+    /// Rows of unsigned webhook events in the range, newest first: nothing proves the bank sent
+    /// them, so they are shown apart and count in no total, chart, month or export until a
+    /// statement lists them (which makes them ordinary rows) or leaves them out (which removes
+    /// them).
+    pub unconfirmed: Vec<TransactionRow>,
     /// Whether the store holds the whole range.
     pub complete: bool,
     /// When the sync can next fetch (Unix s), while incomplete.
@@ -319,6 +325,8 @@ pub async fn statement(
                 from - 1,
             )?);
             edges.extend(transactions::range(conn, user, &ids, to + 1, to + margin)?);
+            // No unsigned event is a transfer's partner (see below).
+            edges.retain(|r| r.source != transactions::UNSIGNED);
         }
         Ok((
             sync_rows,
@@ -339,11 +347,12 @@ pub async fn statement(
         [(_, only)] => only.clone(),
         _ => Coverage::joined(coverages.iter().map(|(_, c)| c), from, to),
     };
-    // Holds, and unsigned events' rows, wait for a statement to make them final.
-    let open = rows
-        .iter()
-        .filter(|r| r.hold || r.source == transactions::UNSIGNED)
-        .count();
+    // Unsigned events' rows are kept apart from the money; they, and holds, wait for a
+    // statement to make them final.
+    let (unconfirmed, rows): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|r| r.source == transactions::UNSIGNED);
+    let open = unconfirmed.len() + rows.iter().filter(|r| r.hold).count();
     coverage.open_holds = open + usize::try_from(superseded).unwrap_or(usize::MAX);
     let complete = coverage.is_complete();
     // The sync fetches the shown account first (with every account, the first one missing).
@@ -362,6 +371,7 @@ pub async fn statement(
         currencies,
         edges,
         items: rows,
+        unconfirmed,
         complete,
         next_fetch_at: (!complete).then(|| lane.unwrap_or(now).max(now)),
         progress,

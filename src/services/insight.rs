@@ -829,6 +829,7 @@ mod tests {
             currencies: HashMap::from([("card".into(), UAH), ("jar".into(), UAH)]),
             edges,
             items,
+            unconfirmed: Vec::new(),
             complete: true,
             next_fetch_at: None,
             progress: None,

@@ -122,6 +122,8 @@ struct StatementPage {
     next_month: Option<(String, String)>,
     shown: bool,
     rows: Vec<Row>,
+    /// Unsigned webhook events of the range: shown apart, in no total or chart.
+    unconfirmed: Vec<Row>,
     count: usize,
     first: usize,
     last: usize,
@@ -432,6 +434,8 @@ fn month_beside(day: Date, months: i8) -> Option<(String, Date, Date)> {
 struct Answer {
     /// The range's rows, filtered and sorted.
     rows: Vec<TransactionRow>,
+    /// Unsigned events' rows (see [`history::Stored::unconfirmed`]).
+    unconfirmed: Vec<TransactionRow>,
     /// The rows' worth in the statement's currency (see [`Valued`]).
     values: Vec<Option<i64>>,
     /// Which rows are own transfers (every account shown).
@@ -578,7 +582,26 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer, today: Date
         }
         _ => None,
     };
-    page.open_holds = answer.coverage.open_holds;
+    page.open_holds = answer
+        .coverage
+        .open_holds
+        .saturating_sub(answer.unconfirmed.len());
+    page.unconfirmed = answer
+        .unconfirmed
+        .iter()
+        .map(|r| {
+            let currency = answer
+                .currencies
+                .get(&r.account)
+                .copied()
+                .unwrap_or(request.currency);
+            let mut shown = row(&r.item(), currency);
+            if page.all {
+                shown.account = answer.names.get(&r.account).cloned().unwrap_or_default();
+            }
+            shown
+        })
+        .collect();
     page.missing = missing_words(&answer.coverage);
     page.expected = expected_at(&answer).map(date_time).unwrap_or_default();
     if let Some(progress) = &answer.progress {
@@ -659,6 +682,7 @@ pub async fn show(
         next_month: None,
         shown: false,
         rows: Vec::new(),
+        unconfirmed: Vec::new(),
         count: 0,
         first: 0,
         last: 0,
@@ -733,6 +757,8 @@ pub async fn show(
                 None
             };
             request.filter.apply(&mut rows);
+            let mut unconfirmed = stored.unconfirmed;
+            request.filter.apply(&mut unconfirmed);
             let list = rates.as_ref().map_or(&[][..], |r| r.list.as_slice());
             let values = rows
                 .iter()
@@ -749,6 +775,7 @@ pub async fn show(
                 .collect();
             let answer = Answer {
                 rows,
+                unconfirmed,
                 values,
                 transfers,
                 currencies,

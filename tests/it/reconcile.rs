@@ -792,7 +792,8 @@ async fn downtime_after_hours_of_webhook_coverage_leaves_a_gap_of_minutes_not_ho
 }
 
 #[tokio::test]
-async fn an_unsigned_event_kept_before_any_key_is_confirmed_or_removed_by_the_next_statement() {
+async fn an_unsigned_event_is_shown_apart_counts_in_no_total_csv_or_month_and_the_next_statement_removes_it(
+) {
     use monobank::clock::Clock;
     let (app, sandbox) = start(3).await;
     let cookie = attach(&app, &sandbox, 1).await;
@@ -803,6 +804,13 @@ async fn an_unsigned_event_kept_before_any_key_is_confirmed_or_removed_by_the_ne
     for _ in 0..6 {
         round(&app).await;
     }
+    let day = today(&app);
+    let month = &day[..7];
+    let summary_path = format!("/api/mono/summary?from={month}&to={month}");
+    let summary_before = detail(app.get_as(&summary_path, &cookie).await).await;
+    let csv_path = format!("/api/mono/statement.csv?from={day}&to={day}&account={account}");
+    let page_path = format!("/statement?from={day}&to={day}&account={account}");
+    let page_before = app.get_as(&page_path, &cookie).await.text().await.unwrap();
     // Monobank's key cannot be fetched: the receiver keeps unsigned events, marked.
     sandbox
         .post_control("/sandbox/faults", json!({"mode": "error500", "once": true}))
@@ -823,20 +831,52 @@ async fn an_unsigned_event_kept_before_any_key_is_confirmed_or_removed_by_the_ne
             assert_eq!(res.status(), 200);
         }
     };
-    send(crate::history::event(&account, "unsigned-1", now - 100).to_string()).await;
+    let mut unsigned = crate::history::event(&account, "unsigned-1", now - 100);
+    unsigned["data"]["statementItem"]["amount"] = json!(-12_345_600);
+    unsigned["data"]["statementItem"]["description"] = json!("Forged");
+    send(unsigned.to_string()).await;
     let mut replay = crate::history::event(&account, &income.id, income.time);
     replay["data"]["statementItem"]["amount"] = json!(-99_999_999);
     send(replay.to_string()).await;
-    let day = today(&app);
     let answer = statement(&app, &cookie, &account, &day, &day).await;
     let shown = rows_of(&answer);
-    assert!(shown.iter().any(|r| r.0 == "unsigned-1"), "{answer}");
+    assert!(
+        !shown.iter().any(|r| r.0 == "unsigned-1"),
+        "not among the operations: {answer}"
+    );
+    assert_eq!(answer["unconfirmed"][0]["id"], "unsigned-1", "{answer}");
+    assert_eq!(answer["unconfirmed"].as_array().unwrap().len(), 1);
     assert!(
         shown.contains(&(income.id.clone(), 5_000, false)),
         "unchanged by it"
     );
     assert_eq!(answer["complete"], false);
     assert_eq!(answer["coverage"]["open_holds"], 1, "unconfirmed");
+    // In no export and no sum; on the page, apart and marked.
+    let csv = app.get_as(&csv_path, &cookie).await.text().await.unwrap();
+    assert!(
+        !csv.contains("unsigned-1") && !csv.contains("Forged"),
+        "{csv}"
+    );
+    let summary = detail(app.get_as(&summary_path, &cookie).await).await;
+    assert_eq!(summary[0]["spending"], summary_before[0]["spending"]);
+    assert_eq!(summary[0]["net"], summary_before[0]["net"]);
+    let page = app.get_as(&page_path, &cookie).await.text().await.unwrap();
+    let totals = |page: &str| {
+        let at = page.find("id=\"total-out\"").unwrap();
+        page[at..at + 120].to_owned()
+    };
+    assert_eq!(totals(&page), totals(&page_before), "money out unchanged");
+    let apart = page
+        .find("id=\"unconfirmed\"")
+        .expect("the unconfirmed section");
+    let table = page.find("id=\"statement\"").unwrap();
+    let forged = page.find("Forged").unwrap();
+    assert!(
+        apart < forged && forged < table,
+        "listed apart, not in the table"
+    );
+    assert!(page[apart..table].contains("Not confirmed by the bank"));
     // The next statement of its time does not list it: it goes.
     app.clock.advance(2 * 3_600);
     for _ in 0..8 {

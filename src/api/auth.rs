@@ -269,6 +269,7 @@ pub async fn me(
 /// `POST /api/auth/password`: 200; every other session of the user ends.
 pub async fn password(
     accounts: web::Data<Accounts>,
+    ctx: web::Data<crate::services::Context>,
     session: Session,
     user: CurrentUser,
     body: ValidJson<PasswordRequest>,
@@ -286,8 +287,12 @@ pub async fn password(
     session
         .insert(STAMP_KEY, stamp)
         .map_err(AppError::internal)?;
-    Ok(ok(
-        actix_web::http::StatusCode::OK,
-        json!("Password changed."),
-    ))
+    let webhook =
+        crate::services::webhook_reset::reclaim(&ctx, user.id, crate::db::tokens::CAUSE_PASSWORD)
+            .await?;
+    let detail = match webhook.sentence("Your") {
+        Some(sentence) => format!("Password changed. {sentence}"),
+        None => "Password changed.".to_owned(),
+    };
+    Ok(ok(actix_web::http::StatusCode::OK, json!(detail)))
 }

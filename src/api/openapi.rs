@@ -511,7 +511,7 @@ mod paths {
     fn me() {}
 
     #[utoipa::path(post, path = "/api/auth/password", tag = "accounts", security(("session" = [])), request_body = PasswordRequest,
-        responses((status = 200, description = "changed; every other session ends", body = Message), (status = 400, body = Failure), (status = 401, body = Failure)))]
+        responses((status = 200, description = "changed; every other session ends, and a webhook registered elsewhere goes back to monoweb's receiver (the detail says so)", body = Message), (status = 400, body = Failure), (status = 401, body = Failure)))]
     fn password() {}
 
     #[utoipa::path(get, path = "/api/auth/keys", tag = "accounts", security(("session" = [])),

@@ -258,6 +258,16 @@ fn exit(result: Result<(), Failure>) -> ExitCode {
     }
 }
 
+/// A Monobank client for the commands that call Monobank themselves.
+fn mono_client(settings: &Settings) -> Result<monobank::Client, Failure> {
+    monobank::Client::with_options(
+        settings.mono_api_url.clone(),
+        monobank::client::Timeouts::default(),
+        concat!("monoweb/", env!("CARGO_PKG_VERSION")),
+    )
+    .map_err(|e| Failure::Failed(e.to_string()))
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

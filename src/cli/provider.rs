@@ -7,7 +7,6 @@ use std::path::Path;
 use clap::Subcommand;
 use monobank::provider::ProviderKey;
 use monobank::types::Registration;
-use monobank::Client;
 
 use super::{runtime, Failure};
 use crate::config::Settings;
@@ -69,7 +68,7 @@ pub fn run(settings: &Settings, command: ProviderCommand) -> Result<(), Failure>
                 email: email_address(&email)?,
                 logo: logo_base64(&logo)?,
             };
-            let client = client(settings)?;
+            let client = super::mono_client(settings)?;
             let status = runtime()?
                 .block_on(client.register(&key, &registration))
                 .map_err(|e| Failure::Failed(format!("Monobank refused the registration: {e}")))?;
@@ -83,7 +82,7 @@ pub fn run(settings: &Settings, command: ProviderCommand) -> Result<(), Failure>
         }
         ProviderCommand::Status => {
             let key = load_key(settings)?;
-            let client = client(settings)?;
+            let client = super::mono_client(settings)?;
             let status = runtime()?
                 .block_on(client.registration_status(&key))
                 .map_err(|e| Failure::Failed(format!("Monobank did not answer: {e}")))?;
@@ -108,7 +107,7 @@ pub fn run(settings: &Settings, command: ProviderCommand) -> Result<(), Failure>
             let secret = crate::crypto::load(&settings.secret_key_file)
                 .map_err(|e| Failure::Usage(e.to_string()))?;
             let url = crate::hooks::provider_webhook_url_of(&secret, &settings.public_url);
-            let client = client(settings)?;
+            let client = super::mono_client(settings)?;
             runtime()?
                 .block_on(client.set_corp_webhook(&key, &url))
                 .map_err(|e| Failure::Failed(format!("Monobank refused the webhook: {e}")))?;
@@ -189,15 +188,6 @@ pub(super) fn new_key(path: &Path) -> Result<ProviderKey, Failure> {
 fn load_key(settings: &Settings) -> Result<ProviderKey, Failure> {
     crate::startup::load_provider_key(&settings.provider_key_file)
         .map_err(|e| Failure::Usage(e.to_string()))
-}
-
-fn client(settings: &Settings) -> Result<Client, Failure> {
-    Client::with_options(
-        settings.mono_api_url.clone(),
-        monobank::client::Timeouts::default(),
-        concat!("monoweb/", env!("CARGO_PKG_VERSION")),
-    )
-    .map_err(|e| Failure::Failed(e.to_string()))
 }
 
 /// A required one-line text of at most `max` characters, no control characters.

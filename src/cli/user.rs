@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{connect_migrated, Failure};
 use crate::auth::password::{self, NewPassword};
 use crate::config::Settings;
+use crate::db::tokens::{CAUSE_DISABLED, CAUSE_PASSWORD};
 use crate::db::users as user_rows;
 use crate::domain::Username;
 use crate::error::AppError;
@@ -83,12 +84,14 @@ pub fn run(settings: &Settings, command: UserCommand) -> Result<(), Failure> {
             let mut conn = connect_migrated(settings)?;
             users::set_password(&mut conn, &name, &hash).map_err(failed(&name))?;
             println!("password of {name} changed; their sessions have ended");
+            release_webhook(settings, &mut conn, &name, Some(CAUSE_PASSWORD))?;
         }
         UserCommand::Disable { name } => set_active(settings, &name, false)?,
         UserCommand::Enable { name } => set_active(settings, &name, true)?,
         UserCommand::Delete { name } => {
             let name = parse_name(&name)?;
             let mut conn = connect_migrated(settings)?;
+            release_webhook(settings, &mut conn, &name, None)?;
             users::delete(&mut conn, &name).map_err(failed(&name))?;
             println!("deleted {name}");
         }
@@ -102,6 +105,70 @@ fn set_active(settings: &Settings, name: &str, active: bool) -> Result<(), Failu
     let user = users::set_active(&mut conn, &name, active).map_err(failed(&name))?;
     let state = if active { "enabled" } else { "disabled" };
     println!("{state} {}", user.username);
+    if !active {
+        release_webhook(settings, &mut conn, &name, Some(CAUSE_DISABLED))?;
+    }
+    Ok(())
+}
+
+/// Removes the user's webhook at Monobank, as the pages do: before `delete` (`cause` `None`)
+/// whatever it points at; after `set-password` or `disable` one that does not go to monoweb's
+/// own receiver (a stolen session may have pointed it elsewhere), recorded for `/webhook`.
+/// When Monobank cannot be asked, says so and goes on: the user's change stands.
+fn release_webhook(
+    settings: &Settings,
+    conn: &mut crate::db::DbConnection,
+    name: &Username,
+    cause: Option<&str>,
+) -> Result<(), Failure> {
+    use crate::db::tokens::{self as token_rows, WebhookReset, RESET_REMOVED};
+    let store = |e: diesel::result::Error| failed_plain(AppError::from(e));
+    let Some(user) = user_rows::find_by_username(conn, name).map_err(store)? else {
+        return Ok(());
+    };
+    let id = user.id();
+    let Some(row) = token_rows::find(conn, id).map_err(store)? else {
+        return Ok(());
+    };
+    let Some(url) = row.webhook_url.clone() else {
+        return Ok(());
+    };
+    let own = url == crate::services::sync::own_prefix_of(&settings.public_url);
+    if row.kind == token_rows::PROVIDER || (cause.is_some() && own) {
+        return Ok(());
+    }
+    let secret = crate::crypto::load(&settings.secret_key_file)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let attached = match crate::services::tokens::open_row(&secret, id, Some(row)) {
+        Ok(attached) => attached,
+        Err(e) => {
+            eprintln!("warning: the webhook of {name} stays registered at Monobank: {e}");
+            return Ok(());
+        }
+    };
+    let crate::upstream::Secret::Token(token) = &attached.credential.secret else {
+        return Ok(());
+    };
+    let shown = if own { "monoweb's own receiver" } else { &url };
+    let client = super::mono_client(settings)?;
+    if let Err(e) = super::runtime()?.block_on(client.set_webhook(token, "")) {
+        eprintln!(
+            "warning: the webhook of {name} still goes to {shown}: Monobank could not be asked \
+             to remove it ({e})"
+        );
+        return Ok(());
+    }
+    token_rows::set_webhook(conn, id, None, None).map_err(store)?;
+    if let Some(cause) = cause {
+        let reset = WebhookReset {
+            at: SystemClock.now(),
+            cause: cause.to_owned(),
+            from: url.clone(),
+            to: RESET_REMOVED.to_owned(),
+        };
+        token_rows::record_webhook_reset(conn, id, &reset).map_err(store)?;
+    }
+    println!("removed the webhook of {name} at Monobank (it went to {shown})");
     Ok(())
 }
 

@@ -83,6 +83,10 @@ diesel::table! {
         verified_at -> Nullable<BigInt>,
         rejected_at -> Nullable<BigInt>,
         kind -> Text,
+        webhook_reset_at -> Nullable<BigInt>,
+        webhook_reset_cause -> Nullable<Text>,
+        webhook_reset_from -> Nullable<Text>,
+        webhook_reset_to -> Nullable<Text>,
     }
 }
 

@@ -27,7 +27,41 @@ pub struct TokenRow {
     pub rejected_at: Option<i64>,
     /// [`PERSONAL`] or [`PROVIDER`].
     pub kind: String,
+    /// When monoweb last took the webhook back from another URL (see [`WebhookReset`]).
+    pub webhook_reset_at: Option<i64>,
+    pub webhook_reset_cause: Option<String>,
+    pub webhook_reset_from: Option<String>,
+    pub webhook_reset_to: Option<String>,
 }
+
+impl TokenRow {
+    /// The last time monoweb took the webhook back, until one is registered again.
+    pub fn webhook_reset(&self) -> Option<WebhookReset> {
+        Some(WebhookReset {
+            at: self.webhook_reset_at?,
+            cause: self.webhook_reset_cause.clone()?,
+            from: self.webhook_reset_from.clone()?,
+            to: self.webhook_reset_to.clone()?,
+        })
+    }
+}
+
+/// monoweb pointed the webhook back at its own receiver ([`RESET_TO_OWN`]) or removed it
+/// ([`RESET_REMOVED`]) after a password change, "log out other sessions" or a disable (`cause`:
+/// [`CAUSE_PASSWORD`], [`CAUSE_SESSIONS`], [`CAUSE_DISABLED`]); `from` is the URL it replaced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookReset {
+    pub at: i64,
+    pub cause: String,
+    pub from: String,
+    pub to: String,
+}
+
+pub const CAUSE_PASSWORD: &str = "password";
+pub const CAUSE_SESSIONS: &str = "sessions";
+pub const CAUSE_DISABLED: &str = "disabled";
+pub const RESET_TO_OWN: &str = "own";
+pub const RESET_REMOVED: &str = "removed";
 
 /// A personal token.
 pub const PERSONAL: &str = "personal";
@@ -165,6 +199,28 @@ pub fn set_webhook(
         .set((
             mono_tokens::webhook_url.eq(url),
             mono_tokens::webhook_secret_hash.eq(secret_hash),
+            // A webhook registered again answers the note that one was taken back.
+            mono_tokens::webhook_reset_at.eq(None::<i64>),
+            mono_tokens::webhook_reset_cause.eq(None::<String>),
+            mono_tokens::webhook_reset_from.eq(None::<String>),
+            mono_tokens::webhook_reset_to.eq(None::<String>),
+        ))
+        .execute(conn)
+}
+
+/// Records that monoweb took the webhook back (after pointing it at its own receiver with
+/// [`set_webhook`], or removing it).
+pub fn record_webhook_reset(
+    conn: &mut DbConnection,
+    user: UserId,
+    reset: &WebhookReset,
+) -> QueryResult<usize> {
+    diesel::update(mono_tokens::table.find(user.0))
+        .set((
+            mono_tokens::webhook_reset_at.eq(reset.at),
+            mono_tokens::webhook_reset_cause.eq(&reset.cause),
+            mono_tokens::webhook_reset_from.eq(&reset.from),
+            mono_tokens::webhook_reset_to.eq(&reset.to),
         ))
         .execute(conn)
 }

@@ -11,6 +11,7 @@ pub mod mono;
 pub mod sync;
 pub mod tokens;
 pub mod users;
+pub mod webhook_reset;
 
 use std::sync::Arc;
 

@@ -278,10 +278,12 @@ pub async fn run_once(ctx: &Context) -> Result<(), AppError> {
 
 /// The URL prefix of monoweb's own receiver (the secret follows it).
 pub fn own_prefix(ctx: &Context) -> String {
-    format!(
-        "{}/hooks/mono/",
-        ctx.public_url.as_str().trim_end_matches('/')
-    )
+    own_prefix_of(&ctx.public_url)
+}
+
+/// monoweb's own receiver under `public_url` (the CLI has no [`Context`]).
+pub fn own_prefix_of(public_url: &url::Url) -> String {
+    format!("{}/hooks/mono/", public_url.as_str().trim_end_matches('/'))
 }
 
 /// The stored hash of a receiver secret.

@@ -93,6 +93,9 @@ pub struct TokenStatus {
     /// The webhook monoweb registered with this token (shown on the pages only).
     #[serde(skip)]
     pub webhook_url: Option<String>,
+    /// When monoweb last took the webhook back from another URL (shown on the pages only).
+    #[serde(skip)]
+    pub webhook_reset: Option<tokens::WebhookReset>,
 }
 
 /// A token ready for a call.
@@ -121,6 +124,7 @@ pub async fn status(ctx: &Context, user: UserId) -> Result<TokenStatus, TokenErr
             updated_at: Some(row.updated_at),
             verified: row.verified_at.is_some(),
             rejected_at: row.rejected_at,
+            webhook_reset: row.webhook_reset(),
             webhook_url: row.webhook_url,
         },
         None => TokenStatus {
@@ -132,6 +136,7 @@ pub async fn status(ctx: &Context, user: UserId) -> Result<TokenStatus, TokenErr
             verified: false,
             rejected_at: None,
             webhook_url: None,
+            webhook_reset: None,
         },
     })
 }

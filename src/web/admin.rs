@@ -7,13 +7,15 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::format::date_time;
-use super::{done, ok, Form, Layout};
+use super::{done, flash_webhook, ok, Form, Layout};
 use crate::auth::current_user::AdminUser;
+use crate::db::tokens::CAUSE_DISABLED;
 use crate::db::users::{self, UserId};
 use crate::db::DbPool;
 use crate::db::{self};
 use crate::error::AppError;
 use crate::services::users as user_service;
+use crate::services::webhook_reset::{self, Outcome};
 
 pub struct UserLine {
     pub id: i64,
@@ -67,6 +69,7 @@ pub async fn show(
 /// `POST /admin/users/{id}/active`: enables or disables a user (not oneself).
 pub async fn set_active(
     pool: web::Data<DbPool>,
+    ctx: web::Data<crate::services::Context>,
     hot: web::Data<crate::cache::Hot>,
     session: Session,
     AdminUser(admin): AdminUser,
@@ -88,6 +91,13 @@ pub async fn set_active(
     .await?;
     // The stamp changed: the user's sessions here end at their next request.
     hot.forget_user(id, None);
+    let webhook = if active {
+        Outcome::Untouched
+    } else {
+        webhook_reset::reclaim(&ctx, id, CAUSE_DISABLED).await?
+    };
     let verb = if active { "enabled" } else { "disabled" };
-    Ok(done(&session, format!("{name} is {verb}."), "/admin"))
+    let answer = done(&session, format!("{name} is {verb}."), "/admin");
+    flash_webhook(&session, &webhook, &format!("{name}'s"));
+    Ok(answer)
 }

@@ -129,6 +129,24 @@ pub fn flash(session: &Session, kind: &str, text: impl Into<String>) {
     }
 }
 
+/// Tells what became of `whose` webhook taken back ("Your", "alice's"; nothing when it was
+/// untouched).
+pub fn flash_webhook(
+    session: &Session,
+    outcome: &crate::services::webhook_reset::Outcome,
+    whose: &str,
+) {
+    use crate::services::webhook_reset::Outcome;
+    if let Some(text) = outcome.sentence(whose) {
+        let kind = if matches!(outcome, Outcome::Failed { .. }) {
+            "error"
+        } else {
+            "info"
+        };
+        flash(session, kind, text);
+    }
+}
+
 /// 303 to `location`.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -10,15 +10,16 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::format::{self, age, date_time, money, AmountStyle};
-use super::{done, page, validated, Empty, Form, FormState, Layout};
+use super::{done, flash_webhook, page, validated, Empty, Form, FormState, Layout};
 use crate::api::auth::PasswordRequest;
 use crate::auth::api_keys::Scope;
 use crate::auth::current_user::CurrentUser;
 use crate::auth::sessions::{stored_values, ADDRESS_KEY, DEVICE_KEY, STAMP_KEY};
+use crate::db::tokens::{CAUSE_PASSWORD, CAUSE_SESSIONS};
 use crate::error::{AppError, FieldErrors};
 use crate::services::accounts;
 use crate::services::accounts::Accounts;
-use crate::services::{api_keys, Context};
+use crate::services::{api_keys, webhook_reset, Context};
 use monobank::currency::UAH;
 
 pub struct SessionLine {
@@ -199,11 +200,14 @@ pub async fn password(
             session
                 .insert(STAMP_KEY, stamp)
                 .map_err(AppError::internal)?;
-            Ok(done(
+            let webhook = webhook_reset::reclaim(&ctx, user.id, CAUSE_PASSWORD).await?;
+            let answer = done(
                 &session,
                 "Password changed. Your other sessions have ended.",
                 "/settings",
-            ))
+            );
+            flash_webhook(&session, &webhook, "Your");
+            Ok(answer)
         }
         Err(error) => {
             let (status, form) = FormState::again(&[], error)?;
@@ -224,17 +228,22 @@ pub async fn password(
 /// `POST /settings/sessions`: ends every session but this one.
 pub async fn end_sessions(
     state: web::Data<Accounts>,
+    ctx: web::Data<Context>,
     session: Session,
     user: CurrentUser,
     _form: Form<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let ended = accounts::end_other_sessions(&state, user.id, user.login_id.clone()).await?;
+    // Whatever those sessions pointed the webhook at, it comes back too.
+    let webhook = webhook_reset::reclaim(&ctx, user.id, CAUSE_SESSIONS).await?;
     let text = match ended {
         0 => "There were no other sessions.".to_owned(),
         1 => "1 other session ended.".to_owned(),
         n => format!("{n} other sessions ended."),
     };
-    Ok(done(&session, text, "/settings"))
+    let answer = done(&session, text, "/settings");
+    flash_webhook(&session, &webhook, "Your");
+    Ok(answer)
 }
 
 /// `POST /settings/sessions/{login_id}/end`: ends one other session.

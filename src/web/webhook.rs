@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::format::date_time;
 use super::{done, page, validated, Form, FormState, Layout};
 use crate::api::mono::WebhookSerializer;
 use crate::auth::current_user::CurrentUser;
@@ -24,7 +25,35 @@ struct WebhookPage {
     /// Connected through the Monobank app: the deployment's provider webhook brings the
     /// operations; there is nothing to set per user.
     provider: bool,
+    /// monoweb took the webhook back from another URL: what the user is told until they
+    /// register one again.
+    reset: Option<ResetNote>,
     form: FormState,
+}
+
+struct ResetNote {
+    when: String,
+    /// Why: the password changed, other sessions were logged out, the account was disabled.
+    why: &'static str,
+    from: String,
+    /// Now monoweb's own receiver (else removed).
+    own: bool,
+}
+
+impl ResetNote {
+    fn of(reset: crate::db::tokens::WebhookReset) -> Self {
+        use crate::db::tokens::{CAUSE_DISABLED, CAUSE_SESSIONS, RESET_TO_OWN};
+        Self {
+            when: date_time(reset.at),
+            why: match reset.cause.as_str() {
+                CAUSE_SESSIONS => "your other sessions were logged out",
+                CAUSE_DISABLED => "an administrator disabled your account",
+                _ => "your password was changed",
+            },
+            own: reset.to == RESET_TO_OWN,
+            from: reset.from,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +80,7 @@ async fn render(
             provider: token.kind == Some(crate::db::tokens::PROVIDER),
             own: token.webhook_url.as_deref() == Some(sync::own_prefix(state).as_str()),
             current: token.webhook_url.unwrap_or_default(),
+            reset: token.webhook_reset.map(ResetNote::of),
             form,
         },
     )

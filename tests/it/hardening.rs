@@ -311,3 +311,35 @@ async fn any_post_that_is_not_an_event_is_the_banks_test_and_gets_200() {
         .unwrap();
     assert_eq!(res.status(), 415, "an event is still held to its rules");
 }
+
+/// Probe item 11: the key `monoweb provider keygen` writes is one OpenSSL reads (RFC 5915: the
+/// curve's parameters are present), and OpenSSL derives from it the public key monoweb sends
+/// Monobank.
+#[test]
+fn the_provider_key_keygen_writes_is_read_by_openssl() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("provider.pem");
+    let key_path = key_file.display().to_string();
+    let out = crate::helpers::run_monoweb(
+        dir.path(),
+        &[("MONOWEB_PROVIDER_KEY_FILE", &key_path)],
+        &["provider", "keygen"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl is installed (.ci/run installs it)");
+        assert!(out.status.success(), "openssl {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = openssl(&["ec", "-in", &key_path, "-noout", "-text"]);
+    assert!(text.contains("ASN1 OID: secp256k1"), "{text}");
+    let public = openssl(&["ec", "-in", &key_path, "-pubout"]);
+    let key =
+        monobank::provider::ProviderKey::from_pem(&std::fs::read_to_string(&key_file).unwrap())
+            .unwrap();
+    assert_eq!(public, key.public_pem());
+}

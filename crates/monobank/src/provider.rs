@@ -98,10 +98,23 @@ impl ProviderKey {
     }
 
     /// The key as SEC1 PEM (`EC PRIVATE KEY`), to be written to a file only its owner reads.
+    ///
+    /// RFC 5915 section 3 says the curve's parameters must always be present (k256's own
+    /// encoder leaves them out, and OpenSSL and Python's cryptography then cannot read the
+    /// file): they are the named curve secp256k1 (1.3.132.0.10), and the public point follows.
     pub fn to_sec1_pem(&self) -> SecretString {
-        let secret = k256::SecretKey::from(&self.signing);
-        match secret.to_sec1_pem(LineEnding::LF) {
-            Ok(pem) => SecretString::from(pem.as_str().to_owned()),
+        use sec1::der::asn1::ObjectIdentifier;
+        use sec1::der::EncodePem;
+        const SECP256K1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.10");
+        let secret = k256::elliptic_curve::zeroize::Zeroizing::new(self.signing.to_bytes());
+        let public = self.signing.verifying_key().to_encoded_point(false);
+        let structure = sec1::EcPrivateKey {
+            private_key: secret.as_slice(),
+            parameters: Some(sec1::EcParameters::NamedCurve(SECP256K1)),
+            public_key: Some(public.as_bytes()),
+        };
+        match structure.to_pem(LineEnding::LF) {
+            Ok(pem) => SecretString::from(pem),
             // Encoding a valid key cannot fail; an empty text would be refused when read back.
             Err(_) => SecretString::from(String::new()),
         }
@@ -287,6 +300,18 @@ s0VrWcLTP60Z1xeLw+NP+D+rUK5IsA==
 
     fn key() -> ProviderKey {
         ProviderKey::from_pem(TEST_KEY).unwrap()
+    }
+
+    /// RFC 5915 section 3: the parameters are always present. The test key was written by
+    /// OpenSSL, so writing it again gives its very text: the named curve and the public point
+    /// included.
+    #[test]
+    fn the_sec1_pem_carries_the_curve_and_is_the_text_openssl_writes() {
+        assert_eq!(key().to_sec1_pem().expose_secret(), TEST_KEY);
+        let fresh = ProviderKey::from_secret_bytes(&[7; 32]).unwrap();
+        let pem = fresh.to_sec1_pem();
+        let again = ProviderKey::from_pem(pem.expose_secret()).unwrap();
+        assert_eq!(again.key_id(), fresh.key_id());
     }
 
     #[test]

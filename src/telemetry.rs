@@ -110,13 +110,7 @@ pub struct RootSpan;
 impl tracing_actix_web::RootSpanBuilder for RootSpan {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
         let path = request.path();
-        let hidden = if path.starts_with(crate::domain::RECEIVER_PATH) {
-            Some(("/hooks/mono/{secret}", "/hooks/mono/…"))
-        } else if path.starts_with(crate::domain::PROVIDER_HOOKS_PATH) {
-            Some(("/hooks/provider/{secret}", "/hooks/provider/…"))
-        } else {
-            None
-        };
+        let hidden = crate::domain::hidden_hook_path(path);
         if let Some((route, target)) = hidden {
             use actix_web::HttpMessage;
             let request_id = request

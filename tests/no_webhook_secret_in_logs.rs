@@ -67,7 +67,38 @@ async fn no_log_line_contains_the_webhook_secret() {
     }
     let secret = url.rsplit('/').next().unwrap().to_owned();
     assert_eq!(secret.len(), 43, "{url}");
+    // A request for a host this instance does not serve, and a cross-site form post, to the
+    // receiver and to the provider hooks (webhook and callback): refused and logged at WARN,
+    // without the secret of the path (probe item 6).
+    let provider = "0123456789abcdef0123456789abcdef0123456789abcdef";
+    let paths = [
+        format!("/hooks/mono/{secret}"),
+        format!("/hooks/provider/{provider}"),
+        format!("/hooks/provider/callback/{provider}"),
+    ];
+    for path in &paths {
+        let res = app
+            .client
+            .post(app.url(path))
+            .header("Host", "elsewhere.example")
+            .header("Content-Type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{path}");
+    }
     let logs = logs.text();
+    assert!(
+        logs.matches("request for a host this instance does not serve")
+            .count()
+            >= paths.len(),
+        "the refusals are logged"
+    );
+    assert!(
+        !logs.contains(provider),
+        "a provider hook's secret appeared in the logs"
+    );
     assert!(
         logs.contains("/hooks/mono/…"),
         "the receiver's requests are logged"

@@ -89,7 +89,7 @@ pub async fn host_check(
         .is_none_or(|s| host.as_deref().is_some_and(|h| s.serves_host(h)));
     if !probe && !served {
         tracing::warn!(
-            path = req.path(),
+            path = crate::domain::loggable_path(req.path()),
             "request for a host this instance does not serve"
         );
         let error = AppError::BadRequest("This server does not serve that host name.".into());
@@ -108,7 +108,11 @@ pub async fn origin_check(
         .map(|s| s.public_url.origin().ascii_serialization())
         .unwrap_or_default();
     if let Some(reason) = refusal(&req, &public_origin) {
-        tracing::warn!(path = req.path(), reason, "CSRF check refused a request");
+        tracing::warn!(
+            path = crate::domain::loggable_path(req.path()),
+            reason,
+            "CSRF check refused a request"
+        );
         let error = AppError::Forbidden("Cross-site request refused.".into());
         return Ok(req.into_response(error.error_response()));
     }

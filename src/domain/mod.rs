@@ -22,6 +22,24 @@ pub const RECEIVER_PATH: &str = "/hooks/mono/";
 /// under [`RECEIVER_PATH`].
 pub const PROVIDER_HOOKS_PATH: &str = "/hooks/provider/";
 
+/// A request path as logs may show it: under [`RECEIVER_PATH`] or [`PROVIDER_HOOKS_PATH`]
+/// whatever follows (a secret) is `…`, and the route it names is answered too (`None` for any
+/// other path, which is logged as it is).
+pub fn hidden_hook_path(path: &str) -> Option<(&'static str, &'static str)> {
+    if path.starts_with(RECEIVER_PATH) {
+        Some(("/hooks/mono/{secret}", "/hooks/mono/…"))
+    } else if path.starts_with(PROVIDER_HOOKS_PATH) {
+        Some(("/hooks/provider/{secret}", "/hooks/provider/…"))
+    } else {
+        None
+    }
+}
+
+/// `path` with a hook's secret replaced by `…` (see [`hidden_hook_path`]).
+pub fn loggable_path(path: &str) -> &str {
+    hidden_hook_path(path).map_or(path, |(_, shown)| shown)
+}
+
 /// Whether `text` has the shape of a receiver secret as monoweb makes them: 43 characters of
 /// base64url (32 random bytes).
 pub fn is_receiver_secret(text: &str) -> bool {

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use url::{Host, Url};
 
 use super::{connect, Failure};
-use crate::config::{DatabaseUrl, Settings};
+use crate::config::{DatabaseUrl, Registration, Settings};
 use crate::crypto::{self, SecretFileError};
 use crate::db::migrations;
 
@@ -32,6 +32,8 @@ pub fn run(settings: &Settings) -> Result<(), Failure> {
         database(settings),
         private_files(settings),
         provider_key(settings),
+        registration(settings),
+        trusted_proxies(settings),
     ];
     let mut worst = Level::Ok;
     for f in &findings {
@@ -225,4 +227,77 @@ fn database(settings: &Settings) -> Finding {
             format!("cannot read migrations: {e}"),
         ),
     }
+}
+
+/// Open registration on an instance others can reach, before its first user exists: the first
+/// visitor becomes its admin.
+fn registration(settings: &Settings) -> Finding {
+    let subject = "registration";
+    if settings.registration == Registration::Closed {
+        return finding(Level::Ok, subject, "closed: only admins create users");
+    }
+    let url = &settings.public_url;
+    if settings.bind.ip().is_loopback() && is_loopback(url) {
+        return finding(Level::Ok, subject, "open, on this machine only");
+    }
+    let absent = matches!(&settings.database_url, DatabaseUrl::Sqlite(path) if !path.exists());
+    let users = if absent {
+        Ok(0)
+    } else {
+        connect(settings)
+            .ok()
+            .and_then(|mut conn| crate::db::users::count(&mut conn).ok())
+            .ok_or(())
+    };
+    match users {
+        Ok(0) => finding(
+            Level::Warn,
+            subject,
+            format!(
+                "open, and there is no user yet: the first visitor to {url} becomes the admin; \
+                 create yours first (`monoweb user create NAME --password-stdin`; the first \
+                 user is the admin) or set registration = \"closed\""
+            ),
+        ),
+        Ok(_) => finding(
+            Level::Ok,
+            subject,
+            format!("open: anyone who reaches {url} may register"),
+        ),
+        Err(()) => finding(
+            Level::Ok,
+            subject,
+            "open; the users could not be counted (see the database line)",
+        ),
+    }
+}
+
+/// A trusted proxy range that holds every address lets any client choose the address that the
+/// login throttle and the logs see.
+fn trusted_proxies(settings: &Settings) -> Finding {
+    let subject = "trusted_proxies";
+    let proxies = &settings.trusted_proxies;
+    if let Some(all) = proxies.iter().find(|net| net.prefix_len() == 0) {
+        return finding(
+            Level::Warn,
+            subject,
+            format!(
+                "{all} trusts every address: any client can send X-Forwarded-For and pick the \
+                 address the login throttle and the logs see; list only your reverse proxy"
+            ),
+        );
+    }
+    if proxies.is_empty() {
+        return finding(Level::Ok, subject, "none: X-Forwarded-For is ignored");
+    }
+    let list = proxies
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    finding(
+        Level::Ok,
+        subject,
+        format!("X-Forwarded-For trusted from {list}"),
+    )
 }

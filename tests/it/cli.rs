@@ -295,12 +295,65 @@ fn check_flags_a_world_readable_secret_file() {
         &[
             ("MONOWEB_SECRET_KEY_FILE", &key_arg),
             ("MONOWEB_PUBLIC_URL", "https://m.example.com"),
+            ("MONOWEB_REGISTRATION", "closed"),
         ],
         &["check"],
         "",
     );
     assert_exit(&out, 0);
     assert!(Path::new(&key).exists());
+}
+
+#[test]
+fn check_warns_of_open_registration_before_the_first_user_and_of_trusting_every_address() {
+    let cli = Cli::new();
+    let line = |text: &str, subject: &str| {
+        text.lines()
+            .find(|l| l[6..].starts_with(subject))
+            .unwrap_or_else(|| panic!("no {subject} line in {text}"))
+            .to_owned()
+    };
+    let public = [
+        ("MONOWEB_PUBLIC_URL", "https://m.example.com"),
+        ("MONOWEB_BIND", "0.0.0.0:8080"),
+    ];
+    // A fresh instance anyone can reach: the first visitor would become its admin.
+    let out = cli.run_with(&public, &["check"], "");
+    assert_exit(&out, 1);
+    let text = stdout(&out);
+    let registration = line(&text, "registration");
+    assert!(registration.starts_with("WARN "), "{text}");
+    assert!(registration.contains("no user yet"), "{text}");
+    assert!(line(&text, "trusted_proxies").starts_with("ok "), "{text}");
+    // On loopback only, nobody else can be first.
+    let out = cli.run(&["check"], "");
+    assert!(line(&stdout(&out), "registration").starts_with("ok "));
+    // Once the owner's user exists, open registration is a choice, not a hole.
+    let out = cli.run_with(
+        &public,
+        &["user", "create", "owner", "--password-stdin"],
+        PASSWORD,
+    );
+    assert_exit(&out, 0);
+    let out = cli.run_with(&public, &["check"], "");
+    assert_exit(&out, 0);
+    assert!(line(&stdout(&out), "registration").starts_with("ok "));
+    for every in ["0.0.0.0/0", "10.0.0.1,::/0"] {
+        let env = [public[0], public[1], ("MONOWEB_TRUSTED_PROXIES", every)];
+        let out = cli.run_with(&env, &["check"], "");
+        assert_exit(&out, 1);
+        let text = stdout(&out);
+        let proxies = line(&text, "trusted_proxies");
+        assert!(proxies.starts_with("WARN "), "{every}: {text}");
+        assert!(proxies.contains("trusts every address"), "{every}: {text}");
+    }
+    let env = [
+        public[0],
+        public[1],
+        ("MONOWEB_TRUSTED_PROXIES", "10.0.0.1"),
+    ];
+    let out = cli.run_with(&env, &["check"], "");
+    assert_exit(&out, 0);
 }
 
 #[test]

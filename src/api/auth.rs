@@ -270,6 +270,8 @@ pub async fn me(
 pub async fn password(
     accounts: web::Data<Accounts>,
     ctx: web::Data<crate::services::Context>,
+    settings: web::Data<Settings>,
+    req: HttpRequest,
     session: Session,
     user: CurrentUser,
     body: ValidJson<PasswordRequest>,
@@ -278,6 +280,7 @@ pub async fn password(
     let body = body.into_inner();
     let stamp = accounts::change_password(
         &accounts,
+        client_ip(&req, &settings.trusted_proxies),
         user.id,
         user.login_id.clone(),
         SecretString::from(body.current_password),

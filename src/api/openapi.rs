@@ -511,7 +511,8 @@ mod paths {
     fn me() {}
 
     #[utoipa::path(post, path = "/api/auth/password", tag = "accounts", security(("session" = [])), request_body = PasswordRequest,
-        responses((status = 200, description = "changed; every other session ends, and a webhook registered elsewhere goes back to monoweb's receiver (the detail says so)", body = Message), (status = 400, body = Failure), (status = 401, body = Failure)))]
+        responses((status = 200, description = "changed; every other session ends, and a webhook registered elsewhere goes back to monoweb's receiver (the detail says so)", body = Message), (status = 400, body = Failure), (status = 401, body = Failure),
+                   (status = 429, description = "too many wrong current passwords (they count as failed logins); see Retry-After", body = Failure)))]
     fn password() {}
 
     #[utoipa::path(get, path = "/api/auth/keys", tag = "accounts", security(("session" = [])),

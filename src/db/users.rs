@@ -233,6 +233,16 @@ pub fn purge_client_logins(conn: &mut DbConnection, before: i64, now: i64) -> Qu
     .execute(conn)
 }
 
+/// Forgets the account's consecutive failures (the right password was given).
+pub fn forgive_failures(conn: &mut DbConnection, id: UserId) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<i64>),
+        ))
+        .execute(conn)
+}
+
 /// Records a successful login, optionally with a re-hashed password.
 pub fn record_login(
     conn: &mut DbConnection,

@@ -140,39 +140,14 @@ pub async fn login(
     // when it is right): attempts sent at the same moment are each counted, in turn, so no more
     // pass than the rules allow.
     let _turn = ctx.throttle.turn(user.id).await;
-    let claimed = {
-        let client = client.clone();
-        db::run(&ctx.pool, move |conn| {
-            db::write_transaction(conn, |conn| claim_attempt(conn, id, &client, now))
-        })
-        .await?
-    };
-    let (failures, from_client) = match claimed {
-        Ok(counted) => counted,
-        Err(until) => {
-            tracing::warn!(
-                user_id = user.id,
-                "login refused: too many failures from this address or in all"
-            );
-            return Err(AccountError::Throttled {
-                retry_after: u64::try_from(until - now).unwrap_or(1),
-            });
-        }
-    };
+    let (failures, from_client) = claim(ctx, &user, &client, now, "login").await?;
     let stored = PasswordHash(user.password_hash.clone());
     if !ctx
         .hasher
         .verify(Some(stored.clone()), password.clone())
         .await?
     {
-        tracing::warn!(
-            user_id = user.id,
-            failures,
-            from_this_address = from_client.failures,
-            locked = from_client.locked_until.is_some(),
-            slowed = slow_secs(failures).is_some(),
-            "login failed"
-        );
+        log_failure(&user, failures, from_client, "login failed");
         return Err(AccountError::LoginFailed);
     }
     if !user.is_active {
@@ -199,6 +174,45 @@ pub async fn login(
     .await?;
     tracing::info!(user_id = user.id, "logged in");
     Ok(user)
+}
+
+/// Counts an attempt at `user`'s password from `client` (a login, or the current password of a
+/// change) as a failure before it is checked; `Throttled` when `client` is locked out or the
+/// account is slowed down. The caller holds the account's turn.
+async fn claim(
+    ctx: &Accounts,
+    user: &User,
+    client: &str,
+    now: i64,
+    what: &'static str,
+) -> Result<(i32, user_rows::ClientLogins), AccountError> {
+    let id = user.id();
+    let client = client.to_owned();
+    let claimed = db::run(&ctx.pool, move |conn| {
+        db::write_transaction(conn, |conn| claim_attempt(conn, id, &client, now))
+    })
+    .await?;
+    claimed.map_err(|until| {
+        tracing::warn!(
+            user_id = user.id,
+            attempt = what,
+            "password attempt refused: too many failures from this address or in all"
+        );
+        AccountError::Throttled {
+            retry_after: u64::try_from(until - now).unwrap_or(1),
+        }
+    })
+}
+
+fn log_failure(user: &User, failures: i32, from_client: user_rows::ClientLogins, what: &str) {
+    tracing::warn!(
+        user_id = user.id,
+        failures,
+        from_this_address = from_client.failures,
+        locked = from_client.locked_until.is_some(),
+        slowed = slow_secs(failures).is_some(),
+        "{what}"
+    );
 }
 
 /// Counts an attempt at account `id` from `client` as a failure, unless `client` is locked out or
@@ -250,15 +264,19 @@ async fn rehash(ctx: &Accounts, user: &User, password: SecretString) -> Option<P
 }
 
 /// Changes the password after checking the current one; ends every other session of the user.
-/// Returns the new security stamp, which the caller keeps in its own session.
+/// Returns the new security stamp, which the caller keeps in its own session. The current
+/// password is guessed under the login's throttles (a session thief could otherwise try it
+/// freely): each try counts as a failed login from `ip` until it is right.
 #[tracing::instrument(skip(ctx, current, new_password))]
 pub async fn change_password(
     ctx: &Accounts,
+    ip: Option<IpAddr>,
     user_id: UserId,
     keep_login_id: String,
     current: SecretString,
     new_password: SecretString,
 ) -> Result<String, AccountError> {
+    check_ip(ctx, ip)?;
     let user = db::run(&ctx.pool, move |conn| {
         Ok(user_rows::find_by_id(conn, user_id)?)
     })
@@ -267,11 +285,17 @@ pub async fn change_password(
     let name = Username::parse(&user.username).map_err(AppError::internal)?;
     let new = NewPassword::parse(new_password, &name)
         .map_err(|e| AccountError::WeakPassword(capitalize(&e.0)))?;
+    let now = ctx.clock.now();
+    let client = client_key(ip);
+    let _turn = ctx.throttle.turn(user.id).await;
+    let (failures, from_client) = claim(ctx, &user, &client, now, "password change").await?;
     let stored = PasswordHash(user.password_hash.clone());
     if !ctx.hasher.verify(Some(stored), current).await? {
-        tracing::warn!(
-            user_id = user.id,
-            "password change refused: wrong current password"
+        log_failure(
+            &user,
+            failures,
+            from_client,
+            "password change refused: wrong current password",
         );
         return Err(AccountError::WrongPassword);
     }
@@ -280,6 +304,13 @@ pub async fn change_password(
     let new_stamp = stamp.clone();
     let keep = keep_login_id.clone();
     let ended = db::run(&ctx.pool, move |conn| {
+        user_rows::forgive_failures(conn, user_id)?;
+        let right = user_rows::ClientLogins {
+            failures: 0,
+            locked_until: None,
+            trusted_until: Some(now + TRUST_SECS),
+        };
+        user_rows::save_client_logins(conn, user_id, &client, right, now)?;
         user_rows::set_password(conn, user_id, &hash.0, &stamp)?;
         // API keys end with the sessions: whoever held the old password may have made some.
         crate::db::api_keys::delete_for_user(conn, user_id)?;

@@ -124,9 +124,9 @@ pub async fn login(
             ))
         }
         Err(error) => {
-            let (status, form) = FormState::again(&[("username", &form.username)], error)?;
-            page(
-                status,
+            let (again, form) = FormState::again(&[("username", &form.username)], error)?;
+            again.send(page(
+                again.status,
                 &LoginPage {
                     layout: Layout::guest(&req, &ctx.secret, "login", "Log in")?,
                     form,
@@ -134,7 +134,7 @@ pub async fn login(
                     logged_out: false,
                     registration_open: open(&settings),
                 },
-            )
+            ))
         }
     }
 }
@@ -195,15 +195,15 @@ pub async fn register(
             ))
         }
         Err(error) => {
-            let (status, form) = FormState::again(&[("username", &form.username)], error)?;
-            page(
-                status,
+            let (again, form) = FormState::again(&[("username", &form.username)], error)?;
+            again.send(page(
+                again.status,
                 &RegisterPage {
                     layout: Layout::guest(&req, &ctx.secret, "register", "Register")?,
                     form,
                     registration_open: open(&settings),
                 },
-            )
+            ))
         }
     }
 }

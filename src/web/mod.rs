@@ -192,6 +192,36 @@ pub fn ok(template: &impl Template) -> Result<HttpResponse, AppError> {
     page(StatusCode::OK, template)
 }
 
+/// How a page answers that shows a form again after an error: the error's status and, for a
+/// throttled attempt, the `Retry-After` the JSON API sends too.
+#[derive(Clone, Copy, Debug)]
+pub struct Again {
+    pub status: StatusCode,
+    retry_after: Option<u64>,
+}
+
+impl Again {
+    /// A form shown after a success.
+    pub fn ok() -> Self {
+        Again {
+            status: StatusCode::OK,
+            retry_after: None,
+        }
+    }
+
+    /// `page` with the headers of this answer.
+    pub fn send(self, page: Result<HttpResponse, AppError>) -> Result<HttpResponse, AppError> {
+        let mut page = page?;
+        if let Some(secs) = self.retry_after {
+            page.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(secs),
+            );
+        }
+        Ok(page)
+    }
+}
+
 /// A form's input and its errors, for rendering it again.
 #[derive(Debug, Default)]
 pub struct FormState {
@@ -215,9 +245,15 @@ impl FormState {
 
     /// The state of a form being shown again after `error`: `values` are the fields safe to
     /// echo. Errors that are not the user's to fix on the form are returned as they are.
-    pub fn again(values: &[(&str, &str)], error: AppError) -> Result<(StatusCode, Self), AppError> {
+    pub fn again(values: &[(&str, &str)], error: AppError) -> Result<(Again, Self), AppError> {
         use actix_web::ResponseError;
-        let status = error.status_code();
+        let again = Again {
+            status: error.status_code(),
+            retry_after: match error {
+                AppError::RateLimited { retry_after } => Some(retry_after),
+                _ => None,
+            },
+        };
         let mut state = FormState::with(values);
         match error {
             AppError::Validation(errors) => state.errors = errors,
@@ -232,7 +268,7 @@ impl FormState {
             | AppError::RateLimited { .. } => state.message = Some(error.detail()),
             other => return Err(other),
         }
-        Ok((status, state))
+        Ok((again, state))
     }
 
     pub fn value(&self, field: &str) -> &str {

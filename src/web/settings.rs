@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::format::{self, age, date_time, money, AmountStyle};
-use super::{done, flash_webhook, page, validated, Empty, Form, FormState, Layout};
+use super::{done, flash_webhook, page, validated, Again, Empty, Form, FormState, Layout};
 use crate::api::auth::PasswordRequest;
 use crate::auth::api_keys::Scope;
 use crate::auth::current_user::CurrentUser;
@@ -170,11 +170,14 @@ pub async fn show(
 pub async fn password(
     state: web::Data<Accounts>,
     ctx: web::Data<Context>,
+    settings: web::Data<crate::config::Settings>,
+    req: actix_web::HttpRequest,
     session: Session,
     user: CurrentUser,
     form: Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
+    let ip = crate::auth::throttle::client_ip(&req, &settings.trusted_proxies);
     let attempt = async {
         if form.new_password != form.confirm_password {
             return Err(AppError::Validation(FieldErrors::from([(
@@ -188,6 +191,7 @@ pub async fn password(
         })?;
         Ok(accounts::change_password(
             &state,
+            ip,
             user.id,
             user.login_id.clone(),
             SecretString::from(body.current_password),
@@ -210,17 +214,19 @@ pub async fn password(
             Ok(answer)
         }
         Err(error) => {
-            let (status, form) = FormState::again(&[], error)?;
-            render(
-                &state,
-                &ctx,
-                status,
-                &session,
-                &user,
-                form,
-                Extra::default(),
+            let (again, form) = FormState::again(&[], error)?;
+            again.send(
+                render(
+                    &state,
+                    &ctx,
+                    again.status,
+                    &session,
+                    &user,
+                    form,
+                    Extra::default(),
+                )
+                .await,
             )
-            .await
         }
     }
 }
@@ -318,9 +324,9 @@ pub async fn create_key(
         })?;
         api_keys::create(&ctx, user.id, body.name, body.scope).await
     };
-    let (status, extra) = match attempt.await {
+    let (again, extra) = match attempt.await {
         Ok((row, key)) => (
-            StatusCode::OK,
+            Again::ok(),
             Extra {
                 made: Some(MadeKey {
                     name: row.name,
@@ -330,12 +336,12 @@ pub async fn create_key(
             },
         ),
         Err(error) => {
-            let (status, key_form) = FormState::again(
+            let (again, key_form) = FormState::again(
                 &[("name", form.name.as_str()), ("scope", form.scope.as_str())],
                 error,
             )?;
             (
-                status,
+                again,
                 Extra {
                     key_form,
                     made: None,
@@ -343,16 +349,18 @@ pub async fn create_key(
             )
         }
     };
-    render(
-        &state,
-        &ctx,
-        status,
-        &session,
-        &user,
-        FormState::default(),
-        extra,
+    again.send(
+        render(
+            &state,
+            &ctx,
+            again.status,
+            &session,
+            &user,
+            FormState::default(),
+            extra,
+        )
+        .await,
     )
-    .await
 }
 
 /// `POST /settings/keys/{id}/revoke`: the key stops working at once.

@@ -219,8 +219,8 @@ pub async fn save(
         Ok(message) => Ok(done(&session, message, "/token")),
         Err(error) => {
             // The token is a secret: it is never written back into the page.
-            let (status, form) = FormState::again(&[], error)?;
-            render(&state, status, &session, &user, current, form, false).await
+            let (again, form) = FormState::again(&[], error)?;
+            again.send(render(&state, again.status, &session, &user, current, form, false).await)
         }
     }
 }

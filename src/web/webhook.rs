@@ -122,8 +122,8 @@ pub async fn save(
     match attempt.await {
         Ok(()) => Ok(done(&session, "Webhook registered.", "/webhook")),
         Err(error) => {
-            let (status, form) = FormState::again(&[("webHookUrl", &url)], error)?;
-            render(&state, status, &session, &user, form).await
+            let (again, form) = FormState::again(&[("webHookUrl", &url)], error)?;
+            again.send(render(&state, again.status, &session, &user, form).await)
         }
     }
 }

@@ -16,6 +16,8 @@ struct Visitor<'a> {
 struct Page {
     status: u16,
     location: String,
+    /// The `Retry-After` header, in seconds.
+    retry_after: Option<u64>,
     body: String,
 }
 
@@ -42,6 +44,10 @@ impl<'a> Visitor<'a> {
             .get("location")
             .map(|l| l.to_str().unwrap().to_owned())
             .unwrap_or_default();
+        let retry_after = res
+            .headers()
+            .get("retry-after")
+            .map(|r| r.to_str().unwrap().parse().unwrap());
         let body = res.text().await.unwrap();
         if let Some(token) = csrf_of(&body) {
             self.csrf = Some(token);
@@ -49,6 +55,7 @@ impl<'a> Visitor<'a> {
         Page {
             status,
             location,
+            retry_after,
             body,
         }
     }
@@ -666,4 +673,68 @@ async fn admins_enable_and_disable_users_from_the_page() {
         .await;
     assert!(enabled.body.contains("worker is enabled."));
     let _ = session_cookie;
+}
+
+#[tokio::test]
+async fn guesses_at_the_current_password_count_as_failed_logins_and_a_refused_form_says_when_to_retry(
+) {
+    let app = TestApp::builder().start().await;
+    let mut owner = Visitor::new(&app);
+    owner.register("owner").await;
+    owner.get("/settings").await;
+    let new = "another long password";
+    let change = |current: &str| {
+        vec![
+            ("current_password", current.to_owned()),
+            ("new_password", new.to_owned()),
+            ("confirm_password", new.to_owned()),
+        ]
+    };
+    // A session thief guessing the password on /settings: five wrong tries lock this address out.
+    for n in 0..5 {
+        let fields = change(&format!("guess number {n}"));
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page = owner.post("/settings/password", &fields, true).await;
+        assert_eq!(page.status, 400, "{}", page.body);
+        assert!(page.body.contains("The current password is wrong."));
+        assert_eq!(page.retry_after, None);
+    }
+    let fields = change(PASSWORD);
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = owner.post("/settings/password", &fields, true).await;
+    assert_eq!(page.status, 429, "even the right password: {}", page.body);
+    assert!(
+        page.retry_after.is_some_and(|s| (1..=60).contains(&s)),
+        "{:?}",
+        page.retry_after
+    );
+    assert!(page.body.contains("Too many"), "{}", page.body);
+    // The login form from this address is locked out of the account too, and says for how long.
+    let mut visitor = Visitor::new(&app);
+    visitor.get("/login").await;
+    let page = visitor
+        .post(
+            "/login",
+            &[("username", "owner"), ("password", PASSWORD)],
+            true,
+        )
+        .await;
+    assert_eq!(page.status, 429, "{}", page.body);
+    assert!(page.retry_after.is_some_and(|s| (1..=60).contains(&s)));
+    app.clock.advance(61);
+    let page = owner.post("/settings/password", &fields, true).await;
+    assert_eq!(page.status, 303, "the lock ends: {}", page.body);
+    // The right password forgave the failures: one wrong try now is not a lock.
+    let page = visitor
+        .post(
+            "/login",
+            &[("username", "owner"), ("password", "not it at all")],
+            true,
+        )
+        .await;
+    assert_eq!(page.status, 401, "{}", page.body);
+    let page = visitor
+        .post("/login", &[("username", "owner"), ("password", new)], true)
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
 }

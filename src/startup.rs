@@ -241,6 +241,7 @@ impl Application {
         let pool = web::Data::new(pool);
         let hot = web::Data::from(hot);
         let clock = web::Data::new(clock);
+        let bad_keys = web::Data::new(crate::auth::throttle::BadKeys::default());
         let metrics_on = settings.metrics_token.is_some() && crate::prometheus::install().is_some();
         let state_sync = sync;
         let server = HttpServer::new(move || {
@@ -292,6 +293,7 @@ impl Application {
                 .app_data(pool.clone())
                 .app_data(hot.clone())
                 .app_data(clock.clone())
+                .app_data(bad_keys.clone())
                 .app_data(web::PayloadConfig::new(api::JSON_LIMIT))
                 .app_data(body_deadline)
                 .app_data(api::form_config())

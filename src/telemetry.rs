@@ -103,35 +103,46 @@ pub fn init(filter: &str, format: LogFormat) {
     };
 }
 
-/// The root span of every request: `tracing-actix-web`'s fields, except that the target (path
-/// and query) of the webhook receiver is logged without its secret (`docs/security.md`, S22).
+/// The root span of every request: `tracing-actix-web`'s fields, except that the target is
+/// logged without a hook's secret and with the names of the query's parameters but not their
+/// values (a search is the user's words), and the route of a hook hides its secret too
+/// (`docs/security.md`, S22 and S27).
 pub struct RootSpan;
 
 impl tracing_actix_web::RootSpanBuilder for RootSpan {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        use actix_web::HttpMessage;
         let path = request.path();
-        let hidden = crate::domain::hidden_hook_path(path);
-        if let Some((route, target)) = hidden {
-            use actix_web::HttpMessage;
-            let request_id = request
-                .extensions()
-                .get::<tracing_actix_web::RequestId>()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            tracing::info_span!(
-                "HTTP request",
-                http.method = %request.method(),
-                http.route = route,
-                http.target = target,
-                request_id = %request_id,
-                http.status_code = tracing::field::Empty,
-                otel.status_code = tracing::field::Empty,
-                exception.message = tracing::field::Empty,
-                exception.details = tracing::field::Empty,
-            )
-        } else {
-            tracing_actix_web::DefaultRootSpanBuilder::on_request_start(request)
-        }
+        let route: std::borrow::Cow<'static, str> = match crate::domain::hidden_hook_path(path) {
+            Some((route, _)) => route.into(),
+            None => request.match_pattern().map_or("default".into(), Into::into),
+        };
+        let target = crate::domain::loggable_target(path, request.query_string());
+        let request_id = request
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let user_agent = request
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        let connection = request.connection_info();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = %route,
+            http.host = %connection.host(),
+            http.client_ip = %connection.realip_remote_addr().unwrap_or(""),
+            http.user_agent = %user_agent,
+            http.target = %target,
+            request_id = %request_id,
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
     }
 
     fn on_request_end<B: actix_web::body::MessageBody>(

@@ -1,6 +1,7 @@
 //! With every log at TRACE, registering, failing to log in (a password typed as the name, a name
-//! with a newline included), logging in, changing the password and logging out never print a
-//! password, a session cookie or a typed name (`docs/security.md`, S27). A test binary of its
+//! with a newline included), logging in, changing the password, logging out and searching with a
+//! bad API key never print a password, a session cookie, a typed name or a search term
+//! (`docs/security.md`, S27). A test binary of its
 //! own, because it installs the global log subscriber.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -58,8 +59,40 @@ async fn no_log_line_contains_a_password_or_a_session_cookie() {
         .await;
     assert_eq!(res.status(), 204);
 
+    // A search, sent with a key that is no key: the refusal is logged inside the request's span,
+    // which names the query's parameters but not the words searched for. More bad keys from the
+    // same address are not each logged, and after five the address waits (429, Retry-After).
+    let search = "findmytherapist";
+    let mut answers = Vec::new();
+    for n in 0..8 {
+        let res = app
+            .client
+            .get(app.url(&format!("/api/mono/statement?q={search}&page={n}")))
+            .header("Authorization", format!("Bearer mwk_not_a_key_{n}"))
+            .send()
+            .await
+            .unwrap();
+        answers.push((
+            res.status().as_u16(),
+            res.headers().contains_key("retry-after"),
+        ));
+    }
+    assert_eq!(
+        answers,
+        [(401, false); 5]
+            .into_iter()
+            .chain([(429, true); 3])
+            .collect::<Vec<_>>()
+    );
     let logs_handle = logs;
     let logs = logs_handle.text();
+    let refusals = logs.matches("unknown or revoked API key").count();
+    assert!(
+        (1..=2).contains(&refusals),
+        "{refusals} lines for 8 bad keys"
+    );
+    assert!(logs.contains("q=…&page=…"), "the query's names are logged");
+    assert!(!logs.contains(search), "a search term appeared in the logs");
     assert!(
         logs.contains("logged in")
             && logs.contains("login failed")

@@ -154,6 +154,32 @@ fn state(req: &HttpRequest) -> Result<(&DbPool, &Hot), AppError> {
     }
 }
 
+/// The answer to an unknown or revoked API key: 401, or 429 once the client's address has
+/// presented too many (its locks grow as a login's do); only the start of a run is logged.
+fn refuse_bad_key(req: &HttpRequest) -> AppError {
+    use crate::auth::throttle::{client_ip, client_key, BadKey, BadKeys};
+    let (Some(bad_keys), Some(clock), Some(settings)) = (
+        req.app_data::<web::Data<BadKeys>>(),
+        req.app_data::<web::Data<monobank::clock::SharedClock>>(),
+        req.app_data::<web::Data<crate::config::Settings>>(),
+    ) else {
+        return AppError::Unauthorized;
+    };
+    let client = client_key(client_ip(req, &settings.trusted_proxies));
+    match bad_keys.count(&client, clock.now()) {
+        BadKey::Refused { log: true } => {
+            tracing::warn!(
+                client,
+                "request with an unknown or revoked API key (more from this address are not \
+                 logged until it is locked out)"
+            );
+            AppError::Unauthorized
+        }
+        BadKey::Refused { log: false } => AppError::Unauthorized,
+        BadKey::Throttled { retry_after } => AppError::RateLimited { retry_after },
+    }
+}
+
 /// How often a key's last use is written (at most).
 const KEY_USE_WRITE_SECS: i64 = 60;
 
@@ -177,8 +203,7 @@ async fn key_user(req: &HttpRequest) -> Result<SessionUser, AppError> {
         }
     };
     let Some(row) = row else {
-        tracing::warn!("request with an unknown or revoked API key");
-        return Err(AppError::Unauthorized);
+        return Err(refuse_bad_key(req));
     };
     let scope = Scope::from_stored(&row.scope);
     if !api_keys::allows(scope, req.method(), req.path()) {

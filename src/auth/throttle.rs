@@ -123,6 +123,21 @@ pub struct Throttle {
     turns: Mutex<HashMap<i64, std::sync::Arc<tokio::sync::Mutex<()>>>>,
 }
 
+/// Unknown or revoked API keys per client key, kept in memory: an address that presents too
+/// many is locked out as a login's guesses are.
+#[derive(Default)]
+pub struct BadKeys(Mutex<HashMap<String, Failures>>);
+
+/// What to do with a request whose API key is unknown or revoked.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BadKey {
+    /// Answer 401; `log` is whether this failure starts a run (the first of a run, or the one
+    /// that locks the address out) and so is logged: the rest of a run is not.
+    Refused { log: bool },
+    /// The address is locked out for `retry_after` s: answer 429, log nothing.
+    Throttled { retry_after: u64 },
+}
+
 /// Failures of names that are no account (lower-cased): per (name, client key) as
 /// `login_failures`, and per name as the `users` row's count.
 #[derive(Default)]
@@ -227,11 +242,69 @@ impl Throttle {
     }
 }
 
+impl BadKeys {
+    /// Counts an unknown or revoked API key presented from `client` at `now`: the locks grow as
+    /// a login's from one address do ([`lock_secs`]), so a client cannot try keys (or fill the
+    /// logs) at the speed of its connection.
+    pub fn count(&self, client: &str, now: i64) -> BadKey {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(until) = map
+            .get(client)
+            .map(|f| f.until)
+            .filter(|until| *until > now)
+        {
+            return BadKey::Throttled {
+                retry_after: u64::try_from(until - now).unwrap_or(1),
+            };
+        }
+        make_room(&mut map);
+        let failures = map.entry(client.to_owned()).or_default();
+        failures.count(now, lock_secs);
+        BadKey::Refused {
+            log: failures.count == 1 || failures.until > now,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use monobank::clock::ManualClock;
+
+    #[test]
+    fn bad_api_keys_lock_an_address_out_and_are_logged_once_per_run() {
+        let throttle = BadKeys::default();
+        let logged: Vec<bool> = (0..FREE_FAILURES)
+            .map(|_| match throttle.count("192.0.2.1", 1_000) {
+                BadKey::Refused { log } => log,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            logged,
+            [true, false, false, false, true],
+            "the first, and the lock"
+        );
+        assert_eq!(
+            throttle.count("192.0.2.1", 1_001),
+            BadKey::Throttled { retry_after: 59 }
+        );
+        assert_eq!(
+            throttle.count("192.0.2.2", 1_001),
+            BadKey::Refused { log: true },
+            "another address is not locked out"
+        );
+        assert_eq!(
+            throttle.count("192.0.2.1", 1_060),
+            BadKey::Refused { log: true },
+            "the lock ends, and the next failure locks for longer"
+        );
+        assert_eq!(
+            throttle.count("192.0.2.1", 1_061),
+            BadKey::Throttled { retry_after: 119 }
+        );
+    }
 
     #[test]
     fn the_ip_burst_refills_on_the_injected_clock() {

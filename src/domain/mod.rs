@@ -40,6 +40,26 @@ pub fn loggable_path(path: &str) -> &str {
     hidden_hook_path(path).map_or(path, |(_, shown)| shown)
 }
 
+/// A request target as logs may show it: [`loggable_path`], and of the query only the names of
+/// its parameters, each value shown as `…` (a search is the user's words, a date range is what
+/// they looked at: neither belongs in a log).
+pub fn loggable_target(path: &str, query: &str) -> String {
+    let path = loggable_path(path);
+    if query.is_empty() {
+        return path.to_owned();
+    }
+    let names: Vec<String> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            let name: String = name.chars().take(32).collect();
+            format!("{name}=…")
+        })
+        .collect();
+    format!("{path}?{}", names.join("&"))
+}
+
 /// Whether `text` has the shape of a receiver secret as monoweb makes them: 43 characters of
 /// base64url (32 random bytes).
 pub fn is_receiver_secret(text: &str) -> bool {
@@ -63,6 +83,19 @@ pub fn redact_receiver_secret(url: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_logged_target_keeps_parameter_names_but_no_value_nor_a_hook_secret() {
+        assert_eq!(
+            loggable_target("/statement", "q=pharmacy+near+home&from=2026-01-01&flag"),
+            "/statement?q=…&from=…&flag=…"
+        );
+        assert_eq!(loggable_target("/healthz", ""), "/healthz");
+        assert_eq!(
+            loggable_target("/hooks/mono/s3cret", "x=1"),
+            "/hooks/mono/…?x=…"
+        );
+    }
 
     #[test]
     fn the_receiver_secret_is_redacted_and_other_urls_are_kept() {

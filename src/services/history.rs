@@ -561,10 +561,42 @@ pub async fn progress(ctx: &Context, user: UserId) -> Result<Progress, HistoryEr
 pub const CSV_HEADER: &str = "date,time,account,description,mcc,category,amount,currency,\
 operation_amount,operation_currency,cashback,commission,balance,hold,comment,counterparty\r\n";
 
-/// One CSV field: quoted when it must be (RFC 4180), and a text that a spreadsheet would run as
-/// a formula is prefixed with `'` (OWASP CSV injection).
+/// Whether `c` has no place in a CSV cell: a control character (a line break or tab becomes a
+/// space, the others go) or a bidirectional override, which can make a cell read as something
+/// else than it holds.
+fn is_unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` without what [`is_unprintable`] names: line breaks and tabs as spaces.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(is_unprintable) {
+        return text.into();
+    }
+    text.chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\t' => Some(' '),
+            c if is_unprintable(c) => None,
+            c => Some(c),
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// One CSV field: text from the bank without control characters ([`printable`]), quoted when it
+/// must be (RFC 4180), and a text that a spreadsheet would run as a formula is prefixed with `'`
+/// (OWASP CSV injection).
 fn field(out: &mut String, text: &str, is_text: bool) {
-    let guarded = is_text && text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let text = if is_text {
+        printable(text)
+    } else {
+        text.into()
+    };
+    // Spaces before a formula do not stop every spreadsheet from running it.
+    let guarded = is_text
+        && text
+            .trim_start_matches(' ')
+            .starts_with(['=', '+', '-', '@']);
     let needs_quotes = guarded || text.contains([',', '"', '\n', '\r']);
     if needs_quotes {
         out.push('"');
@@ -574,7 +606,7 @@ fn field(out: &mut String, text: &str, is_text: bool) {
         out.push_str(&text.replace('"', "\"\""));
         out.push('"');
     } else {
-        out.push_str(text);
+        out.push_str(&text);
     }
 }
 
@@ -708,5 +740,21 @@ mod tests {
         out.push('|');
         field(&mut out, "-12.50", false);
         assert_eq!(out, "\"a,b\"|\"say \"\"hi\"\"\"|\"'=SUM(A1)\"|-12.50");
+    }
+
+    #[test]
+    fn csv_text_from_the_bank_loses_its_control_characters_and_bidi_overrides() {
+        let mut out = String::new();
+        field(&mut out, "Shop\u{0}\u{1b}[31m\nline\ttwo\u{7f}\u{9b}", true);
+        out.push('|');
+        field(&mut out, "\u{202e}gnp.exe\u{2066}", true);
+        out.push('|');
+        field(&mut out, "\n=HYPERLINK(1)", true);
+        out.push('|');
+        field(&mut out, "Кава, Київ", true);
+        assert_eq!(
+            out,
+            "Shop[31m line two|gnp.exe|\"' =HYPERLINK(1)\"|\"Кава, Київ\""
+        );
     }
 }

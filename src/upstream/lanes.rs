@@ -58,6 +58,23 @@ impl Limiter for DbLimiter {
         })
         .await
     }
+
+    /// The write runs as a task of its own: the request that dropped the call is gone.
+    fn close_abandoned(&self, key: &str, endpoint: Endpoint, until: i64) {
+        let (limiter, key) = (self.clone(), key.to_owned());
+        let close = async move {
+            if let Err(e) = limiter.close_until(&key, endpoint, until).await {
+                tracing::warn!(error = %e, endpoint = endpoint.as_str(), "could not close the lane of a dropped call");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(close)),
+            Err(_) => tracing::warn!(
+                endpoint = endpoint.as_str(),
+                "a call was dropped outside a runtime; its lane opens a minute after it began"
+            ),
+        }
+    }
 }
 
 /// Claims the lane for one call at `now`, closing it for Monobank's minute.
@@ -178,6 +195,39 @@ mod tests {
             claim(&mut c, "fp", Endpoint::Statement, 1060).unwrap(),
             Claim::Granted
         );
+    }
+
+    #[tokio::test]
+    async fn a_call_dropped_mid_flight_closes_its_lane_a_minute_after_the_drop() {
+        use monobank::limit::call_through;
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("t.db"));
+        migrations::run_pending(&mut db::connect(&url).unwrap()).unwrap();
+        let lanes = DbLimiter::new(db::pool(&url));
+        let clock = monobank::clock::ManualClock::at(5_000);
+        let (started, on_its_way) = tokio::sync::oneshot::channel();
+        let call = call_through(&lanes, &*clock, "fp", Endpoint::Statement, || async {
+            let _ = started.send(());
+            std::future::pending::<Result<(), monobank::MonoError>>().await
+        });
+        // The caller goes away 25 s into the call (a timeout around it, a shutdown).
+        tokio::select! {
+            _ = call => unreachable!("the call never ends"),
+            _ = async {
+                on_its_way.await.unwrap();
+                clock.advance(25);
+            } => {}
+        }
+        let mut conn = db::connect(&url).unwrap();
+        let started = std::time::Instant::now();
+        while next_at(&mut conn, "fp", Endpoint::Statement).unwrap() != Some(5_085) {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "the lane opens at {:?}, not a minute after the drop (5085)",
+                next_at(&mut conn, "fp", Endpoint::Statement).unwrap()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
     }
 
     #[test]

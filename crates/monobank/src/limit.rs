@@ -82,6 +82,43 @@ pub trait Limiter: Send + Sync {
         endpoint: Endpoint,
         until: i64,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// What [`close_until`](Self::close_until) does, for a call whose future was dropped while
+    /// Monobank may already have it (a client that went away cancels its request): called from
+    /// `Drop`, so it cannot wait; an implementation over a database starts the write on its own
+    /// (a task) and reports a failure itself.
+    fn close_abandoned(&self, key: &str, endpoint: Endpoint, until: i64);
+}
+
+/// Keeps a granted lane closed until a minute after its call ended, even when the future of
+/// [`call_through`] is dropped mid-call or before the lane is closed: the drop closes it from
+/// the moment of the drop ([`Limiter::close_abandoned`]).
+struct Granted<'a, L: Limiter + ?Sized> {
+    limiter: &'a L,
+    clock: &'a dyn Clock,
+    key: &'a str,
+    endpoint: Endpoint,
+    /// Set once the lane is closed as it should be.
+    closed: bool,
+}
+
+impl<L: Limiter + ?Sized> Granted<'_, L> {
+    /// A lane's length after now, from the next whole second: a call that ended at 10.9 s must
+    /// not let the next one start at 11.0 s, less than a lane's length later at the bank's end.
+    fn until(&self) -> i64 {
+        let now_ms = self.clock.now_ms();
+        let ended = now_ms.div_euclid(1000) + i64::from(now_ms.rem_euclid(1000) > 0);
+        ended + self.limiter.lane_secs()
+    }
+}
+
+impl<L: Limiter + ?Sized> Drop for Granted<'_, L> {
+    fn drop(&mut self) {
+        if !self.closed {
+            self.limiter
+                .close_abandoned(self.key, self.endpoint, self.until());
+        }
+    }
 }
 
 /// What one call through a lane came to.
@@ -143,14 +180,18 @@ where
             .record((next_at - clock.now()).max(0) as f64);
         return Ok(Through::Closed { next_at });
     }
+    let mut granted = Granted {
+        limiter,
+        clock,
+        key,
+        endpoint,
+        closed: false,
+    };
     let result = call().await;
-    // From the next whole second: a call that ended at 10.9 s must not let the next one start
-    // at 11.0 s, less than a lane's length later at the bank's end.
-    let ended_ms = clock.now_ms();
-    let ended = ended_ms.div_euclid(1000) + i64::from(ended_ms.rem_euclid(1000) > 0);
-    limiter
-        .close_until(key, endpoint, ended + limiter.lane_secs())
-        .await?;
+    let closed = limiter.close_until(key, endpoint, granted.until()).await;
+    // A store that failed is not tried again on drop: the error goes to the caller.
+    granted.closed = true;
+    closed?;
     Ok(Through::Called(result))
 }
 
@@ -196,11 +237,15 @@ impl Limiter for MemoryLimiter {
         endpoint: Endpoint,
         until: i64,
     ) -> Result<(), Self::Error> {
+        self.close_abandoned(key, endpoint, until);
+        Ok(())
+    }
+
+    fn close_abandoned(&self, key: &str, endpoint: Endpoint, until: i64) {
         self.with_lanes(|lanes| {
             let next_at = lanes.entry((key.to_owned(), endpoint)).or_insert(0);
             *next_at = (*next_at).max(until);
         });
-        Ok(())
     }
 }
 
@@ -269,6 +314,30 @@ mod tests {
                 "never shortened"
             );
         });
+    }
+
+    #[test]
+    fn a_call_dropped_mid_flight_keeps_the_lane_closed_a_minute_after_the_drop() {
+        let lanes = MemoryLimiter::default();
+        let clock = ManualClock::at(3_000);
+        run(async {
+            let call = call_through(&lanes, &*clock, "fp", Endpoint::Statement, || async {
+                std::future::pending::<Result<(), MonoError>>().await
+            });
+            let mut call = std::pin::pin!(call);
+            // Polled until the call is on its way, then the caller goes away 25 s later.
+            let waker = std::task::Waker::noop();
+            let polled = call
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(waker));
+            assert!(polled.is_pending());
+            clock.advance(25);
+        });
+        assert_eq!(
+            lanes.next_at("fp", Endpoint::Statement),
+            Some(3_085),
+            "a minute after the drop, not after the claim (3060)"
+        );
     }
 
     #[test]

@@ -146,81 +146,95 @@ impl TransactionRow {
 /// transaction.
 pub fn upsert(conn: &mut DbConnection, row: &TransactionRow) -> QueryResult<bool> {
     use transactions::dsl as t;
-    let existing: Option<(String, bool)> = t::transactions
-        .filter(t::user_id.eq(row.user_id).and(t::id.eq(&row.id)))
-        .select((t::source, t::hold))
-        .first(conn)
-        .optional()?;
-    let from_statement = row.source == Source::Statement.as_str();
     let unsigned = row.source == UNSIGNED;
-    match existing {
-        // An unsigned event changes nothing that is stored.
-        Some(_) if unsigned => Ok(false),
-        Some((source, was_hold)) => {
-            let settles_its_hold = was_hold && !row.hold;
-            if !from_statement {
-                if source == Source::Statement.as_str() && !settles_its_hold {
-                    // The statement is the truth for this id; a late or repeated event changes
-                    // nothing.
-                    return Ok(false);
-                }
-                if !was_hold && row.hold {
-                    // A late event of the hold never undoes its settlement.
-                    return Ok(false);
-                }
-            }
-            // A row a statement stored keeps that source when an event settles its hold; a
-            // signed event confirms an unsigned one.
-            let source = if from_statement || source == UNSIGNED {
-                row.source.as_str()
-            } else {
-                source.as_str()
-            };
-            let same_id = t::transactions.filter(t::user_id.eq(row.user_id).and(t::id.eq(&row.id)));
-            diesel::update(same_id)
-                .set((
-                    t::account.eq(&row.account),
-                    t::time.eq(row.time),
-                    t::description.eq(&row.description),
-                    t::mcc.eq(row.mcc),
-                    t::original_mcc.eq(row.original_mcc),
-                    t::amount.eq(row.amount),
-                    t::operation_amount.eq(row.operation_amount),
-                    t::currency_code.eq(row.currency_code),
-                    t::commission_rate.eq(row.commission_rate),
-                    t::cashback_amount.eq(row.cashback_amount),
-                    t::balance.eq(row.balance),
-                    t::hold.eq(row.hold),
-                    t::comment.eq(&row.comment),
-                    t::receipt_id.eq(&row.receipt_id),
-                    t::invoice_id.eq(&row.invoice_id),
-                    t::counter_edrpou.eq(&row.counter_edrpou),
-                    t::counter_iban.eq(&row.counter_iban),
-                    t::counter_name.eq(&row.counter_name),
-                    t::source.eq(source),
-                ))
-                .execute(conn)?;
-            if from_statement || settles_its_hold {
-                // Listed by a statement, or settled under its own id: it exists, neither
-                // cancelled nor superseded (a settled operation is no hold).
-                diesel::update(same_id)
-                    .set((t::cancelled.eq(false), t::superseded_by.eq(None::<String>)))
-                    .execute(conn)?;
-            }
-            Ok(false)
+    // The insert comes first: of two transactions storing one new id at once, one inserts and
+    // the other waits for it and then takes the update's path below (a read before the insert
+    // would let both see no row, and the loser's version would be dropped).
+    let insert = diesel::insert_into(t::transactions)
+        .values(row)
+        .on_conflict((t::user_id, t::id))
+        .do_nothing();
+    if crate::per_backend!(conn, |c| insert.execute(c))? == 1 {
+        // An unsigned event is not trusted to settle anything.
+        if !row.hold && !unsigned {
+            supersede_hold(conn, row)?;
         }
-        None => {
-            let insert = diesel::insert_into(t::transactions)
-                .values(row)
-                .on_conflict((t::user_id, t::id))
-                .do_nothing();
-            let inserted = crate::per_backend!(conn, |c| insert.execute(c))?;
-            // An unsigned event is not trusted to settle anything.
-            if inserted == 1 && !row.hold && !unsigned {
-                supersede_hold(conn, row)?;
-            }
-            Ok(inserted == 1)
+        return Ok(true);
+    }
+    // An unsigned event changes nothing that is stored.
+    if unsigned {
+        return Ok(false);
+    }
+    let Some((source, was_hold)) = stored_state(conn, row)? else {
+        return Ok(false);
+    };
+    let from_statement = row.source == Source::Statement.as_str();
+    let settles_its_hold = was_hold && !row.hold;
+    if !from_statement {
+        if source == Source::Statement.as_str() && !settles_its_hold {
+            // The statement is the truth for this id; a late or repeated event changes nothing.
+            return Ok(false);
         }
+        if !was_hold && row.hold {
+            // A late event of the hold never undoes its settlement.
+            return Ok(false);
+        }
+    }
+    // A row a statement stored keeps that source when an event settles its hold; a signed event
+    // confirms an unsigned one.
+    let source = if from_statement || source == UNSIGNED {
+        row.source.as_str()
+    } else {
+        source.as_str()
+    };
+    let same_id = t::transactions.filter(t::user_id.eq(row.user_id).and(t::id.eq(&row.id)));
+    diesel::update(same_id)
+        .set((
+            t::account.eq(&row.account),
+            t::time.eq(row.time),
+            t::description.eq(&row.description),
+            t::mcc.eq(row.mcc),
+            t::original_mcc.eq(row.original_mcc),
+            t::amount.eq(row.amount),
+            t::operation_amount.eq(row.operation_amount),
+            t::currency_code.eq(row.currency_code),
+            t::commission_rate.eq(row.commission_rate),
+            t::cashback_amount.eq(row.cashback_amount),
+            t::balance.eq(row.balance),
+            t::hold.eq(row.hold),
+            t::comment.eq(&row.comment),
+            t::receipt_id.eq(&row.receipt_id),
+            t::invoice_id.eq(&row.invoice_id),
+            t::counter_edrpou.eq(&row.counter_edrpou),
+            t::counter_iban.eq(&row.counter_iban),
+            t::counter_name.eq(&row.counter_name),
+            t::source.eq(source),
+        ))
+        .execute(conn)?;
+    if from_statement || settles_its_hold {
+        // Listed by a statement, or settled under its own id: it exists, neither cancelled nor
+        // superseded (a settled operation is no hold).
+        diesel::update(same_id)
+            .set((t::cancelled.eq(false), t::superseded_by.eq(None::<String>)))
+            .execute(conn)?;
+    }
+    Ok(false)
+}
+
+/// The source and hold flag stored for `row`'s id, the row locked until the transaction ends
+/// (PostgreSQL; SQLite's write transaction holds the whole database), so that two versions of
+/// one id are judged one after the other, each against what the other stored.
+fn stored_state(
+    conn: &mut DbConnection,
+    row: &TransactionRow,
+) -> QueryResult<Option<(String, bool)>> {
+    use transactions::dsl as t;
+    let query = t::transactions
+        .filter(t::user_id.eq(row.user_id).and(t::id.eq(&row.id)))
+        .select((t::source, t::hold));
+    match conn {
+        DbConnection::Postgres(c) => query.for_update().first(c).optional(),
+        DbConnection::Sqlite(c) => query.first(c).optional(),
     }
 }
 
@@ -243,13 +257,23 @@ fn supersede_hold(conn: &mut DbConnection, settled: &TransactionRow) -> QueryRes
         .select(t::id)
         .first(conn)
         .optional()?;
-    match hold {
-        Some(id) => {
-            diesel::update(t::transactions.filter(t::user_id.eq(settled.user_id).and(t::id.eq(id))))
-                .set(t::superseded_by.eq(&settled.id))
-                .execute(conn)
-        }
-        None => Ok(0),
+    let Some(id) = hold else {
+        return Ok(0);
+    };
+    // Taken only if no other settlement took it meanwhile (PostgreSQL re-checks the condition
+    // once the other transaction ends): then the next candidate is sought.
+    let taken = diesel::update(
+        t::transactions
+            .filter(t::user_id.eq(settled.user_id).and(t::id.eq(id)))
+            .filter(t::superseded_by.is_null())
+            .filter(t::cancelled.eq(false)),
+    )
+    .set(t::superseded_by.eq(&settled.id))
+    .execute(conn)?;
+    if taken == 1 {
+        Ok(1)
+    } else {
+        supersede_hold(conn, settled)
     }
 }
 

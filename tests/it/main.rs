@@ -22,6 +22,7 @@ mod openapi;
 mod outage;
 mod pages;
 mod provider;
+mod races;
 mod reconcile;
 mod sandbox;
 mod schema;

@@ -216,6 +216,29 @@ pub async fn is_ready(pool: &DbPool, timeout: Duration) -> bool {
     )
 }
 
+/// A fresh SQLite store for unit tests, migrated, with one user (id 1).
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn test_store() -> (tempfile::TempDir, DbConnection) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::config::DatabaseUrl::Sqlite(dir.path().join("t.db"));
+    let mut conn = connect(&url).unwrap();
+    migrations::run_pending(&mut conn).unwrap();
+    users::insert(
+        &mut conn,
+        &users::NewUser {
+            username: "owner",
+            password_hash: "x",
+            is_admin: false,
+            is_active: true,
+            created_at: 0,
+            security_stamp: "s",
+        },
+    )
+    .unwrap();
+    (dir, conn)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

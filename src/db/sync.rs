@@ -101,28 +101,59 @@ pub fn track(
     crate::per_backend!(conn, |c| insert.execute(c))
 }
 
-/// Writes a sync row back, all but `history_from`: a request for older history that arrived
-/// while the sync was fetching stands.
+/// Writes a sync row back, all but `history_from` (a request for older history that arrived
+/// while the sync was fetching stands). The sync read the row before its call to Monobank; what
+/// was written since is kept: the row is re-read, locked (PostgreSQL), and its fetched span joined
+/// with the one written here ([`joined`]), so webhook coverage folded into it meanwhile is not
+/// undone. Call inside a write transaction.
 pub fn save(conn: &mut DbConnection, row: &SyncAccount) -> QueryResult<usize> {
-    diesel::update(
-        sync_accounts::table
-            .filter(sync_accounts::user_id.eq(row.user_id))
-            .filter(sync_accounts::account.eq(&row.account)),
-    )
-    .set((
-        sync_accounts::synced_from.eq(row.synced_from),
-        sync_accounts::synced_to.eq(row.synced_to),
-        sync_accounts::cursor.eq(&row.cursor),
-        sync_accounts::updated_at.eq(row.updated_at),
-        sync_accounts::failures.eq(row.failures),
-        sync_accounts::retry_at.eq(row.retry_at),
-        sync_accounts::last_error.eq(&row.last_error),
-        sync_accounts::closed.eq(row.closed),
-        sync_accounts::recent_cursor.eq(&row.recent_cursor),
-        sync_accounts::turn.eq(row.turn),
-        sync_accounts::reread_at.eq(row.reread_at),
-    ))
-    .execute(conn)
+    let mine = sync_accounts::table
+        .filter(sync_accounts::user_id.eq(row.user_id))
+        .filter(sync_accounts::account.eq(&row.account));
+    let span = mine.select((sync_accounts::synced_from, sync_accounts::synced_to));
+    let stored: Option<(i64, i64)> = match conn {
+        DbConnection::Postgres(c) => span.for_update().first(c).optional()?,
+        DbConnection::Sqlite(c) => span.first(c).optional()?,
+    };
+    let Some(stored) = stored else {
+        return Ok(0);
+    };
+    let (synced_from, synced_to) = joined(stored, (row.synced_from, row.synced_to));
+    diesel::update(mine)
+        .set((
+            sync_accounts::synced_from.eq(synced_from),
+            sync_accounts::synced_to.eq(synced_to),
+            sync_accounts::cursor.eq(&row.cursor),
+            sync_accounts::updated_at.eq(row.updated_at),
+            sync_accounts::failures.eq(row.failures),
+            sync_accounts::retry_at.eq(row.retry_at),
+            sync_accounts::last_error.eq(&row.last_error),
+            sync_accounts::closed.eq(row.closed),
+            sync_accounts::recent_cursor.eq(&row.recent_cursor),
+            sync_accounts::turn.eq(row.turn),
+            sync_accounts::reread_at.eq(row.reread_at),
+        ))
+        .execute(conn)
+}
+
+/// The fetched span after the sync writes `written` over `stored` (each `(from, to)`, empty
+/// while from > to). Both grew from the span the sync read, so when both hold something they
+/// touch and their union is complete; a span never shrinks. Should they not touch, the sync's
+/// own span is the one it can vouch for.
+pub fn joined(stored: (i64, i64), written: (i64, i64)) -> (i64, i64) {
+    let empty = |(from, to): (i64, i64)| from > to;
+    if empty(stored) {
+        return written;
+    }
+    if empty(written) {
+        return stored;
+    }
+    let touch = written.0 <= stored.1.saturating_add(1) && stored.0 <= written.1.saturating_add(1);
+    if touch {
+        (stored.0.min(written.0), stored.1.max(written.1))
+    } else {
+        written
+    }
 }
 
 /// Asks for history back to `from` (an explicit request; never a side effect of reading): moves
@@ -390,4 +421,48 @@ pub fn last_beat_of_others(conn: &mut DbConnection, instance: &str) -> QueryResu
 /// Forgets the heartbeats older than `stale_before` (instances that are gone).
 pub fn forget_beats_before(conn: &mut DbConnection, stale_before: i64) -> QueryResult<usize> {
     diesel::delete(heartbeats::table.filter(heartbeats::beat_at.lt(stale_before))).execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const USER: UserId = UserId(1);
+
+    #[test]
+    fn a_save_keeps_the_webhook_coverage_folded_in_while_the_sync_was_fetching() {
+        let (_dir, mut conn) = crate::db::test_store();
+        let conn = &mut conn;
+        track(conn, USER, "card", 0, 1_000).unwrap();
+        let mut row = account(conn, USER, "card").unwrap().unwrap();
+        (row.synced_from, row.synced_to) = (500, 1_000);
+        save(conn, &row).unwrap();
+        // The sync reads the row and asks Monobank for older history; meanwhile the webhook's
+        // coverage up to 2000 is folded into the fetched span (another instance started).
+        let read = account(conn, USER, "card").unwrap().unwrap();
+        assert_eq!(fold_held(conn, USER, 900, 2_000).unwrap(), 1);
+        let mut next = read.clone();
+        next.synced_from = 100;
+        next.turn = 7;
+        save(conn, &next).unwrap();
+        let saved = account(conn, USER, "card").unwrap().unwrap();
+        assert_eq!((saved.synced_from, saved.synced_to), (100, 2_000));
+        assert_eq!(saved.turn, 7, "the rest is the sync's");
+    }
+
+    #[test]
+    fn joined_spans_only_grow_and_never_bridge_a_gap() {
+        let empty = (1_001, 1_000);
+        assert_eq!(joined(empty, (10, 20)), (10, 20));
+        assert_eq!(
+            joined((10, 20), empty),
+            (10, 20),
+            "never shrinks to nothing"
+        );
+        assert_eq!(joined((10, 20), (5, 20)), (5, 20));
+        assert_eq!(joined((10, 30), (5, 20)), (5, 30));
+        assert_eq!(joined((21, 30), (10, 20)), (10, 30), "touching spans join");
+        assert_eq!(joined((25, 30), (10, 20)), (10, 20), "a gap is not bridged");
+    }
 }

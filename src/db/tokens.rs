@@ -114,6 +114,22 @@ pub fn find(conn: &mut DbConnection, user: UserId) -> QueryResult<Option<TokenRo
         .optional()
 }
 
+/// Whether `user`'s token is still the one `fingerprint` names, its row then locked until the
+/// transaction ends (PostgreSQL; SQLite's write transaction holds the whole database): what a
+/// call made with a token brought is written only while that token is attached, and a removal
+/// or a replacement waits for such a write to end. Call inside a write transaction.
+pub fn holds(conn: &mut DbConnection, user: UserId, fingerprint: &str) -> QueryResult<bool> {
+    let query = mono_tokens::table
+        .find(user.0)
+        .filter(mono_tokens::fingerprint.eq(fingerprint))
+        .select(mono_tokens::user_id);
+    let found = match conn {
+        DbConnection::Postgres(c) => query.for_update().first::<i64>(c).optional()?,
+        DbConnection::Sqlite(c) => query.first::<i64>(c).optional()?,
+    };
+    Ok(found.is_some())
+}
+
 /// The user a fingerprint belongs to, if any.
 pub fn owner_of(conn: &mut DbConnection, fingerprint: &str) -> QueryResult<Option<i64>> {
     mono_tokens::table

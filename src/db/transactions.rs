@@ -433,30 +433,14 @@ pub fn insert_event(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::config::DatabaseUrl;
-    use crate::db::{self, migrations};
+    use crate::db;
 
     const USER: UserId = UserId(1);
     const CARD: &str = "card";
     const NINE: i64 = 1_790_000_000;
 
     fn store() -> (tempfile::TempDir, DbConnection) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut conn = db::connect(&DatabaseUrl::Sqlite(dir.path().join("t.db"))).unwrap();
-        migrations::run_pending(&mut conn).unwrap();
-        crate::db::users::insert(
-            &mut conn,
-            &crate::db::users::NewUser {
-                username: "owner",
-                password_hash: "x",
-                is_admin: false,
-                is_active: true,
-                created_at: 0,
-                security_stamp: "s",
-            },
-        )
-        .unwrap();
-        (dir, conn)
+        db::test_store()
     }
 
     /// A coffee of 45.00 UAH (MCC 5814).

@@ -331,8 +331,15 @@ async fn fetch_or_serve(
         Ok(Step::Fetched(items)) => {
             snap.items.extend(items);
             let json = serde_json::to_string(&snap).map_err(AppError::internal)?;
+            let key = attached.credential.lane_key.clone();
             db::run(&ctx.pool, move |conn| {
-                Ok(snapshots::put(conn, user, &kind, &json, now)?)
+                db::write_transaction(conn, |conn| {
+                    // Not after the token the page was read with was removed or replaced.
+                    if crate::db::tokens::holds(conn, user, &key)? {
+                        snapshots::put(conn, user, &kind, &json, now)?;
+                    }
+                    Ok(())
+                })
             })
             .await?;
             Ok(answer(snap, now, false, Some(now + LANE_SECS)))

@@ -308,16 +308,40 @@ async fn read_accounts(
     let now = ctx.clock.now();
     let history_from = now - i64::from(ctx.history_days) * 86_400;
     let ids = account_ids(&info);
-    db::run(&ctx.pool, move |conn| {
+    let key = attached.credential.lane_key.clone();
+    let current = db::run(&ctx.pool, move |conn| {
         db::write_transaction(conn, |conn| {
+            // The token may have been removed or replaced while the call was on its way.
+            if !crate::db::tokens::holds(conn, user, &key)? {
+                return Ok(false);
+            }
             for id in &ids {
                 sync::track(conn, user, id, history_from, now)?;
+            }
+            Ok(true)
+        })
+    })
+    .await?;
+    Ok(current.then_some(info))
+}
+
+/// Writes a sync row back ([`sync::save`]) unless the token it was read for went meanwhile.
+async fn save_if_current(
+    ctx: &Context,
+    user: UserId,
+    attached: &Attached,
+    row: sync::SyncAccount,
+) -> Result<(), AppError> {
+    let key = attached.credential.lane_key.clone();
+    db::run(&ctx.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            if crate::db::tokens::holds(conn, user, &key)? {
+                sync::save(conn, &row)?;
             }
             Ok(())
         })
     })
-    .await?;
-    Ok(Some(info))
+    .await
 }
 
 /// Every account and jar id of a client-info.
@@ -655,8 +679,12 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
         if let Some(fresh) = read_accounts(ctx, user, &attached).await? {
             let prefix = own_prefix(ctx);
             let shown_own = fresh.web_hook_url.starts_with(&prefix);
+            let key = attached.credential.lane_key.clone();
             let lost = db::run(&ctx.pool, move |conn| {
                 db::write_transaction(conn, |conn| {
+                    if !crate::db::tokens::holds(conn, user, &key)? {
+                        return Ok(false);
+                    }
                     sync::webhook_checked(conn, user, now)?;
                     // Whether monoweb's receiver is still the one on record: the user may have
                     // set another URL while this call was on its way.
@@ -694,12 +722,18 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
     // Accounts read by a view (which saved the snapshot) are tracked here.
     let ids = info.as_ref().map(account_ids).unwrap_or_default();
     let history_from = now - i64::from(ctx.history_days) * 86_400;
+    let key = attached.credential.lane_key.clone();
     let (rows, holds, sync_row) = db::run(&ctx.pool, move |conn| {
         let mut rows = sync::accounts(conn, user)?;
         if ids.iter().any(|id| !rows.iter().any(|r| &r.account == id)) {
-            for id in &ids {
-                sync::track(conn, user, id, history_from, now)?;
-            }
+            db::write_transaction(conn, |conn| {
+                if crate::db::tokens::holds(conn, user, &key)? {
+                    for id in &ids {
+                        sync::track(conn, user, id, history_from, now)?;
+                    }
+                }
+                Ok(())
+            })?;
             rows = sync::accounts(conn, user)?;
         }
         let holds = transactions::open_holds(conn, user, now - RECENT_SECS)?;
@@ -748,8 +782,14 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
                 .collect();
             let next = advance(&job, &outlook.holds, turn, now);
             let fetched = rows.len();
+            let key = attached.credential.lane_key.clone();
             db::run(&ctx.pool, move |conn| {
                 db::write_transaction(conn, |conn| {
+                    // A token removed or replaced while the page was on its way: its data is
+                    // not written after it went.
+                    if !crate::db::tokens::holds(conn, user, &key)? {
+                        return Ok(());
+                    }
                     for r in &rows {
                         transactions::upsert(conn, r)?;
                     }
@@ -779,7 +819,7 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
         }
         Ok(Step::Complete) => {
             let next = advance(&job, &outlook.holds, turn, now);
-            db::run(&ctx.pool, move |conn| Ok(sync::save(conn, &next)?)).await?;
+            save_if_current(ctx, user, &attached, next).await?;
         }
         Ok(Step::LaneClosed { .. }) => {}
         Err(UpstreamError::Mono(MonoError::BadRequest(text))) if is_unknown_account(&text) => {
@@ -792,7 +832,7 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
             closed.recent_cursor = None;
             closed.last_error = Some("Monobank does not know this account (closed?).".into());
             closed.updated_at = now;
-            db::run(&ctx.pool, move |conn| Ok(sync::save(conn, &closed)?)).await?;
+            save_if_current(ctx, user, &attached, closed).await?;
         }
         Err(UpstreamError::Mono(e)) => {
             // Not data: the span stays unfetched, and the account is tried again later.
@@ -803,7 +843,7 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
             failed.updated_at = now;
             metrics::counter!("sync_statement_calls_total", "outcome" => "failed").increment(1);
             tracing::warn!(error = %e, failures = failed.failures, "sync statement call failed");
-            db::run(&ctx.pool, move |conn| Ok(sync::save(conn, &failed)?)).await?;
+            save_if_current(ctx, user, &attached, failed).await?;
         }
         Err(UpstreamError::Store(e)) => return Err(e),
         // A closed lane is `Step::LaneClosed`, never this error; nothing to do either way.

@@ -228,9 +228,18 @@ async fn check_new(
 }
 
 /// Stores the verification's answer as the user's accounts, once the token is stored.
-async fn keep_answer(ctx: &Context, user: UserId, answer: Option<(Box<UserInfo>, i64)>) {
+async fn keep_answer(
+    ctx: &Context,
+    user: UserId,
+    fingerprint: &str,
+    answer: Option<(Box<UserInfo>, i64)>,
+) {
     if let Some((info, at)) = answer {
-        if let Err(e) = ctx.upstream.keep_client_info(user, &info, at).await {
+        if let Err(e) = ctx
+            .upstream
+            .keep_client_info(user, fingerprint, &info, at)
+            .await
+        {
             tracing::warn!(error = %e, "could not keep the accounts read while verifying");
         }
     }
@@ -248,6 +257,7 @@ pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<Sto
     let verified = answer.is_some();
     let now = ctx.clock.now();
     let secret = ctx.secret.clone();
+    let kept = fp.clone();
     let attached = db::run(&ctx.pool, move |conn| {
         crate::db::write_transaction(conn, |conn| {
             if taken(conn, user, &fp, false)? {
@@ -266,7 +276,7 @@ pub async fn attach(ctx: &Context, user: UserId, token: MonoToken) -> Result<Sto
         return Err(TokenError::AlreadyAttached);
     }
     ctx.hot.forget_mono(user);
-    keep_answer(ctx, user, answer).await;
+    keep_answer(ctx, user, &kept, answer).await;
     tracing::info!(verified, "Monobank token attached");
     ctx.sync.wake();
     Ok(Stored { verified })
@@ -286,6 +296,7 @@ pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<St
     let verified = answer.is_some();
     let now = ctx.clock.now();
     let secret = ctx.secret.clone();
+    let kept = fp.clone();
     let replaced = db::run(&ctx.pool, move |conn| {
         crate::db::write_transaction(conn, |conn| {
             if taken(conn, user, &fp, true)? {
@@ -306,7 +317,7 @@ pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<St
         return Err(TokenError::AlreadyAttached);
     }
     ctx.hot.forget_mono(user);
-    keep_answer(ctx, user, answer).await;
+    keep_answer(ctx, user, &kept, answer).await;
     ctx.sync.wake();
     // The webhook belonged to the old token (and its record is cleared with it).
     unregister_webhook(ctx, &old).await;

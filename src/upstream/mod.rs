@@ -467,7 +467,8 @@ impl Upstream {
             Through::Called(Ok(info)) => info,
         };
         let now = self.clock.now();
-        self.keep_client_info(user, &info, now).await?;
+        self.keep_client_info(user, &credential.lane_key, &info, now)
+            .await?;
         Ok(Through::Called(Ok((info, now))))
     }
 
@@ -644,18 +645,20 @@ impl Upstream {
     pub async fn keep_client_info(
         &self,
         user: UserId,
+        lane_key: &str,
         info: &UserInfo,
         fetched_at: i64,
     ) -> Result<(), AppError> {
         let json = serde_json::to_string(info).map_err(AppError::internal)?;
+        let key = lane_key.to_owned();
         db::run(&self.pool, move |conn| {
-            Ok(snapshots::put(
-                conn,
-                user,
-                snapshots::CLIENT_INFO,
-                &json,
-                fetched_at,
-            )?)
+            db::write_transaction(conn, |conn| {
+                // Not after the token it was read with was removed or replaced.
+                if db::tokens::holds(conn, user, &key)? {
+                    snapshots::put(conn, user, snapshots::CLIENT_INFO, &json, fetched_at)?;
+                }
+                Ok(())
+            })
         })
         .await?;
         self.hot.forget_snapshot(user);

@@ -961,3 +961,47 @@ async fn a_view_waits_for_a_client_info_call_in_flight_instead_of_answering_429(
         "one call served both"
     );
 }
+
+/// When the latest-closing client-info lane opens again (Unix s), if one was ever claimed (a
+/// user's token check has a lane of its own beside the token's).
+fn client_info_lane(app: &TestApp) -> Option<i64> {
+    use diesel::prelude::*;
+    use monoweb::db::schema::rate_lanes;
+    rate_lanes::table
+        .filter(rate_lanes::endpoint.eq("client-info"))
+        .select(diesel::dsl::max(rate_lanes::next_at))
+        .first::<Option<i64>>(&mut app.db())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_call_in_flight_when_the_token_is_removed_writes_nothing_after_the_removal() {
+    let (app, sb) = TestApp::builder().start_with_sandbox(1.0).await;
+    let cookie = user_with_token(&app, &sb, "alice", 0).await;
+    app.clock.advance(61);
+    // Monobank answers client-info in 1.5 s; meanwhile the user removes the token.
+    sb.fault("latency").await;
+    let lane = client_info_lane(&app);
+    let view = {
+        let (client, url, cookie) = (
+            app.client.clone(),
+            app.url("/api/mono/balance"),
+            cookie.clone(),
+        );
+        tokio::spawn(async move { client.get(url).header("Cookie", cookie).send().await })
+    };
+    let started = std::time::Instant::now();
+    while client_info_lane(&app) == lane {
+        assert!(started.elapsed().as_secs() < 5, "no call was made");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let removed = app.send(Method::DELETE, "/api/mono/", None, &cookie).await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(count_rows(&app.database_url, "snapshots"), 0);
+    // The call ends after the removal: what it brought is not kept.
+    view.await.unwrap().unwrap();
+    sb.fault("none").await;
+    for table in ["snapshots", "sync_accounts", "sync_users"] {
+        assert_eq!(count_rows(&app.database_url, table), 0, "{table}");
+    }
+}

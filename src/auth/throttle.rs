@@ -139,11 +139,13 @@ pub enum BadKey {
 }
 
 /// Failures of names that are no account (lower-cased): per (name, client key) as
-/// `login_failures`, and per name as the `users` row's count.
+/// `login_failures`, and per name as the `users` row's count and its two lanes of slowing down
+/// (`names` holds the lane of addresses that failed at the name, `fresh` the other's).
 #[derive(Default)]
 struct UnknownNames {
     clients: HashMap<(String, String), Failures>,
     names: HashMap<String, Failures>,
+    fresh: HashMap<String, Failures>,
 }
 
 /// Consecutive failures, the time before which no attempt is taken, the last attempt.
@@ -155,10 +157,16 @@ struct Failures {
 }
 
 impl Failures {
+    /// Whether these failures are forgotten at `now`, as the database's rows are purged a day
+    /// after the last attempt once no lock lasts.
+    fn forgotten(&self, now: i64) -> bool {
+        self.seen + FAILURES_KEPT_SECS < now && self.until < now
+    }
+
     /// Counts one failure at `now` (after a day without attempts the count starts again, as
     /// the database's rows are purged) and sets the time it earns by `rule`.
     fn count(&mut self, now: i64, rule: fn(i32) -> Option<i64>) {
-        if self.seen + FAILURES_KEPT_SECS < now && self.until < now {
+        if self.forgotten(now) {
             *self = Failures::default();
         }
         self.count = self.count.saturating_add(1);
@@ -222,10 +230,16 @@ impl Throttle {
     /// (`Err(seconds)`) while `client` is "locked out" of it or the name is "slowed down", else
     /// counted as a failure (it will fail).
     pub fn claim_unknown(&self, name: &str, client: &str, now: i64) -> Result<(), u64> {
-        let mut map = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
+        let map = &mut *guard;
         let name = name.to_lowercase();
         let pair = (name.clone(), client.to_owned());
-        let until = [map.clients.get(&pair), map.names.get(&name)]
+        let fresh = map
+            .clients
+            .get(&pair)
+            .is_none_or(|f| f.count == 0 || f.forgotten(now));
+        let lane = if fresh { &map.fresh } else { &map.names };
+        let until = [map.clients.get(&pair), lane.get(&name)]
             .into_iter()
             .flatten()
             .map(|f| f.until)
@@ -236,8 +250,18 @@ impl Throttle {
         }
         make_room(&mut map.clients);
         make_room(&mut map.names);
+        make_room(&mut map.fresh);
         map.clients.entry(pair).or_default().count(now, lock_secs);
-        map.names.entry(name).or_default().count(now, slow_secs);
+        let counted = map.names.entry(name.clone()).or_default();
+        if fresh {
+            counted.count(now, |_| None);
+            if let Some(secs) = slow_secs(counted.count) {
+                let lane = map.fresh.entry(name).or_default();
+                (lane.until, lane.seen) = (now + secs, now);
+            }
+        } else {
+            counted.count(now, slow_secs);
+        }
         Ok(())
     }
 }

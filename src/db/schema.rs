@@ -14,6 +14,7 @@ diesel::table! {
         locked_until -> Nullable<BigInt>,
         security_stamp -> Text,
         amount_style -> Text,
+        fresh_locked_until -> Nullable<BigInt>,
     }
 }
 

@@ -26,6 +26,9 @@ pub struct User {
     pub security_stamp: String,
     /// How the pages write amounts: `uk` or `en` (see `web::format::AmountStyle`).
     pub amount_style: String,
+    /// The slowing down of attempts from addresses that never failed at this account (see
+    /// [`Lane`]); `locked_until` is the other lane's.
+    pub fresh_locked_until: Option<i64>,
 }
 
 impl User {
@@ -141,20 +144,45 @@ pub fn find_by_id(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<Use
         .optional()
 }
 
+/// The two lanes of an account's slowing down: attempts from addresses that already failed at
+/// the account, and from addresses that never did. A guesser's few addresses soon all have
+/// failures, so they slow each other down and not the owner on a new address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    Failed,
+    Fresh,
+}
+
+impl User {
+    /// Until when `lane` takes no attempt.
+    pub fn slowed_until(&self, lane: Lane) -> Option<i64> {
+        match lane {
+            Lane::Failed => self.locked_until,
+            Lane::Fresh => self.fresh_locked_until,
+        }
+    }
+}
+
 /// Records a failed login: one more consecutive failure of the account (every address together),
-/// and the time before which it takes no next attempt.
+/// and the time before which `lane` takes no next attempt (`None` leaves the lane as it is).
 pub fn record_failure(
     conn: &mut DbConnection,
     id: UserId,
     failures: i32,
-    locked_until: Option<i64>,
+    lane: Lane,
+    slowed_until: Option<i64>,
 ) -> QueryResult<usize> {
-    diesel::update(users::table.find(id.0))
-        .set((
-            users::failed_logins.eq(failures),
-            users::locked_until.eq(locked_until),
-        ))
-        .execute(conn)
+    let target = users::table.find(id.0);
+    let count = users::failed_logins.eq(failures);
+    match (lane, slowed_until) {
+        (_, None) => diesel::update(target).set(count).execute(conn),
+        (Lane::Failed, until) => diesel::update(target)
+            .set((count, users::locked_until.eq(until)))
+            .execute(conn),
+        (Lane::Fresh, until) => diesel::update(target)
+            .set((count, users::fresh_locked_until.eq(until)))
+            .execute(conn),
+    }
 }
 
 /// Logins into account `id` from one client address: consecutive failures, the lock they earned,
@@ -239,6 +267,7 @@ pub fn forgive_failures(conn: &mut DbConnection, id: UserId) -> QueryResult<usiz
         .set((
             users::failed_logins.eq(0),
             users::locked_until.eq(None::<i64>),
+            users::fresh_locked_until.eq(None::<i64>),
         ))
         .execute(conn)
 }
@@ -254,6 +283,7 @@ pub fn record_login(
     let reset = (
         users::failed_logins.eq(0),
         users::locked_until.eq(None::<i64>),
+        users::fresh_locked_until.eq(None::<i64>),
         users::last_login_at.eq(Some(now)),
     );
     match new_hash {

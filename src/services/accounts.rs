@@ -229,7 +229,12 @@ fn claim_attempt(
     };
     let mut logins = user_rows::client_logins(conn, id, client)?;
     let trusted = logins.trusted_until.is_some_and(|t| t > now);
-    let slowed = user.locked_until.filter(|_| !trusted);
+    let lane = if logins.failures == 0 {
+        user_rows::Lane::Fresh
+    } else {
+        user_rows::Lane::Failed
+    };
+    let slowed = user.slowed_until(lane).filter(|_| !trusted);
     if let Some(until) = [logins.locked_until, slowed]
         .into_iter()
         .flatten()
@@ -239,7 +244,13 @@ fn claim_attempt(
         return Ok(Err(until));
     }
     let failures = user.failed_logins.saturating_add(1);
-    user_rows::record_failure(conn, id, failures, slow_secs(failures).map(|s| now + s))?;
+    user_rows::record_failure(
+        conn,
+        id,
+        failures,
+        lane,
+        slow_secs(failures).map(|s| now + s),
+    )?;
     logins.failures = logins.failures.saturating_add(1);
     if let Some(secs) = lock_secs(logins.failures) {
         logins.locked_until = Some(now + secs);

@@ -415,6 +415,70 @@ async fn failures_spread_over_many_addresses_slow_the_account_down_without_locki
 }
 
 #[tokio::test]
+async fn guesses_from_a_few_rotating_addresses_do_not_keep_the_owner_out_from_a_new_one() {
+    let app = behind_a_proxy().await;
+    assert_eq!(
+        app.register("alice", PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    // One wrong password every 3 s from ten rotating addresses: after twenty failures the
+    // account slows down, and the guesses keep taking each slot as it opens.
+    let guess = |n: usize| format!("203.0.113.{}", n % 10 + 1);
+    let mut refused = 0;
+    for n in 0..40 {
+        let status = login_from(&app, &guess(n), "alice", "not my password")
+            .await
+            .status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+        } else {
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {n}");
+        }
+        app.clock.advance(3);
+    }
+    assert!(refused > 0, "the account is slowed down");
+    // A guess that was counted has just taken the slot of the addresses that fail here...
+    let mut n = 40;
+    while login_from(&app, &guess(n), "alice", "not my password")
+        .await
+        .status()
+        != StatusCode::UNAUTHORIZED
+    {
+        app.clock.advance(1);
+        n += 1;
+    }
+    // ...and the owner, on an address that never failed here, is not behind them.
+    assert_eq!(
+        login_from(&app, "198.51.100.50", "alice", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK,
+        "the owner from a new address"
+    );
+    // A name that is no account behaves the same, so the lanes reveal no names.
+    for n in 0..40 {
+        login_from(&app, &guess(n), "nobody", "not my password").await;
+        app.clock.advance(3);
+    }
+    let mut n = 40;
+    while login_from(&app, &guess(n), "nobody", "not my password")
+        .await
+        .status()
+        != StatusCode::UNAUTHORIZED
+    {
+        app.clock.advance(1);
+        n += 1;
+    }
+    assert_eq!(
+        login_from(&app, "198.51.100.50", "nobody", PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "a new address is not slowed down for an unknown name either"
+    );
+}
+
+#[tokio::test]
 async fn one_ip_gets_a_burst_of_attempts_then_429() {
     let app = TestApp::builder().start().await;
     // Sent at once, so that the limiter's refill (one attempt per 3 s) plays no part.

@@ -180,12 +180,6 @@ impl Application {
             settings.session_idle_secs,
             settings.session_max_secs,
         );
-        spawn_session_sweeper(
-            pool.clone(),
-            clock.clone(),
-            hot.clone(),
-            settings.session_idle_secs,
-        );
         let client = monobank::Client::with_options(
             settings.mono_api_url.clone(),
             monobank::client::Timeouts::default(),
@@ -206,6 +200,13 @@ impl Application {
         let https = settings.is_https();
         let max_secs = i64::try_from(settings.session_max_secs).unwrap_or(i64::MAX);
         let sync = SyncHandle::default();
+        spawn_session_sweeper(
+            pool.clone(),
+            clock.clone(),
+            hot.clone(),
+            settings.session_idle_secs,
+            sync.clone(),
+        );
         let context = Arc::new(Context {
             pool: pool.clone(),
             clock: clock.clone(),
@@ -230,7 +231,7 @@ impl Application {
         });
         if settings.sync.enabled {
             crate::services::sync::spawn(context.clone());
-            crate::hooks::spawn_key_refresh(upstream);
+            crate::hooks::spawn_key_refresh(upstream, sync.clone());
         }
         if settings.mono_mode.provider() {
             crate::hooks::spawn_provider_webhook(context.clone());
@@ -379,9 +380,16 @@ fn cookie_key(secret: &MasterSecret) -> Key {
     Key::from(&bytes)
 }
 
-/// Deletes expired sessions (and failed logins a day old) now and then, so the table holds only live ones, and drops from
-/// memory what is kept of them and of users no longer seen.
-fn spawn_session_sweeper(pool: DbPool, clock: SharedClock, hot: Arc<Hot>, idle_secs: u64) {
+/// Deletes expired sessions (and failed logins a day old) now and then, so the table holds only
+/// live ones, and drops from memory what is kept of them and of users no longer seen; ends when
+/// the server stops.
+fn spawn_session_sweeper(
+    pool: DbPool,
+    clock: SharedClock,
+    hot: Arc<Hot>,
+    idle_secs: u64,
+    stop: SyncHandle,
+) {
     // The rows' last-seen times may lag the live ones by up to SEEN_WRITE_SECS.
     let idle = i64::try_from(idle_secs)
         .unwrap_or(i64::MAX)
@@ -389,7 +397,10 @@ fn spawn_session_sweeper(pool: DbPool, clock: SharedClock, hot: Arc<Hot>, idle_s
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(SESSION_SWEEP_SECS));
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = stop.until_stopped() => return,
+            }
             let now = clock.now();
             hot.prune(now.saturating_sub(idle));
             match db::run(&pool, move |conn| {

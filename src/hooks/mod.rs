@@ -28,7 +28,7 @@ const KEY_REFRESH_SECS: u64 = 6 * 3_600;
 const KEY_RETRY_SECS: u64 = 600;
 
 /// Fetches the signing key now and then (never inside a request).
-pub fn spawn_key_refresh(upstream: Arc<Upstream>) {
+pub fn spawn_key_refresh(upstream: Arc<Upstream>, stop: crate::services::sync::SyncHandle) {
     tokio::spawn(async move {
         loop {
             let wait = match upstream.refresh_signing_key().await {
@@ -39,7 +39,10 @@ pub fn spawn_key_refresh(upstream: Arc<Upstream>) {
                     KEY_RETRY_SECS
                 }
             };
-            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            tokio::select! {
+                () = tokio::time::sleep(std::time::Duration::from_secs(wait)) => {}
+                () = stop.until_stopped() => return,
+            }
         }
     });
 }
@@ -71,7 +74,10 @@ pub fn spawn_provider_webhook(state: Arc<Context>) {
                     wait
                 }
             };
-            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            tokio::select! {
+                () = tokio::time::sleep(std::time::Duration::from_secs(wait)) => {}
+                () = state.sync.until_stopped() => return,
+            }
         }
     });
 }

@@ -262,7 +262,7 @@ async fn store(
                 // user may have approved as another Monobank client).
                 Some(old) if is_revoked(&old) => {
                     token_rows::delete(conn, user)?;
-                    crate::upstream::lanes::forget(conn, &old.fingerprint)?;
+                    crate::upstream::lanes::forget(conn, &old.fingerprint, now)?;
                     crate::db::snapshots::delete_for_user(conn, user)?;
                     crate::db::sync::forget(conn, user)?;
                 }

@@ -102,6 +102,9 @@ pub struct SyncHandle {
     pub instance: String,
     bell: Arc<Notify>,
     stopped: Arc<std::sync::atomic::AtomicBool>,
+    /// Turns true when the server stops: every background task of the instance ends then (and
+    /// lets go of its database connections).
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
     /// Per user, the account a page showed last and until when that counts (Unix s).
     showing: Arc<Mutex<HashMap<i64, (String, i64)>>>,
 }
@@ -114,6 +117,7 @@ impl Default for SyncHandle {
             instance: hex::encode(bytes),
             bell: Arc::new(Notify::new()),
             stopped: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
             showing: Arc::default(),
         }
     }
@@ -125,11 +129,20 @@ impl SyncHandle {
         self.bell.notify_one();
     }
 
-    /// Ends the loop after the round in progress (the server is stopping).
+    /// Ends the loop after the round in progress, and every background task waiting in
+    /// [`Self::until_stopped`] (the server is stopping).
     pub fn stop(&self) {
         self.stopped
             .store(true, std::sync::atomic::Ordering::SeqCst);
         self.bell.notify_one();
+        self.stopping.send_replace(true);
+    }
+
+    /// Returns once [`Self::stop`] was called (at once if it was already).
+    pub async fn until_stopped(&self) {
+        let mut stopping = self.stopping.subscribe();
+        // An error means the handle is gone: nothing is left to wait for either.
+        let _ = stopping.wait_for(|stopped| *stopped).await;
     }
 
     /// A page shows `account` of `user` without all of its range: the account goes first for a

@@ -325,7 +325,8 @@ pub async fn replace(ctx: &Context, user: UserId, token: MonoToken) -> Result<St
     Ok(Stored { verified })
 }
 
-/// Removes the token, its snapshots and lanes, and the webhook monoweb registered with it.
+/// Removes the token, its snapshots and open lanes (one still closed stays closed: Monobank
+/// still counts its last call), and the webhook monoweb registered with it.
 #[tracing::instrument(skip(ctx))]
 pub async fn remove(ctx: &Context, user: UserId) -> Result<(), TokenError> {
     let old = match load(ctx, user).await {
@@ -338,6 +339,7 @@ pub async fn remove(ctx: &Context, user: UserId) -> Result<(), TokenError> {
         unregister_webhook(ctx, old).await;
     }
     let fp = old.map(|o| o.credential.lane_key);
+    let now = ctx.clock.now();
     let deleted = db::run(&ctx.pool, move |conn| {
         crate::db::write_transaction(conn, |conn| {
             // A connection still waiting in the Monobank app goes too.
@@ -345,7 +347,7 @@ pub async fn remove(ctx: &Context, user: UserId) -> Result<(), TokenError> {
             snapshots::delete_for_user(conn, user)?;
             crate::db::sync::forget(conn, user)?;
             if let Some(fp) = &fp {
-                lanes::forget(conn, fp)?;
+                lanes::forget(conn, fp, now)?;
             }
             Ok(deleted)
         })

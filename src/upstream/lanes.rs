@@ -138,10 +138,16 @@ pub fn next_at(
         .optional()
 }
 
-/// Forgets every lane of a token (when the token is removed).
-pub fn forget(conn: &mut DbConnection, fingerprint: &str) -> QueryResult<usize> {
-    diesel::delete(rate_lanes::table.filter(rate_lanes::token_fingerprint.eq(fingerprint)))
-        .execute(conn)
+/// Forgets the lanes of a token that are open at `now` (when the token is removed). A lane
+/// still closed is kept until it opens: Monobank still counts the last call, and the same token
+/// attached again within the minute must wait for it.
+pub fn forget(conn: &mut DbConnection, fingerprint: &str, now: i64) -> QueryResult<usize> {
+    diesel::delete(
+        rate_lanes::table
+            .filter(rate_lanes::token_fingerprint.eq(fingerprint))
+            .filter(rate_lanes::next_at.le(now)),
+    )
+    .execute(conn)
 }
 
 /// The query selecting one lane row.
@@ -231,7 +237,7 @@ mod tests {
     }
 
     #[test]
-    fn a_429_keeps_the_lane_closed_longer() {
+    fn a_429_keeps_the_lane_closed_longer_and_a_removed_token_keeps_its_closed_lanes() {
         let (_dir, mut c) = conn();
         assert_eq!(
             claim(&mut c, "fp", Endpoint::ClientInfo, 1000).unwrap(),
@@ -248,6 +254,12 @@ mod tests {
             Some(1200),
             "never shortened"
         );
-        assert_eq!(forget(&mut c, "fp").unwrap(), 1);
+        assert_eq!(forget(&mut c, "fp", 1_199).unwrap(), 0, "closed until 1200");
+        assert_eq!(
+            claim(&mut c, "fp", Endpoint::ClientInfo, 1_199).unwrap(),
+            Claim::Closed { next_at: 1200 },
+            "the same token attached again waits for the bank's minute"
+        );
+        assert_eq!(forget(&mut c, "fp", 1_200).unwrap(), 1);
     }
 }

@@ -5,6 +5,12 @@
 //! range the store calls complete must show exactly the bank's operations; after the schedule
 //! has run, every range is complete. A failing seed is printed; replay it with
 //! `MONOWEB_MODEL_SEED=<seed> cargo test --test it model -- --nocapture`.
+//!
+//! The same scripts run on two instances of one deployment sharing a PostgreSQL database, behind
+//! a balancer that sends each webhook delivery to one of them at random: both sync the same user
+//! at once, the token is removed and attached again or replaced while the other instance syncs,
+//! and an instance dies (stopped with nothing noted, its lease left to expire) and comes back.
+//! The oracle is the same.
 
 use futures_util::FutureExt;
 use monobank::clock::Clock;
@@ -22,7 +28,8 @@ const SEEDS: u64 = 200;
 const STEPS: usize = 14;
 /// How long a step waits for the sandbox's webhook deliveries.
 const DELIVERY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-/// Seeds run side by side.
+/// Seeds run side by side (half as many two-instance worlds: each holds two pools of
+/// connections to the database server).
 const PARALLEL: usize = 8;
 /// The sandbox client the scripts use (three operations a day on its card).
 const CLIENT: usize = 1;
@@ -42,6 +49,109 @@ struct World {
     /// The ledgers of the accounts no action touches (the card and the foreign-currency
     /// accounts), read once.
     untouched: std::collections::HashMap<String, Vec<monobank::types::StatementItem>>,
+    /// In a two-instance world, the other instance and the balancer in front of both.
+    second: Option<Second>,
+    /// The directories of stopped instances: the first's holds the secret (and the SQLite
+    /// database) that the deployment goes on using.
+    kept: Vec<tempfile::TempDir>,
+}
+
+/// The second instance of a two-instance world.
+struct Second {
+    app: TestApp,
+    balancer: Balancer,
+    /// Whether each instance (0: `World::app`, 1: this one) is up.
+    up: [bool; 2],
+}
+
+/// A load balancer on loopback in front of both instances: each request goes to one that is up,
+/// chosen at random (seeded), as a deployment's balancer sends Monobank's deliveries.
+#[derive(Clone)]
+struct Balancer {
+    url: String,
+    state: std::sync::Arc<std::sync::Mutex<Backends>>,
+}
+
+struct Backends {
+    urls: Vec<String>,
+    up: [bool; 2],
+    rng: StdRng,
+}
+
+/// Deaths of an instance and changes of the token, over every seed of the two-instance scripts.
+static KILLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static TOKEN_CHANGES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Requests each instance was sent by a balancer, over every seed.
+static BALANCED: [std::sync::atomic::AtomicUsize; 2] = [
+    std::sync::atomic::AtomicUsize::new(0),
+    std::sync::atomic::AtomicUsize::new(0),
+];
+
+impl Balancer {
+    async fn start(seed: u64) -> Balancer {
+        let state = std::sync::Arc::new(std::sync::Mutex::new(Backends {
+            urls: Vec::new(),
+            up: [true; 2],
+            rng: StdRng::seed_from_u64(seed),
+        }));
+        let shared = state.clone();
+        let client = reqwest::Client::new();
+        let server = actix_web::HttpServer::new(move || {
+            let (state, client) = (shared.clone(), client.clone());
+            actix_web::App::new().default_service(actix_web::web::to(
+                move |req: actix_web::HttpRequest, body: actix_web::web::Bytes| {
+                    forward(state.clone(), client.clone(), req, body)
+                },
+            ))
+        })
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .unwrap();
+        let url = format!("http://{}", server.addrs()[0]);
+        tokio::spawn(server.run());
+        Balancer { url, state }
+    }
+
+    fn set(&self, f: impl FnOnce(&mut Backends)) {
+        f(&mut self.state.lock().unwrap());
+    }
+}
+
+/// Sends `req` to an instance that is up (the other when it cannot be reached), answers its answer.
+async fn forward(
+    state: std::sync::Arc<std::sync::Mutex<Backends>>,
+    client: reqwest::Client,
+    req: actix_web::HttpRequest,
+    body: actix_web::web::Bytes,
+) -> actix_web::HttpResponse {
+    let order: Vec<(usize, String)> = {
+        let mut backends = state.lock().unwrap();
+        let first = usize::from(backends.rng.random_bool(0.5));
+        [first, 1 - first]
+            .into_iter()
+            .filter(|&k| backends.up[k])
+            .map(|k| (k, backends.urls[k].clone()))
+            .collect()
+    };
+    let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes()).unwrap();
+    for (k, base) in order {
+        let mut request = client
+            .request(method.clone(), format!("{base}{}", req.uri()))
+            .body(body.clone());
+        for (name, value) in req.headers() {
+            if name != "host" && name != "content-length" {
+                request = request.header(name.as_str(), value.as_bytes());
+            }
+        }
+        if let Ok(answer) = request.send().await {
+            BALANCED[k].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let status = actix_web::http::StatusCode::from_u16(answer.status().as_u16()).unwrap();
+            return actix_web::HttpResponse::build(status)
+                .body(answer.bytes().await.unwrap_or_default());
+        }
+    }
+    actix_web::HttpResponse::BadGateway().finish()
 }
 
 fn driven() -> crate::helpers::AppBuilder {
@@ -52,10 +162,39 @@ fn driven() -> crate::helpers::AppBuilder {
     })
 }
 
+/// [`driven`], for an instance behind the balancer at `url` (its public URL).
+fn behind(url: &str) -> crate::helpers::AppBuilder {
+    let url: url::Url = url.parse().unwrap();
+    driven().configure(move |s| s.public_url = url)
+}
+
 impl World {
-    async fn new() -> World {
-        let (app, sandbox) = driven().start_with_sandbox(1.0).await;
+    /// One instance, or two behind a balancer (seeded by `seed`).
+    async fn new(two: Option<u64>) -> World {
+        let balancer = match two {
+            Some(seed) => Some(Balancer::start(seed).await),
+            None => None,
+        };
+        let builder = match &balancer {
+            Some(balancer) => behind(&balancer.url),
+            None => driven(),
+        };
+        let (app, sandbox) = builder.start_with_sandbox(1.0).await;
         sync::note_start(&app.context).await.unwrap();
+        let second = match balancer {
+            Some(balancer) => {
+                let other = behind(&balancer.url).deployment_of(&app).start().await;
+                sync::note_start(&other.context).await.unwrap();
+                let urls = vec![app.address.clone(), other.address.clone()];
+                balancer.set(|b| b.urls = urls);
+                Some(Second {
+                    app: other,
+                    balancer,
+                    up: [true; 2],
+                })
+            }
+            None => None,
+        };
         app.with_token(&sandbox, CLIENT, "modeller").await;
         let accounts = {
             // The attach read client-info and kept it.
@@ -75,6 +214,8 @@ impl World {
             failed_once: false,
             log: Vec::new(),
             untouched: std::collections::HashMap::new(),
+            second,
+            kept: Vec::new(),
         };
         // The card's own recent holds settle, so that every range can become final.
         world.settle_everything(&mut StdRng::seed_from_u64(0)).await;
@@ -89,9 +230,38 @@ impl World {
         &self.app.context
     }
 
+    /// The instances that are up.
+    fn live(&self) -> Vec<&monoweb::services::Context> {
+        let mut live = Vec::new();
+        let first_up = self.second.as_ref().is_none_or(|s| s.up[0]);
+        if first_up {
+            live.push(&*self.app.context);
+        }
+        if let Some(second) = self.second.as_ref().filter(|s| s.up[1]) {
+            live.push(&*second.app.context);
+        }
+        live
+    }
+
+    /// One of the instances that are up, at random.
+    fn any_live(&self, rng: &mut StdRng) -> &monoweb::services::Context {
+        let live = self.live();
+        live[rng.random_range(0..live.len())]
+    }
+
     async fn round(&mut self) {
         self.app.clock.advance(61);
-        sync::run_once(self.ctx()).await.unwrap();
+        // Every instance that is up beats (its heartbeat task is off in these tests) and runs
+        // its round, at the same time as the others.
+        let live = self.live();
+        for ctx in &live {
+            let (instance, now) = (ctx.sync.instance.clone(), ctx.clock.now());
+            monoweb::db::sync::beat(&mut self.app.db(), &instance, now).unwrap();
+        }
+        let rounds = live.iter().map(|ctx| sync::run_once(ctx));
+        for result in futures_util::future::join_all(rounds).await {
+            result.unwrap();
+        }
         if self.switched_off {
             // The sync saw the switch-off and registered the webhook again.
             let mut conn = self.app.db();
@@ -203,7 +373,11 @@ impl World {
     }
 
     async fn register(&mut self) {
-        sync::register_own_webhook(self.ctx(), USER).await.unwrap();
+        let ctx = match &self.second {
+            Some(second) if !second.up[0] => &*second.app.context,
+            _ => self.ctx(),
+        };
+        sync::register_own_webhook(ctx, USER).await.unwrap();
         self.webhook = true;
         self.switched_off = false;
         self.log.push("register the webhook".into());
@@ -242,12 +416,111 @@ impl World {
         }
         self.app.clock.advance(down);
         let again = self.app.start_again(driven(), address).await;
-        std::mem::forget(std::mem::replace(&mut self.app, again));
+        let old = std::mem::replace(&mut self.app, again);
+        self.retire(old);
         self.log.push(format!(
             "restart after {down} s down, {} purchases meanwhile, switched off: {}",
             lost.len(),
             self.switched_off
         ));
+    }
+
+    /// Two instances: one that is up dies (stopped with nothing noted: its lease stays until it
+    /// expires, its beats end) while the other runs on; or one that is down comes back.
+    async fn kill_or_revive(&mut self, rng: &mut StdRng) {
+        let Some(second) = self.second.as_mut() else {
+            return;
+        };
+        if let Some(down) = second.up.iter().position(|up| !up) {
+            let dead = if down == 0 { &self.app } else { &second.app };
+            let address = dead.address.trim_start_matches("http://").parse().unwrap();
+            let again = behind(&second.balancer.url)
+                .deployment_of(&self.app)
+                .configure(move |s| s.bind = address)
+                .start()
+                .await;
+            sync::note_start(&again.context).await.unwrap();
+            let old = if down == 0 {
+                std::mem::replace(&mut self.app, again)
+            } else {
+                std::mem::replace(&mut second.app, again)
+            };
+            second.up[down] = true;
+            second.balancer.set(|b| b.up[down] = true);
+            self.log.push(format!("instance {down} comes back"));
+            self.retire(old);
+            return;
+        }
+        let k = rng.random_range(0..2);
+        let victim = if k == 0 { &self.app } else { &second.app };
+        (victim.stop)();
+        let address: std::net::SocketAddr = victim
+            .address
+            .trim_start_matches("http://")
+            .parse()
+            .unwrap();
+        while tokio::net::TcpStream::connect(address).await.is_ok() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        second.up[k] = false;
+        second.balancer.set(|b| b.up[k] = false);
+        self.log.push(format!("instance {k} dies"));
+        KILLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Two instances: the token is removed and attached again, or replaced (by itself: the same
+    /// client's data), on one instance while the other runs a round of the sync.
+    async fn change_token(&mut self, rng: &mut StdRng) {
+        if self.second.is_none() {
+            return;
+        }
+        let token = monobank::MonoToken::parse(&self.sandbox.tokens[CLIENT].token).unwrap();
+        let replace = rng.random_bool(0.5);
+        let changer = self.any_live(rng);
+        let syncer = self.any_live(rng);
+        self.app.clock.advance(61);
+        let change = async {
+            if replace {
+                monoweb::services::tokens::replace(changer, USER, token)
+                    .await
+                    .unwrap();
+            } else {
+                monoweb::services::tokens::remove(changer, USER)
+                    .await
+                    .unwrap();
+                monoweb::services::tokens::attach(changer, USER, token)
+                    .await
+                    .unwrap();
+            }
+        };
+        let (_, synced) = futures_util::future::join(change, sync::run_once(syncer)).await;
+        synced.unwrap();
+        // The webhook went with the old token (monoweb removes what it registered).
+        self.webhook = false;
+        self.switched_off = false;
+        self.log.push(format!(
+            "{} the token while a round runs",
+            if replace {
+                "replace"
+            } else {
+                "remove and attach"
+            }
+        ));
+        TOKEN_CHANGES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Lets a stopped instance go (its connections close) but keeps its directory.
+    fn retire(&mut self, old: TestApp) {
+        let TestApp { dir, .. } = old;
+        self.kept.push(dir);
+    }
+
+    /// Stops every instance, so that their connections to the database close.
+    fn stop_all(&self) {
+        (self.app.stop)();
+        if let Some(second) = &self.second {
+            (second.app.stop)();
+        }
     }
 
     /// The script's end: the bank settles or cancels every open hold, and the webhook is on.
@@ -337,10 +610,11 @@ impl World {
 /// Ranges found complete (and so compared with the bank) in the middle of the scripts.
 static COMPARED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-/// One seed's script; panics (with the seed) on the first broken promise.
-async fn run(seed: u64) {
+/// One seed's script, on one instance or two; panics (with the seed) on the first broken
+/// promise.
+async fn run(seed: u64, two: bool) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut world = World::new().await;
+    let mut world = World::new(two.then_some(seed)).await;
     let register_at = rng.random_range(0..STEPS);
     for step in 0..STEPS {
         if step == register_at {
@@ -362,12 +636,14 @@ async fn run(seed: u64) {
                 world.app.clock.advance(secs);
                 world.log.push(format!("wait {secs} s"));
             }
+            8 if step > 2 && two => world.kill_or_revive(&mut rng).await,
             8 if step > 2 => world.restart(&mut rng).await,
             9 if !world.failed_once => {
                 world.sandbox.fault_next_statement("badrequest", 0).await;
                 world.failed_once = true;
                 world.log.push("the next statement call fails".into());
             }
+            10 if two => world.change_token(&mut rng).await,
             _ => {
                 for _ in 0..rng.random_range(1..4) {
                     world.round().await;
@@ -391,6 +667,12 @@ async fn run(seed: u64) {
             world.register().await;
         }
     }
+    if two {
+        // A dead instance's lease lasts until it expires; the end needs both up anyway.
+        if world.second.as_ref().is_some_and(|s| s.up.contains(&false)) {
+            world.kill_or_revive(&mut rng).await;
+        }
+    }
     world.app.clock.advance(2 * 3_600);
     let wanted = world.accounts.len() * 3;
     let mut calls = world.sandbox.calls("/personal/").await.len();
@@ -410,8 +692,10 @@ async fn run(seed: u64) {
             let calls = world.sandbox.calls("/").await;
             assert!(
                 calls.iter().all(|c| c["status"] != 429),
-                "seed {seed}: a call over the limit"
+                "seed {seed}: a call over the limit\n{}",
+                world.log.join("\n")
             );
+            world.stop_all();
             return;
         }
     }
@@ -421,17 +705,22 @@ async fn run(seed: u64) {
     );
 }
 
-#[tokio::test]
-async fn the_store_converges_to_the_banks_statements_and_complete_is_never_a_lie() {
-    let seeds: Vec<u64> = match std::env::var("MONOWEB_MODEL_SEED") {
+/// The seeds to run: `MONOWEB_MODEL_SEED` alone, else 1 to `MONOWEB_MODEL_SEEDS` (or `SEEDS`).
+fn seeds() -> Vec<u64> {
+    match std::env::var("MONOWEB_MODEL_SEED") {
         Ok(seed) => vec![seed.parse().expect("a seed number")],
         Err(_) => (1..=std::env::var("MONOWEB_MODEL_SEEDS").map_or(SEEDS, |n| n.parse().unwrap()))
             .collect(),
-    };
-    for batch in seeds.chunks(PARALLEL) {
+    }
+}
+
+/// Runs `seeds` side by side in batches; panics with the first seed that failed.
+async fn run_all(seeds: &[u64], two: bool) {
+    let parallel = if two { PARALLEL / 2 } else { PARALLEL };
+    for batch in seeds.chunks(parallel) {
         let runs = batch
             .iter()
-            .map(|&seed| std::panic::AssertUnwindSafe(run(seed)).catch_unwind());
+            .map(|&seed| std::panic::AssertUnwindSafe(run(seed, two)).catch_unwind());
         for (seed, result) in batch.iter().zip(futures_util::future::join_all(runs).await) {
             if let Err(e) = result {
                 let why = e
@@ -443,6 +732,12 @@ async fn the_store_converges_to_the_banks_statements_and_complete_is_never_a_lie
             }
         }
     }
+}
+
+#[tokio::test]
+async fn the_store_converges_to_the_banks_statements_and_complete_is_never_a_lie() {
+    let seeds = seeds();
+    run_all(&seeds, false).await;
     let compared = COMPARED.load(std::sync::atomic::Ordering::Relaxed);
     eprintln!(
         "{} seeds; {compared} complete ranges compared mid-script",
@@ -452,4 +747,39 @@ async fn the_store_converges_to_the_banks_statements_and_complete_is_never_a_lie
         compared > seeds.len(),
         "the scripts must reach complete ranges to check them"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_on_postgresql_converge_to_the_banks_statements_through_kills_and_token_changes(
+) {
+    if crate::helpers::postgres_server().is_none() {
+        eprintln!("skipped: several instances share a PostgreSQL database (set MONOWEB_TEST_POSTGRES_URL)");
+        return;
+    }
+    let seeds = seeds();
+    let started = std::time::Instant::now();
+    run_all(&seeds, true).await;
+    let [first, second] = &BALANCED;
+    let balanced = (
+        first.load(std::sync::atomic::Ordering::Relaxed),
+        second.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    let kills = KILLS.load(std::sync::atomic::Ordering::Relaxed);
+    let changes = TOKEN_CHANGES.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!(
+        "{} seeds on two instances in {:?}; requests through the balancer: {balanced:?}; \
+         {kills} deaths, {changes} token changes",
+        seeds.len(),
+        started.elapsed()
+    );
+    if seeds.len() >= PARALLEL {
+        assert!(
+            balanced.0 > 0 && balanced.1 > 0,
+            "the deliveries reach both instances: {balanced:?}"
+        );
+        assert!(
+            kills > 0 && changes > 0,
+            "the scripts kill instances and change the token"
+        );
+    }
 }

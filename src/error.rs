@@ -69,6 +69,10 @@ pub enum AppError {
     /// Too many requests; `retry_after` in seconds goes into the `Retry-After` header.
     #[error("rate limited")]
     RateLimited { retry_after: u64 },
+    /// 401 to an unknown API key from an address that presented too many: the credentials are
+    /// refused as before, and `Retry-After` says when the address may try another.
+    #[error("too many unknown API keys")]
+    KeysThrottled { retry_after: u64 },
     /// A dependency (the database, Monobank) cannot answer now: 503.
     #[error("{0}")]
     Unavailable(String),
@@ -114,6 +118,9 @@ impl AppError {
             AppError::RateLimited { retry_after } => {
                 format!("Too many requests. Try again in {retry_after} seconds.")
             }
+            AppError::KeysThrottled { retry_after } => format!(
+                "Too many unknown API keys from this address. Try again in {retry_after} seconds."
+            ),
             AppError::Internal(_) => "Internal server error.".into(),
         }
     }
@@ -147,7 +154,9 @@ impl ResponseError for AppError {
             AppError::Missing(_) => StatusCode::NOT_FOUND,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
-            AppError::Unauthorized | AppError::LoginFailed => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::LoginFailed | AppError::KeysThrottled { .. } => {
+                StatusCode::UNAUTHORIZED
+            }
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -177,7 +186,9 @@ impl ResponseError for AppError {
             _ => None,
         };
         let mut response = HttpResponse::build(status);
-        if let AppError::RateLimited { retry_after } = self {
+        if let AppError::RateLimited { retry_after } | AppError::KeysThrottled { retry_after } =
+            self
+        {
             response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
         if status == StatusCode::UNAUTHORIZED {

@@ -61,7 +61,8 @@ async fn no_log_line_contains_a_password_or_a_session_cookie() {
 
     // A search, sent with a key that is no key: the refusal is logged inside the request's span,
     // which names the query's parameters but not the words searched for. More bad keys from the
-    // same address are not each logged, and after five the address waits (429, Retry-After).
+    // same address are not each logged, and after five the address is told to wait (still 401,
+    // now with Retry-After).
     let search = "findmytherapist";
     let mut answers = Vec::new();
     for n in 0..8 {
@@ -81,7 +82,7 @@ async fn no_log_line_contains_a_password_or_a_session_cookie() {
         answers,
         [(401, false); 5]
             .into_iter()
-            .chain([(429, true); 3])
+            .chain([(401, true); 3])
             .collect::<Vec<_>>()
     );
     let logs_handle = logs;

@@ -154,8 +154,9 @@ fn state(req: &HttpRequest) -> Result<(&DbPool, &Hot), AppError> {
     }
 }
 
-/// The answer to an unknown or revoked API key: 401, or 429 once the client's address has
-/// presented too many (its locks grow as a login's do); only the start of a run is logged.
+/// The answer to an unknown or revoked API key: 401, with `Retry-After` once the client's
+/// address has presented too many (its locks grow as a login's do; a 401 still, as the key is
+/// refused either way, and API tools expect one); only the start of a run is logged.
 fn refuse_bad_key(req: &HttpRequest) -> AppError {
     use crate::auth::throttle::{client_ip, client_key, BadKey, BadKeys};
     let (Some(bad_keys), Some(clock), Some(settings)) = (
@@ -176,7 +177,7 @@ fn refuse_bad_key(req: &HttpRequest) -> AppError {
             AppError::Unauthorized
         }
         BadKey::Refused { log: false } => AppError::Unauthorized,
-        BadKey::Throttled { retry_after } => AppError::RateLimited { retry_after },
+        BadKey::Throttled { retry_after } => AppError::KeysThrottled { retry_after },
     }
 }
 

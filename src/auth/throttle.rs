@@ -134,7 +134,7 @@ pub enum BadKey {
     /// Answer 401; `log` is whether this failure starts a run (the first of a run, or the one
     /// that locks the address out) and so is logged: the rest of a run is not.
     Refused { log: bool },
-    /// The address is locked out for `retry_after` s: answer 429, log nothing.
+    /// The address is locked out for `retry_after` s: answer 401 with `Retry-After`, log nothing.
     Throttled { retry_after: u64 },
 }
 

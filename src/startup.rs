@@ -343,6 +343,8 @@ impl Application {
     /// Serves until the process is told to stop (SIGINT/SIGTERM), then drains in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        // Stopped by a signal as by `stopper`: the background tasks end too.
+        self.sync.stop();
         drop(self.db_lock);
         served
     }
@@ -380,8 +382,8 @@ fn cookie_key(secret: &MasterSecret) -> Key {
     Key::from(&bytes)
 }
 
-/// Deletes expired sessions (and failed logins a day old) now and then, so the table holds only
-/// live ones, and drops from memory what is kept of them and of users no longer seen; ends when
+/// Deletes expired sessions (and failed logins a day old, and rate lanes open for an hour) now
+/// and then, so the table holds only live ones, and drops from memory what is kept of them and of users no longer seen; ends when
 /// the server stops.
 fn spawn_session_sweeper(
     pool: DbPool,
@@ -411,6 +413,8 @@ fn spawn_session_sweeper(
                     now.saturating_sub(crate::auth::throttle::FAILURES_KEPT_SECS),
                     now,
                 )?;
+                // Lanes open for an hour hold nothing (the removed tokens' among them).
+                crate::upstream::lanes::purge_open(conn, now.saturating_sub(3_600))?;
                 Ok(db::sessions::purge_expired(conn, now, idle)?)
             })
             .await

@@ -105,8 +105,8 @@ pub fn init(filter: &str, format: LogFormat) {
 
 /// The root span of every request: `tracing-actix-web`'s fields, except that the target is
 /// logged without a hook's secret and with the names of the query's parameters but not their
-/// values (a search is the user's words), and the route of a hook hides its secret too
-/// (`docs/security.md`, S22 and S27).
+/// values (a search is the user's words), the route of a hook hides its secret too, and the
+/// client address is the peer's, never a forwarded header's (`docs/security.md`, S22 and S27).
 pub struct RootSpan;
 
 impl tracing_actix_web::RootSpanBuilder for RootSpan {
@@ -128,13 +128,19 @@ impl tracing_actix_web::RootSpanBuilder for RootSpan {
             .get(actix_web::http::header::USER_AGENT)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("");
+        // The peer's address: `X-Forwarded-For` is anyone's to write, and only the throttles
+        // know which proxies to believe (behind one, its own log names the client).
+        let peer = request
+            .peer_addr()
+            .map(|addr| addr.ip().to_string())
+            .unwrap_or_default();
         let connection = request.connection_info();
         tracing::info_span!(
             "HTTP request",
             http.method = %request.method(),
             http.route = %route,
             http.host = %connection.host(),
-            http.client_ip = %connection.realip_remote_addr().unwrap_or(""),
+            http.client_ip = %peer,
             http.user_agent = %user_agent,
             http.target = %target,
             request_id = %request_id,

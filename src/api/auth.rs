@@ -292,7 +292,7 @@ pub async fn password(
         .map_err(AppError::internal)?;
     let webhook =
         crate::services::webhook_reset::reclaim(&ctx, user.id, crate::db::tokens::CAUSE_PASSWORD)
-            .await?;
+            .await;
     let detail = match webhook.sentence("Your") {
         Some(sentence) => format!("Password changed. {sentence}"),
         None => "Password changed.".to_owned(),

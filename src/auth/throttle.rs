@@ -268,8 +268,8 @@ impl Throttle {
 
 impl BadKeys {
     /// Counts an unknown or revoked API key presented from `client` at `now`: the locks grow as
-    /// a login's from one address do ([`lock_secs`]), so a client cannot try keys (or fill the
-    /// logs) at the speed of its connection.
+    /// a login's from one address do ([`lock_secs`]). A key has 256 random bits, so guessing is
+    /// hopeless anyway: the locks keep a client from filling the log and tell it to back off.
     pub fn count(&self, client: &str, now: i64) -> BadKey {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(until) = map

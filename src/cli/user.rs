@@ -137,26 +137,34 @@ fn release_webhook(
     if row.kind == token_rows::PROVIDER || (cause.is_some() && own) {
         return Ok(());
     }
-    let secret = crate::crypto::load(&settings.secret_key_file)
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let shown = if own { "monoweb's own receiver" } else { &url };
+    // Whatever stops the call (the secret file, the client, the bank) is said, and the user's
+    // change goes on.
+    let stays = |why: &dyn std::fmt::Display| {
+        eprintln!(
+            "warning: the webhook of {name} still goes to {shown}: Monobank could not be asked \
+             to remove it ({why})"
+        );
+        Ok(())
+    };
+    let secret = match crate::crypto::load(&settings.secret_key_file) {
+        Ok(secret) => secret,
+        Err(e) => return stays(&e),
+    };
     let attached = match crate::services::tokens::open_row(&secret, id, Some(row)) {
         Ok(attached) => attached,
-        Err(e) => {
-            eprintln!("warning: the webhook of {name} stays registered at Monobank: {e}");
-            return Ok(());
-        }
+        Err(e) => return stays(&e),
     };
     let crate::upstream::Secret::Token(token) = &attached.credential.secret else {
         return Ok(());
     };
-    let shown = if own { "monoweb's own receiver" } else { &url };
-    let client = super::mono_client(settings)?;
-    if let Err(e) = super::runtime()?.block_on(client.set_webhook(token, "")) {
-        eprintln!(
-            "warning: the webhook of {name} still goes to {shown}: Monobank could not be asked \
-             to remove it ({e})"
-        );
-        return Ok(());
+    let called = super::mono_client(settings).and_then(|client| {
+        super::runtime()?
+            .block_on(client.set_webhook(token, ""))
+            .map_err(|e| Failure::Failed(e.to_string()))
+    });
+    if let Err(Failure::Failed(e) | Failure::Usage(e)) = called {
+        return stays(&e);
     }
     token_rows::set_webhook(conn, id, None, None).map_err(store)?;
     if let Some(cause) = cause {

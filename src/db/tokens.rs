@@ -160,6 +160,11 @@ pub fn replace(conn: &mut DbConnection, new: &NewToken<'_>) -> QueryResult<usize
             mono_tokens::verified_at.eq(new.verified_at),
             mono_tokens::rejected_at.eq(None::<i64>),
             mono_tokens::kind.eq(new.kind),
+            // The note that a webhook was taken back was about the old token's.
+            mono_tokens::webhook_reset_at.eq(None::<i64>),
+            mono_tokens::webhook_reset_cause.eq(None::<String>),
+            mono_tokens::webhook_reset_from.eq(None::<String>),
+            mono_tokens::webhook_reset_to.eq(None::<String>),
         ))
         .execute(conn)
 }

@@ -260,11 +260,13 @@ fn supersede_hold(conn: &mut DbConnection, settled: &TransactionRow) -> QueryRes
     let Some(id) = hold else {
         return Ok(0);
     };
-    // Taken only if no other settlement took it meanwhile (PostgreSQL re-checks the condition
-    // once the other transaction ends): then the next candidate is sought.
+    // Taken only if it is still an open hold that no other settlement took meanwhile (PostgreSQL
+    // re-checks the condition once the other transaction ends; the hold may also have settled
+    // under its own id): else the next candidate is sought.
     let taken = diesel::update(
         t::transactions
             .filter(t::user_id.eq(settled.user_id).and(t::id.eq(id)))
+            .filter(t::hold.eq(true))
             .filter(t::superseded_by.is_null())
             .filter(t::cancelled.eq(false)),
     )

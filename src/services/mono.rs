@@ -389,13 +389,15 @@ pub async fn set_webhook(ctx: &Context, user: UserId, url: String) -> Result<(),
     })
     .await?;
     call_set_webhook(ctx, &attached, &url).await?;
+    let key = attached.credential.lane_key.clone();
     db::run(&ctx.pool, move |conn| {
-        Ok(crate::db::tokens::set_webhook(
-            conn,
-            user,
-            Some(&url),
-            None,
-        )?)
+        db::write_transaction(conn, |conn| {
+            // Not onto a token that replaced this one while Monobank was asked.
+            if crate::db::tokens::holds(conn, user, &key)? {
+                crate::db::tokens::set_webhook(conn, user, Some(&url), None)?;
+            }
+            Ok(())
+        })
     })
     .await?;
     tracing::info!("webhook registered at Monobank");

@@ -413,27 +413,40 @@ pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), Vie
     let secret = URL_SAFE_NO_PAD.encode(bytes);
     let prefix = own_prefix(ctx);
     let hash = secret_hash(&secret);
+    let key = attached.credential.lane_key.clone();
     let (previous_url, previous_hash) = db::run(&ctx.pool, {
-        let prefix = prefix.clone();
+        let (prefix, key) = (prefix.clone(), key.clone());
         move |conn| {
-            let Some(row) = crate::db::tokens::find(conn, user)? else {
-                return Ok(None);
-            };
-            crate::db::tokens::set_webhook(conn, user, Some(&prefix), Some(&hash))?;
-            Ok(Some((row.webhook_url, row.webhook_secret_hash)))
+            db::write_transaction(conn, |conn| {
+                let Some(row) =
+                    crate::db::tokens::find(conn, user)?.filter(|row| row.fingerprint == key)
+                else {
+                    return Ok(None);
+                };
+                crate::db::tokens::set_webhook(conn, user, Some(&prefix), Some(&hash))?;
+                Ok(Some((row.webhook_url, row.webhook_secret_hash)))
+            })
         }
     })
     .await?
     .ok_or(TokenError::NotAdded)?;
     let result = super::mono::call_set_webhook(ctx, &attached, &format!("{prefix}{secret}")).await;
+    // The token may have been removed or replaced while Monobank was asked: then nothing of this
+    // registration is written onto what took its place.
     if let Err(e) = result {
+        let key = key.clone();
         db::run(&ctx.pool, move |conn| {
-            Ok(crate::db::tokens::set_webhook(
-                conn,
-                user,
-                previous_url.as_deref(),
-                previous_hash.as_deref(),
-            )?)
+            db::write_transaction(conn, |conn| {
+                if crate::db::tokens::holds(conn, user, &key)? {
+                    crate::db::tokens::set_webhook(
+                        conn,
+                        user,
+                        previous_url.as_deref(),
+                        previous_hash.as_deref(),
+                    )?;
+                }
+                Ok(())
+            })
         })
         .await?;
         return Err(e);
@@ -441,8 +454,11 @@ pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), Vie
     // From the next second on, every operation arrives here; what happened before is a gap
     // the sync fetches first.
     let now = ctx.clock.now();
-    db::run(&ctx.pool, move |conn| {
+    let current = db::run(&ctx.pool, move |conn| {
         db::write_transaction(conn, |conn| {
+            if !crate::db::tokens::holds(conn, user, &key)? {
+                return Ok(false);
+            }
             let since = sync::accounts(conn, user)?
                 .iter()
                 .filter(|r| !r.closed && r.synced_from <= r.synced_to)
@@ -452,10 +468,13 @@ pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), Vie
                 .min(now);
             sync::set_held(conn, user, Some(now + 1), true)?;
             sync::record_gap(conn, user, "registered", (since, now), now)?;
-            Ok(())
+            Ok(true)
         })
     })
     .await?;
+    if !current {
+        return Err(TokenError::NotAdded.into());
+    }
     tracing::info!("monoweb's own webhook registered at Monobank");
     ctx.sync.wake();
     Ok(())

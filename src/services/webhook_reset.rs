@@ -23,21 +23,37 @@ pub enum Outcome {
     Removed { from: String },
     /// Monobank could not be asked or refused both: the webhook still goes to `from`.
     Failed { from: String },
+    /// The store failed before it was known where the webhook goes (logged).
+    Unchecked,
 }
 
 /// Points a webhook registered elsewhere back at monoweb's receiver, else removes it, and records
 /// it with `cause` (one of [`token_rows::CAUSE_PASSWORD`], `CAUSE_SESSIONS`, `CAUSE_DISABLED`).
+/// It runs after the change that calls for it has been made, so it never fails that change: a
+/// store error is logged and answered as [`Outcome::Unchecked`] (or `Failed`, once the webhook's
+/// URL is known).
 #[tracing::instrument(skip(ctx))]
-pub async fn reclaim(
+pub async fn reclaim(ctx: &Context, user: UserId, cause: &'static str) -> Outcome {
+    match take_back(ctx, user, cause).await {
+        Ok(outcome) => outcome,
+        Err((e, from)) => {
+            tracing::error!(error = %e, "could not check or record where the webhook goes");
+            from.map_or(Outcome::Unchecked, |from| Outcome::Failed { from })
+        }
+    }
+}
+
+/// [`reclaim`]'s steps; an error comes with the webhook's URL once it is known.
+async fn take_back(
     ctx: &Context,
     user: UserId,
     cause: &'static str,
-) -> Result<Outcome, AppError> {
+) -> Result<Outcome, (AppError, Option<String>)> {
     let attached = match tokens::load(ctx, user).await {
         Ok(attached) => attached,
         Err(TokenError::NotAdded | TokenError::Unreadable) => return Ok(Outcome::Untouched),
-        Err(TokenError::Store(e)) => return Err(e),
-        Err(e) => return Err(AppError::internal(e)),
+        Err(TokenError::Store(e)) => return Err((e, None)),
+        Err(e) => return Err((AppError::internal(e), None)),
     };
     let Some(from) = attached.webhook_url.clone() else {
         return Ok(Outcome::Untouched);
@@ -57,7 +73,8 @@ pub async fn reclaim(
                     db::run(&ctx.pool, move |conn| {
                         Ok(token_rows::set_webhook(conn, user, None, None)?)
                     })
-                    .await?;
+                    .await
+                    .map_err(|e| (e, Some(from.clone())))?;
                     (Outcome::Removed { from: from.clone() }, RESET_REMOVED)
                 }
                 Err(e) => {
@@ -73,10 +90,14 @@ pub async fn reclaim(
         from,
         to: to.to_owned(),
     };
-    db::run(&ctx.pool, move |conn| {
+    // The change is made; a record that cannot be written only loses the note on /webhook.
+    let recorded = db::run(&ctx.pool, move |conn| {
         Ok(token_rows::record_webhook_reset(conn, user, &reset)?)
     })
-    .await?;
+    .await;
+    if let Err(e) = recorded {
+        tracing::error!(error = %e, "the webhook was taken back but the note was not recorded");
+    }
     tracing::info!(to, "the webhook was taken back from another URL");
     Ok(outcome)
 }
@@ -95,6 +116,9 @@ impl Outcome {
             Self::Failed { from } => Some(format!(
                 "{whose} Monobank webhook still goes to {from}: Monobank could not be asked to \
                  take it back. Choose monoweb's own receiver on the Webhook page."
+            )),
+            Self::Unchecked => Some(format!(
+                "{whose} Monobank webhook could not be checked; look on the Webhook page."
             )),
         }
     }

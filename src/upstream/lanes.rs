@@ -139,8 +139,8 @@ pub fn next_at(
 }
 
 /// Forgets the lanes of a token that are open at `now` (when the token is removed). A lane
-/// still closed is kept until it opens: Monobank still counts the last call, and the same token
-/// attached again within the minute must wait for it.
+/// still closed is kept until it opens (and [`purge_open`] takes it then): Monobank still counts
+/// the last call, and the same token attached again within the minute must wait for it.
 pub fn forget(conn: &mut DbConnection, fingerprint: &str, now: i64) -> QueryResult<usize> {
     diesel::delete(
         rate_lanes::table
@@ -148,6 +148,13 @@ pub fn forget(conn: &mut DbConnection, fingerprint: &str, now: i64) -> QueryResu
             .filter(rate_lanes::next_at.le(now)),
     )
     .execute(conn)
+}
+
+/// Deletes every lane that opened before `before`, whatever its token: an open lane and no row
+/// mean the same (a claim makes the row again), so this only keeps the table small and lets the
+/// lanes of removed tokens go.
+pub fn purge_open(conn: &mut DbConnection, before: i64) -> QueryResult<usize> {
+    diesel::delete(rate_lanes::table.filter(rate_lanes::next_at.lt(before))).execute(conn)
 }
 
 /// The query selecting one lane row.
@@ -260,6 +267,12 @@ mod tests {
             Claim::Closed { next_at: 1200 },
             "the same token attached again waits for the bank's minute"
         );
-        assert_eq!(forget(&mut c, "fp", 1_200).unwrap(), 1);
+        assert_eq!(
+            purge_open(&mut c, 1_200).unwrap(),
+            0,
+            "still closed at 1199"
+        );
+        assert_eq!(purge_open(&mut c, 1_201).unwrap(), 1, "open since 1200");
+        assert_eq!(forget(&mut c, "fp", 1_200).unwrap(), 0);
     }
 }

@@ -94,7 +94,7 @@ pub async fn set_active(
     let webhook = if active {
         Outcome::Untouched
     } else {
-        webhook_reset::reclaim(&ctx, id, CAUSE_DISABLED).await?
+        webhook_reset::reclaim(&ctx, id, CAUSE_DISABLED).await
     };
     let verb = if active { "enabled" } else { "disabled" };
     let answer = done(&session, format!("{name} is {verb}."), "/admin");

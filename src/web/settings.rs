@@ -204,7 +204,7 @@ pub async fn password(
             session
                 .insert(STAMP_KEY, stamp)
                 .map_err(AppError::internal)?;
-            let webhook = webhook_reset::reclaim(&ctx, user.id, CAUSE_PASSWORD).await?;
+            let webhook = webhook_reset::reclaim(&ctx, user.id, CAUSE_PASSWORD).await;
             let answer = done(
                 &session,
                 "Password changed. Your other sessions have ended.",
@@ -241,7 +241,7 @@ pub async fn end_sessions(
 ) -> Result<HttpResponse, AppError> {
     let ended = accounts::end_other_sessions(&state, user.id, user.login_id.clone()).await?;
     // Whatever those sessions pointed the webhook at, it comes back too.
-    let webhook = webhook_reset::reclaim(&ctx, user.id, CAUSE_SESSIONS).await?;
+    let webhook = webhook_reset::reclaim(&ctx, user.id, CAUSE_SESSIONS).await;
     let text = match ended {
         0 => "There were no other sessions.".to_owned(),
         1 => "1 other session ended.".to_owned(),

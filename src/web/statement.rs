@@ -582,10 +582,7 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer, today: Date
         }
         _ => None,
     };
-    page.open_holds = answer
-        .coverage
-        .open_holds
-        .saturating_sub(answer.unconfirmed.len());
+    page.open_holds = answer.coverage.open_holds;
     page.unconfirmed = answer
         .unconfirmed
         .iter()
@@ -757,6 +754,10 @@ pub async fn show(
                 None
             };
             request.filter.apply(&mut rows);
+            // The page counts the open holds apart from the unsigned events, all of them, not
+            // only those a filter shows.
+            let mut coverage = stored.coverage;
+            coverage.open_holds = coverage.open_holds.saturating_sub(stored.unconfirmed.len());
             let mut unconfirmed = stored.unconfirmed;
             request.filter.apply(&mut unconfirmed);
             let list = rates.as_ref().map_or(&[][..], |r| r.list.as_slice());
@@ -782,7 +783,7 @@ pub async fn show(
                 names: super::dashboard::account_names(&info).collect(),
                 complete: stored.complete,
                 next_fetch_at: stored.next_fetch_at,
-                coverage: stored.coverage,
+                coverage,
                 progress: stored.progress,
                 lane_secs: state.upstream.lane_secs(),
             };

@@ -255,6 +255,32 @@ async fn the_user_commands_remove_the_webhook_at_monobank() {
         (reset.cause.as_str(), reset.to.as_str(), reset.from),
         ("password", "removed", app.url("/healthz"))
     );
+
+    // Whatever keeps the command from asking Monobank (here the secret file is not where it is
+    // said to be), the user is deleted all the same, and told what stays registered (dave has
+    // the token alice had).
+    let dave = app.with_token(&sb, 0, "dave").await;
+    point_webhook(&app, &dave, &app.url("/healthz")).await;
+    let mut env = env.clone();
+    env[2].1 = app.dir.path().join("no-such.key").display().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        crate::helpers::run_monoweb(&dir, &env, &["user", "delete", "dave"], "")
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("the webhook of dave still goes to"),
+        "{stderr}"
+    );
+    let gone = monoweb::db::users::find_by_username(
+        &mut app.db(),
+        &monoweb::domain::Username::parse("dave").unwrap(),
+    )
+    .unwrap();
+    assert!(gone.is_none(), "dave is deleted");
 }
 
 /// Probe item 10: the bank's webhook test POST is undocumented, so whatever it is (an empty body

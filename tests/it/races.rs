@@ -144,3 +144,31 @@ fn on_postgresql_two_settlements_at_once_take_two_holds_not_one() {
         "the second took the other one"
     );
 }
+
+#[test]
+fn on_postgresql_a_hold_settling_under_its_own_id_is_not_taken_by_another_settlement() {
+    let Some(url) = database("settles_its_own_id") else {
+        return;
+    };
+    let mut conn = connect(&url);
+    let hold = coffee("hold", NOW - 100, true, Source::Statement, "Coffee");
+    db::write_transaction(&mut conn, |c| Ok(transactions::upsert(c, &hold)?)).unwrap();
+    // The hold settles under its own id (its transaction still open) while another coffee
+    // settles under a new id: the hold is no longer one to take.
+    let mut own = connect(&url);
+    own.batch_execute("BEGIN").unwrap();
+    let settled = coffee("hold", NOW - 100, false, Source::Statement, "Coffee");
+    transactions::upsert(&mut own, &settled).unwrap();
+    let other = store_meanwhile(
+        &url,
+        coffee("another", NOW, false, Source::Webhook, "Coffee"),
+    );
+    until_one_waits(&url);
+    own.batch_execute("COMMIT").unwrap();
+    other.join().unwrap();
+    assert_eq!(
+        stored(&mut conn, "hold").2,
+        None,
+        "a settled purchase is not hidden as another's hold"
+    );
+}

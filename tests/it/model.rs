@@ -9,7 +9,8 @@
 //! The same scripts run on two instances of one deployment sharing a PostgreSQL database, behind
 //! a balancer that sends each webhook delivery to one of them at random: both sync the same user
 //! at once, the token is removed and attached again or replaced while the other instance syncs,
-//! and an instance dies (stopped with nothing noted, its lease left to expire) and comes back.
+//! and an instance dies in the middle of a round of its sync (the round cut where it stands, the
+//! server stopped with nothing noted, its lease left to expire) and comes back.
 //! The oracle is the same.
 
 use futures_util::FutureExt;
@@ -425,8 +426,8 @@ impl World {
         ));
     }
 
-    /// Two instances: one that is up dies (stopped with nothing noted: its lease stays until it
-    /// expires, its beats end) while the other runs on; or one that is down comes back.
+    /// Two instances: one that is up dies mid-round (stopped with nothing noted: its lease stays
+    /// until it expires, its beats end) while the other runs on; or one that is down comes back.
     async fn kill_or_revive(&mut self, rng: &mut StdRng) {
         let Some(second) = self.second.as_mut() else {
             return;
@@ -453,6 +454,24 @@ impl World {
         }
         let k = rng.random_range(0..2);
         let victim = if k == 0 { &self.app } else { &second.app };
+        // It dies in the middle of a round of its sync: at once (cut at the round's first
+        // wait), or once the round has had an answer from Monobank (or ended); the rest of the
+        // round never happens, as in a killed process.
+        let ctx = victim.context.clone();
+        let calls = self.sandbox.calls("/personal/").await.len();
+        let round = tokio::spawn(async move { sync::run_once(&ctx).await });
+        if rng.random_bool(0.5) {
+            let started = std::time::Instant::now();
+            while !round.is_finished() && self.sandbox.calls("/personal/").await.len() == calls {
+                assert!(
+                    started.elapsed() < DELIVERY_WAIT,
+                    "the round neither called nor ended"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        }
+        round.abort();
+        let _ = round.await;
         (victim.stop)();
         let address: std::net::SocketAddr = victim
             .address

@@ -130,6 +130,24 @@ pub fn holds(conn: &mut DbConnection, user: UserId, fingerprint: &str) -> QueryR
     Ok(found.is_some())
 }
 
+/// Runs `work` in one write transaction while `user`'s token is still the one `fingerprint`
+/// names ([`holds`], the row locked for the transaction); `None`, with nothing done, once it was
+/// removed or replaced. What a call to Monobank brought is written through this.
+pub fn while_attached<T>(
+    conn: &mut DbConnection,
+    user: UserId,
+    fingerprint: &str,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, crate::error::AppError>,
+) -> Result<Option<T>, crate::error::AppError> {
+    super::write_transaction(conn, |conn| {
+        if holds(conn, user, fingerprint)? {
+            work(conn).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+}
+
 /// The user a fingerprint belongs to, if any.
 pub fn owner_of(conn: &mut DbConnection, fingerprint: &str) -> QueryResult<Option<i64>> {
     mono_tokens::table

@@ -332,13 +332,10 @@ async fn fetch_or_serve(
             snap.items.extend(items);
             let json = serde_json::to_string(&snap).map_err(AppError::internal)?;
             let key = attached.credential.lane_key.clone();
+            // Not after the token the page was read with was removed or replaced.
             db::run(&ctx.pool, move |conn| {
-                db::write_transaction(conn, |conn| {
-                    // Not after the token the page was read with was removed or replaced.
-                    if crate::db::tokens::holds(conn, user, &key)? {
-                        snapshots::put(conn, user, &kind, &json, now)?;
-                    }
-                    Ok(())
+                crate::db::tokens::while_attached(conn, user, &key, |conn| {
+                    Ok(snapshots::put(conn, user, &kind, &json, now)?)
                 })
             })
             .await?;
@@ -390,13 +387,15 @@ pub async fn set_webhook(ctx: &Context, user: UserId, url: String) -> Result<(),
     .await?;
     call_set_webhook(ctx, &attached, &url).await?;
     let key = attached.credential.lane_key.clone();
+    // Not onto a token that replaced this one while Monobank was asked.
     db::run(&ctx.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            // Not onto a token that replaced this one while Monobank was asked.
-            if crate::db::tokens::holds(conn, user, &key)? {
-                crate::db::tokens::set_webhook(conn, user, Some(&url), None)?;
-            }
-            Ok(())
+        crate::db::tokens::while_attached(conn, user, &key, |conn| {
+            Ok(crate::db::tokens::set_webhook(
+                conn,
+                user,
+                Some(&url),
+                None,
+            )?)
         })
     })
     .await?;

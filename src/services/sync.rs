@@ -322,20 +322,17 @@ async fn read_accounts(
     let history_from = now - i64::from(ctx.history_days) * 86_400;
     let ids = account_ids(&info);
     let key = attached.credential.lane_key.clone();
+    // The token may have been removed or replaced while the call was on its way.
     let current = db::run(&ctx.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            // The token may have been removed or replaced while the call was on its way.
-            if !crate::db::tokens::holds(conn, user, &key)? {
-                return Ok(false);
-            }
+        crate::db::tokens::while_attached(conn, user, &key, |conn| {
             for id in &ids {
                 sync::track(conn, user, id, history_from, now)?;
             }
-            Ok(true)
+            Ok(())
         })
     })
     .await?;
-    Ok(current.then_some(info))
+    Ok(current.map(|()| info))
 }
 
 /// Writes a sync row back ([`sync::save`]) unless the token it was read for went meanwhile.
@@ -347,14 +344,10 @@ async fn save_if_current(
 ) -> Result<(), AppError> {
     let key = attached.credential.lane_key.clone();
     db::run(&ctx.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            if crate::db::tokens::holds(conn, user, &key)? {
-                sync::save(conn, &row)?;
-            }
-            Ok(())
-        })
+        crate::db::tokens::while_attached(conn, user, &key, |conn| Ok(sync::save(conn, &row)?))
     })
     .await
+    .map(drop)
 }
 
 /// Every account and jar id of a client-info.
@@ -436,16 +429,9 @@ pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), Vie
     if let Err(e) = result {
         let key = key.clone();
         db::run(&ctx.pool, move |conn| {
-            db::write_transaction(conn, |conn| {
-                if crate::db::tokens::holds(conn, user, &key)? {
-                    crate::db::tokens::set_webhook(
-                        conn,
-                        user,
-                        previous_url.as_deref(),
-                        previous_hash.as_deref(),
-                    )?;
-                }
-                Ok(())
+            crate::db::tokens::while_attached(conn, user, &key, |conn| {
+                let (url, hash) = (previous_url.as_deref(), previous_hash.as_deref());
+                Ok(crate::db::tokens::set_webhook(conn, user, url, hash)?)
             })
         })
         .await?;
@@ -455,10 +441,7 @@ pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), Vie
     // the sync fetches first.
     let now = ctx.clock.now();
     let current = db::run(&ctx.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            if !crate::db::tokens::holds(conn, user, &key)? {
-                return Ok(false);
-            }
+        crate::db::tokens::while_attached(conn, user, &key, |conn| {
             let since = sync::accounts(conn, user)?
                 .iter()
                 .filter(|r| !r.closed && r.synced_from <= r.synced_to)
@@ -468,11 +451,11 @@ pub async fn register_own_webhook(ctx: &Context, user: UserId) -> Result<(), Vie
                 .min(now);
             sync::set_held(conn, user, Some(now + 1), true)?;
             sync::record_gap(conn, user, "registered", (since, now), now)?;
-            Ok(true)
+            Ok(())
         })
     })
     .await?;
-    if !current {
+    if current.is_none() {
         return Err(TokenError::NotAdded.into());
     }
     tracing::info!("monoweb's own webhook registered at Monobank");
@@ -713,10 +696,7 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
             let shown_own = fresh.web_hook_url.starts_with(&prefix);
             let key = attached.credential.lane_key.clone();
             let lost = db::run(&ctx.pool, move |conn| {
-                db::write_transaction(conn, |conn| {
-                    if !crate::db::tokens::holds(conn, user, &key)? {
-                        return Ok(false);
-                    }
+                crate::db::tokens::while_attached(conn, user, &key, |conn| {
                     sync::webhook_checked(conn, user, now)?;
                     // Whether monoweb's receiver is still the one on record: the user may have
                     // set another URL while this call was on its way.
@@ -741,7 +721,8 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
                     Ok(own && !still_own)
                 })
             })
-            .await?;
+            .await?
+            .unwrap_or(false);
             if lost {
                 tracing::warn!("Monobank switched monoweb's webhook off; registering it again");
                 if let Err(e) = register_own_webhook(ctx, user).await {
@@ -758,11 +739,9 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
     let (rows, holds, sync_row) = db::run(&ctx.pool, move |conn| {
         let mut rows = sync::accounts(conn, user)?;
         if ids.iter().any(|id| !rows.iter().any(|r| &r.account == id)) {
-            db::write_transaction(conn, |conn| {
-                if crate::db::tokens::holds(conn, user, &key)? {
-                    for id in &ids {
-                        sync::track(conn, user, id, history_from, now)?;
-                    }
+            crate::db::tokens::while_attached(conn, user, &key, |conn| {
+                for id in &ids {
+                    sync::track(conn, user, id, history_from, now)?;
                 }
                 Ok(())
             })?;
@@ -815,13 +794,10 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
             let next = advance(&job, &outlook.holds, turn, now);
             let fetched = rows.len();
             let key = attached.credential.lane_key.clone();
+            // A token removed or replaced while the page was on its way: its data is not
+            // written after it went.
             db::run(&ctx.pool, move |conn| {
-                db::write_transaction(conn, |conn| {
-                    // A token removed or replaced while the page was on its way: its data is
-                    // not written after it went.
-                    if !crate::db::tokens::holds(conn, user, &key)? {
-                        return Ok(());
-                    }
+                crate::db::tokens::while_attached(conn, user, &key, |conn| {
                     for r in &rows {
                         transactions::upsert(conn, r)?;
                     }

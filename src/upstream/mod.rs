@@ -651,13 +651,16 @@ impl Upstream {
     ) -> Result<(), AppError> {
         let json = serde_json::to_string(info).map_err(AppError::internal)?;
         let key = lane_key.to_owned();
+        // Not after the token it was read with was removed or replaced.
         db::run(&self.pool, move |conn| {
-            db::write_transaction(conn, |conn| {
-                // Not after the token it was read with was removed or replaced.
-                if db::tokens::holds(conn, user, &key)? {
-                    snapshots::put(conn, user, snapshots::CLIENT_INFO, &json, fetched_at)?;
-                }
-                Ok(())
+            db::tokens::while_attached(conn, user, &key, |conn| {
+                Ok(snapshots::put(
+                    conn,
+                    user,
+                    snapshots::CLIENT_INFO,
+                    &json,
+                    fetched_at,
+                )?)
             })
         })
         .await?;

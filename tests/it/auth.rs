@@ -414,6 +414,20 @@ async fn failures_spread_over_many_addresses_slow_the_account_down_without_locki
     );
 }
 
+/// Guesses at `name` from the addresses `guess` gives, a second apart, until one is counted (401,
+/// not 429): it has just taken the slowed-down account's slot.
+async fn until_a_guess_counts(app: &TestApp, name: &str, guess: impl Fn(usize) -> String) {
+    let mut n = 40;
+    while login_from(app, &guess(n), name, "not my password")
+        .await
+        .status()
+        != StatusCode::UNAUTHORIZED
+    {
+        app.clock.advance(1);
+        n += 1;
+    }
+}
+
 #[tokio::test]
 async fn guesses_from_a_few_rotating_addresses_do_not_keep_the_owner_out_from_a_new_one() {
     let app = behind_a_proxy().await;
@@ -438,15 +452,7 @@ async fn guesses_from_a_few_rotating_addresses_do_not_keep_the_owner_out_from_a_
     }
     assert!(refused > 0, "the account is slowed down");
     // A guess that was counted has just taken the slot of the addresses that fail here...
-    let mut n = 40;
-    while login_from(&app, &guess(n), "alice", "not my password")
-        .await
-        .status()
-        != StatusCode::UNAUTHORIZED
-    {
-        app.clock.advance(1);
-        n += 1;
-    }
+    until_a_guess_counts(&app, "alice", guess).await;
     // ...and the owner, on an address that never failed here, is not behind them.
     assert_eq!(
         login_from(&app, "198.51.100.50", "alice", PASSWORD)
@@ -460,15 +466,7 @@ async fn guesses_from_a_few_rotating_addresses_do_not_keep_the_owner_out_from_a_
         login_from(&app, &guess(n), "nobody", "not my password").await;
         app.clock.advance(3);
     }
-    let mut n = 40;
-    while login_from(&app, &guess(n), "nobody", "not my password")
-        .await
-        .status()
-        != StatusCode::UNAUTHORIZED
-    {
-        app.clock.advance(1);
-        n += 1;
-    }
+    until_a_guess_counts(&app, "nobody", guess).await;
     assert_eq!(
         login_from(&app, "198.51.100.50", "nobody", PASSWORD)
             .await

@@ -213,6 +213,12 @@ impl TestApp {
         monoweb::services::sync::note_stop(&self.context)
             .await
             .unwrap();
+        self.die_and_wait().await
+    }
+
+    /// Stops this instance at once, as if the process died (nothing is noted), and waits until
+    /// its port is free; answers the address, for [`TestApp::start_again`].
+    pub async fn die_and_wait(&self) -> std::net::SocketAddr {
         (self.stop)();
         let address = self.address.trim_start_matches("http://").parse().unwrap();
         while tokio::net::TcpStream::connect(address).await.is_ok() {

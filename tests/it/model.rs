@@ -435,12 +435,9 @@ impl World {
         if let Some(down) = second.up.iter().position(|up| !up) {
             let dead = if down == 0 { &self.app } else { &second.app };
             let address = dead.address.trim_start_matches("http://").parse().unwrap();
-            let again = behind(&second.balancer.url)
-                .deployment_of(&self.app)
-                .configure(move |s| s.bind = address)
-                .start()
+            let again = dead
+                .start_again(behind(&second.balancer.url), address)
                 .await;
-            sync::note_start(&again.context).await.unwrap();
             let old = if down == 0 {
                 std::mem::replace(&mut self.app, again)
             } else {
@@ -472,15 +469,7 @@ impl World {
         }
         round.abort();
         let _ = round.await;
-        (victim.stop)();
-        let address: std::net::SocketAddr = victim
-            .address
-            .trim_start_matches("http://")
-            .parse()
-            .unwrap();
-        while tokio::net::TcpStream::connect(address).await.is_ok() {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        victim.die_and_wait().await;
         second.up[k] = false;
         second.balancer.set(|b| b.up[k] = false);
         self.log.push(format!("instance {k} dies"));

@@ -69,10 +69,16 @@ pub enum AppError {
     /// Too many requests; `retry_after` in seconds goes into the `Retry-After` header.
     #[error("rate limited")]
     RateLimited { retry_after: u64 },
+    /// 401 to an unknown or revoked API key (`WWW-Authenticate: Bearer`).
+    #[error("unknown API key")]
+    BadKey,
     /// 401 to an unknown API key from an address that presented too many: the credentials are
     /// refused as before, and `Retry-After` says when the address may try another.
     #[error("too many unknown API keys")]
     KeysThrottled { retry_after: u64 },
+    /// Not ready yet, and when to ask again: 503 with `Retry-After`.
+    #[error("{detail}")]
+    Pending { detail: String, retry_after: u64 },
     /// A dependency (the database, Monobank) cannot answer now: 503.
     #[error("{0}")]
     Unavailable(String),
@@ -102,10 +108,12 @@ impl AppError {
             | AppError::Missing(msg)
             | AppError::Unprocessable(msg)
             | AppError::BadGateway(msg)
-            | AppError::Unavailable(msg) => msg.clone(),
+            | AppError::Unavailable(msg)
+            | AppError::Pending { detail: msg, .. } => msg.clone(),
             AppError::IncorrectPair(_) => "Incorrect currency pair.".into(),
             AppError::Unauthorized => "Authentication credentials were not provided.".into(),
             AppError::LoginFailed => LOGIN_FAILED.into(),
+            AppError::BadKey => "The API key is unknown or revoked.".into(),
             AppError::NotFound => "Not found.".into(),
             AppError::MethodNotAllowed => "Method not allowed.".into(),
             AppError::PayloadTooLarge => "Request body is too large.".into(),
@@ -154,9 +162,10 @@ impl ResponseError for AppError {
             AppError::Missing(_) => StatusCode::NOT_FOUND,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
-            AppError::Unauthorized | AppError::LoginFailed | AppError::KeysThrottled { .. } => {
-                StatusCode::UNAUTHORIZED
-            }
+            AppError::Unauthorized
+            | AppError::LoginFailed
+            | AppError::BadKey
+            | AppError::KeysThrottled { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -165,7 +174,7 @@ impl ResponseError for AppError {
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Pending { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -186,13 +195,24 @@ impl ResponseError for AppError {
             _ => None,
         };
         let mut response = HttpResponse::build(status);
-        if let AppError::RateLimited { retry_after } | AppError::KeysThrottled { retry_after } =
-            self
+        if let AppError::RateLimited { retry_after }
+        | AppError::KeysThrottled { retry_after }
+        | AppError::Pending { retry_after, .. } = self
         {
             response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
-        if status == StatusCode::UNAUTHORIZED {
-            response.insert_header((header::WWW_AUTHENTICATE, "Cookie"));
+        match self {
+            // RFC 6750, 3.1: the key was presented and is not good.
+            AppError::BadKey | AppError::KeysThrottled { .. } => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    r#"Bearer realm="monoweb", error="invalid_token""#,
+                ));
+            }
+            _ if status == StatusCode::UNAUTHORIZED => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Cookie"));
+            }
+            _ => {}
         }
         let info = match self {
             AppError::IncorrectPair(pairs) => Some(serde_json::json!({"currencies pairs": pairs})),

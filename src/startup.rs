@@ -269,6 +269,7 @@ impl Application {
                 .build();
             App::new()
                 .app_data(error::ErrorPages(crate::web::error_page))
+                .wrap(from_fn(crate::auth::current_user::check_key))
                 .wrap(from_fn(csrf::guest_cookie))
                 .wrap(from_fn(csrf::origin_check))
                 .wrap(from_fn(csrf::host_check))
@@ -286,6 +287,7 @@ impl Application {
                     from_fn(crate::prometheus::record),
                 ))
                 .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
+                .wrap(from_fn(crate::request_id::assign))
                 .wrap(NormalizePath::trim())
                 .wrap(from_fn(crate::body_deadline::hold))
                 .app_data(context.clone())
@@ -464,26 +466,45 @@ fn routes(cfg: &mut web::ServiceConfig) {
             api::resource("/hooks/provider/{secret}")
                 .route(web::post().to(crate::hooks::receive_provider)),
         )
-        .service(api::resource("/api/mono/currencies").route(web::get().to(api::mono::currencies)))
+        .service(
+            api::resource("/api/mono/currencies")
+                .wrap(from_fn(crate::etag::conditional))
+                .route(web::get().to(api::mono::currencies)),
+        )
         .service(
             api::resource("/api/mono/currency")
                 .route(web::get().to(api::mono::currency_get))
                 .route(web::post().to(api::mono::currency_post)),
         )
         .service(
-            api::resource("/api/mono/client-info").route(web::get().to(api::mono::client_info)),
+            api::resource("/api/mono/client-info")
+                .wrap(from_fn(crate::etag::conditional))
+                .route(web::get().to(api::mono::client_info)),
         )
-        .service(api::resource("/api/mono/balance").route(web::get().to(api::mono::balance)))
+        .service(
+            api::resource("/api/mono/balance")
+                .wrap(from_fn(crate::etag::conditional))
+                .route(web::get().to(api::mono::balance)),
+        )
         .service(
             api::resource("/api/mono/statement")
+                .wrap(from_fn(crate::etag::conditional))
                 .route(web::get().to(api::mono::statement_get))
                 .route(web::post().to(api::mono::statement)),
         )
         .service(
             api::resource("/api/mono/statement.csv").route(web::get().to(api::mono::statement_csv)),
         )
-        .service(api::resource("/api/mono/summary").route(web::get().to(api::mono::summary)))
-        .service(api::resource("/api/mono/sync").route(web::get().to(api::mono::sync_progress)))
+        .service(
+            api::resource("/api/mono/summary")
+                .wrap(from_fn(crate::etag::conditional))
+                .route(web::get().to(api::mono::summary)),
+        )
+        .service(
+            api::resource("/api/mono/sync")
+                .wrap(from_fn(crate::etag::conditional))
+                .route(web::get().to(api::mono::sync_progress)),
+        )
         .service(
             api::resource("/api/mono/sync/history")
                 .route(web::post().to(api::mono::request_history)),

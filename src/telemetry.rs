@@ -103,6 +103,10 @@ pub fn init(filter: &str, format: LogFormat) {
     };
 }
 
+/// A request's id, as `X-Request-Id` answers it (set by the middleware in `request_id`).
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
 /// The root span of every request: `tracing-actix-web`'s fields, except that the target is
 /// logged without a hook's secret and with the names of the query's parameters but not their
 /// values (a search is the user's words), the route of a hook hides its secret too, and the
@@ -120,8 +124,8 @@ impl tracing_actix_web::RootSpanBuilder for RootSpan {
         let target = crate::domain::loggable_target(path, request.query_string());
         let request_id = request
             .extensions()
-            .get::<tracing_actix_web::RequestId>()
-            .map(ToString::to_string)
+            .get::<RequestId>()
+            .map(|id| id.0.clone())
             .unwrap_or_default();
         let user_agent = request
             .headers()

@@ -23,6 +23,22 @@ pub const ACCESS_REVOKED: &str = "Access was revoked in the Monobank app: connec
 const ACCOUNTS_NOT_READ: &str =
     "Your accounts have not been read from Monobank yet; try again in a minute.";
 
+/// 400 on the `account` field, as every other field's error is answered.
+fn unknown_account() -> AppError {
+    AppError::field(
+        "account",
+        "Unknown account: use \"0\" or an id from client-info.",
+    )
+}
+
+/// 503 with `Retry-After`: the sync reads the accounts on its next round, within a minute.
+fn accounts_not_read() -> AppError {
+    AppError::Pending {
+        detail: ACCOUNTS_NOT_READ.into(),
+        retry_after: 60,
+    }
+}
+
 impl From<MonoError> for AppError {
     /// The one place where Monobank's failures become answers (`docs/monobank-api.md`, M10).
     /// Views that can serve a snapshot instead do so before this mapping applies.
@@ -103,8 +119,8 @@ impl From<ViewError> for AppError {
         match e {
             ViewError::Token(e) => e.into(),
             ViewError::Upstream(e) => e.into(),
-            ViewError::UnknownAccount => AppError::BadRequest("Unknown account.".into()),
-            ViewError::AccountsNotRead => AppError::Unavailable(ACCOUNTS_NOT_READ.into()),
+            ViewError::UnknownAccount => unknown_account(),
+            ViewError::AccountsNotRead => accounts_not_read(),
             ViewError::WebhookUrlRefused => AppError::field(
                 "webHookUrl",
                 "Monobank refused this URL: it must be reachable and answer GET with 200.",
@@ -156,13 +172,8 @@ impl From<HistoryError> for AppError {
     fn from(e: HistoryError) -> Self {
         match e {
             HistoryError::Token(e) => e.into(),
-            HistoryError::UnknownAccount => AppError::field(
-                "account",
-                "Unknown account: use \"0\" or an id from client-info.",
-            ),
-            HistoryError::AccountsNotRead => AppError::Unavailable(
-                "Your accounts have not been read from Monobank yet; try again in a minute.".into(),
-            ),
+            HistoryError::UnknownAccount => unknown_account(),
+            HistoryError::AccountsNotRead => accounts_not_read(),
             HistoryError::Store(e) => e,
         }
     }

@@ -166,9 +166,69 @@ pub struct StatementQuery {
     /// `-date` (newest first, the default), `date`, `-amount` (largest first) or `amount`.
     #[param(pattern = "^(-?date|-?amount)?$")]
     pub sort: Option<String>,
+    /// A page's size ([`PageParams`]; the CSV refuses it).
+    #[param(ignore)]
+    pub limit: Option<String>,
+    /// Where a page starts ([`PageParams`]).
+    #[param(ignore)]
+    pub cursor: Option<String>,
+}
+
+/// The paging fields of `GET /api/mono/statement/` (read as part of [`StatementQuery`]; apart
+/// here so that the CSV's description does not offer them).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PageParams {
+    /// At most this many items, and `next`, the link to the following page (also in a `Link`
+    /// header, `rel="next"`); `next` is null on the last page. Without `limit`, the whole range
+    /// in one answer and no `next`.
+    #[param(minimum = 1, maximum = 1000, example = 100)]
+    limit: Option<u32>,
+    /// Where the page starts: the `cursor` of a `next` link (opaque; only with `limit` and the
+    /// same `sort`). Rows that arrive between two pages neither repeat nor skip a row.
+    #[param(max_length = 400, pattern = "^[A-Za-z0-9_-]*$")]
+    cursor: Option<String>,
+}
+
+/// Which page of a statement a query asks for.
+struct PageAsked {
+    limit: usize,
+    cursor: Option<insight::Cursor>,
 }
 
 impl StatementQuery {
+    /// The page asked for (`None`: the whole range), checked against the order asked for.
+    fn page(&self, sort: insight::Sort) -> Result<Option<PageAsked>, AppError> {
+        let Some(limit) = self.limit.as_deref() else {
+            if self.cursor.is_some() {
+                return Err(AppError::field("cursor", "A cursor goes with a limit."));
+            }
+            return Ok(None);
+        };
+        let limit = limit.parse::<usize>().unwrap_or(0);
+        if !(1..=insight::MAX_PAGE).contains(&limit) {
+            return Err(AppError::field(
+                "limit",
+                "Ensure this value is between 1 and 1000.",
+            ));
+        }
+        let cursor = match self.cursor.as_deref() {
+            None | Some("") => None,
+            Some(raw) => Some(
+                insight::Cursor::decode(raw)
+                    .filter(|c| c.sort() == sort)
+                    .ok_or_else(|| {
+                        AppError::field(
+                            "cursor",
+                            "Use the cursor of a next link, with the same sort.",
+                        )
+                    })?,
+            ),
+        };
+        Ok(Some(PageAsked { limit, cursor }))
+    }
+
     /// The filter fields, checked.
     fn filter(&self) -> Result<insight::Filter, AppError> {
         insight::RawFilter {
@@ -499,9 +559,8 @@ pub async fn webhook(
 async fn filtered_statement(
     state: &Context,
     user: UserId,
-    query: Result<web::Query<StatementQuery>, actix_web::Error>,
+    query: StatementQuery,
 ) -> Result<(StatementQuery, history::Stored, HashSet<String>), AppError> {
-    let query = valid_query(query)?;
     let (from, to) = query.bounds()?;
     let filter = query.filter()?;
     let mut stored = history::statement(state, user, query.account.clone(), from, to).await?;
@@ -511,13 +570,22 @@ async fn filtered_statement(
     Ok((query, stored, transfers))
 }
 
-/// `GET /api/mono/statement/?from=&to=&account=`: any range, from the transaction store.
+/// `GET /api/mono/statement/?from=&to=&account=`: any range, from the transaction store; with
+/// `limit`, a page of it and the link to the next.
 pub async fn statement_get(
     state: web::Data<Context>,
     user: CurrentUser,
+    req: actix_web::HttpRequest,
     query: Result<web::Query<StatementQuery>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, stored, transfers) = filtered_statement(&state, user.id, query).await?;
+    let query = valid_query(query)?;
+    let asked = query.page(query.filter()?.sort)?;
+    let sort = query.filter()?.sort;
+    let (_, mut stored, transfers) = filtered_statement(&state, user.id, query).await?;
+    let next = asked.map(|asked| {
+        insight::page(&mut stored.items, asked.cursor.as_ref(), asked.limit, sort)
+            .map(|cursor| next_link(req.query_string(), &cursor))
+    });
     let all = stored.account == history::ALL_ACCOUNTS;
     let items: Vec<StoredItem> = stored
         .items
@@ -529,18 +597,34 @@ pub async fn statement_get(
         .iter()
         .map(|r| StoredItem::of(r, &stored, None))
         .collect();
-    Ok(respond(
-        StatusCode::OK,
-        json!({
-            "account": stored.account,
-            "items": items,
-            "unconfirmed": unconfirmed,
-            "complete": stored.complete,
-            "next_fetch_at": stored.next_fetch_at,
-            "coverage": stored.coverage,
-        }),
-        &[],
-    ))
+    let mut detail = json!({
+        "account": stored.account,
+        "items": items,
+        "unconfirmed": unconfirmed,
+        "complete": stored.complete,
+        "next_fetch_at": stored.next_fetch_at,
+        "coverage": stored.coverage,
+    });
+    let mut answer = HttpResponse::Ok();
+    if let Some(next) = next {
+        if let Some(link) = &next {
+            answer.insert_header((
+                actix_web::http::header::LINK,
+                format!("<{link}>; rel=\"next\""),
+            ));
+        }
+        detail["next"] = json!(next);
+    }
+    Ok(answer.json(json!({"code": 200, "detail": detail})))
+}
+
+/// The link to the page after `cursor`: the same query, with that cursor.
+fn next_link(query: &str, cursor: &insight::Cursor) -> String {
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    pairs.retain(|(name, _)| name != "cursor");
+    pairs.push(("cursor".into(), cursor.encode()));
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    format!("/api/mono/statement/?{query}")
 }
 
 /// A stored statement item as the API answers it: Monobank's fields, the account it belongs to
@@ -577,6 +661,13 @@ pub async fn statement_csv(
     user: CurrentUser,
     query: Result<web::Query<StatementQuery>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
+    let query = valid_query(query)?;
+    if query.limit.is_some() || query.cursor.is_some() {
+        return Err(AppError::field(
+            "limit",
+            "The CSV holds the whole range: limit and cursor are for GET /api/mono/statement/.",
+        ));
+    }
     let (query, stored, _) = filtered_statement(&state, user.id, query).await?;
     // A partial range says so in its name, so a saved file cannot pass for the whole range.
     let partial = if stored.complete { "" } else { "-partial" };

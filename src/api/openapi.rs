@@ -224,6 +224,10 @@ pub struct StoredStatementDetail {
     /// When the sync will next fetch this account (Unix s), while the range is not complete.
     pub next_fetch_at: Option<i64>,
     pub coverage: crate::services::history::Coverage,
+    /// With `limit` only: the link to the next page (the same query with its `cursor`), null
+    /// on the last page.
+    #[schema(required = false)]
+    pub next: Option<String>,
 }
 
 /// `GET /api/mono/sync/` and `POST /api/mono/sync/history/`: the sync's progress (no Monobank
@@ -305,9 +309,7 @@ const FAMILIES: &[(&[&str], &[Answer])] = &[
 
 impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{
-            path::Operation, ContentBuilder, HeaderBuilder, Ref, ResponseBuilder, Type,
-        };
+        use utoipa::openapi::{path::Operation, ContentBuilder, Ref, ResponseBuilder};
         let failure = |description: &str| {
             ResponseBuilder::new().description(description).content(
                 "application/json",
@@ -318,11 +320,9 @@ impl Modify for CommonResponses {
         };
         let add = |op: &mut Operation, status: &str, description: &str| {
             let response = if status == "405" {
-                let allow = HeaderBuilder::new()
-                    .schema(utoipa::openapi::ObjectBuilder::new().schema_type(Type::String))
-                    .description(Some("the methods the path takes"))
-                    .build();
-                failure(description).header("Allow", allow).build()
+                failure(description)
+                    .header("Allow", string_header("the methods the path takes"))
+                    .build()
             } else {
                 failure(description).build()
             };
@@ -396,7 +396,101 @@ impl Modify for CommonResponses {
                         }
                     }
                 }
+                if POLLED.contains(&key) {
+                    conditional(op);
+                }
+                declare_headers(op);
             }
+        }
+    }
+}
+
+/// The reads scripts poll: `ETag` on their 200, and 304 to `If-None-Match` (`crate::etag`).
+const POLLED: &[&str] = &[
+    "get /api/mono/currencies/",
+    "get /api/mono/client-info/",
+    "get /api/mono/balance/",
+    "get /api/mono/statement/",
+    "get /api/mono/summary/",
+    "get /api/mono/sync/",
+];
+
+fn string_header(description: &str) -> utoipa::openapi::header::Header {
+    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, Type};
+    HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(Type::String))
+        .description(Some(description))
+        .build()
+}
+
+/// `If-None-Match` in, `ETag` on the 200, and the 304.
+fn conditional(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, RefOr, Required, ResponseBuilder, Type};
+    const TAG: &str = "a digest of the answer: it changes exactly when the answer does";
+    op.parameters.get_or_insert_with(Vec::new).push(
+        ParameterBuilder::new()
+            .name("If-None-Match")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "the ETag of an answer already held: 304 with no body while it is still the answer",
+            ))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build(),
+    );
+    if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") {
+        ok.headers.insert("ETag".into(), string_header(TAG));
+    }
+    op.responses.responses.insert(
+        "304".into(),
+        ResponseBuilder::new()
+            .description("Not modified: the answer is still the one with the If-None-Match tag")
+            .header("ETag", string_header(TAG))
+            .build()
+            .into(),
+    );
+}
+
+/// The headers every answer, and the throttled and unavailable ones, carry.
+fn declare_headers(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::{HeaderBuilder, ObjectBuilder, RefOr, Type};
+    for (status, response) in &mut op.responses.responses {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        response.headers.insert(
+            "X-Request-Id".into(),
+            string_header(
+                "this request's id, as its log line names it (a trusted proxy's, or made by monoweb)",
+            ),
+        );
+        let retry = match status.as_str() {
+            "429" => Some("seconds until the request may be made again"),
+            "503" => Some("seconds until asking again makes sense, when known"),
+            "401" => Some("after too many unknown API keys from the address: seconds until it may try another"),
+            _ => None,
+        };
+        if let Some(description) = retry {
+            response.headers.insert(
+                "Retry-After".into(),
+                HeaderBuilder::new()
+                    .schema(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(0)),
+                    )
+                    .description(Some(description))
+                    .build(),
+            );
+        }
+        if status == "401" {
+            response.headers.insert(
+                "WWW-Authenticate".into(),
+                string_header(
+                    "`Bearer realm=\"monoweb\", error=\"invalid_token\"` for an unknown or revoked API key; `Cookie` without credentials",
+                ),
+            );
         }
     }
 }
@@ -594,13 +688,18 @@ mod paths {
         responses((status = 200, body = Statement), (status = 400, body = Failure), (status = 404, body = Failure), (status = 429, body = Failure)))]
     fn statement() {}
 
-    #[utoipa::path(get, path = "/api/mono/statement/", tag = "mono", params(crate::api::mono::StatementQuery),
-        responses((status = 200, description = "Any range, from the transaction store (changes no sync state)", body = StoredStatement),
+    #[utoipa::path(get, path = "/api/mono/statement/", tag = "mono", params(crate::api::mono::StatementQuery, crate::api::mono::PageParams),
+        responses((status = 200, description = "Any range, from the transaction store (changes no sync state); with `limit`, one page of it", body = StoredStatement,
+                    headers(("Link" = String, description = "with `limit`, while pages remain: `<next>; rel=\"next\"`"))),
                    (status = 400, body = Failure), (status = 404, body = Failure), (status = 503, description = "the accounts have not been read yet", body = Failure)))]
     fn statement_range() {}
 
     #[utoipa::path(get, path = "/api/mono/statement.csv", tag = "mono", params(crate::api::mono::StatementQuery),
-        responses((status = 200, description = "text/csv: date, time, account, description, mcc, category, amount, currency, operation_amount, operation_currency, cashback, commission, balance, hold, comment, counterparty; headers X-Statement-Complete (true|false) and X-Statement-Missing (RFC 3339 intervals start/end, comma-separated); a partial range's file name ends in -partial"),
+        responses((status = 200, description = "The rows as CSV, streamed: date, time, account, description, mcc, category, amount, currency, operation_amount, operation_currency, cashback, commission, balance, hold, comment, counterparty; a partial range's file name ends in -partial",
+                    content_type = "text/csv", body = String,
+                    headers(("Content-Disposition" = String, description = "attachment; filename=\"monoweb-<from>-<to>[-partial].csv\""),
+                            ("X-Statement-Complete" = bool, description = "whether the store holds every operation of the range"),
+                            ("X-Statement-Missing" = String, description = "the parts not in the store yet, RFC 3339 intervals start/end, comma-separated; empty when complete"))),
                    (status = 400, body = Failure), (status = 404, body = Failure)))]
     fn statement_csv() {}
 

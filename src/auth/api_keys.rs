@@ -70,10 +70,12 @@ pub fn hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-/// The key a request to the JSON API presents, if any: `Authorization: Bearer mwk_…`. Pages never
-/// take keys (a browser does not send them by itself, and pages act for a session).
+/// The key a request to the JSON API (`/api/…`) presents, if any: `Authorization: Bearer mwk_…`.
+/// Pages never take keys (a browser does not send them by itself, and pages act for a session),
+/// nor do the probes and `/metrics` (which has its own bearer token).
 pub fn presented(req: &HttpRequest) -> Option<&str> {
-    if !crate::error::is_json_path(req.path()) {
+    let path = req.path();
+    if !(path == "/api" || path.starts_with("/api/")) {
         return None;
     }
     bearer(req)

@@ -11,8 +11,10 @@ use std::pin::Pin;
 
 use actix_identity::Identity;
 use actix_session::{Session, SessionExt};
-use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::api_keys::{self, Scope};
 use super::sessions::{LOGIN_ID_KEY, STAMP_KEY};
@@ -114,9 +116,45 @@ impl FromRequest for SessionUser {
         if api_keys::presented(req).is_none() {
             return Either::Left(std::future::ready(session_user(req)));
         }
+        // Checked by [`check_key`] before the view's extractors ran.
+        if let Some(KeyClaim { user, access }) = req.extensions().get::<KeyClaim>().copied() {
+            return Either::Left(std::future::ready(Ok(SessionUser {
+                id: user,
+                proof: Proof::Key(access),
+            })));
+        }
         let req = req.clone();
         Either::Right(Box::pin(async move { key_user(&req).await }))
     }
+}
+
+/// A request's API key, checked: the user it acts for and its access.
+#[derive(Clone, Copy)]
+struct KeyClaim {
+    user: UserId,
+    access: KeyAccess,
+}
+
+/// Middleware: a request to the JSON API that presents an API key has the key decided before
+/// any extractor reads the body, so an unknown key is always 401 (and a read-only key on a write
+/// always 403), whatever the body holds and on any route, as DRF authenticates every request.
+pub async fn check_key(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if api_keys::presented(req.request()).is_some() {
+        match key_user(req.request()).await {
+            Ok(SessionUser {
+                id,
+                proof: Proof::Key(access),
+            }) => {
+                req.extensions_mut().insert(KeyClaim { user: id, access });
+            }
+            Ok(_) => {}
+            Err(error) => return Ok(req.error_response(error).map_into_right_body()),
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 fn session_user(req: &HttpRequest) -> Result<SessionUser, AppError> {
@@ -164,7 +202,7 @@ fn refuse_bad_key(req: &HttpRequest) -> AppError {
         req.app_data::<web::Data<monobank::clock::SharedClock>>(),
         req.app_data::<web::Data<crate::config::Settings>>(),
     ) else {
-        return AppError::Unauthorized;
+        return AppError::BadKey;
     };
     let client = client_key(client_ip(req, &settings.trusted_proxies));
     match bad_keys.count(&client, clock.now()) {
@@ -174,9 +212,9 @@ fn refuse_bad_key(req: &HttpRequest) -> AppError {
                 "request with an unknown or revoked API key (more from this address are not \
                  logged until it is locked out)"
             );
-            AppError::Unauthorized
+            AppError::BadKey
         }
-        BadKey::Refused { log: false } => AppError::Unauthorized,
+        BadKey::Refused { log: false } => AppError::BadKey,
         BadKey::Throttled { retry_after } => AppError::KeysThrottled { retry_after },
     }
 }

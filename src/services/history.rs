@@ -394,10 +394,15 @@ pub async fn request_history(
 ) -> Result<Progress, HistoryError> {
     let now = ctx.clock.now();
     let from = from.clamp(MONOBANK_FIRST_DAY, now);
-    let snap = db::run(&ctx.pool, move |conn| {
-        Ok(snapshots::client_info(conn, user)?)
+    let (token, snap) = db::run(&ctx.pool, move |conn| {
+        Ok((
+            tokens::find(conn, user)?,
+            snapshots::client_info(conn, user)?,
+        ))
     })
     .await?;
+    // Without a token there is nothing to fetch: the answer of every view that needs one.
+    token.ok_or(TokenError::NotAdded)?;
     let (info, _) = snap.ok_or(HistoryError::AccountsNotRead)?;
     let account = match requested {
         Some(id) => Some(resolve(&info, Some(&id))?.0),

@@ -280,6 +280,116 @@ impl Filter {
     }
 }
 
+/// Where a page of a statement ended: the order's key of its last row. The next page starts at
+/// the first row after that key in the same order, so rows that arrive meanwhile (newer ones, or a
+/// hold settling under a new id) neither repeat nor skip a row of the rest. Written as opaque
+/// base64url text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    sort: Sort,
+    /// The amount's size, minor units.
+    size: i64,
+    time: i64,
+    id: String,
+}
+
+/// The most rows one page may ask for.
+pub const MAX_PAGE: usize = 1_000;
+
+impl Cursor {
+    /// The cursor after `row` in `sort`.
+    pub fn after(row: &TransactionRow, sort: Sort) -> Self {
+        Cursor {
+            sort,
+            size: row.amount.saturating_abs(),
+            time: row.time,
+            id: row.id.clone(),
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        let text = format!(
+            "{}:{}:{}:{}",
+            self.sort.name(),
+            self.size,
+            self.time,
+            self.id
+        );
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+    }
+
+    /// A cursor as [`Cursor::encode`] wrote it; `None` for anything else.
+    pub fn decode(raw: &str) -> Option<Self> {
+        use base64::Engine;
+        if raw.len() > 400 {
+            return None;
+        }
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw)
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let mut parts = text.splitn(4, ':');
+        let sort = parts.next()?;
+        let sort = Sort::ALL.iter().find(|(_, n)| *n == sort)?.0;
+        let size = parts.next()?.parse().ok()?;
+        let time = parts.next()?.parse().ok()?;
+        let id = parts.next()?.to_owned();
+        Some(Cursor {
+            sort,
+            size,
+            time,
+            id,
+        })
+    }
+
+    pub fn sort(&self) -> Sort {
+        self.sort
+    }
+
+    fn key(&self) -> (i64, i64, &str) {
+        (self.size, self.time, self.id.as_str())
+    }
+}
+
+/// A row's place in a statement's order: its size, time and id.
+fn key_of(row: &TransactionRow) -> (i64, i64, &str) {
+    (row.amount.saturating_abs(), row.time, row.id.as_str())
+}
+
+/// How two rows' keys compare in `sort`: [`Filter::apply`]'s orders, made total (equal times by
+/// id, equal sizes newest first).
+fn in_order(sort: Sort, a: (i64, i64, &str), b: (i64, i64, &str)) -> std::cmp::Ordering {
+    let newest = (b.1, b.2).cmp(&(a.1, a.2));
+    match sort {
+        Sort::NewestFirst => newest,
+        Sort::OldestFirst => newest.reverse(),
+        Sort::SmallestFirst => a.0.cmp(&b.0).then(newest),
+        Sort::LargestFirst => b.0.cmp(&a.0).then(newest),
+    }
+}
+
+/// One page of the rows in `sort`: at most `limit` rows after `cursor` (from the start without
+/// one), and the cursor of the next page while rows remain. The rows are put in the order's total
+/// form first, so a cursor finds its place whatever order the store gave equal times in.
+pub fn page(
+    rows: &mut Vec<TransactionRow>,
+    cursor: Option<&Cursor>,
+    limit: usize,
+    sort: Sort,
+) -> Option<Cursor> {
+    rows.sort_by(|a, b| in_order(sort, key_of(a), key_of(b)));
+    let start = cursor.map_or(0, |c| {
+        rows.partition_point(|r| in_order(sort, key_of(r), c.key()).is_le())
+    });
+    rows.drain(..start);
+    if rows.len() <= limit {
+        return None;
+    }
+    rows.truncate(limit);
+    rows.last().map(|last| Cursor::after(last, sort))
+}
+
 /// Whether the lower-cased `needle` occurs in the row's description, comment or counterparty
 /// (name, IBAN, EDRPOU), ignoring case.
 fn mentions(row: &TransactionRow, needle: &str) -> bool {
@@ -675,6 +785,7 @@ pub async fn summary(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use std::collections::HashMap;
 
@@ -700,6 +811,68 @@ mod tests {
             max: get("max"),
             sort: get("sort"),
         }
+    }
+
+    /// Every row exactly once, in the order, page after page, whatever the page size; and a row
+    /// that arrives between two pages neither repeats nor hides a row of the rest.
+    #[test]
+    fn pages_cover_the_rows_once_in_order_and_survive_new_rows() {
+        let rows: Vec<TransactionRow> = (0..23)
+            .map(|i| {
+                row(
+                    &format!("id{:02}", i % 7),
+                    "a",
+                    1_000 + i / 3,
+                    -(i * 37 % 11) * 100,
+                    5411,
+                )
+            })
+            .collect();
+        for (sort, _) in Sort::ALL {
+            let mut whole = rows.clone();
+            page(&mut whole, None, usize::MAX, sort);
+            for limit in [1, 2, 5, 23, 50] {
+                let (mut seen, mut cursor) = (Vec::new(), None);
+                loop {
+                    let mut this = rows.clone();
+                    let next = page(&mut this, cursor.as_ref(), limit, sort);
+                    assert!(this.len() <= limit);
+                    seen.extend(this.iter().map(|r| (r.id.clone(), r.time)));
+                    match next {
+                        Some(c) => cursor = Some(Cursor::decode(&c.encode()).unwrap()),
+                        None => break,
+                    }
+                }
+                let expected: Vec<_> = whole.iter().map(|r| (r.id.clone(), r.time)).collect();
+                assert_eq!(seen, expected, "{sort:?} by {limit}");
+            }
+        }
+        // Newest first, a page of 5, then a newer row arrives: the second page is the next 5.
+        let mut first = rows.clone();
+        let cursor = page(&mut first, None, 5, Sort::NewestFirst).unwrap();
+        let mut later = rows.clone();
+        later.push(row("new", "a", 9_999, -100, 5411));
+        let mut second = later.clone();
+        page(&mut second, Some(&cursor), 5, Sort::NewestFirst);
+        let mut whole = rows.clone();
+        page(&mut whole, None, usize::MAX, Sort::NewestFirst);
+        assert_eq!(second, whole[5..10].to_vec());
+    }
+
+    #[test]
+    fn a_cursor_reads_back_and_anything_else_is_refused() {
+        let c = Cursor::after(
+            &row("abc:d", "a", 1_700_000_000, -250, 1),
+            Sort::LargestFirst,
+        );
+        assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
+        assert_eq!(c.sort(), Sort::LargestFirst);
+        for bad in ["", "!!", "eA", &"A".repeat(401)] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
+        use base64::Engine;
+        let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("sideways:1:2:x");
+        assert_eq!(Cursor::decode(&forged), None);
     }
 
     #[test]

@@ -19,6 +19,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("compression", 3),
     ("body_deadline", 3),
     ("prometheus", 3),
+    ("request_id", 3),
+    ("etag", 3),
     ("services", 4),
     ("upstream", 5),
     ("auth", 5),

@@ -7,6 +7,7 @@ mod api_keys;
 mod auth;
 mod browser;
 mod cli;
+mod edge;
 mod hardening;
 mod health;
 mod helpers;

@@ -806,7 +806,11 @@ async fn statement_of_a_jar_and_of_an_account_that_is_not_the_users() {
             )
             .await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{account}");
-        assert_eq!(body(res).await["detail"], "Unknown account.");
+        // Under its field, as the GET form and every other field error answer it.
+        assert_eq!(
+            body(res).await["errors"]["account"][0],
+            "Unknown account: use \"0\" or an id from client-info."
+        );
     }
     assert_eq!(
         sb.calls("/personal/statement").await.len(),

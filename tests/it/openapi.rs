@@ -120,6 +120,8 @@ async fn every_parameter_is_where_the_server_reads_it() {
                         "{method} {path}: path parameter {name} is not in the path"
                     ),
                     "query" => {}
+                    // The conditional reads' tag (`crate::etag`).
+                    "header" => assert_eq!(name, "If-None-Match", "{method} {path}"),
                     other => panic!("{method} {path}: {name} in {other}"),
                 }
             }
@@ -155,7 +157,19 @@ async fn every_parameter_is_where_the_server_reads_it() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["from", "to"]);
+    assert_eq!(names, ["from", "to", "If-None-Match"]);
+    // The statement's pages, on the JSON form only.
+    let params = &doc["paths"]["/api/mono/statement/"]["get"]["parameters"];
+    let names: Vec<&str> = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"limit") && names.contains(&"cursor"),
+        "{names:?}"
+    );
 }
 
 /// The document as checked in, so that API changes show in review.

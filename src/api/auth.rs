@@ -6,9 +6,9 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use rand::Rng;
 use secrecy::SecretString;
 use serde::Deserialize;
-use serde_json::json;
 use validator::Validate;
 
+use super::answers::{reply, ApiKeyInfo, LoginDetail, MeDetail, NewApiKeyDetail, NewUser};
 use super::extract::ValidJson;
 use crate::auth::api_keys::Scope;
 use crate::auth::current_user::CurrentUser;
@@ -20,6 +20,7 @@ use crate::domain::Username;
 use crate::error::AppError;
 use crate::services::accounts::Accounts;
 use crate::services::accounts::{self, capitalize};
+use actix_web::http::StatusCode;
 
 /// `POST /api/auth/register` body.
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
@@ -115,18 +116,6 @@ fn no_control_characters(text: &str) -> Result<(), validator::ValidationError> {
     Ok(())
 }
 
-/// A key as listed (never the key itself).
-fn key_json(row: &crate::db::api_keys::ApiKeyRow) -> serde_json::Value {
-    json!({
-        "id": row.id,
-        "name": row.name,
-        "scope": row.scope,
-        "prefix": row.prefix,
-        "created_at": row.created_at,
-        "last_used_at": row.last_used_at,
-    })
-}
-
 /// `GET /api/auth/keys`: the user's API keys, oldest first (session only).
 pub async fn keys_list(
     state: web::Data<crate::services::Context>,
@@ -134,9 +123,9 @@ pub async fn keys_list(
 ) -> Result<HttpResponse, AppError> {
     user.require_session()?;
     let keys = crate::services::api_keys::list(&state, user.id).await?;
-    Ok(ok(
-        actix_web::http::StatusCode::OK,
-        json!(keys.iter().map(key_json).collect::<Vec<_>>()),
+    Ok(reply(
+        StatusCode::OK,
+        keys.iter().map(ApiKeyInfo::of).collect::<Vec<_>>(),
     ))
 }
 
@@ -150,9 +139,13 @@ pub async fn keys_create(
     let body = body.into_inner();
     let (row, key) =
         crate::services::api_keys::create(&state, user.id, body.name, body.scope).await?;
-    let mut detail = key_json(&row);
-    detail["key"] = json!(key);
-    Ok(ok(actix_web::http::StatusCode::CREATED, detail))
+    Ok(reply(
+        StatusCode::CREATED,
+        NewApiKeyDetail {
+            info: ApiKeyInfo::of(&row),
+            key,
+        },
+    ))
 }
 
 /// `DELETE /api/auth/keys/{id}`: 204; the key stops working at once (session only).
@@ -166,10 +159,6 @@ pub async fn keys_revoke(
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn ok(status: actix_web::http::StatusCode, detail: serde_json::Value) -> HttpResponse {
-    super::respond(status, detail, &[])
-}
-
 /// `POST /api/auth/register`: 201 `{id, username}`.
 pub async fn register(
     accounts: web::Data<Accounts>,
@@ -180,9 +169,12 @@ pub async fn register(
     let (username, password) = body.into_inner().parse()?;
     let ip = client_ip(&req, &settings.trusted_proxies);
     let user = accounts::register(&accounts, ip, username, password).await?;
-    Ok(ok(
-        actix_web::http::StatusCode::CREATED,
-        json!({"id": user.id, "username": user.username}),
+    Ok(reply(
+        StatusCode::CREATED,
+        NewUser {
+            id: user.id,
+            username: user.username,
+        },
     ))
 }
 
@@ -236,9 +228,11 @@ pub async fn login(
     )
     .await?;
     start_session(&req, &session, &user, ip)?;
-    Ok(ok(
-        actix_web::http::StatusCode::OK,
-        json!({"username": user.username}),
+    Ok(reply(
+        StatusCode::OK,
+        LoginDetail {
+            username: user.username,
+        },
     ))
 }
 
@@ -260,9 +254,13 @@ pub async fn me(
     let has_token = crate::services::tokens::status(&state, user.id)
         .await?
         .connected;
-    Ok(ok(
-        actix_web::http::StatusCode::OK,
-        json!({"username": user.username, "is_admin": user.is_admin, "has_token": has_token}),
+    Ok(reply(
+        StatusCode::OK,
+        MeDetail {
+            username: user.username,
+            is_admin: user.is_admin,
+            has_token,
+        },
     ))
 }
 
@@ -297,5 +295,5 @@ pub async fn password(
         Some(sentence) => format!("Password changed. {sentence}"),
         None => "Password changed.".to_owned(),
     };
-    Ok(ok(actix_web::http::StatusCode::OK, json!(detail)))
+    Ok(reply(StatusCode::OK, detail))
 }

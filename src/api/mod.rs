@@ -1,6 +1,7 @@
 //! The JSON API: views under `/api/...` plus the health probes. Every response is the
 //! `{code, detail}` envelope of [`crate::error`].
 
+pub mod answers;
 pub mod auth;
 pub mod errors;
 pub mod extract;

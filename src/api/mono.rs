@@ -6,9 +6,9 @@ use actix_web::{web, HttpResponse};
 use std::collections::HashSet;
 
 use serde::Deserialize;
-use serde_json::{json, Value};
 use validator::{Validate, ValidationError};
 
+use super::answers;
 use super::extract::ValidJson;
 use super::respond;
 use crate::auth::current_user::{CurrentUser, SessionUser};
@@ -185,9 +185,13 @@ pub struct PageParams {
     /// in one answer and no `next`.
     #[param(minimum = 1, maximum = 1000, example = 100)]
     limit: Option<u32>,
-    /// Where the page starts: the `cursor` of a `next` link (opaque; only with `limit` and the
-    /// same `sort`). Rows that arrive between two pages neither repeat nor skip a row.
-    #[param(max_length = 400, pattern = "^[A-Za-z0-9_-]*$")]
+    /// Where the page starts: the `cursor` of a `next` link (only with `limit`). It is the key of
+    /// the last row of the page before, `<time>.<size>.<id in hex>`, so rows that arrive between
+    /// two pages neither repeat nor skip a row.
+    #[param(
+        pattern = r"^-?[0-9]{1,18}\.[0-9]{1,18}\.([0-9a-f]{2}){0,128}$",
+        example = "1764400000.12500.5a7548577a716b4b47566f3d"
+    )]
     cursor: Option<String>,
 }
 
@@ -198,8 +202,8 @@ struct PageAsked {
 }
 
 impl StatementQuery {
-    /// The page asked for (`None`: the whole range), checked against the order asked for.
-    fn page(&self, sort: insight::Sort) -> Result<Option<PageAsked>, AppError> {
+    /// The page asked for (`None`: the whole range).
+    fn page(&self) -> Result<Option<PageAsked>, AppError> {
         let Some(limit) = self.limit.as_deref() else {
             if self.cursor.is_some() {
                 return Err(AppError::field("cursor", "A cursor goes with a limit."));
@@ -217,13 +221,7 @@ impl StatementQuery {
             None | Some("") => None,
             Some(raw) => Some(
                 insight::Cursor::decode(raw)
-                    .filter(|c| c.sort() == sort)
-                    .ok_or_else(|| {
-                        AppError::field(
-                            "cursor",
-                            "Use the cursor of a next link, with the same sort.",
-                        )
-                    })?,
+                    .ok_or_else(|| AppError::field("cursor", "Use the cursor of a next link."))?,
             ),
         };
         Ok(Some(PageAsked { limit, cursor }))
@@ -305,19 +303,14 @@ pub struct MonoCurrencySerializer {
     pub currency: String,
 }
 
-fn freshness(fetched_at: i64, stale: bool) -> [(&'static str, Value); 2] {
-    [("stale", json!(stale)), ("fetched_at", json!(fetched_at))]
-}
-
 /// `GET /api/mono/`: whether a token is attached (never the token).
 pub async fn status(
     state: web::Data<Context>,
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    Ok(respond(
+    Ok(answers::reply(
         StatusCode::OK,
         tokens::status(&state, user.id).await?,
-        &[],
     ))
 }
 
@@ -337,11 +330,11 @@ pub async fn attach(
     body: ValidJson<MonoTokenSerializer>,
 ) -> Result<HttpResponse, AppError> {
     let stored = tokens::attach(&state, user.id, token_of(body)?).await?;
-    Ok(respond(
-        StatusCode::CREATED,
-        "Mono added successfully.",
-        &[("verified", json!(stored.verified))],
-    ))
+    Ok(HttpResponse::Created().json(answers::TokenStored {
+        code: 201,
+        detail: "Mono added successfully.".into(),
+        verified: stored.verified,
+    }))
 }
 
 /// `PUT /api/mono/`: 200 "Mono changed successfully." with `"verified"` (as for `POST`).
@@ -351,11 +344,11 @@ pub async fn replace(
     body: ValidJson<MonoTokenSerializer>,
 ) -> Result<HttpResponse, AppError> {
     let stored = tokens::replace(&state, user.id, token_of(body)?).await?;
-    Ok(respond(
-        StatusCode::OK,
-        "Mono changed successfully.",
-        &[("verified", json!(stored.verified))],
-    ))
+    Ok(HttpResponse::Ok().json(answers::TokenStored {
+        code: 200,
+        detail: "Mono changed successfully.".into(),
+        verified: stored.verified,
+    }))
 }
 
 /// `DELETE /api/mono/`: 204.
@@ -469,17 +462,16 @@ async fn one_pair(state: &Context, raw: &str) -> Result<HttpResponse, AppError> 
     let incorrect = || AppError::IncorrectPair(currency::pair_names(&rates.list));
     let pair = CurrencyPair::parse(raw).map_err(|_| incorrect())?;
     let quote = currency::lookup(&rates.list, pair).ok_or_else(incorrect)?;
-    let value = match quote {
-        Quote::BuySell { buy, sell } => json!({"Buy": buy, "Sale": sell}),
-        Quote::Cross(cross) => json!({"Cross": cross}),
+    let rate = match quote {
+        Quote::BuySell { buy, sell } => answers::PairRate::BuySell { buy, sale: sell },
+        Quote::Cross(cross) => answers::PairRate::Cross { cross },
     };
-    let mut detail = serde_json::Map::new();
-    detail.insert(pair.name(), value);
-    Ok(respond(
-        StatusCode::OK,
-        detail,
-        &freshness(rates.fetched_at, rates.stale),
-    ))
+    Ok(HttpResponse::Ok().json(answers::Pair {
+        code: 200,
+        detail: std::collections::BTreeMap::from([(pair.name(), rate)]),
+        stale: rates.stale,
+        fetched_at: rates.fetched_at,
+    }))
 }
 
 /// `GET /api/mono/client-info/`.
@@ -488,11 +480,12 @@ pub async fn client_info(
     user: SessionUser,
 ) -> Result<HttpResponse, AppError> {
     let answer = mono::client_info(&state, &user).await?;
-    Ok(respond(
-        StatusCode::OK,
-        answer.data,
-        &freshness(answer.fetched_at, answer.stale),
-    ))
+    Ok(HttpResponse::Ok().json(answers::ClientInfo {
+        code: 200,
+        detail: answer.data,
+        stale: answer.stale,
+        fetched_at: answer.fetched_at,
+    }))
 }
 
 /// `GET /api/mono/balance/`: the default UAH card, every account and jar (see
@@ -510,7 +503,8 @@ pub async fn balance(
         .hot
         .balance_json(mark, user.id, (answer.fetched_at, rates_at), || {
             let rates = rates.as_ref().map(|r| (r.list.as_slice(), r.fetched_at));
-            mono::balance_of(&answer.data, rates).to_string()
+            serde_json::to_string(&mono::balance_of(&answer.data, rates))
+                .unwrap_or_else(|_| "null".into())
         });
     Ok(ok_with_json_detail(
         &detail,
@@ -530,13 +524,16 @@ pub async fn statement(
         .map_err(|_| AppError::field("period", "Ensure this value is between 0 and 31."))?;
     let account = body.account.unwrap_or_else(|| "0".into());
     let answer = mono::statement(&state, user.id, account, period).await?;
-    let info = json!({"complete": answer.complete, "next_fetch_at": answer.next_fetch_at});
-    let [stale, fetched_at] = freshness(answer.fetched_at, answer.stale);
-    Ok(respond(
-        StatusCode::OK,
-        answer.items,
-        &[("info", info), stale, fetched_at],
-    ))
+    Ok(HttpResponse::Ok().json(answers::Statement {
+        code: 200,
+        detail: answer.items,
+        info: answers::StatementInfo {
+            complete: answer.complete,
+            next_fetch_at: answer.next_fetch_at,
+        },
+        stale: answer.stale,
+        fetched_at: answer.fetched_at,
+    }))
 }
 
 /// `POST /api/mono/webhook/`: 200 "Webhook registered."; without `webHookUrl`, monoweb's own
@@ -579,7 +576,7 @@ pub async fn statement_get(
     query: Result<web::Query<StatementQuery>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
     let query = valid_query(query)?;
-    let asked = query.page(query.filter()?.sort)?;
+    let asked = query.page()?;
     let sort = query.filter()?.sort;
     let (_, mut stored, transfers) = filtered_statement(&state, user.id, query).await?;
     let next = asked.map(|asked| {
@@ -587,35 +584,35 @@ pub async fn statement_get(
             .map(|cursor| next_link(req.query_string(), &cursor))
     });
     let all = stored.account == history::ALL_ACCOUNTS;
-    let items: Vec<StoredItem> = stored
+    let items: Vec<answers::StoredItem> = stored
         .items
         .iter()
-        .map(|r| StoredItem::of(r, &stored, all.then(|| transfers.contains(&r.id))))
+        .map(|r| stored_item(r, &stored, all.then(|| transfers.contains(&r.id))))
         .collect();
-    let unconfirmed: Vec<StoredItem> = stored
+    let unconfirmed: Vec<answers::StoredItem> = stored
         .unconfirmed
         .iter()
-        .map(|r| StoredItem::of(r, &stored, None))
+        .map(|r| stored_item(r, &stored, None))
         .collect();
-    let mut detail = json!({
-        "account": stored.account,
-        "items": items,
-        "unconfirmed": unconfirmed,
-        "complete": stored.complete,
-        "next_fetch_at": stored.next_fetch_at,
-        "coverage": stored.coverage,
-    });
     let mut answer = HttpResponse::Ok();
-    if let Some(next) = next {
-        if let Some(link) = &next {
-            answer.insert_header((
-                actix_web::http::header::LINK,
-                format!("<{link}>; rel=\"next\""),
-            ));
-        }
-        detail["next"] = json!(next);
+    if let Some(Some(link)) = &next {
+        answer.insert_header((
+            actix_web::http::header::LINK,
+            format!("<{link}>; rel=\"next\""),
+        ));
     }
-    Ok(answer.json(json!({"code": 200, "detail": detail})))
+    Ok(answer.json(answers::StoredStatement {
+        code: 200,
+        detail: answers::StoredStatementDetail {
+            account: stored.account.clone(),
+            items,
+            unconfirmed,
+            complete: stored.complete,
+            next_fetch_at: stored.next_fetch_at,
+            coverage: stored.coverage,
+            next,
+        },
+    }))
 }
 
 /// The link to the page after `cursor`: the same query, with that cursor.
@@ -627,31 +624,17 @@ fn next_link(query: &str, cursor: &insight::Cursor) -> String {
     format!("/api/mono/statement/?{query}")
 }
 
-/// A stored statement item as the API answers it: Monobank's fields, the account it belongs to
-/// and that account's currency, and with every account whether it is an own transfer.
-#[derive(serde::Serialize)]
-struct StoredItem<'a> {
-    #[serde(flatten)]
-    item: monobank::types::StatementItem,
-    account: &'a str,
-    #[serde(rename = "accountCurrency")]
-    account_currency: Option<String>,
-    #[serde(rename = "ownTransfer", skip_serializing_if = "Option::is_none")]
+/// A stored row as the API answers it.
+fn stored_item(
+    row: &crate::db::transactions::TransactionRow,
+    stored: &history::Stored,
     own_transfer: Option<bool>,
-}
-
-impl<'a> StoredItem<'a> {
-    fn of(
-        row: &'a crate::db::transactions::TransactionRow,
-        stored: &history::Stored,
-        own_transfer: Option<bool>,
-    ) -> Self {
-        StoredItem {
-            item: row.item(),
-            account: &row.account,
-            account_currency: stored.currencies.get(&row.account).map(|c| c.to_string()),
-            own_transfer,
-        }
+) -> answers::StoredItem {
+    answers::StoredItem {
+        item: row.item(),
+        account: row.account.clone(),
+        account_currency: stored.currencies.get(&row.account).map(|c| c.to_string()),
+        own_transfer,
     }
 }
 
@@ -773,32 +756,25 @@ impl SummaryQuery {
 
 /// One month of a summary as the API answers it: sums are null for a month the store holds
 /// nothing of yet.
-pub fn month_json(month: &insight::Month, held: insight::Held) -> Value {
+fn summary_month(month: &insight::Month, held: insight::Held) -> answers::SummaryMonth {
     let fetched = held != insight::Held::Nothing;
     let uah = monobank::currency::UAH;
-    let sum = |v: i64| {
-        if fetched {
-            mono::money(v, uah)
-        } else {
-            Value::Null
-        }
-    };
-    let categories: serde_json::Map<String, Value> = month
-        .categories
-        .iter()
-        .map(|(name, sum)| ((*name).to_owned(), mono::money(*sum, uah)))
-        .collect();
-    json!({
-        "month": month.name(),
-        "income": sum(month.income),
-        "spending": sum(month.spending),
-        "net": sum(month.net()),
-        "categories": categories,
-        "complete": held == insight::Held::All,
-        "fetched": fetched,
-        "own_transfers": month.transfers,
-        "unvalued": month.unvalued,
-    })
+    let sum = |v: i64| fetched.then(|| mono::Money::of(v, uah)).flatten();
+    answers::SummaryMonth {
+        month: month.name(),
+        income: sum(month.income),
+        spending: sum(month.spending),
+        net: sum(month.net()),
+        categories: month
+            .categories
+            .iter()
+            .filter_map(|(name, sum)| Some(((*name).to_owned(), mono::Money::of(*sum, uah)?)))
+            .collect(),
+        complete: held == insight::Held::All,
+        fetched,
+        own_transfers: month.transfers,
+        unvalued: month.unvalued,
+    }
 }
 
 /// A query string read and checked by its serializer.
@@ -824,19 +800,16 @@ pub async fn summary(
         .ok_or_else(|| AppError::internal("no Kyiv day for now"))?;
     let (from, to) = query.months(today)?;
     let summary = insight::summary(&state, user.id, from, to).await?;
-    let months: Vec<Value> = summary
-        .months
-        .iter()
-        .map(|(m, held)| month_json(m, *held))
-        .collect();
-    Ok(respond(
-        StatusCode::OK,
-        months,
-        &[
-            ("currency", json!("UAH")),
-            ("rates_at", json!(summary.rates_at)),
-        ],
-    ))
+    Ok(HttpResponse::Ok().json(answers::MonthSummary {
+        code: 200,
+        detail: summary
+            .months
+            .iter()
+            .map(|(m, held)| summary_month(m, *held))
+            .collect(),
+        currency: "UAH",
+        rates_at: summary.rates_at,
+    }))
 }
 
 /// A Unix second as an RFC 3339 instant (UTC).

@@ -10,6 +10,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
+use super::answers::*;
 use super::auth::{LoginRequest, PasswordRequest, RegisterRequest};
 use super::mono::{
     MonoCurrencySerializer, MonoPeriodSerializer, MonoTokenSerializer, WebhookSerializer,
@@ -31,61 +32,15 @@ pub struct Failure {
     /// Field name → messages (`non_field_errors` for the body as a whole).
     pub errors: Option<BTreeMap<String, Vec<String>>>,
     /// For an incorrect currency pair: `{"currencies pairs": [...]}`.
-    pub info: Option<serde_json::Value>,
+    pub info: Option<FailureInfo>,
 }
 
-/// `detail` of a registration.
+/// `info` of a failure, where the seed gave one.
 #[derive(Serialize, ToSchema)]
-pub struct Registered {
-    pub code: u16,
-    #[schema(example = json!({"id": 1, "username": "alice"}))]
-    pub detail: serde_json::Value,
-}
-
-/// `detail` of `GET /api/auth/me`.
-#[derive(Serialize, ToSchema)]
-pub struct Me {
-    pub code: u16,
-    #[schema(example = json!({"username": "alice", "is_admin": true, "has_token": true}))]
-    pub detail: serde_json::Value,
-}
-
-/// An API key as listed: `{id, name, scope, prefix, created_at, last_used_at}` (never the key).
-#[derive(Serialize, ToSchema)]
-pub struct ApiKeyInfo {
-    pub id: i64,
-    pub name: String,
-    /// `read` or `write`.
-    pub scope: String,
-    /// The key's first characters, to tell keys apart.
-    pub prefix: String,
-    /// Unix seconds.
-    pub created_at: i64,
-    /// Unix seconds, to the minute; `null` before the first use.
-    pub last_used_at: Option<i64>,
-}
-
-/// `GET /api/auth/keys`.
-#[derive(Serialize, ToSchema)]
-pub struct ApiKeys {
-    pub code: u16,
-    pub detail: Vec<ApiKeyInfo>,
-}
-
-/// `POST /api/auth/keys`: the listed fields and `key`, shown this once.
-#[derive(Serialize, ToSchema)]
-pub struct NewApiKey {
-    pub code: u16,
-    #[schema(example = json!({"id": 1, "name": "home assistant", "scope": "read", "prefix": "mwk_Ab3dEf9h", "created_at": 1_796_000_000, "last_used_at": null, "key": "mwk_Ab3dEf9h…"}))]
-    pub detail: serde_json::Value,
-}
-
-/// `detail` of `GET /api/mono/`.
-#[derive(Serialize, ToSchema)]
-pub struct TokenStatus {
-    pub code: u16,
-    #[schema(example = json!({"connected": true, "kind": "personal", "token_hint": "…x9Zq", "created_at": 1764400000, "updated_at": 1764400000, "verified": true, "rejected_at": null}))]
-    pub detail: serde_json::Value,
+pub struct FailureInfo {
+    /// For an incorrect currency pair: the pairs that exist (`USDUAH`, ...).
+    #[serde(rename = "currencies pairs")]
+    pub currencies_pairs: Vec<String>,
 }
 
 /// Where a provider connection stands.
@@ -121,115 +76,6 @@ pub struct Connection {
     pub detail: ConnectionDetail,
 }
 
-/// Data from Monobank, with its age: `stale` is true when it was served from a snapshot because
-/// Monobank could not be asked (60-s limit) or failed.
-#[derive(Serialize, ToSchema)]
-pub struct MonoData {
-    pub code: u16,
-    /// The view's data (see the operation's description).
-    pub detail: serde_json::Value,
-    pub stale: bool,
-    /// When the data was fetched from Monobank, Unix seconds.
-    pub fetched_at: i64,
-}
-
-/// A statement: items newest first, and whether that is all of the period.
-#[derive(Serialize, ToSchema)]
-pub struct Statement {
-    pub code: u16,
-    /// Monobank statement items, newest first.
-    pub detail: Vec<serde_json::Value>,
-    #[schema(example = json!({"complete": false, "next_fetch_at": 1764400060}))]
-    pub info: serde_json::Value,
-    pub stale: bool,
-    pub fetched_at: i64,
-}
-
-/// `detail` of a currency pair, in the seed's shapes.
-#[derive(Serialize, ToSchema)]
-pub struct Pair {
-    pub code: u16,
-    #[schema(example = json!({"USDUAH": {"Buy": 41.05, "Sale": 41.5505}}))]
-    pub detail: serde_json::Value,
-    pub stale: bool,
-    pub fetched_at: i64,
-}
-
-/// `GET /api/mono/statement/`: a range from the transaction store (no Monobank call, so no
-/// `stale` or `fetched_at`).
-#[derive(Serialize, ToSchema)]
-pub struct StoredStatement {
-    pub code: u16,
-    pub detail: StoredStatementDetail,
-}
-
-/// `GET /api/mono/summary/`: months of every account and jar in hryvnias (from the store, so no
-/// `stale` or `fetched_at`).
-#[derive(Serialize, ToSchema)]
-pub struct MonthSummary {
-    pub code: u16,
-    /// One entry per month asked for, oldest first.
-    pub detail: Vec<SummaryMonth>,
-    /// Always `UAH`.
-    pub currency: String,
-    /// When the rates used for other currencies were fetched (Unix s); null without rates.
-    pub rates_at: Option<i64>,
-}
-
-/// One month of [`MonthSummary`]: amounts in hryvnias with two decimals. Own transfers between
-/// the user's accounts and jars are left out; other currencies count at Monobank's buying rate
-/// (their hryvnia operation amount where they had one).
-#[derive(Serialize, ToSchema)]
-pub struct SummaryMonth {
-    #[schema(example = "2026-11")]
-    pub month: String,
-    /// Null while the store holds nothing of the month (`fetched` false), as are `spending`
-    /// and `net`: not a made-up zero.
-    pub income: Option<f64>,
-    /// Money out, positive.
-    pub spending: Option<f64>,
-    /// `income - spending`.
-    pub net: Option<f64>,
-    /// Spending by category, positive.
-    #[schema(example = json!({"Groceries": 8123.4, "Cafes and restaurants": 2310.0}))]
-    pub categories: std::collections::BTreeMap<String, f64>,
-    /// Whether the store holds every operation of the month (up to now); a partial month's sums
-    /// grow as the history is fetched.
-    pub complete: bool,
-    /// Whether the store holds anything of the month yet.
-    pub fetched: bool,
-    /// Operations left out as own transfers.
-    pub own_transfers: u32,
-    /// Operations left out for want of an exchange rate.
-    pub unvalued: u32,
-}
-
-/// `detail` of [`StoredStatement`].
-#[derive(Serialize, ToSchema)]
-pub struct StoredStatementDetail {
-    /// The account or jar id, or `all` (every account and jar).
-    pub account: String,
-    /// Monobank statement items, newest first (or in the `sort` asked for), each with the
-    /// `account` it belongs to and that account's currency (`accountCurrency`, the currency of
-    /// `amount` and `balance`) and, with `account=all`, `ownTransfer` (one side of a transfer
-    /// between the user's own accounts or jars).
-    pub items: Vec<serde_json::Value>,
-    /// Operations that came by webhook without Monobank's signature, in the shape of `items`
-    /// (no `ownTransfer`): nothing proves the bank sent them, so they are not in `items`, the
-    /// CSV or any sum until a statement fetch confirms them (they then move to `items`) or
-    /// leaves them out (they are removed). Usually empty.
-    pub unconfirmed: Vec<serde_json::Value>,
-    /// Whether the store holds every operation of the range (see `coverage`).
-    pub complete: bool,
-    /// When the sync will next fetch this account (Unix s), while the range is not complete.
-    pub next_fetch_at: Option<i64>,
-    pub coverage: crate::services::history::Coverage,
-    /// With `limit` only: the link to the next page (the same query with its `cursor`), null
-    /// on the last page.
-    #[schema(required = false)]
-    pub next: Option<String>,
-}
-
 /// `GET /api/mono/sync/` and `POST /api/mono/sync/history/`: the sync's progress (no Monobank
 /// data, so no `stale` or `fetched_at`).
 #[derive(Serialize, ToSchema)]
@@ -247,35 +93,35 @@ struct CommonResponses;
 /// Operations that ask Monobank (or serve its answer from the cache): 429 while its limit is
 /// spent and nothing is cached, 502 when it answers garbage, 503 when it cannot be reached.
 const ASKS_MONOBANK: &[&str] = &[
-    "get /api/mono/currencies/",
-    "get /api/mono/currency/",
-    "post /api/mono/currency/",
-    "get /api/mono/client-info/",
-    "get /api/mono/balance/",
-    "post /api/mono/statement/",
-    "post /api/mono/webhook/",
+    "get /api/mono/currencies",
+    "get /api/mono/currency",
+    "post /api/mono/currency",
+    "get /api/mono/client-info",
+    "get /api/mono/balance",
+    "post /api/mono/statement",
+    "post /api/mono/webhook",
 ];
 
 /// Operations that use the user's token: 404 when none is attached, 422 once Monobank rejected it.
 const USES_TOKEN: &[&str] = &[
-    "get /api/mono/client-info/",
-    "get /api/mono/balance/",
-    "post /api/mono/statement/",
-    "get /api/mono/statement/",
+    "get /api/mono/client-info",
+    "get /api/mono/balance",
+    "post /api/mono/statement",
+    "get /api/mono/statement",
     "get /api/mono/statement.csv",
-    "get /api/mono/summary/",
-    "get /api/mono/sync/",
-    "post /api/mono/sync/history/",
-    "post /api/mono/webhook/",
+    "get /api/mono/summary",
+    "get /api/mono/sync",
+    "post /api/mono/sync/history",
+    "post /api/mono/webhook",
 ];
 
 /// Operations that name an account: 503 until the user's accounts were first read.
 const NAMES_ACCOUNT: &[&str] = &[
-    "post /api/mono/statement/",
-    "get /api/mono/statement/",
+    "post /api/mono/statement",
+    "get /api/mono/statement",
     "get /api/mono/statement.csv",
-    "get /api/mono/summary/",
-    "post /api/mono/sync/history/",
+    "get /api/mono/summary",
+    "post /api/mono/sync/history",
 ];
 
 /// `(status, description)` of an answer.
@@ -344,10 +190,12 @@ impl Modify for CommonResponses {
                 let key = format!("{method} {path}");
                 let key = key.as_str();
                 // Anonymous, or the session is optional (an empty requirement is one choice).
+                // `security: []` (none needed) or an empty requirement among others (optional).
                 let anonymous = op.security.as_ref().is_some_and(|requirements| {
-                    requirements
-                        .iter()
-                        .any(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
+                    requirements.is_empty()
+                        || requirements.iter().any(|r| {
+                            serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({}))
+                        })
                 });
                 if !anonymous {
                     add(
@@ -407,12 +255,12 @@ impl Modify for CommonResponses {
 
 /// The reads scripts poll: `ETag` on their 200, and 304 to `If-None-Match` (`crate::etag`).
 const POLLED: &[&str] = &[
-    "get /api/mono/currencies/",
-    "get /api/mono/client-info/",
-    "get /api/mono/balance/",
-    "get /api/mono/statement/",
-    "get /api/mono/summary/",
-    "get /api/mono/sync/",
+    "get /api/mono/currencies",
+    "get /api/mono/client-info",
+    "get /api/mono/balance",
+    "get /api/mono/statement",
+    "get /api/mono/summary",
+    "get /api/mono/sync",
 ];
 
 fn string_header(description: &str) -> utoipa::openapi::header::Header {
@@ -552,6 +400,7 @@ impl Modify for SessionCookie {
 #[openapi(
     info(
         title = "monoweb",
+        contact(name = "The administrator of this monoweb server"),
         description = "Self-hosted web app and REST API for your own Monobank data. Every answer \
                        is the envelope {code, detail}; log in first, then send the session cookie, \
                        or send a personal API key as `Authorization: Bearer`.",
@@ -568,14 +417,26 @@ impl Modify for SessionCookie {
     components(schemas(
         RegisterRequest, LoginRequest, PasswordRequest, crate::api::auth::NewKeyRequest,
         crate::auth::api_keys::Scope, ApiKeyInfo,
-        ApiKeys, NewApiKey, MonoTokenSerializer, MonoPeriodSerializer,
-        WebhookSerializer, MonoCurrencySerializer, Message, Failure, Registered, Me, TokenStatus,
-        Connection, ConnectionDetail, ConnectionStateName,
-        MonoData, Statement, StoredStatement, StoredStatementDetail, Pair, SyncProgress, crate::api::mono::HistoryRequest,
+        ApiKeys, NewApiKey, NewApiKeyDetail, MonoTokenSerializer, MonoPeriodSerializer,
+        WebhookSerializer, MonoCurrencySerializer, Message, Failure, FailureInfo, Registered, NewUser, LoggedIn,
+        LoginDetail, Me, MeDetail, TokenStatusAnswer, crate::services::tokens::TokenStatus, TokenStored,
+        Connection, ConnectionDetail, ConnectionStateName, Currencies, crate::upstream::rates::Rate, ClientInfo, BalanceAnswer,
+        crate::services::mono::BalanceDetail, crate::services::mono::BalanceAccount,
+        crate::services::mono::BalanceJar, crate::services::mono::BalanceNetWorth,
+        crate::services::mono::Money, monobank::types::CurrencyInfo, monobank::types::UserInfo,
+        monobank::types::Account, monobank::types::Jar, monobank::types::ManagedClient,
+        monobank::types::ManagedAccount, monobank::types::StatementItem, StoredItem,
+        Statement, StatementInfo, StoredStatement, StoredStatementDetail, Pair, PairRate, SyncProgress, crate::api::mono::HistoryRequest,
         crate::services::history::Coverage, crate::services::history::Span,
         crate::services::history::Progress, crate::services::history::AccountProgress,
         crate::services::history::GapReport, MonthSummary, SummaryMonth,
     )),
+    tags(
+        (name = "accounts", description = "Registration, login and logout, the password and personal API keys."),
+        (name = "mono", description = "The user's Monobank data: the token, rates, client-info, balances, statements from Monobank and from monoweb's store, months, the sync and the webhook."),
+        (name = "meta", description = "This description of the API."),
+    ),
+    servers((url = "/", description = "this server (the document is served by the instance it describes)")),
     modifiers(&SessionCookie, &CommonResponses, &CategoryNames),
     security(("session" = []), ("api_key" = [])),
 )]
@@ -586,72 +447,133 @@ pub struct ApiDoc;
 mod paths {
     use super::*;
 
-    #[utoipa::path(post, path = "/api/auth/register", tag = "accounts", security(()), request_body = RegisterRequest,
+    /// Create an account
+    ///
+    /// Registers a user with a name and a password (at least 12 characters, not a common one). The
+    /// first user of a server becomes its admin. Closed unless the server allows registration;
+    /// throttled per address.
+    #[utoipa::path(post, path = "/api/auth/register", tag = "accounts", security(), request_body = RegisterRequest,
         responses((status = 201, body = Registered), (status = 400, body = Failure), (status = 403, description = "registration is closed", body = Failure),
                    (status = 409, description = "name taken", body = Failure), (status = 429, body = Failure)))]
     fn register() {}
 
-    #[utoipa::path(post, path = "/api/auth/login", tag = "accounts", security(()), request_body = LoginRequest,
-        responses((status = 200, description = "logged in; a new session cookie is set", body = Message),
+    /// Log in
+    ///
+    /// Checks the name and password and starts a new session: the answer sets the session cookie
+    /// that every later request sends. One answer whether or not the user exists; failed attempts
+    /// are throttled per user and per address.
+    #[utoipa::path(post, path = "/api/auth/login", tag = "accounts", security(), request_body = LoginRequest,
+        responses((status = 200, description = "logged in; a new session cookie is set", body = LoggedIn,
+                    links(("me" = (operation_id = "me", description = "the user just logged in")))),
                    (status = 401, description = "one message whether or not the user exists", body = Failure),
                    (status = 429, description = "throttled; see Retry-After", body = Failure)))]
     fn login() {}
 
+    /// Log out
+    ///
+    /// Ends the session on the server (its row is deleted); without a session there is nothing to
+    /// do.
     #[utoipa::path(post, path = "/api/auth/logout", tag = "accounts", security((), ("session" = [])),
         responses((status = 204, description = "the session is deleted on the server; without one, nothing to do")))]
     fn logout() {}
 
+    /// Who am I
+    ///
+    /// The logged-in user's name, whether they are an admin and whether a Monobank token is
+    /// attached.
     #[utoipa::path(get, path = "/api/auth/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = Failure)))]
     fn me() {}
 
+    /// Change the password
+    ///
+    /// Needs the current password. Every other session of the user ends and every API key stops
+    /// working; a Monobank webhook pointed elsewhere goes back to monoweb's receiver.
     #[utoipa::path(post, path = "/api/auth/password", tag = "accounts", security(("session" = [])), request_body = PasswordRequest,
         responses((status = 200, description = "changed; every other session ends, and a webhook registered elsewhere goes back to monoweb's receiver (the detail says so)", body = Message), (status = 400, body = Failure), (status = 401, body = Failure),
                    (status = 429, description = "too many wrong current passwords (they count as failed logins); see Retry-After", body = Failure)))]
     fn password() {}
 
+    /// List API keys
+    ///
+    /// The user's personal API keys, oldest first: name, scope, first characters, creation and last
+    /// use. Never the keys themselves.
     #[utoipa::path(get, path = "/api/auth/keys", tag = "accounts", security(("session" = [])),
         responses((status = 200, description = "the user's API keys, oldest first", body = ApiKeys)))]
     fn keys_list() {}
 
+    /// Create an API key
+    ///
+    /// Makes a personal API key (`read` or `write`) to send as `Authorization: Bearer`. The key is
+    /// in this answer only; the server keeps its hash. At most 20 keys per user.
     #[utoipa::path(post, path = "/api/auth/keys", tag = "accounts", security(("session" = [])), request_body = crate::api::auth::NewKeyRequest,
-        responses((status = 201, description = "the new key, shown this once; only its hash is kept", body = NewApiKey),
+        responses((status = 201, description = "the new key, shown this once; only its hash is kept", body = NewApiKey,
+                    links(("revoke" = (operation_id = "keys_revoke", description = "revoke the key just made", parameters(("id" = "$response.body#/detail/id")))))),
                    (status = 409, description = "the user holds 20 keys already", body = Failure)))]
     fn keys_create() {}
 
+    /// Revoke an API key
+    ///
+    /// The key stops working at once.
     #[utoipa::path(delete, path = "/api/auth/keys/{id}", tag = "accounts", security(("session" = [])),
         params(("id" = i64, Path, description = "the key's id")),
         responses((status = 204, description = "revoked: the key stops working at once"),
                    (status = 404, description = "no such key among the user's", body = Failure)))]
     fn keys_revoke() {}
 
-    #[utoipa::path(get, path = "/api/mono/", tag = "mono", responses((status = 200, body = TokenStatus), (status = 401, body = Failure)))]
+    /// Token status
+    ///
+    /// Whether a Monobank token is attached, of which kind, its last characters, when it was
+    /// attached and whether Monobank accepted or rejected it. Never the token.
+    #[utoipa::path(get, path = "/api/mono", tag = "mono", responses((status = 200, body = TokenStatusAnswer), (status = 401, body = Failure)))]
     fn token_status() {}
 
-    #[utoipa::path(post, path = "/api/mono/", tag = "mono", request_body = MonoTokenSerializer,
-        responses((status = 201, description = "Mono added successfully.", body = Message), (status = 400, body = Failure),
+    /// Attach a Monobank token
+    ///
+    /// Stores the user's personal Monobank token (encrypted at rest) after asking Monobank whether
+    /// it opens client-info; a rejected token is not stored. `verified` says whether Monobank
+    /// already answered (when the token's minute was taken, the sync's first call tells).
+    #[utoipa::path(post, path = "/api/mono", tag = "mono", request_body = MonoTokenSerializer,
+        responses((status = 201, description = "Mono added successfully.", body = TokenStored,
+                    links(("status" = (operation_id = "token_status", description = "the token just attached")), ("progress" = (operation_id = "sync_progress", description = "the sync that starts with it")))), (status = 400, body = Failure),
                    (status = 403, description = "this server takes no personal tokens (provider mode)", body = Failure),
                    (status = 409, description = "A Mono token is already attached.", body = Failure),
                    (status = 422, description = "Monobank rejected this token.", body = Failure)))]
     fn token_attach() {}
 
-    #[utoipa::path(put, path = "/api/mono/", tag = "mono", request_body = MonoTokenSerializer,
-        responses((status = 200, description = "Mono changed successfully.", body = Message), (status = 400, body = Failure),
+    /// Replace the Monobank token
+    ///
+    /// As attaching, for a user who has a token: the new one replaces it, with the webhook monoweb
+    /// registered.
+    #[utoipa::path(put, path = "/api/mono", tag = "mono", request_body = MonoTokenSerializer,
+        responses((status = 200, description = "Mono changed successfully.", body = TokenStored), (status = 400, body = Failure),
                    (status = 403, description = "this server takes no personal tokens (provider mode)", body = Failure),
                    (status = 404, description = "Your mono has not been added yet.", body = Failure), (status = 409, body = Failure),
                    (status = 422, description = "Monobank rejected this token.", body = Failure)))]
     fn token_replace() {}
 
-    #[utoipa::path(delete, path = "/api/mono/", tag = "mono",
+    /// Remove the Monobank token
+    ///
+    /// Deletes the token and takes back the webhook monoweb registered with it. The stored history
+    /// stays.
+    #[utoipa::path(delete, path = "/api/mono", tag = "mono",
         responses((status = 204, description = "removed, with the webhook monoweb registered"), (status = 404, body = Failure)))]
     fn token_remove() {}
 
-    #[utoipa::path(get, path = "/api/mono/connect/", tag = "mono",
+    /// Provider connection status
+    ///
+    /// Where the user's connection through the provider (corporate) API stands; a pending request
+    /// is checked with Monobank at most every 5 seconds.
+    #[utoipa::path(get, path = "/api/mono/connect", tag = "mono",
         responses((status = 200, description = "where the provider connection stands; a pending request is checked with Monobank at most every 5 s", body = Connection),
                    (status = 404, description = "this server does not connect through the provider API", body = Failure),
                    (status = 502, body = Failure), (status = 503, body = Failure)))]
     fn connect_status() {}
 
-    #[utoipa::path(post, path = "/api/mono/connect/", tag = "mono",
+    /// Connect through the provider API
+    ///
+    /// Starts an access request (or answers the one still pending): open `accept_url` on the phone,
+    /// or scan it as a QR code, and approve in the Monobank app.
+    #[utoipa::path(post, path = "/api/mono/connect", tag = "mono",
         responses((status = 200, description = "an access request is pending (the same one while it waits): open accept_url and approve in the Monobank app", body = Connection),
                    (status = 404, description = "this server does not connect through the provider API", body = Failure),
                    (status = 409, description = "A Mono token is already attached.", body = Failure),
@@ -660,40 +582,76 @@ mod paths {
                    (status = 503, body = Failure)))]
     fn connect_start() {}
 
-    #[utoipa::path(get, path = "/api/mono/currencies/", tag = "mono",
-        responses((status = 200, description = "Mono's rate list, each with currencyA/currencyB codes", body = MonoData),
+    /// Exchange rates
+    ///
+    /// Monobank's rate list, each rate with the alpha codes of its currencies. Fetched at most once
+    /// a minute for the whole server; `stale` says when it is older because Monobank could not be
+    /// asked.
+    #[utoipa::path(get, path = "/api/mono/currencies", tag = "mono",
+        responses((status = 200, description = "Mono's rate list, each with currencyA/currencyB codes", body = Currencies),
                    (status = 429, body = Failure), (status = 503, description = "Monobank down and nothing cached", body = Failure)))]
     fn currencies() {}
 
-    #[utoipa::path(post, path = "/api/mono/currency/", tag = "mono", request_body = MonoCurrencySerializer,
+    /// One currency pair (body)
+    ///
+    /// The rates of one pair in the seed's shapes: buy and sell, or a cross rate. The pair is read
+    /// from the body as USDUAH, USD/UAH, usd-uah or 840/980.
+    #[utoipa::path(post, path = "/api/mono/currency", tag = "mono", request_body = MonoCurrencySerializer,
         responses((status = 200, body = Pair), (status = 400, description = "Incorrect currency pair.", body = Failure)))]
     fn currency_post() {}
 
-    #[utoipa::path(get, path = "/api/mono/currency/", tag = "mono", params(MonoCurrencySerializer),
+    /// One currency pair (query)
+    ///
+    /// As the POST form, with the pair in the query string.
+    #[utoipa::path(get, path = "/api/mono/currency", tag = "mono", params(MonoCurrencySerializer),
         responses((status = 200, body = Pair), (status = 400, body = Failure)))]
     fn currency_get() {}
 
-    #[utoipa::path(get, path = "/api/mono/client-info/", tag = "mono",
-        responses((status = 200, description = "client-info as Monobank sent it", body = MonoData), (status = 404, body = Failure),
+    /// Client info
+    ///
+    /// Monobank's client-info for the user's token: name, accounts, cards and jars. Monobank allows
+    /// one call a minute per token; between calls the last answer is served with `stale` and
+    /// `fetched_at`.
+    #[utoipa::path(get, path = "/api/mono/client-info", tag = "mono",
+        responses((status = 200, description = "client-info as Monobank sent it", body = ClientInfo), (status = 404, body = Failure),
                    (status = 422, description = "Monobank rejected the stored token", body = Failure), (status = 429, body = Failure),
                    (status = 502, body = Failure), (status = 503, body = Failure)))]
     fn client_info() {}
 
-    #[utoipa::path(get, path = "/api/mono/balance/", tag = "mono",
-        responses((status = 200, description = "{balance, currency, account, own_funds, credit_limit, accounts, jars, net_worth: {amount, currency: UAH, rates_at, rates}}, exact decimals; net_worth.amount is the own funds of every account and jar at Monobank's buying rates (null when a currency held has no rate)", body = MonoData),
+    /// Balances and net worth
+    ///
+    /// The default UAH card (Monobank's account `0`), every account and jar with exact amounts, and
+    /// the net worth in hryvnias at Monobank's buying rates.
+    #[utoipa::path(get, path = "/api/mono/balance", tag = "mono",
+        responses((status = 200, description = "{balance, currency, account, own_funds, credit_limit, accounts, jars, net_worth: {amount, currency: UAH, rates_at, rates}}, exact decimals; net_worth.amount is the own funds of every account and jar at Monobank's buying rates (null when a currency held has no rate)", body = BalanceAnswer),
                    (status = 404, body = Failure), (status = 422, body = Failure), (status = 429, body = Failure)))]
     fn balance() {}
 
-    #[utoipa::path(post, path = "/api/mono/statement/", tag = "mono", request_body = MonoPeriodSerializer,
+    /// Statement of the last days (seed)
+    ///
+    /// The seed's statement view: the last `period` days (0 to 31) of one account, newest first,
+    /// asked of Monobank one call a minute; `info.complete` says whether that is all of the period.
+    #[utoipa::path(post, path = "/api/mono/statement", tag = "mono", request_body = MonoPeriodSerializer,
         responses((status = 200, body = Statement), (status = 400, body = Failure), (status = 404, body = Failure), (status = 429, body = Failure)))]
     fn statement() {}
 
-    #[utoipa::path(get, path = "/api/mono/statement/", tag = "mono", params(crate::api::mono::StatementQuery, crate::api::mono::PageParams),
+    /// Statement of any range
+    ///
+    /// Any range of days (Kyiv time, up to ten years) of one account, or of every account and jar,
+    /// from monoweb's transaction store: no call to Monobank. Filters for text, category, direction
+    /// and amount, four orders, and optional pages (`limit`, `cursor`). `complete` and `coverage`
+    /// say what the store holds of the range.
+    #[utoipa::path(get, path = "/api/mono/statement", tag = "mono", params(crate::api::mono::StatementQuery, crate::api::mono::PageParams),
         responses((status = 200, description = "Any range, from the transaction store (changes no sync state); with `limit`, one page of it", body = StoredStatement,
+                    links(("csv" = (operation_id = "statement_csv", description = "the same range as CSV", parameters(("from" = "$request.query.from"), ("to" = "$request.query.to"), ("account" = "$request.query.account"))))),
                     headers(("Link" = String, description = "with `limit`, while pages remain: `<next>; rel=\"next\"`"))),
                    (status = 400, body = Failure), (status = 404, body = Failure), (status = 503, description = "the accounts have not been read yet", body = Failure)))]
     fn statement_range() {}
 
+    /// Statement as CSV
+    ///
+    /// The rows of the same query as a CSV file, streamed. A range the store does not hold in full
+    /// says so in its headers and its file name.
     #[utoipa::path(get, path = "/api/mono/statement.csv", tag = "mono", params(crate::api::mono::StatementQuery),
         responses((status = 200, description = "The rows as CSV, streamed: date, time, account, description, mcc, category, amount, currency, operation_amount, operation_currency, cashback, commission, balance, hold, comment, counterparty; a partial range's file name ends in -partial",
                     content_type = "text/csv", body = String,
@@ -703,33 +661,86 @@ mod paths {
                    (status = 400, body = Failure), (status = 404, body = Failure)))]
     fn statement_csv() {}
 
-    #[utoipa::path(get, path = "/api/mono/summary/", tag = "mono", params(crate::api::mono::SummaryQuery),
+    /// Months
+    ///
+    /// Per calendar month (Kyiv), income, spending, net and spending by category over every account
+    /// and jar, in hryvnias; own transfers are left out.
+    #[utoipa::path(get, path = "/api/mono/summary", tag = "mono", params(crate::api::mono::SummaryQuery),
         responses((status = 200, description = "Per month, income, spending, net and spending by category over every account and jar, in hryvnias, own transfers left out", body = MonthSummary),
                    (status = 400, body = Failure), (status = 404, body = Failure)))]
     fn summary() {}
 
-    #[utoipa::path(get, path = "/api/mono/sync/", tag = "mono",
+    /// Sync progress
+    ///
+    /// What the background sync holds and fetches: per account the history asked for, the windows
+    /// fetched, gaps and failures; the webhook's state.
+    #[utoipa::path(get, path = "/api/mono/sync", tag = "mono",
         responses((status = 200, description = "Progress: per account history_from, fetched_to, windows_done, windows_total, complete, missing, closed, last_error, retry_at; transactions, own_webhook, webhook_from, last_event_at, signing_key, gaps", body = SyncProgress),
                    (status = 404, body = Failure)))]
     fn sync_progress() {}
 
-    #[utoipa::path(post, path = "/api/mono/sync/history/", tag = "mono", request_body = crate::api::mono::HistoryRequest,
-        responses((status = 202, description = "Progress: the sync fetches the older history, one statement call a minute", body = SyncProgress),
+    /// Fetch older history
+    ///
+    /// Asks the background sync to fetch history back to a day (not before 2017-11-01), for one
+    /// account or all. It runs at Monobank's pace, one statement call a minute; follow it with the
+    /// sync progress.
+    #[utoipa::path(post, path = "/api/mono/sync/history", tag = "mono", request_body = crate::api::mono::HistoryRequest,
+        responses((status = 202, description = "Progress: the sync fetches the older history, one statement call a minute", body = SyncProgress,
+                    links(("progress" = (operation_id = "sync_progress", description = "follow the fetch")))),
                    (status = 400, body = Failure), (status = 404, body = Failure), (status = 503, description = "the accounts have not been read yet", body = Failure)))]
     fn request_history() {}
 
-    #[utoipa::path(post, path = "/api/mono/webhook/", tag = "mono", request_body = WebhookSerializer,
+    /// Register a webhook
+    ///
+    /// Points the user's Monobank webhook at a URL, or without `webHookUrl` at monoweb's own
+    /// receiver (which stores every operation as it happens).
+    #[utoipa::path(post, path = "/api/mono/webhook", tag = "mono", request_body = WebhookSerializer,
         responses((status = 200, description = "Webhook registered. Without webHookUrl: monoweb's own receiver (public_url + /hooks/mono/<new secret>)", body = Message),
                    (status = 400, body = Failure)))]
     fn webhook() {}
 
-    #[utoipa::path(get, path = "/api/openapi.json", tag = "meta", security(()), responses((status = 200, description = "this document")))]
+    /// This document
+    ///
+    /// The OpenAPI 3.1 description of the API.
+    #[utoipa::path(get, path = "/api/openapi.json", tag = "meta", security(), responses((status = 200, description = "this document")))]
     fn openapi_json() {}
 }
 
+/// The document as served: utoipa's, with each link's `operation_id` written `operationId`
+/// (utoipa 5.5 writes the Rust field name, which no OpenAPI tool reads). Made once.
+static DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    for item in doc["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|p| p.values_mut())
+    {
+        for op in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|i| i.values_mut())
+        {
+            let responses = op.get_mut("responses").and_then(|r| r.as_object_mut());
+            for response in responses.into_iter().flat_map(|r| r.values_mut()) {
+                let links = response.get_mut("links").and_then(|l| l.as_object_mut());
+                for link in links.into_iter().flat_map(|l| l.values_mut()) {
+                    if let Some(link) = link.as_object_mut() {
+                        if let Some(id) = link.remove("operation_id") {
+                            link.insert("operationId".into(), id);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    doc.to_string()
+});
+
 /// `GET /api/openapi.json`.
 pub async fn openapi_json() -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Ok().json(ApiDoc::openapi())
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .body(DOCUMENT.as_str())
 }
 
 static SWAGGER_CONFIG: std::sync::LazyLock<std::sync::Arc<utoipa_swagger_ui::Config<'static>>> =
@@ -745,7 +756,7 @@ pub async fn docs(tail: Option<actix_web::web::Path<String>>) -> actix_web::Http
         Ok(Some(file)) => {
             let body = if tail.is_empty() || tail == "index.html" {
                 String::from_utf8_lossy(&file.bytes)
-                    .replace("\"./", "\"/api/docs/")
+                    .replace("\"./", "\"/api/docs")
                     .replace("href=\"index.css\"", "href=\"/api/docs/index.css\"")
                     .into_bytes()
             } else {

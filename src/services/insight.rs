@@ -280,86 +280,72 @@ impl Filter {
     }
 }
 
-/// Where a page of a statement ended: the order's key of its last row. The next page starts at
-/// the first row after that key in the same order, so rows that arrive meanwhile (newer ones, or a
-/// hold settling under a new id) neither repeat nor skip a row of the rest. Written as opaque
-/// base64url text.
+/// Where a page of a statement ended: the key of its last row (time, size and id). The next page
+/// starts at the first row after that key in the order asked for, so rows that arrive meanwhile
+/// (newer ones, or a hold settling under a new id) neither repeat nor skip a row of the rest.
+/// Written `<time>.<size>.<id in hex>`: every string of that form is a place in any order, so a
+/// well-formed cursor is never refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cursor {
-    sort: Sort,
+    time: i64,
     /// The amount's size, minor units.
     size: i64,
-    time: i64,
-    id: String,
+    /// The Monobank id's bytes (ids compare as bytes, which for text is its order).
+    id: Vec<u8>,
 }
 
 /// The most rows one page may ask for.
 pub const MAX_PAGE: usize = 1_000;
 
 impl Cursor {
-    /// The cursor after `row` in `sort`.
-    pub fn after(row: &TransactionRow, sort: Sort) -> Self {
+    /// The cursor after `row`.
+    pub fn after(row: &TransactionRow) -> Self {
         Cursor {
-            sort,
-            size: row.amount.saturating_abs(),
             time: row.time,
-            id: row.id.clone(),
+            size: row.amount.saturating_abs(),
+            id: row.id.as_bytes().to_vec(),
         }
     }
 
     pub fn encode(&self) -> String {
-        use base64::Engine;
-        let text = format!(
-            "{}:{}:{}:{}",
-            self.sort.name(),
-            self.size,
-            self.time,
-            self.id
-        );
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+        format!("{}.{}.{}", self.time, self.size, hex::encode(&self.id))
     }
 
-    /// A cursor as [`Cursor::encode`] wrote it; `None` for anything else.
+    /// A cursor in the form [`Cursor::encode`] writes (the API's description gives its pattern,
+    /// `-?[0-9]{1,18}.[0-9]{1,18}.([0-9a-f]{2}){0,128}`); `None` otherwise.
     pub fn decode(raw: &str) -> Option<Self> {
-        use base64::Engine;
-        if raw.len() > 400 {
+        let mut parts = raw.split('.');
+        let (time, size, id) = (parts.next()?, parts.next()?, parts.next()?);
+        let digits = |text: &str| {
+            let text = text.strip_prefix('-').unwrap_or(text);
+            (1..=18).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
+        };
+        if parts.next().is_some() || !digits(time) || !digits(size) || size.starts_with('-') {
             return None;
         }
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(raw)
-            .ok()?;
-        let text = String::from_utf8(bytes).ok()?;
-        let mut parts = text.splitn(4, ':');
-        let sort = parts.next()?;
-        let sort = Sort::ALL.iter().find(|(_, n)| *n == sort)?.0;
-        let size = parts.next()?.parse().ok()?;
-        let time = parts.next()?.parse().ok()?;
-        let id = parts.next()?.to_owned();
+        if id.len() > 256 || id.bytes().any(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
         Some(Cursor {
-            sort,
-            size,
-            time,
-            id,
+            time: time.parse().ok()?,
+            size: size.parse().ok()?,
+            id: hex::decode(id).ok()?,
         })
     }
 
-    pub fn sort(&self) -> Sort {
-        self.sort
-    }
-
-    fn key(&self) -> (i64, i64, &str) {
-        (self.size, self.time, self.id.as_str())
+    fn key(&self) -> (i64, i64, &[u8]) {
+        (self.size, self.time, self.id.as_slice())
     }
 }
 
 /// A row's place in a statement's order: its size, time and id.
-fn key_of(row: &TransactionRow) -> (i64, i64, &str) {
-    (row.amount.saturating_abs(), row.time, row.id.as_str())
+fn key_of(row: &TransactionRow) -> (i64, i64, &[u8]) {
+    (row.amount.saturating_abs(), row.time, row.id.as_bytes())
 }
 
 /// How two rows' keys compare in `sort`: [`Filter::apply`]'s orders, made total (equal times by
 /// id, equal sizes newest first).
-fn in_order(sort: Sort, a: (i64, i64, &str), b: (i64, i64, &str)) -> std::cmp::Ordering {
+fn in_order(sort: Sort, a: (i64, i64, &[u8]), b: (i64, i64, &[u8])) -> std::cmp::Ordering {
     let newest = (b.1, b.2).cmp(&(a.1, a.2));
     match sort {
         Sort::NewestFirst => newest,
@@ -387,7 +373,7 @@ pub fn page(
         return None;
     }
     rows.truncate(limit);
-    rows.last().map(|last| Cursor::after(last, sort))
+    rows.last().map(Cursor::after)
 }
 
 /// Whether the lower-cased `needle` occurs in the row's description, comment or counterparty
@@ -860,19 +846,28 @@ mod tests {
     }
 
     #[test]
-    fn a_cursor_reads_back_and_anything_else_is_refused() {
-        let c = Cursor::after(
-            &row("abc:d", "a", 1_700_000_000, -250, 1),
-            Sort::LargestFirst,
-        );
-        assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
-        assert_eq!(c.sort(), Sort::LargestFirst);
-        for bad in ["", "!!", "eA", &"A".repeat(401)] {
+    fn a_cursor_reads_back_and_only_its_form_is_taken() {
+        let c = Cursor::after(&row("ZuHWzqkKGVo=", "a", 1_700_000_000, -250, 1));
+        assert_eq!(c.encode(), "1700000000.250.5a7548577a716b4b47566f3d");
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        // Every string of the form is a place, whatever row it names.
+        assert!(Cursor::decode("-5.0.").is_some());
+        assert!(Cursor::decode("999999999999999999.1.00ff").is_some());
+        assert!(Cursor::decode(&format!("1.1.{}", "ab".repeat(128))).is_some());
+        for bad in [
+            "",
+            "1.2",
+            "1.2.3",
+            "1.2.abc",
+            "1.-2.ab",
+            "x.2.ab",
+            "1.2.AB",
+            "1.2.ab.c",
+            "1234567890123456789.1.ab",
+            &format!("1.1.{}", "ab".repeat(129)),
+        ] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }
-        use base64::Engine;
-        let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("sideways:1:2:x");
-        assert_eq!(Cursor::decode(&forged), None);
     }
 
     #[test]

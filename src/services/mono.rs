@@ -7,6 +7,7 @@
 //! (`src/api/errors.rs`). A rejected token is always 422, and an edge 403 stops every call of
 //! this instance for a while.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -104,15 +105,6 @@ pub async fn client_info(
         .await?)
 }
 
-/// An amount in minor units as a JSON number with exactly the currency's decimals.
-pub fn money(amount: i64, currency: CurrencyCode) -> Value {
-    format_minor(amount, currency)
-        .parse::<f64>()
-        .ok()
-        .and_then(serde_json::Number::from_f64)
-        .map_or(Value::Null, Value::Number)
-}
-
 /// The account Mono serves as `0`: the first black UAH card, else the first UAH account. Mono's
 /// order is not stable, so ties go to the smallest id.
 pub fn default_account(info: &UserInfo) -> Option<&monobank::types::Account> {
@@ -126,61 +118,173 @@ pub fn default_account(info: &UserInfo) -> Option<&monobank::types::Account> {
         .or_else(|| info.accounts.iter().filter(uah).min_by(smallest))
 }
 
+/// An exact amount of money as the API answers it: a JSON number written with exactly the
+/// currency's minor digits (`1234.56` hryvnias, `5` yen), never in exponent form, so a client
+/// that reads it as a decimal gets the bank's amount to the kopiyka.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Money(serde_json::Number);
+
+impl Money {
+    /// `amount` minor units of `currency`; `None` only for an amount no JSON number holds.
+    pub fn of(amount: i64, currency: CurrencyCode) -> Option<Self> {
+        format_minor(amount, currency)
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Money)
+    }
+}
+
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .description(Some(
+                "An exact amount: a decimal number with exactly the currency's minor digits \
+                 (two for UAH, USD and EUR), never in exponent form. Read it as a decimal, not a \
+                 binary float, to keep every kopiyka.",
+            ))
+            .examples([json!(1234.56)])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Money {}
+
+/// An amount in minor units as a JSON number with exactly the currency's decimals (`null` for
+/// one no JSON number holds).
+pub fn money(amount: i64, currency: CurrencyCode) -> Value {
+    Money::of(amount, currency).map_or(Value::Null, |m| Value::Number(m.0))
+}
+
+/// A card or account in the balance view.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BalanceAccount {
+    pub id: String,
+    /// Monobank's account type: black, white, platinum, iron, fop, yellow, eAid, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// ISO 4217 alpha code.
+    #[schema(example = "UAH")]
+    pub currency: String,
+    /// The balance, credit limit included (as Monobank reports it).
+    pub balance: Option<Money>,
+    /// The balance without the credit limit.
+    pub own_funds: Option<Money>,
+    pub credit_limit: Option<Money>,
+    /// The masked card numbers (`537541******1234`).
+    pub masked_pan: Vec<String>,
+    pub iban: String,
+    /// None, UAH, Miles; null when Monobank sends none.
+    pub cashback_type: Option<String>,
+    /// Whether this is the account Monobank serves as `0` (the default UAH card).
+    pub default: bool,
+}
+
+/// A jar in the balance view.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BalanceJar {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    #[schema(example = "UAH")]
+    pub currency: String,
+    pub balance: Option<Money>,
+    /// The target amount; null without one.
+    pub goal: Option<Money>,
+}
+
+/// The net worth in the balance view.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BalanceNetWorth {
+    /// Own funds of every account and jar in hryvnias, at Monobank's buying rates; null when a
+    /// currency held has no rate.
+    pub amount: Option<Money>,
+    /// Always `UAH`.
+    #[schema(example = "UAH")]
+    pub currency: &'static str,
+    /// When the rates were fetched (Unix s); null when none were needed or to be had.
+    pub rates_at: Option<i64>,
+    /// The rate used for each other currency held (hryvnias for one unit), by alpha code.
+    #[schema(example = json!({"USD": 41.05}))]
+    pub rates: BTreeMap<String, f64>,
+}
+
+/// `detail` of the balance view: the default UAH card (Monobank's account `0`), every account and
+/// jar, and the net worth.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BalanceDetail {
+    /// The default card's balance, in hryvnias; null without a UAH account.
+    pub balance: Option<Money>,
+    /// Always `UAH`.
+    #[schema(example = "UAH")]
+    pub currency: &'static str,
+    /// The default card's id.
+    pub account: Option<String>,
+    pub own_funds: Option<Money>,
+    pub credit_limit: Option<Money>,
+    pub accounts: Vec<BalanceAccount>,
+    pub jars: Vec<BalanceJar>,
+    pub net_worth: BalanceNetWorth,
+}
+
 /// The balance view's answer: the default UAH card, every account and jar, exact decimals, and
 /// the net worth in hryvnias at `rates` (fetched at `rates_at`; `None`: no rates to be had).
-pub fn balance_of(info: &UserInfo, rates: Option<(&[CurrencyInfo], i64)>) -> Value {
+pub fn balance_of(info: &UserInfo, rates: Option<(&[CurrencyInfo], i64)>) -> BalanceDetail {
     let worth = super::insight::net_worth(info, rates.map_or(&[][..], |r| r.0));
     let default = default_account(info);
-    let accounts: Vec<Value> = info
+    let accounts = info
         .accounts
         .iter()
         .map(|a| {
             let currency = CurrencyCode(a.currency_code);
-            json!({
-                "id": a.id,
-                "type": a.kind,
-                "currency": currency.to_string(),
-                "balance": money(a.balance, currency),
-                "own_funds": money(a.own_funds(), currency),
-                "credit_limit": money(a.credit_limit, currency),
-                "masked_pan": a.masked_pan,
-                "iban": a.iban,
-                "cashback_type": a.cashback_type,
-                "default": default.is_some_and(|d| d.id == a.id),
-            })
+            BalanceAccount {
+                id: a.id.clone(),
+                kind: a.kind.clone(),
+                currency: currency.to_string(),
+                balance: Money::of(a.balance, currency),
+                own_funds: Money::of(a.own_funds(), currency),
+                credit_limit: Money::of(a.credit_limit, currency),
+                masked_pan: a.masked_pan.clone(),
+                iban: a.iban.clone(),
+                cashback_type: a.cashback_type.clone(),
+                default: default.is_some_and(|d| d.id == a.id),
+            }
         })
         .collect();
-    let jars: Vec<Value> = info
+    let jars = info
         .jars
         .iter()
         .flatten()
         .map(|j| {
             let currency = CurrencyCode(j.currency_code);
-            json!({
-                "id": j.id,
-                "title": j.title,
-                "description": j.description,
-                "currency": currency.to_string(),
-                "balance": money(j.balance, currency),
-                "goal": j.goal.map(|g| money(g, currency)),
-            })
+            BalanceJar {
+                id: j.id.clone(),
+                title: j.title.clone(),
+                description: j.description.clone(),
+                currency: currency.to_string(),
+                balance: Money::of(j.balance, currency),
+                goal: j.goal.and_then(|g| Money::of(g, currency)),
+            }
         })
         .collect();
-    json!({
-        "balance": default.map(|a| money(a.balance, UAH)),
-        "currency": "UAH",
-        "account": default.map(|a| a.id.clone()),
-        "own_funds": default.map(|a| money(a.own_funds(), UAH)),
-        "credit_limit": default.map(|a| money(a.credit_limit, UAH)),
-        "accounts": accounts,
-        "jars": jars,
-        "net_worth": {
-            "amount": worth.amount.map(|a| money(a, UAH)),
-            "currency": "UAH",
-            "rates_at": rates.map(|r| r.1),
-            "rates": worth.rates,
+    BalanceDetail {
+        balance: default.and_then(|a| Money::of(a.balance, UAH)),
+        currency: "UAH",
+        account: default.map(|a| a.id.clone()),
+        own_funds: default.and_then(|a| Money::of(a.own_funds(), UAH)),
+        credit_limit: default.and_then(|a| Money::of(a.credit_limit, UAH)),
+        accounts,
+        jars,
+        net_worth: BalanceNetWorth {
+            amount: worth.amount.and_then(|a| Money::of(a, UAH)),
+            currency: "UAH",
+            rates_at: rates.map(|r| r.1),
+            rates: worth.rates,
         },
-    })
+    }
 }
 
 /// A statement fetch in progress or done, kept as a snapshot per (account, period).

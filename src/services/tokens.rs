@@ -78,13 +78,20 @@ pub fn access_fingerprint(secret: &MasterSecret, id: &RequestId) -> String {
 }
 
 /// What `GET /api/mono/` shows.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenStatus {
+    /// Whether a token (or a provider connection) is attached.
     pub connected: bool,
     /// `personal` (a token) or `provider` (approved in the Monobank app); null without one.
+    #[schema(value_type = Option<String>, example = "personal")]
     pub kind: Option<&'static str>,
+    /// The token's last four characters, to tell tokens apart (never the token); null for a
+    /// provider connection.
+    #[schema(example = "…x9Zq")]
     pub token_hint: Option<String>,
+    /// When it was attached, Unix seconds.
     pub created_at: Option<i64>,
+    /// When it was last replaced, Unix seconds.
     pub updated_at: Option<i64>,
     /// Monobank has answered a call made with the token.
     pub verified: bool,

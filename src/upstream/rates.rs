@@ -38,24 +38,31 @@ struct Snapshot {
     fetched_at_ms: i64,
 }
 
+/// One rate of Monobank's list as the currencies view answers it: Monobank's fields and the
+/// alpha codes of both currencies.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Rate<'a> {
+    #[serde(flatten)]
+    pub rate: &'a CurrencyInfo,
+    /// ISO 4217 alpha code of `currencyCodeA`.
+    #[serde(rename = "currencyA")]
+    #[schema(example = "USD")]
+    pub currency_a: String,
+    /// ISO 4217 alpha code of `currencyCodeB`.
+    #[serde(rename = "currencyB")]
+    #[schema(example = "UAH")]
+    pub currency_b: String,
+}
+
 /// The list as JSON, each rate with its currencies' alpha codes.
 fn enrich(list: &[CurrencyInfo]) -> Arc<str> {
     use monobank::currency::CurrencyCode;
-    let items: Vec<serde_json::Value> = list
+    let items: Vec<Rate<'_>> = list
         .iter()
-        .map(|r| {
-            let mut item = serde_json::to_value(r).unwrap_or(serde_json::Value::Null);
-            if let serde_json::Value::Object(map) = &mut item {
-                map.insert(
-                    "currencyA".into(),
-                    CurrencyCode(r.currency_code_a).to_string().into(),
-                );
-                map.insert(
-                    "currencyB".into(),
-                    CurrencyCode(r.currency_code_b).to_string().into(),
-                );
-            }
-            item
+        .map(|rate| Rate {
+            rate,
+            currency_a: CurrencyCode(rate.currency_code_a).to_string(),
+            currency_b: CurrencyCode(rate.currency_code_b).to_string(),
         })
         .collect();
     serde_json::to_string(&items)

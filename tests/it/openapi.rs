@@ -20,17 +20,17 @@ async fn the_openapi_document_parses_and_lists_every_api_route() {
         ("/api/auth/logout", "post"),
         ("/api/auth/me", "get"),
         ("/api/auth/password", "post"),
-        ("/api/mono/", "get"),
-        ("/api/mono/", "post"),
-        ("/api/mono/", "put"),
-        ("/api/mono/", "delete"),
-        ("/api/mono/currencies/", "get"),
-        ("/api/mono/currency/", "get"),
-        ("/api/mono/currency/", "post"),
-        ("/api/mono/client-info/", "get"),
-        ("/api/mono/balance/", "get"),
-        ("/api/mono/statement/", "post"),
-        ("/api/mono/webhook/", "post"),
+        ("/api/mono", "get"),
+        ("/api/mono", "post"),
+        ("/api/mono", "put"),
+        ("/api/mono", "delete"),
+        ("/api/mono/currencies", "get"),
+        ("/api/mono/currency", "get"),
+        ("/api/mono/currency", "post"),
+        ("/api/mono/client-info", "get"),
+        ("/api/mono/balance", "get"),
+        ("/api/mono/statement", "post"),
+        ("/api/mono/webhook", "post"),
         ("/api/openapi.json", "get"),
     ];
     for (path, method) in expected {
@@ -62,7 +62,9 @@ async fn the_openapi_document_parses_and_lists_every_api_route() {
         "RegisterRequest",
         "LoginRequest",
         "Failure",
-        "MonoData",
+        "BalanceAnswer",
+        "StatementItem",
+        "Money",
     ] {
         assert!(schemas.contains_key(name), "{name}");
     }
@@ -150,7 +152,7 @@ async fn every_parameter_is_where_the_server_reads_it() {
             "to"
         ]
     );
-    let params = &doc["paths"]["/api/mono/summary/"]["get"]["parameters"];
+    let params = &doc["paths"]["/api/mono/summary"]["get"]["parameters"];
     let names: Vec<&str> = params
         .as_array()
         .unwrap()
@@ -159,7 +161,7 @@ async fn every_parameter_is_where_the_server_reads_it() {
         .collect();
     assert_eq!(names, ["from", "to", "If-None-Match"]);
     // The statement's pages, on the JSON form only.
-    let params = &doc["paths"]["/api/mono/statement/"]["get"]["parameters"];
+    let params = &doc["paths"]["/api/mono/statement"]["get"]["parameters"];
     let names: Vec<&str> = params
         .as_array()
         .unwrap()
@@ -170,6 +172,76 @@ async fn every_parameter_is_where_the_server_reads_it() {
         names.contains(&"limit") && names.contains(&"cursor"),
         "{names:?}"
     );
+}
+
+/// Where a schema says nothing of its values (`{}`, or an object with no properties), a generated
+/// client can only type them as `Any`.
+fn untyped(node: &Value, at: &str, found: &mut Vec<String>) {
+    let Some(map) = node.as_object() else { return };
+    let typed = ["$ref", "type", "allOf", "oneOf", "anyOf", "enum", "const"]
+        .iter()
+        .any(|k| map.contains_key(*k));
+    if !typed {
+        found.push(at.to_owned());
+    }
+    if map.get("type").is_some_and(|t| t == "object")
+        && !map.contains_key("properties")
+        && !map.contains_key("additionalProperties")
+    {
+        found.push(format!("{at} (an object of anything)"));
+    }
+    for (key, value) in map {
+        match key.as_str() {
+            "properties" => {
+                for (name, prop) in value.as_object().into_iter().flatten() {
+                    untyped(prop, &format!("{at}.{name}"), found);
+                }
+            }
+            "items" | "additionalProperties" => untyped(value, &format!("{at}[]"), found),
+            "allOf" | "oneOf" | "anyOf" => {
+                for (i, part) in value.as_array().into_iter().flatten().enumerate() {
+                    untyped(part, &format!("{at}/{key}{i}"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_answer_and_its_every_field_has_a_type() {
+    let app = TestApp::builder().start().await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let mut found = Vec::new();
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        untyped(schema, name, &mut found);
+    }
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                for (media, content) in response["content"].as_object().into_iter().flatten() {
+                    let at = format!("{method} {path} {status} {media}");
+                    untyped(&content["schema"], &at, &mut found);
+                    // A JSON answer is a named schema, so clients name its type, and it is the
+                    // envelope (a name given twice would leave one of them).
+                    if media == "application/json" {
+                        let name = content["schema"]["$ref"]
+                            .as_str()
+                            .unwrap_or_else(|| panic!("{at} is not named"))
+                            .trim_start_matches("#/components/schemas/");
+                        let schema = &doc["components"]["schemas"][name];
+                        for field in ["code", "detail"] {
+                            assert!(
+                                schema["properties"][field].is_object(),
+                                "{at}: {name} has no {field}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "untyped: {found:#?}");
 }
 
 /// The document as checked in, so that API changes show in review.
@@ -235,19 +307,19 @@ async fn the_documented_bounds_are_the_serializers_bounds() {
             logged_in: true,
         },
         Baseline {
-            path: "/api/mono/currency/",
+            path: "/api/mono/currency",
             schema: "MonoCurrencySerializer",
             body: json!({"currency": "USDUAH"}),
             logged_in: true,
         },
         Baseline {
-            path: "/api/mono/statement/",
+            path: "/api/mono/statement",
             schema: "MonoPeriodSerializer",
             body: json!({"period": 1}),
             logged_in: true,
         },
         Baseline {
-            path: "/api/mono/",
+            path: "/api/mono",
             schema: "MonoTokenSerializer",
             body: json!({"mono_token": sandbox.tokens[0].token}),
             logged_in: true,
@@ -328,7 +400,7 @@ async fn the_sync_progress_is_sent_as_documented() {
     let (app, sandbox) = TestApp::builder().start_with_sandbox(1.0).await;
     let cookie = app.with_token(&sandbox, 1, "progress").await;
     let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
-    let op = &doc["paths"]["/api/mono/sync/"]["get"]["responses"]["200"];
+    let op = &doc["paths"]["/api/mono/sync"]["get"]["responses"]["200"];
     let reference = op["content"]["application/json"]["schema"]["$ref"]
         .as_str()
         .unwrap();
@@ -342,7 +414,7 @@ async fn the_sync_progress_is_sent_as_documented() {
         .collect();
     documented.sort_unstable();
     let sent: Value = app
-        .get_as("/api/mono/sync/", &cookie)
+        .get_as("/api/mono/sync", &cookie)
         .await
         .json()
         .await
@@ -393,7 +465,7 @@ async fn the_documented_pair_pattern_takes_every_pair_the_server_takes() {
     for raw in samples {
         let res = app
             .post_json(
-                "/api/mono/currency/",
+                "/api/mono/currency",
                 &json!({"currency": raw}),
                 Some(&cookie),
             )

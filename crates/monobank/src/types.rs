@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// One rate of `GET /bank/currency`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CurrencyInfo {
     /// The currency being priced, ISO 4217 numeric code (840 for USD).
@@ -46,6 +47,7 @@ pub struct BankSync {
 
 /// `GET /personal/client-info`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
     /// The client's id at Monobank.
@@ -74,6 +76,7 @@ pub struct UserInfo {
 
 /// A card or fop account. `balance` includes the credit limit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Account {
     /// The account id, used as the `account` of a statement request.
@@ -114,6 +117,7 @@ impl Account {
 
 /// A jar ("банка"); its id works as a statement account.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Jar {
     /// The jar id; it works as the `account` of a statement request.
@@ -141,6 +145,7 @@ pub struct Jar {
 
 /// A client an accountant manages (v250818).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ManagedClient {
     /// The managed client's id.
@@ -160,6 +165,7 @@ pub struct ManagedClient {
 /// An account of a [`ManagedClient`]: a shorter form of [`Account`], without cards, `sendId` or
 /// cashback.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ManagedAccount {
     /// The account id.
@@ -183,6 +189,7 @@ pub struct ManagedAccount {
 
 /// One operation of a statement or a webhook event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StatementItem {
     /// The operation's id, unique (several operations may share a second, never an id).

@@ -255,46 +255,6 @@ impl AppError {
     }
 }
 
-impl From<diesel::result::Error> for AppError {
-    fn from(err: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match err {
-            Error::NotFound => AppError::NotFound,
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                AppError::Conflict("That already exists.".into())
-            }
-            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                AppError::Unavailable("The database is busy; try again.".into())
-            }
-            Error::DatabaseError(_, info) if is_busy(info.message()) => {
-                AppError::Unavailable("The database is busy; try again.".into())
-            }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                AppError::Unavailable("The database is unavailable.".into())
-            }
-            other => AppError::internal(other),
-        }
-    }
-}
-
-/// SQLite reports a lock that outlived `busy_timeout` only in the message text.
-fn is_busy(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("database table is locked")
-}
-
-impl From<diesel::r2d2::PoolError> for AppError {
-    fn from(err: diesel::r2d2::PoolError) -> Self {
-        tracing::warn!(error = %err, "no database connection");
-        AppError::Unavailable("The database is unavailable.".into())
-    }
-}
-
-impl From<actix_web::error::BlockingError> for AppError {
-    fn from(err: actix_web::error::BlockingError) -> Self {
-        AppError::internal(err)
-    }
-}
-
 #[derive(Template)]
 #[template(path = "error_plain.html")]
 struct ErrorTemplate<'a> {

@@ -4,8 +4,10 @@
 
 use monobank::MonoError;
 
+use crate::db::StoreError;
 use crate::error::AppError;
 use crate::services::accounts::AccountError;
+use crate::services::api_keys::{KeyError, MAX_KEYS};
 use crate::services::connect::ConnectError;
 use crate::services::history::HistoryError;
 use crate::services::mono::ViewError;
@@ -22,6 +24,26 @@ pub const ACCESS_REVOKED: &str = "Access was revoked in the Monobank app: connec
 /// The answer while a user's accounts have not been read from Monobank yet.
 const ACCOUNTS_NOT_READ: &str =
     "Your accounts have not been read from Monobank yet; try again in a minute.";
+
+/// The store's failures as answers: busy or unreachable is 503, a bug is 500.
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        use StoreError as S;
+        match err {
+            S::NotFound => AppError::NotFound,
+            S::Conflict => AppError::Conflict("That already exists.".into()),
+            S::Busy => AppError::Unavailable("The database is busy; try again.".into()),
+            S::Unavailable => AppError::Unavailable("The database is unavailable.".into()),
+            S::Internal(cause) => AppError::Internal(cause),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        StoreError::from(err).into()
+    }
+}
 
 /// 400 on the `account` field, as every other field's error is answered.
 fn unknown_account() -> AppError {
@@ -77,7 +99,7 @@ impl From<ConnectError> for AppError {
             ConnectError::AlreadyConnected => AppError::Conflict(ALREADY_ATTACHED.into()),
             ConnectError::Mono(e) => e.into(),
             ConnectError::Upstream(e) => e.into(),
-            ConnectError::Store(e) => e,
+            ConnectError::Store(e) => e.into(),
         }
     }
 }
@@ -87,7 +109,7 @@ impl From<UpstreamError> for AppError {
         match e {
             UpstreamError::Mono(e) => e.into(),
             UpstreamError::LaneClosed { retry_after } => AppError::RateLimited { retry_after },
-            UpstreamError::Store(e) => e,
+            UpstreamError::Store(e) => e.into(),
         }
     }
 }
@@ -109,7 +131,7 @@ impl From<TokenError> for AppError {
                  (POST /api/mono/connect)."
                     .into(),
             ),
-            TokenError::Store(e) => e,
+            TokenError::Store(e) => e.into(),
         }
     }
 }
@@ -130,7 +152,8 @@ impl From<ViewError> for AppError {
                  provider webhook, so there is no webhook of your own to set."
                     .into(),
             ),
-            ViewError::Other(e) => e,
+            ViewError::Other(e) => e.into(),
+            ViewError::NotLoggedIn => AppError::Unauthorized,
         }
     }
 }
@@ -151,7 +174,8 @@ impl From<AccountError> for AppError {
             AccountError::WrongPassword => {
                 AppError::field("current_password", "The current password is wrong.")
             }
-            AccountError::Store(e) => e,
+            AccountError::Store(e) => e.into(),
+            AccountError::Hashing(e) => AppError::internal(e),
         }
     }
 }
@@ -163,7 +187,7 @@ impl From<UserError> for AppError {
                 AppError::Conflict("A user with that name already exists.".into())
             }
             UserError::NotFound => AppError::NotFound,
-            UserError::Store(e) => e,
+            UserError::Store(e) => e.into(),
         }
     }
 }
@@ -174,7 +198,19 @@ impl From<HistoryError> for AppError {
             HistoryError::Token(e) => e.into(),
             HistoryError::UnknownAccount => unknown_account(),
             HistoryError::AccountsNotRead => accounts_not_read(),
-            HistoryError::Store(e) => e,
+            HistoryError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<KeyError> for AppError {
+    fn from(e: KeyError) -> Self {
+        match e {
+            KeyError::TooMany => AppError::Conflict(format!(
+                "You have {MAX_KEYS} API keys already; revoke one first."
+            )),
+            KeyError::NotFound => AppError::Missing("No such API key.".into()),
+            KeyError::Store(e) => e.into(),
         }
     }
 }

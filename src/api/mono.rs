@@ -185,7 +185,7 @@ pub struct PageParams {
     /// in one answer and no `next`.
     #[param(minimum = 1, maximum = 1000, example = 100)]
     limit: Option<u32>,
-    /// Where the page starts: the `cursor` of a `next` link (only with `limit`). It is the key of
+    /// Where the page starts: the `cursor` of a `next` link (alone: the rest of the range). It is the key of
     /// the last row of the page before, `<time>.<size>.<id in hex>`, so rows that arrive between
     /// two pages neither repeat nor skip a row.
     #[param(
@@ -204,14 +204,13 @@ struct PageAsked {
 impl StatementQuery {
     /// The page asked for (`None`: the whole range).
     fn page(&self) -> Result<Option<PageAsked>, AppError> {
-        let Some(limit) = self.limit.as_deref() else {
-            if self.cursor.is_some() {
-                return Err(AppError::field("cursor", "A cursor goes with a limit."));
-            }
-            return Ok(None);
+        // A cursor alone asks for the rest of the range after it.
+        let limit = match (self.limit.as_deref(), &self.cursor) {
+            (None, None) => return Ok(None),
+            (None, Some(_)) => usize::MAX,
+            (Some(limit), _) => limit.parse::<usize>().unwrap_or(0),
         };
-        let limit = limit.parse::<usize>().unwrap_or(0);
-        if !(1..=insight::MAX_PAGE).contains(&limit) {
+        if limit == 0 || (self.limit.is_some() && limit > insight::MAX_PAGE) {
             return Err(AppError::field(
                 "limit",
                 "Ensure this value is between 1 and 1000.",

@@ -315,6 +315,11 @@ fn make_dummy() -> PasswordHash {
 /// workers or the shared blocking pool (`docs/security.md`, S3). Dedicated threads also bound memory: each
 /// hash takes 19 MiB while it runs, given back when it ends. Unknown users are verified
 /// against a dummy hash so that their answer takes as long as a wrong password's (`docs/security.md`, S4).
+/// The hashing threads failed (a bug, or the process is ending); the text is for the log.
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashFailed(pub String);
+
 #[derive(Clone)]
 pub struct Hasher {
     jobs: std::sync::mpsc::SyncSender<Job>,
@@ -360,37 +365,35 @@ impl Hasher {
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, crate::error::AppError> {
+    ) -> Result<T, HashFailed> {
         let (done, result) = tokio::sync::oneshot::channel();
         let jobs = self.jobs.clone();
         let job: Job = Box::new(move || {
             let _ = done.send(work());
         });
-        let gone = || crate::error::AppError::internal("hashing threads are gone");
+        let gone = || HashFailed("hashing threads are gone".into());
         match jobs.try_send(job) {
             Ok(()) => {}
             // The queue is bounded: when 1024 hashes wait, the next one waits for room off the
             // async workers.
             Err(std::sync::mpsc::TrySendError::Full(job)) => {
-                actix_web::web::block(move || jobs.send(job))
-                    .await?
+                tokio::task::spawn_blocking(move || jobs.send(job))
+                    .await
+                    .map_err(|e| HashFailed(e.to_string()))?
                     .map_err(|_| gone())?
             }
             Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Err(gone()),
         }
         result
             .await
-            .map_err(|_| crate::error::AppError::internal("a hashing job was dropped"))
+            .map_err(|_| HashFailed("a hashing job was dropped".into()))
     }
 
     /// Hashes a new password.
-    pub async fn hash(
-        &self,
-        password: NewPassword,
-    ) -> Result<PasswordHash, crate::error::AppError> {
+    pub async fn hash(&self, password: NewPassword) -> Result<PasswordHash, HashFailed> {
         self.run(move || hash(&password))
             .await?
-            .map_err(crate::error::AppError::internal)
+            .map_err(|e| HashFailed(e.to_string()))
     }
 
     /// Checks a candidate against a stored hash, or against the dummy when there is no user.
@@ -398,7 +401,7 @@ impl Hasher {
         &self,
         stored: Option<PasswordHash>,
         candidate: SecretString,
-    ) -> Result<bool, crate::error::AppError> {
+    ) -> Result<bool, HashFailed> {
         let known = stored.is_some();
         let dummy = self.dummy.clone();
         let ok = self

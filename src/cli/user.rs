@@ -11,8 +11,8 @@ use crate::auth::password::{self, NewPassword};
 use crate::config::Settings;
 use crate::db::tokens::{CAUSE_DISABLED, CAUSE_PASSWORD};
 use crate::db::users as user_rows;
+use crate::db::StoreError;
 use crate::domain::Username;
-use crate::error::AppError;
 use crate::services::users;
 use crate::services::users::UserError;
 use monobank::clock::{Clock, SystemClock};
@@ -72,7 +72,7 @@ pub fn run(settings: &Settings, command: UserCommand) -> Result<(), Failure> {
         }
         UserCommand::List => {
             let mut conn = connect_migrated(settings)?;
-            let rows = user_rows::list(&mut conn).map_err(|e| failed_plain(AppError::from(e)))?;
+            let rows = user_rows::list(&mut conn).map_err(|e| failed_plain(StoreError::from(e)))?;
             print_table(&rows);
         }
         UserCommand::SetPassword {
@@ -122,7 +122,7 @@ fn release_webhook(
     cause: Option<&str>,
 ) -> Result<(), Failure> {
     use crate::db::tokens::{self as token_rows, WebhookReset, RESET_REMOVED};
-    let store = |e: diesel::result::Error| failed_plain(AppError::from(e));
+    let store = |e: diesel::result::Error| failed_plain(StoreError::from(e));
     let Some(user) = user_rows::find_by_username(conn, name).map_err(store)? else {
         return Ok(());
     };
@@ -193,9 +193,9 @@ fn failed(name: &Username) -> impl Fn(UserError) -> Failure + '_ {
     }
 }
 
-fn failed_plain(e: AppError) -> Failure {
+fn failed_plain(e: StoreError) -> Failure {
     match e {
-        AppError::Internal(cause) => Failure::Failed(cause),
+        StoreError::Internal(cause) => Failure::Failed(cause),
         other => Failure::Failed(other.to_string()),
     }
 }

@@ -7,6 +7,7 @@
 //! an unreachable server makes `/readyz` answer 503 quickly instead of hanging.
 
 pub mod api_keys;
+pub mod error;
 pub mod file_lock;
 pub mod migrations;
 pub mod provider;
@@ -28,7 +29,7 @@ use diesel::{Connection, RunQueryDsl};
 use secrecy::ExposeSecret;
 
 use crate::config::DatabaseUrl;
-use crate::error::AppError;
+pub use error::StoreError;
 
 /// A connection to either backend; queries written once run on both.
 #[derive(diesel::MultiConnection)]
@@ -165,15 +166,25 @@ pub fn pool(url: &DatabaseUrl) -> DbPool {
 /// `work` must not open transactions of its own.
 pub fn write_transaction<T>(
     conn: &mut DbConnection,
-    work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
-) -> Result<T, AppError> {
-    if matches!(conn, DbConnection::Postgres(_)) {
-        return conn.transaction(work);
-    }
-    conn.batch_execute("BEGIN IMMEDIATE")?;
+    work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    write_transaction_with(conn, work)
+}
+
+/// [`write_transaction`] for `work` that answers with the caller's own error type (a domain
+/// error decided inside the transaction), which takes the store's failures.
+pub fn write_transaction_with<T, E: From<StoreError>>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    let begin = match conn {
+        DbConnection::Postgres(_) => "BEGIN",
+        DbConnection::Sqlite(_) => "BEGIN IMMEDIATE",
+    };
+    conn.batch_execute(begin).map_err(StoreError::from)?;
     match work(conn) {
         Ok(value) => {
-            conn.batch_execute("COMMIT")?;
+            conn.batch_execute("COMMIT").map_err(StoreError::from)?;
             Ok(value)
         }
         Err(e) => {
@@ -188,25 +199,37 @@ pub fn write_transaction<T>(
 /// Runs `work` with a pooled connection on the blocking thread pool, inside the caller's tracing
 /// span. The connection is taken inside the blocking task and returned at its end, so it is never
 /// held across an `.await`.
-pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, AppError>
+pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, StoreError>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,
+{
+    run_with(pool, work).await
+}
+
+/// [`run`] for `work` that answers with the caller's own error type (a domain error decided
+/// inside the transaction), which takes the store's failures.
+pub async fn run_with<T, E, F>(pool: &DbPool, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
 {
     let pool = pool.clone();
     let span = tracing::Span::current();
-    actix_web::web::block(move || {
+    tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
-        let mut conn = pool.get()?;
+        let mut conn = pool.get().map_err(StoreError::from)?;
         work(&mut conn)
     })
-    .await?
+    .await
+    .unwrap_or_else(|e| Err(StoreError::internal(format!("a database task failed: {e}")).into()))
 }
 
 /// Whether the database answers within `timeout`; used by `/readyz`.
 pub async fn is_ready(pool: &DbPool, timeout: Duration) -> bool {
     let pool = pool.clone();
-    let check = actix_web::web::block(move || {
+    let check = tokio::task::spawn_blocking(move || {
         let mut conn = pool.get_timeout(timeout).ok()?;
         ping(&mut conn).ok()
     });

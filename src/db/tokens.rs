@@ -137,8 +137,8 @@ pub fn while_attached<T>(
     conn: &mut DbConnection,
     user: UserId,
     fingerprint: &str,
-    work: impl FnOnce(&mut DbConnection) -> Result<T, crate::error::AppError>,
-) -> Result<Option<T>, crate::error::AppError> {
+    work: impl FnOnce(&mut DbConnection) -> Result<T, super::StoreError>,
+) -> Result<Option<T>, super::StoreError> {
     super::write_transaction(conn, |conn| {
         if holds(conn, user, fingerprint)? {
             work(conn).map(Some)

@@ -302,8 +302,8 @@ async fn store_event(
         Source::UnsignedWebhook
     };
     let row = TransactionRow::new(user, &account, &event.data.statement_item, source, now);
-    let stored = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+    let stored = db::run_with(&state.pool, move |conn| {
+        db::write_transaction_with(conn, |conn| {
             let Some((info, _)) = snapshots::client_info(conn, user)? else {
                 // The accounts are not known yet: Monobank will deliver it again later.
                 tracing::warn!("webhook deferred: the user's accounts have not been read yet");

@@ -11,9 +11,9 @@ use crate::auth::password::{self, NewPassword, PasswordHash};
 use crate::auth::throttle::{client_key, lock_secs, slow_secs, Throttle, TRUST_SECS};
 use crate::config::Registration;
 use crate::db::users::{self as user_rows, User, UserId};
+use crate::db::StoreError;
 use crate::db::{self, sessions};
 use crate::domain::Username;
-use crate::error::AppError;
 use monobank::clock::SharedClock;
 
 /// The handles the account services use, built once by the composition root.
@@ -57,7 +57,10 @@ pub enum AccountError {
     WrongPassword,
     /// The database or the password hasher failed.
     #[error(transparent)]
-    Store(#[from] AppError),
+    Store(#[from] StoreError),
+    /// The password hashing threads failed.
+    #[error(transparent)]
+    Hashing(#[from] crate::auth::password::HashFailed),
 }
 
 /// Creates an account through the open registration; the first account becomes admin.
@@ -223,9 +226,9 @@ fn claim_attempt(
     id: UserId,
     client: &str,
     now: i64,
-) -> Result<Result<(i32, user_rows::ClientLogins), i64>, AppError> {
+) -> Result<Result<(i32, user_rows::ClientLogins), i64>, StoreError> {
     let Some(user) = user_rows::find_by_id(conn, id)? else {
-        return Err(AppError::NotFound);
+        return Err(StoreError::NotFound);
     };
     let mut logins = user_rows::client_logins(conn, id, client)?;
     let trusted = logins.trusted_until.is_some_and(|t| t > now);
@@ -293,7 +296,7 @@ pub async fn change_password(
     })
     .await?
     .ok_or(AccountError::UserGone)?;
-    let name = Username::parse(&user.username).map_err(AppError::internal)?;
+    let name = Username::parse(&user.username).map_err(StoreError::internal)?;
     let new = NewPassword::parse(new_password, &name)
         .map_err(|e| AccountError::WeakPassword(capitalize(&e.0)))?;
     let now = ctx.clock.now();

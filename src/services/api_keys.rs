@@ -3,9 +3,22 @@
 use crate::auth::api_keys::{self, Scope};
 use crate::db::api_keys::{self as rows, ApiKeyRow, NewKey};
 use crate::db::users::UserId;
+use crate::db::StoreError;
 use crate::db::{self};
-use crate::error::AppError;
 use crate::services::Context;
+
+/// What making or revoking a key can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The user holds [`MAX_KEYS`] keys already.
+    #[error("the user holds {MAX_KEYS} keys already")]
+    TooMany,
+    /// No key of that id is the user's.
+    #[error("no such key")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// Keys one user may hold at once.
 pub const MAX_KEYS: i64 = 20;
@@ -16,17 +29,15 @@ pub async fn create(
     user: UserId,
     name: String,
     scope: Scope,
-) -> Result<(ApiKeyRow, String), AppError> {
+) -> Result<(ApiKeyRow, String), KeyError> {
     let made = api_keys::make();
     let now = ctx.clock.now();
     let hash = made.hash.clone();
     let prefix = made.prefix.clone();
-    let row = db::run(&ctx.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            if rows::count(conn, user)? >= MAX_KEYS {
-                return Err(AppError::Conflict(format!(
-                    "You have {MAX_KEYS} API keys already; revoke one first."
-                )));
+    let row = db::run_with(&ctx.pool, move |conn| {
+        db::write_transaction_with(conn, |conn| {
+            if rows::count(conn, user).map_err(StoreError::from)? >= MAX_KEYS {
+                return Err(KeyError::TooMany);
             }
             Ok(rows::insert(
                 conn,
@@ -38,7 +49,8 @@ pub async fn create(
                     scope: scope.as_str(),
                     now,
                 },
-            )?)
+            )
+            .map_err(StoreError::from)?)
         })
     })
     .await?;
@@ -53,15 +65,15 @@ pub async fn create(
 }
 
 /// The user's keys, oldest first.
-pub async fn list(ctx: &Context, user: UserId) -> Result<Vec<ApiKeyRow>, AppError> {
+pub async fn list(ctx: &Context, user: UserId) -> Result<Vec<ApiKeyRow>, StoreError> {
     db::run(&ctx.pool, move |conn| Ok(rows::list(conn, user)?)).await
 }
 
 /// Revokes the user's key `id` at once (on every instance within a second); 404 for a key that
 /// is not theirs.
-pub async fn revoke(ctx: &Context, user: UserId, id: i64) -> Result<(), AppError> {
+pub async fn revoke(ctx: &Context, user: UserId, id: i64) -> Result<(), KeyError> {
     let row = db::run(&ctx.pool, move |conn| Ok(rows::delete(conn, user, id)?)).await?;
-    let row = row.ok_or_else(|| AppError::Missing("No such API key.".into()))?;
+    let row = row.ok_or(KeyError::NotFound)?;
     ctx.hot.api_keys.evict(&row.key_hash);
     tracing::info!(user_id = user.0, key_id = id, "API key revoked");
     Ok(())

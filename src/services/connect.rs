@@ -19,8 +19,8 @@ use crate::crypto::Sealed;
 use crate::db::provider::{self as requests, RequestRow};
 use crate::db::tokens as token_rows;
 use crate::db::users::UserId;
+use crate::db::StoreError;
 use crate::db::{self};
-use crate::error::AppError;
 use monobank::client::AccessState;
 use monobank::provider::RequestId;
 use monobank::MonoError;
@@ -49,7 +49,7 @@ pub enum ConnectError {
     Upstream(#[from] crate::upstream::UpstreamError),
     /// The database failed.
     #[error(transparent)]
-    Store(#[from] AppError),
+    Store(#[from] StoreError),
 }
 
 /// Where a user's connection stands.

@@ -13,9 +13,9 @@ use super::Context;
 use crate::db::sync::{self, SyncAccount};
 use crate::db::transactions::{self, TransactionRow};
 use crate::db::users::UserId;
+use crate::db::StoreError;
 use crate::db::{self, snapshots, tokens};
 use crate::domain::mcc;
-use crate::error::AppError;
 use crate::upstream::lanes;
 use monobank::currency::{format_minor, CurrencyCode};
 use monobank::limit::Endpoint;
@@ -191,7 +191,7 @@ pub enum HistoryError {
     AccountsNotRead,
     /// The database failed.
     #[error(transparent)]
-    Store(#[from] AppError),
+    Store(#[from] StoreError),
 }
 
 /// The account value that asks for every account and jar at once.

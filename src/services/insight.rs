@@ -705,7 +705,7 @@ pub async fn summary(
         .collect::<Option<_>>()
         .unwrap_or_default();
     let (Some(&(start, _)), Some(&(_, end))) = (spans.first(), spans.last()) else {
-        return Err(HistoryError::Store(crate::error::AppError::internal(
+        return Err(HistoryError::Store(crate::db::StoreError::internal(
             "no Kyiv month to sum",
         )));
     };

@@ -17,8 +17,8 @@ use super::tokens::{self, Attached, TokenError};
 use super::Context;
 use crate::auth::current_user::SessionUser;
 use crate::db::users::UserId;
+use crate::db::StoreError;
 use crate::db::{self, snapshots};
-use crate::error::AppError;
 use crate::upstream::{retry_after, Answer, UpstreamError, FRESH_SECS};
 use monobank::currency::{format_minor, CurrencyCode, UAH};
 use monobank::limit::LANE_SECS;
@@ -52,7 +52,10 @@ pub enum ViewError {
     ProviderWebhook,
     /// The session ended, or the database failed.
     #[error(transparent)]
-    Other(#[from] AppError),
+    Other(#[from] StoreError),
+    /// The session no longer belongs to an active user (it was ended).
+    #[error("not logged in")]
+    NotLoggedIn,
 }
 
 /// The user's client-info: the snapshot when it is under a minute old, else one call if the lane
@@ -95,9 +98,10 @@ pub async fn client_info(
             (row_user, row, stored)
         }
     };
-    session_user
-        .check(row_user)
-        .inspect_err(|_| session_user.end())?;
+    session_user.check(row_user).map_err(|_| {
+        session_user.end();
+        ViewError::NotLoggedIn
+    })?;
     let attached = tokens::usable(tokens::open_row(&ctx.secret, user, row)?)?;
     Ok(ctx
         .upstream
@@ -383,7 +387,7 @@ async fn fetch_statement(
         // Start over; an older complete answer is served if no call can be made.
         old => {
             let from = now - i64::from(period) * 86_400;
-            let cursor = StatementCursor::new(account, from, now).map_err(AppError::internal)?;
+            let cursor = StatementCursor::new(account, from, now).map_err(StoreError::internal)?;
             (
                 StatementSnapshot {
                     cursor,
@@ -434,7 +438,7 @@ async fn fetch_or_serve(
     match step {
         Ok(Step::Fetched(items)) => {
             snap.items.extend(items);
-            let json = serde_json::to_string(&snap).map_err(AppError::internal)?;
+            let json = serde_json::to_string(&snap).map_err(StoreError::internal)?;
             let key = attached.credential.lane_key.clone();
             // Not after the token the page was read with was removed or replaced.
             db::run(&ctx.pool, move |conn| {

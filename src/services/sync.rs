@@ -32,8 +32,8 @@ use super::Context;
 use crate::db::sync::{self, SyncAccount};
 use crate::db::transactions::{self, Source, TransactionRow};
 use crate::db::users::UserId;
+use crate::db::StoreError;
 use crate::db::{self, snapshots};
-use crate::error::AppError;
 use crate::upstream::UpstreamError;
 use monobank::statement::{StatementCursor, Step};
 use monobank::types::UserInfo;
@@ -76,7 +76,7 @@ fn cut_coverage(
     worked_until: Option<i64>,
     next: Option<(i64, bool)>,
     now: i64,
-) -> Result<(), AppError> {
+) -> Result<(), StoreError> {
     let held = sync::user(conn, user)?.and_then(|u| u.held_since());
     let fold_to = worked_until.map(|t| (t - DELIVERY_MARGIN_SECS).min(now - 1));
     let mut gap_from = held.unwrap_or(now);
@@ -199,7 +199,7 @@ pub fn spawn(ctx: Arc<Context>) {
 /// Notes this instance's start. When no other instance beat within [`DOWNTIME_SECS`], the app
 /// was down: every webhook coverage is cut at now (a `downtime` gap) and waits for client-info to
 /// confirm the receiver again (Monobank may have switched it off after failed deliveries).
-pub async fn note_start(ctx: &Context) -> Result<(), AppError> {
+pub async fn note_start(ctx: &Context) -> Result<(), StoreError> {
     let now = ctx.clock.now();
     let instance = ctx.sync.instance.clone();
     let cut = db::run(&ctx.pool, move |conn| {
@@ -249,7 +249,7 @@ async fn heartbeat(ctx: Arc<Context>) {
 
 /// Notes that this instance stops: its last heartbeat says when, so a start after the
 /// deployment was down knows until when the webhook's deliveries were received.
-pub async fn note_stop(ctx: &Context) -> Result<(), AppError> {
+pub async fn note_stop(ctx: &Context) -> Result<(), StoreError> {
     let instance = ctx.sync.instance.clone();
     let now = ctx.clock.now();
     db::run(&ctx.pool, move |conn| Ok(sync::beat(conn, &instance, now)?)).await?;
@@ -257,7 +257,7 @@ pub async fn note_stop(ctx: &Context) -> Result<(), AppError> {
 }
 
 /// One round over every user with a token.
-pub async fn run_once(ctx: &Context) -> Result<(), AppError> {
+pub async fn run_once(ctx: &Context) -> Result<(), StoreError> {
     let users: Vec<UserId> = db::run(&ctx.pool, |conn| {
         Ok(crate::db::tokens::all(conn)?
             .into_iter()
@@ -310,7 +310,7 @@ async fn read_accounts(
     ctx: &Context,
     user: UserId,
     attached: &Attached,
-) -> Result<Option<UserInfo>, AppError> {
+) -> Result<Option<UserInfo>, StoreError> {
     let Some(info) = ctx
         .upstream
         .refresh_client_info(user, &attached.credential)
@@ -341,7 +341,7 @@ async fn save_if_current(
     user: UserId,
     attached: &Attached,
     row: sync::SyncAccount,
-) -> Result<(), AppError> {
+) -> Result<(), StoreError> {
     let key = attached.credential.lane_key.clone();
     db::run(&ctx.pool, move |conn| {
         crate::db::tokens::while_attached(conn, user, &key, |conn| Ok(sync::save(conn, &row)?))
@@ -655,7 +655,7 @@ fn advance(job: &Job, holds: &HashMap<String, i64>, turn: i64, now: i64) -> Sync
 }
 
 /// One user's round: accounts (when due), then one statement page.
-async fn sync_user(ctx: &Context, user: UserId) -> Result<(), AppError> {
+async fn sync_user(ctx: &Context, user: UserId) -> Result<(), StoreError> {
     if ctx.upstream.is_blocked() {
         // Monobank's edge firewall blocked this server: no call until the back-off ends.
         return Ok(());

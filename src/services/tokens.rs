@@ -9,8 +9,8 @@ use super::Context;
 use crate::crypto::{MasterSecret, Sealed};
 use crate::db::tokens::{self, NewToken, TokenRow};
 use crate::db::users::UserId;
+use crate::db::StoreError;
 use crate::db::{self, snapshots, DbConnection};
-use crate::error::AppError;
 use crate::upstream::{lanes, Credential, Secret, Verification};
 use monobank::provider::RequestId;
 use monobank::types::UserInfo;
@@ -54,14 +54,14 @@ pub enum TokenError {
     PersonalOff,
     /// The database failed.
     #[error(transparent)]
-    Store(AppError),
+    Store(StoreError),
 }
 
 impl TokenError {
     /// A database failure; a unique violation means the same token raced in for another user.
-    fn store(e: AppError) -> Self {
+    fn store(e: StoreError) -> Self {
         match e {
-            AppError::Conflict(_) => TokenError::AlreadyAttached,
+            StoreError::Conflict => TokenError::AlreadyAttached,
             other => TokenError::Store(other),
         }
     }
@@ -447,7 +447,7 @@ pub fn rotate_keys(
     conn: &mut DbConnection,
     secret: &MasterSecret,
     now: i64,
-) -> Result<(usize, i32, usize), AppError> {
+) -> Result<(usize, i32, usize), StoreError> {
     crate::db::write_transaction(conn, |conn| {
         let key_id = tokens::add_key(conn, now)?;
         let (mut resealed, mut failed) = (0, 0);

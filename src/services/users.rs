@@ -5,8 +5,8 @@ use rand::Rng;
 use crate::auth::PasswordHash;
 use crate::db::users::{self, NewUser, User};
 use crate::db::DbConnection;
+use crate::db::StoreError;
 use crate::domain::Username;
-use crate::error::AppError;
 
 /// Why a user administration step did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -19,7 +19,7 @@ pub enum UserError {
     NotFound,
     /// The database failed.
     #[error(transparent)]
-    Store(#[from] AppError),
+    Store(#[from] StoreError),
 }
 
 impl From<diesel::result::Error> for UserError {
@@ -73,7 +73,7 @@ pub fn create(
     })
     .map_err(|e| match e {
         // Lost a race with another create of the same name.
-        AppError::Conflict(_) => UserError::NameTaken(username.to_string()),
+        StoreError::Conflict => UserError::NameTaken(username.to_string()),
         other => UserError::Store(other),
     })?
     .ok_or_else(|| UserError::NameTaken(username.to_string()))?;

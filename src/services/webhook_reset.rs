@@ -8,8 +8,8 @@ use super::tokens::{self, TokenError};
 use super::{sync, Context};
 use crate::db::tokens::{self as token_rows, WebhookReset, RESET_REMOVED, RESET_TO_OWN};
 use crate::db::users::UserId;
+use crate::db::StoreError;
 use crate::db::{self};
-use crate::error::AppError;
 
 /// What became of the user's webhook.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,12 +48,12 @@ async fn take_back(
     ctx: &Context,
     user: UserId,
     cause: &'static str,
-) -> Result<Outcome, (AppError, Option<String>)> {
+) -> Result<Outcome, (StoreError, Option<String>)> {
     let attached = match tokens::load(ctx, user).await {
         Ok(attached) => attached,
         Err(TokenError::NotAdded | TokenError::Unreadable) => return Ok(Outcome::Untouched),
         Err(TokenError::Store(e)) => return Err((e, None)),
-        Err(e) => return Err((AppError::internal(e), None)),
+        Err(e) => return Err((StoreError::internal(e), None)),
     };
     let Some(from) = attached.webhook_url.clone() else {
         return Ok(Outcome::Untouched);

@@ -10,8 +10,8 @@ use diesel::prelude::*;
 use monobank::limit::{Claim, Endpoint, Limiter, LANE_SECS};
 
 use crate::db::schema::rate_lanes;
+use crate::db::StoreError;
 use crate::db::{self, DbConnection, DbPool};
-use crate::error::AppError;
 
 /// The lanes of every instance, kept in the shared database.
 #[derive(Clone)]
@@ -36,13 +36,13 @@ impl DbLimiter {
 }
 
 impl Limiter for DbLimiter {
-    type Error = AppError;
+    type Error = StoreError;
 
     fn lane_secs(&self) -> i64 {
         self.lane_secs
     }
 
-    async fn claim(&self, key: &str, endpoint: Endpoint, now: i64) -> Result<Claim, AppError> {
+    async fn claim(&self, key: &str, endpoint: Endpoint, now: i64) -> Result<Claim, StoreError> {
         let key = key.to_owned();
         let secs = self.lane_secs;
         db::run(&self.pool, move |conn| {
@@ -51,7 +51,12 @@ impl Limiter for DbLimiter {
         .await
     }
 
-    async fn close_until(&self, key: &str, endpoint: Endpoint, until: i64) -> Result<(), AppError> {
+    async fn close_until(
+        &self,
+        key: &str,
+        endpoint: Endpoint,
+        until: i64,
+    ) -> Result<(), StoreError> {
         let key = key.to_owned();
         db::run(&self.pool, move |conn| {
             Ok(close_until(conn, &key, endpoint, until)?)

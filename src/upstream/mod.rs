@@ -34,9 +34,9 @@ use tokio::sync::Notify;
 
 use crate::cache::StoredInfo;
 use crate::db::users::UserId;
+use crate::db::StoreError;
 use crate::db::{self, snapshots, DbPool};
 use crate::domain::redact_receiver_secret;
-use crate::error::AppError;
 use lanes::DbLimiter;
 use rates::{Rates, RatesCache};
 
@@ -124,7 +124,7 @@ pub enum UpstreamError {
     LaneClosed { retry_after: u64 },
     /// The database failed.
     #[error(transparent)]
-    Store(#[from] AppError),
+    Store(#[from] StoreError),
 }
 
 /// The gateway; one per instance, shared behind an `Arc`.
@@ -429,7 +429,7 @@ impl Upstream {
         &self,
         user: UserId,
         credential: &Credential,
-    ) -> Result<Option<UserInfo>, AppError> {
+    ) -> Result<Option<UserInfo>, StoreError> {
         if self.check_backoff().is_err() {
             return Ok(None);
         }
@@ -449,7 +449,7 @@ impl Upstream {
         &self,
         user: UserId,
         credential: &Credential,
-    ) -> Result<Through<(UserInfo, i64)>, AppError> {
+    ) -> Result<Through<(UserInfo, i64)>, StoreError> {
         let flight = Flight {
             upstream: self,
             user,
@@ -478,7 +478,7 @@ impl Upstream {
         &self,
         credential: &Credential,
         called: impl FnOnce(),
-    ) -> Result<Through<UserInfo>, AppError> {
+    ) -> Result<Through<UserInfo>, StoreError> {
         let through = limit::call_through(
             &self.lanes,
             &*self.clock,
@@ -533,7 +533,7 @@ impl Upstream {
     pub async fn await_client_info(
         &self,
         user: UserId,
-    ) -> Result<Option<Answer<UserInfo>>, AppError> {
+    ) -> Result<Option<Answer<UserInfo>>, StoreError> {
         let bell = self.bell(user);
         let rung = bell.notified();
         tokio::pin!(rung);
@@ -545,7 +545,10 @@ impl Upstream {
         self.stored_client_info(user).await
     }
 
-    async fn stored_client_info(&self, user: UserId) -> Result<Option<Answer<UserInfo>>, AppError> {
+    async fn stored_client_info(
+        &self,
+        user: UserId,
+    ) -> Result<Option<Answer<UserInfo>>, StoreError> {
         let stored = db::run(&self.pool, move |conn| {
             Ok(snapshots::client_info(conn, user)?)
         })
@@ -618,7 +621,7 @@ impl Upstream {
         &self,
         user: UserId,
         credential: &Credential,
-    ) -> Result<Verification, AppError> {
+    ) -> Result<Verification, StoreError> {
         if self.check_backoff().is_err() {
             return Ok(Verification::NotVerified);
         }
@@ -648,8 +651,8 @@ impl Upstream {
         lane_key: &str,
         info: &UserInfo,
         fetched_at: i64,
-    ) -> Result<(), AppError> {
-        let json = serde_json::to_string(info).map_err(AppError::internal)?;
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(info).map_err(StoreError::internal)?;
         let key = lane_key.to_owned();
         // Not after the token it was read with was removed or replaced.
         db::run(&self.pool, move |conn| {

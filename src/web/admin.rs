@@ -83,10 +83,10 @@ pub async fn set_active(
             "You cannot disable your own account.".into(),
         ));
     }
-    let name = db::run(&pool, move |conn| {
+    let name = db::run_with(&pool, move |conn| {
         let user = users::find_by_id(conn, id)?.ok_or(AppError::NotFound)?;
         user_service::set_user_active(conn, &user, active)?;
-        Ok(user.username)
+        Ok::<_, AppError>(user.username)
     })
     .await?;
     // The stamp changed: the user's sessions here end at their next request.

@@ -322,7 +322,7 @@ pub async fn create_key(
             name: form.name.clone(),
             scope,
         })?;
-        api_keys::create(&ctx, user.id, body.name, body.scope).await
+        Ok(api_keys::create(&ctx, user.id, body.name, body.scope).await?)
     };
     let (again, extra) = match attempt.await {
         Ok((row, key)) => (

@@ -335,7 +335,7 @@ async fn statement_pages_follow_their_next_links_through_the_whole_range_once() 
         ("&limit=0", "limit"),
         ("&limit=1001", "limit"),
         ("&limit=x", "limit"),
-        ("&cursor=1.2.ab", "cursor"),
+        ("&cursor=1.2.abc", "cursor"),
         ("&limit=5&cursor=!!", "cursor"),
         ("&limit=5&cursor=1.2.abc", "cursor"),
     ] {
@@ -368,6 +368,11 @@ async fn statement_pages_follow_their_next_links_through_the_whole_range_once() 
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    // A cursor alone is the rest of the range after it.
+    let rest = json_of(app.get_as(&format!("{base}&cursor={made}"), &cookie).await).await;
+    let whole = json_of(app.get_as(&base, &cookie).await).await;
+    assert_eq!(item_ids(&rest), item_ids(&whole)[3..].to_vec());
+    assert!(rest["detail"]["next"].is_null());
     let res = app
         .get_as(&format!("/api/mono/statement.csv?{range}&limit=5"), &cookie)
         .await;

@@ -27,7 +27,7 @@ use actix_web::web::Bytes;
 use actix_web::HttpMessage;
 use futures_util::Stream;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 /// The time a body has to arrive in full (app data).
 #[derive(Clone, Copy, Debug)]

@@ -28,7 +28,8 @@ pub async fn conditional(
     let bytes = match body::to_bytes(body).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            let error = crate::error::AppError::internal("an answer's body could not be read");
+            let error =
+                crate::http::error::AppError::internal("an answer's body could not be read");
             return Ok(ServiceResponse::new(req, error.error_response_owned()));
         }
     };

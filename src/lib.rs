@@ -2,8 +2,8 @@
 //!
 //! Layers, with dependencies pointing down only (`docs/architecture.md`; `tests/it/layers.rs`
 //! fails on an import that points up or a cycle):
-//! `cli → startup → {api, web, hooks} → services → {upstream, auth} → {db, crypto, cache} →
-//! {domain, config, error, telemetry}`, all over the `monobank` crate.
+//! `cli → startup → {api, web, hooks} → http → services → {upstream, auth} → {db, crypto, cache}
+//! → {domain, config, telemetry}`, all over the `monobank` crate.
 
 pub mod api;
 pub mod auth;
@@ -15,9 +15,9 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod domain;
-pub mod error;
 pub mod etag;
 pub mod hooks;
+pub mod http;
 pub mod prometheus;
 pub mod request_id;
 pub mod security_headers;

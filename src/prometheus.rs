@@ -24,7 +24,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use secrecy::ExposeSecret;
 
 use crate::config::Settings;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::services::Context;
 
 /// Histogram buckets, in seconds.
@@ -102,8 +102,8 @@ pub async fn scrape(
     ) else {
         return Err(AppError::NotFound);
     };
-    let given = crate::auth::api_keys::bearer(&req).unwrap_or_default();
-    if !crate::auth::csrf::constant_time_eq(given.as_bytes(), expected.expose_secret().as_bytes()) {
+    let given = crate::http::keys::bearer(&req).unwrap_or_default();
+    if !crate::http::csrf::constant_time_eq(given.as_bytes(), expected.expose_secret().as_bytes()) {
         return Err(AppError::Unauthorized);
     }
     let now = ctx.clock.now();

@@ -13,7 +13,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
 use rand::Rng;
 
-use crate::telemetry::RequestId;
+use crate::http::span::RequestId;
 
 const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 

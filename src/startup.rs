@@ -18,19 +18,20 @@ use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
 use crate::api;
-use crate::auth::csrf;
 use crate::auth::password::Hasher;
-use crate::auth::sessions::DbSessionStore;
 use crate::auth::throttle::Throttle;
 use crate::cache::Hot;
 use crate::config::Settings;
 use crate::crypto::{self, MasterSecret, SecretFileError};
 use crate::db::{self, migrations, DbPool};
+use crate::http::csrf;
+use crate::http::error;
+use crate::http::sessions::DbSessionStore;
 use crate::services::accounts::Accounts;
 use crate::services::sync::SyncHandle;
 use crate::services::Context;
 use crate::upstream::Upstream;
-use crate::{compression, error, security_headers};
+use crate::{compression, security_headers};
 use monobank::clock::{SharedClock, SystemClock};
 
 /// The session cookie's name: with the `__Host-` prefix whenever cookies are Secure.
@@ -269,7 +270,7 @@ impl Application {
                 .build();
             App::new()
                 .app_data(error::ErrorPages(crate::web::error_page))
-                .wrap(from_fn(crate::auth::current_user::check_key))
+                .wrap(from_fn(crate::http::current_user::check_key))
                 .wrap(from_fn(csrf::guest_cookie))
                 .wrap(from_fn(csrf::origin_check))
                 .wrap(from_fn(csrf::host_check))
@@ -286,7 +287,7 @@ impl Application {
                     metrics_on,
                     from_fn(crate::prometheus::record),
                 ))
-                .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
+                .wrap(TracingLogger::<crate::http::span::RootSpan>::new())
                 .wrap(from_fn(crate::request_id::assign))
                 .wrap(NormalizePath::trim())
                 .wrap(from_fn(crate::body_deadline::hold))
@@ -397,7 +398,7 @@ fn spawn_session_sweeper(
     // The rows' last-seen times may lag the live ones by up to SEEN_WRITE_SECS.
     let idle = i64::try_from(idle_secs)
         .unwrap_or(i64::MAX)
-        .saturating_add(crate::auth::sessions::SEEN_WRITE_SECS);
+        .saturating_add(crate::http::sessions::SEEN_WRITE_SECS);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(SESSION_SWEEP_SECS));
         loop {

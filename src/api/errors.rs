@@ -5,7 +5,7 @@
 use monobank::MonoError;
 
 use crate::db::StoreError;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::services::accounts::AccountError;
 use crate::services::api_keys::{KeyError, MAX_KEYS};
 use crate::services::connect::ConnectError;

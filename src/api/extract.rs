@@ -12,7 +12,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors};
 
-use crate::error::{AppError, FieldErrors};
+use crate::http::error::{AppError, FieldErrors};
 
 /// A request body that deserialized and validated.
 #[derive(Debug)]

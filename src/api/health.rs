@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::db;
 use crate::db::DbPool;
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 /// How long `/readyz` waits for the database.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);

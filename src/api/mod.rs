@@ -11,7 +11,7 @@ pub mod openapi;
 
 use actix_web::{web, HttpResponse, Resource};
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 /// Largest JSON body accepted (`docs/security.md`, S25); `extract::ValidJson` enforces it through the
 /// app's `PayloadConfig`.
@@ -88,7 +88,7 @@ mod tests {
     async fn call(req: test::TestRequest) -> (StatusCode, Value) {
         let app = test::init_service(
             App::new()
-                .wrap(middleware::from_fn(crate::error::html_errors))
+                .wrap(middleware::from_fn(crate::http::error::html_errors))
                 .app_data(web::PayloadConfig::new(JSON_LIMIT))
                 .service(resource("/api/echo").route(web::post().to(echo)))
                 .default_service(web::to(not_found)),

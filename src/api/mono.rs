@@ -11,10 +11,10 @@ use validator::{Validate, ValidationError};
 use super::answers;
 use super::extract::ValidJson;
 use super::respond;
-use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::db::users::UserId;
 use crate::domain::kyiv::{parse_month, FIRST_MONTH};
-use crate::error::AppError;
+use crate::http::current_user::{CurrentUser, SessionUser};
+use crate::http::error::AppError;
 use crate::services::Context;
 use crate::services::{history, insight, mono, sync, tokens};
 use monobank::currency::{self, CurrencyPair, Quote};
@@ -478,7 +478,7 @@ pub async fn client_info(
     state: web::Data<Context>,
     user: SessionUser,
 ) -> Result<HttpResponse, AppError> {
-    let answer = mono::client_info(&state, &user).await?;
+    let answer = user.ended_if_refused(mono::client_info(&state, &user).await)?;
     Ok(HttpResponse::Ok().json(answers::ClientInfo {
         code: 200,
         detail: answer.data,
@@ -494,7 +494,7 @@ pub async fn balance(
     user: SessionUser,
 ) -> Result<HttpResponse, AppError> {
     let mark = state.hot.balance_mark();
-    let answer = mono::client_info(&state, &user).await?;
+    let answer = user.ended_if_refused(mono::client_info(&state, &user).await)?;
     let rates = insight::net_worth_rates(&state, &answer.data).await;
     let rates_at = rates.as_ref().map_or(0, |r| r.fetched_at);
     // The detail is made once per snapshot and rates; only the envelope is written per request.

@@ -210,7 +210,7 @@ impl Modify for CommonResponses {
                     .to_uppercase()
                     .parse::<actix_web::http::Method>()
                     .is_ok_and(|m| {
-                        crate::auth::api_keys::allows(crate::auth::api_keys::Scope::Read, &m, path)
+                        crate::http::keys::allows(crate::auth::api_keys::Scope::Read, &m, path)
                     });
                 if takes_keys && !reads {
                     add(op, "403", "the API key may only read");
@@ -770,8 +770,8 @@ pub async fn docs(tail: Option<actix_web::web::Path<String>>) -> actix_web::Http
                 ))
                 .body(body)
         }
-        Ok(None) => crate::error::AppError::NotFound.error_response_owned(),
-        Err(e) => crate::error::AppError::internal(e).error_response_owned(),
+        Ok(None) => crate::http::error::AppError::NotFound.error_response_owned(),
+        Err(e) => crate::http::error::AppError::internal(e).error_response_owned(),
     }
 }
 

@@ -13,12 +13,10 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
 
-use actix_web::HttpRequest;
 use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
 use governor::state::keyed::DashMapStateStore;
 use governor::{Quota, RateLimiter};
-use ipnet::IpNet;
 use monobank::clock::SharedClock;
 
 /// Failures from one address before that address is locked out of the account.
@@ -69,30 +67,6 @@ pub fn client_key(ip: Option<IpAddr>) -> String {
         },
         None => "-".to_owned(),
     }
-}
-
-/// The address of the client: the peer, or, when the peer is a trusted proxy, the nearest
-/// untrusted address in `X-Forwarded-For`.
-pub fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
-    let peer = req.peer_addr()?.ip();
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(&peer) {
-        return Some(peer);
-    }
-    let forwarded: Vec<IpAddr> = req
-        .headers()
-        .get_all("X-Forwarded-For")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|part| part.trim().parse().ok())
-        .collect();
-    Some(
-        forwarded
-            .into_iter()
-            .rev()
-            .find(|ip| !is_trusted(ip))
-            .unwrap_or(peer),
-    )
 }
 
 /// The app's clock as `governor` reads time, so the per-IP limit follows the injected clock
@@ -452,29 +426,5 @@ mod tests {
         }
         assert!(t.check_ip(ip).is_err());
         assert!(t.check_ip([10, 0, 0, 2].into()).is_ok(), "per IP");
-    }
-
-    #[test]
-    fn forwarded_for_is_trusted_only_from_proxies() {
-        let req = actix_web::test::TestRequest::default()
-            .peer_addr("10.0.0.5:1234".parse().unwrap_or_else(|_| unreachable!()))
-            .insert_header(("X-Forwarded-For", "203.0.113.9, 10.0.0.7"))
-            .to_http_request();
-        assert_eq!(
-            client_ip(&req, &[]),
-            Some([10, 0, 0, 5].into()),
-            "no proxies trusted"
-        );
-        let proxies: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap_or_else(|_| unreachable!())];
-        assert_eq!(client_ip(&req, &proxies), Some([203, 0, 113, 9].into()));
-        let direct = actix_web::test::TestRequest::default()
-            .peer_addr("198.51.100.1:1".parse().unwrap_or_else(|_| unreachable!()))
-            .insert_header(("X-Forwarded-For", "1.2.3.4"))
-            .to_http_request();
-        assert_eq!(
-            client_ip(&direct, &proxies),
-            Some([198, 51, 100, 1].into()),
-            "spoofed header ignored"
-        );
     }
 }

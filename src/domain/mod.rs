@@ -80,6 +80,10 @@ pub fn redact_receiver_secret(url: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Field name → messages, as DRF serializers report them: what a check of user input answers,
+/// in every layer.
+pub type FieldErrors = std::collections::BTreeMap<String, Vec<String>>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use crate::crypto::MasterSecret;
 use crate::db::transactions::{self, Source, TransactionRow};
 use crate::db::users::UserId;
 use crate::db::{self, snapshots, sync};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::services::sync::secret_hash;
 use crate::services::Context;
 use crate::upstream::Upstream;

@@ -14,8 +14,8 @@ use super::history::{self, HistoryError};
 use super::Context;
 use crate::db::transactions::TransactionRow;
 use crate::db::users::UserId;
+use crate::domain::FieldErrors;
 use crate::domain::{kyiv, mcc};
-use crate::error::FieldErrors;
 
 /// The longest search text.
 pub const MAX_QUERY_CHARS: usize = 100;

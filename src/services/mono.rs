@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::tokens::{self, Attached, TokenError};
 use super::Context;
-use crate::auth::current_user::SessionUser;
+use crate::auth::claim::Claim;
 use crate::db::users::UserId;
 use crate::db::StoreError;
 use crate::db::{self, snapshots};
@@ -53,7 +53,7 @@ pub enum ViewError {
     /// The session ended, or the database failed.
     #[error(transparent)]
     Other(#[from] StoreError),
-    /// The session no longer belongs to an active user (it was ended).
+    /// The session no longer belongs to an active user (the caller ends it).
     #[error("not logged in")]
     NotLoggedIn,
 }
@@ -61,14 +61,11 @@ pub enum ViewError {
 /// The user's client-info: the snapshot when it is under a minute old, else one call if the lane
 /// is open, else the snapshot marked stale (or 429 with `Retry-After` when there is none); see
 /// [`crate::upstream::Upstream::client_info_for_view`].
-#[tracing::instrument(skip(ctx, session_user), fields(user_id = session_user.id.0))]
-pub async fn client_info(
-    ctx: &Context,
-    session_user: &SessionUser,
-) -> Result<Answer<Arc<UserInfo>>, ViewError> {
+#[tracing::instrument(skip(ctx, claim), fields(user_id = claim.id.0))]
+pub async fn client_info(ctx: &Context, claim: &Claim) -> Result<Answer<Arc<UserInfo>>, ViewError> {
     // The hot path: the user check, the token and the snapshot from memory when read within the
     // last second, else one trip to the database for all three.
-    let user = session_user.id;
+    let user = claim.id;
     let hot = &ctx.hot;
     let remembered = (
         hot.users.get(&user),
@@ -98,10 +95,8 @@ pub async fn client_info(
             (row_user, row, stored)
         }
     };
-    session_user.check(row_user).map_err(|_| {
-        session_user.end();
-        ViewError::NotLoggedIn
-    })?;
+    // The claim no longer holds: the caller ends the session.
+    claim.check(row_user).ok_or(ViewError::NotLoggedIn)?;
     let attached = tokens::usable(tokens::open_row(&ctx.secret, user, row)?)?;
     Ok(ctx
         .upstream

@@ -8,12 +8,12 @@ use serde::Deserialize;
 
 use super::format::date_time;
 use super::{done, flash_webhook, ok, Form, Layout};
-use crate::auth::current_user::AdminUser;
 use crate::db::tokens::CAUSE_DISABLED;
 use crate::db::users::{self, UserId};
 use crate::db::DbPool;
 use crate::db::{self};
-use crate::error::AppError;
+use crate::http::current_user::AdminUser;
+use crate::http::error::AppError;
 use crate::services::users as user_service;
 use crate::services::webhook_reset::{self, Outcome};
 

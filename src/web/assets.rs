@@ -4,7 +4,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 const APP_CSS: &str = include_str!("../../static/app.css");
 

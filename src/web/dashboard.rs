@@ -6,8 +6,8 @@ use askama::Template;
 
 use super::format::{age, date_time, money};
 use super::{ok, Layout};
-use crate::auth::current_user::{CurrentUser, SessionUser};
-use crate::error::AppError;
+use crate::http::current_user::{CurrentUser, SessionUser};
+use crate::http::error::AppError;
 use crate::services::mono::{self, ViewError};
 use crate::services::tokens::TokenError;
 use crate::services::Context;
@@ -225,7 +225,7 @@ pub async fn show(
         rates_used: Vec::new(),
         rates_at: String::new(),
     };
-    match mono::client_info(&state, &session_user).await {
+    match session_user.ended_if_refused(mono::client_info(&state, &session_user).await) {
         Ok(answer) => {
             let (accounts, jars) = cards(&answer.data);
             page.name = answer.data.name.clone();

@@ -31,10 +31,10 @@ use askama::Template;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::csrf;
-use crate::auth::current_user::CurrentUser;
 use crate::crypto::MasterSecret;
-use crate::error::{AppError, FieldErrors};
+use crate::http::csrf;
+use crate::http::current_user::CurrentUser;
+use crate::http::error::{AppError, FieldErrors};
 
 /// The session key of pending flash messages.
 const FLASH_KEY: &str = "flash";
@@ -410,12 +410,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// How the logged-in user of a request reads amounts; `None` for visitors, or when the user
 /// cannot be read (the page itself then answers the error).
 async fn user_style(req: &HttpRequest) -> Option<format::AmountStyle> {
-    let claim = crate::auth::current_user::SessionUser::from_request(req, &mut Payload::None)
+    let claim = crate::http::current_user::SessionUser::from_request(req, &mut Payload::None)
         .await
         .ok()?;
     let pool = req.app_data::<web::Data<crate::db::DbPool>>()?;
     let hot = req.app_data::<web::Data<crate::cache::Hot>>()?;
-    let row = crate::auth::current_user::user_row(pool, hot, claim.id)
+    let row = crate::http::current_user::user_row(pool, hot, claim.id)
         .await
         .ok()??;
     Some(format::AmountStyle::from_stored(&row.amount_style))
@@ -427,7 +427,7 @@ pub async fn amount_style(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    if crate::error::is_json_path(req.path()) {
+    if crate::http::error::is_json_path(req.path()) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let style = user_style(req.request()).await.unwrap_or_default();
@@ -445,14 +445,14 @@ struct ErrorPage<'a> {
 }
 
 /// An error page in the layout: the logged-in user's navigation when the request has a live
-/// session, else the visitor's (see [`crate::error::ErrorPages`]).
+/// session, else the visitor's (see [`crate::http::error::ErrorPages`]).
 pub fn error_page(
     req: HttpRequest,
     status: StatusCode,
     detail: String,
 ) -> futures_util::future::LocalBoxFuture<'static, Option<String>> {
     Box::pin(async move {
-        let (title, detail) = crate::error::words(status, &detail);
+        let (title, detail) = crate::http::error::words(status, &detail);
         let user = CurrentUser::from_request(&req, &mut Payload::None).await;
         // The user's navigation, leaving pending flash messages for the next page (a missing
         // favicon's 404 must not take them).

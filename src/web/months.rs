@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use super::format::{day_of, signed_money};
 use super::{page, Layout};
-use crate::auth::current_user::CurrentUser;
 use crate::domain::kyiv::{parse_month, FIRST_MONTH};
-use crate::error::AppError;
+use crate::http::current_user::CurrentUser;
+use crate::http::error::AppError;
 use crate::services::history::{HistoryError, ALL_ACCOUNTS};
 use crate::services::insight::{self, Held, Month};
 use crate::services::tokens::TokenError;

@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::format::{age, date_time, decimal};
 use super::{page, FormState, Layout};
-use crate::auth::current_user::CurrentUser;
-use crate::error::{AppError, FieldErrors};
+use crate::http::current_user::CurrentUser;
+use crate::http::error::{AppError, FieldErrors};
 use crate::services::Context;
 use monobank::currency::{exchange_rate, CurrencyCode, UAH};
 use monobank::types::CurrencyInfo;

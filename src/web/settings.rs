@@ -13,10 +13,10 @@ use super::format::{self, age, date_time, money, AmountStyle};
 use super::{done, flash_webhook, page, validated, Again, Empty, Form, FormState, Layout};
 use crate::api::auth::PasswordRequest;
 use crate::auth::api_keys::Scope;
-use crate::auth::current_user::CurrentUser;
-use crate::auth::sessions::{stored_values, ADDRESS_KEY, DEVICE_KEY, STAMP_KEY};
 use crate::db::tokens::{CAUSE_PASSWORD, CAUSE_SESSIONS};
-use crate::error::{AppError, FieldErrors};
+use crate::http::current_user::CurrentUser;
+use crate::http::error::{AppError, FieldErrors};
+use crate::http::sessions::{stored_values, ADDRESS_KEY, DEVICE_KEY, STAMP_KEY};
 use crate::services::accounts;
 use crate::services::accounts::Accounts;
 use crate::services::{api_keys, webhook_reset, Context};
@@ -177,7 +177,7 @@ pub async fn password(
     form: Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
-    let ip = crate::auth::throttle::client_ip(&req, &settings.trusted_proxies);
+    let ip = crate::http::client::client_ip(&req, &settings.trusted_proxies);
     let attempt = async {
         if form.new_password != form.confirm_password {
             return Err(AppError::Validation(FieldErrors::from([(

@@ -12,10 +12,10 @@ use serde::Deserialize;
 
 use super::format::{date, date_time, day_bounds, day_of, money, signed_money, time};
 use super::{page, FormState, Layout};
-use crate::auth::current_user::{CurrentUser, SessionUser};
 use crate::db::transactions::TransactionRow;
 use crate::domain::mcc;
-use crate::error::{AppError, FieldErrors};
+use crate::http::current_user::{CurrentUser, SessionUser};
+use crate::http::error::{AppError, FieldErrors};
 use crate::services::mono::ViewError;
 use crate::services::tokens::TokenError;
 use crate::services::Context;
@@ -700,7 +700,7 @@ pub async fn show(
         older: None,
         csv: String::new(),
     };
-    let info = match mono::client_info(&state, &session_user).await {
+    let info = match session_user.ended_if_refused(mono::client_info(&state, &session_user).await) {
         Ok(answer) => answer.data,
         Err(ViewError::Token(
             e @ (TokenError::Rejected { .. } | TokenError::AccessRevoked { .. }),

@@ -21,18 +21,36 @@ const LAYERS: &[(&str, u8)] = &[
     ("prometheus", 3),
     ("request_id", 3),
     ("etag", 3),
-    ("services", 4),
-    ("upstream", 5),
-    ("auth", 5),
-    ("db", 6),
+    ("http", 4),
+    ("services", 5),
+    ("upstream", 6),
+    ("auth", 6),
+    ("db", 7),
     // db's macro, exported at the crate root.
-    ("per_backend", 6),
-    ("crypto", 6),
-    ("cache", 6),
-    ("domain", 7),
-    ("config", 7),
-    ("error", 7),
-    ("telemetry", 7),
+    ("per_backend", 7),
+    ("crypto", 7),
+    ("cache", 7),
+    ("domain", 8),
+    ("config", 8),
+    ("telemetry", 8),
+];
+
+/// The lowest layer that speaks HTTP: below it, no module names the web framework, the
+/// templates or a status code.
+const HTTP_LAYER: u8 = 4;
+
+/// What only the HTTP layers may name.
+const HTTP_WORDS: &[&str] = &[
+    "actix_web",
+    "actix_session",
+    "actix_identity",
+    "actix_rt",
+    "tracing_actix_web",
+    "askama",
+    "StatusCode",
+    "HttpRequest",
+    "HttpResponse",
+    "AppError",
 ];
 
 fn layer(module: &str) -> Option<u8> {
@@ -61,17 +79,39 @@ fn module_of(src: &Path, file: &Path) -> Option<String> {
     (name != "lib").then_some(name)
 }
 
-/// The top-level modules a source text names through `crate::` (paths and `use` groups), with
-/// comments left out.
-fn named_modules(text: &str) -> BTreeSet<String> {
-    let code: String = text
-        .lines()
+/// A source text without its comments.
+fn code_of(text: &str) -> String {
+    text.lines()
         .map(|line| match line.find("//") {
             Some(i) => &line[..i],
             None => line,
         })
         .collect::<Vec<_>>()
-        .join("\n");
+        .join("\n")
+}
+
+/// The words of [`HTTP_WORDS`] a source text names outside its comments.
+fn http_words(text: &str) -> Vec<&'static str> {
+    let code = code_of(text);
+    HTTP_WORDS
+        .iter()
+        .copied()
+        .filter(|word| {
+            code.match_indices(word).any(|(i, _)| {
+                let before = code[..i].chars().last();
+                let after = code[i + word.len()..].chars().next();
+                let part_of_word =
+                    |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                !part_of_word(before) && !part_of_word(after)
+            })
+        })
+        .collect()
+}
+
+/// The top-level modules a source text names through `crate::` (paths and `use` groups), with
+/// comments left out.
+fn named_modules(text: &str) -> BTreeSet<String> {
+    let code = code_of(text);
     let mut names = BTreeSet::new();
     let mut rest = code.as_str();
     while let Some(i) = rest.find("crate::") {
@@ -152,6 +192,44 @@ fn no_module_imports_a_module_of_a_higher_layer() {
         "imports pointing up:\n{}",
         wrong.join("\n")
     );
+}
+
+#[test]
+fn nothing_below_the_http_layer_names_the_web_framework_templates_or_a_status_code() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let src = root.join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut wrong = Vec::new();
+    for file in files {
+        let Some(module) = module_of(&src, &file) else {
+            continue;
+        };
+        let at = layer(&module).unwrap_or_else(|| panic!("src/{module} is in no layer"));
+        if at <= HTTP_LAYER {
+            continue;
+        }
+        let words = http_words(&std::fs::read_to_string(&file).unwrap());
+        if !words.is_empty() {
+            let shown = file.strip_prefix(&root).unwrap().display();
+            wrong.push(format!("{shown} (layer {at}) names {}", words.join(", ")));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "HTTP below the HTTP layer:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn the_http_word_check_sees_paths_and_skips_comments_and_longer_names() {
+    assert_eq!(
+        http_words("use actix_web::HttpRequest;\n// askama\nlet s = StatusCode::OK;"),
+        ["actix_web", "StatusCode", "HttpRequest"]
+    );
+    assert!(http_words("let my_actix_web_x = 1; // StatusCode").is_empty());
+    assert!(http_words("struct AppErrorish; fn x() -> MyStatusCode {}").is_empty());
 }
 
 #[test]

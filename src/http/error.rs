@@ -21,8 +21,7 @@ use serde::Serialize;
 /// The one answer to a wrong username or password (no enumeration).
 pub const LOGIN_FAILED: &str = "Invalid username or password.";
 
-/// Field name → messages, as DRF serializers report them.
-pub type FieldErrors = BTreeMap<String, Vec<String>>;
+pub use crate::domain::FieldErrors;
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]

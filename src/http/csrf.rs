@@ -24,7 +24,7 @@ use rand::Rng;
 
 use crate::config::Settings;
 use crate::crypto::MasterSecret;
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 /// The session key of the form token.
 const FORM_TOKEN_KEY: &str = "csrf";
@@ -49,7 +49,7 @@ fn refusal(req: &ServiceRequest, public_origin: &str) -> Option<&'static str> {
     }
     // A request that carries an API key acts with that key, never with the cookies a browser
     // adds by itself: there is nothing to forge.
-    if super::api_keys::presented(req.request()).is_some() {
+    if super::keys::presented(req.request()).is_some() {
         return None;
     }
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
@@ -356,9 +356,9 @@ mod form_token_tests {
     use actix_web::{test, web, App, HttpResponse};
 
     use super::*;
-    use crate::auth::sessions::DbSessionStore;
     use crate::config::DatabaseUrl;
     use crate::db::{self, migrations};
+    use crate::http::sessions::DbSessionStore;
     use monobank::clock::ManualClock;
 
     async fn issue(
@@ -370,7 +370,7 @@ mod form_token_tests {
         let token = if mode.as_str() == "session" {
             // A logged-in session, as actix-identity keeps it.
             session
-                .insert(crate::auth::sessions::USER_ID_KEY, "1")
+                .insert(crate::http::sessions::USER_ID_KEY, "1")
                 .unwrap();
             session_form_token(&session)
         } else {

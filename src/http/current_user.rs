@@ -16,32 +16,17 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
-use super::api_keys::{self, Scope};
+use super::keys as api_keys;
 use super::sessions::{LOGIN_ID_KEY, STAMP_KEY};
+use crate::auth::api_keys::{self as key_rules, Scope};
 use crate::cache::Hot;
 use crate::db::users::{self, UserId};
 use crate::db::DbPool;
 use crate::db::{self};
-use crate::error::AppError;
+use crate::http::error::AppError;
 
-/// The user a request acts for.
-#[derive(Clone, Debug)]
-pub struct CurrentUser {
-    pub id: UserId,
-    pub username: String,
-    pub is_admin: bool,
-    /// Identifies this login among the user's sessions (empty for an API key).
-    pub login_id: String,
-    /// The API key the request came with, instead of a session.
-    pub key: Option<KeyAccess>,
-}
-
-/// An API key a request acts with.
-#[derive(Clone, Copy, Debug)]
-pub struct KeyAccess {
-    pub id: i64,
-    pub scope: Scope,
-}
+use crate::auth::claim::{Claim, Proof};
+pub use crate::auth::claim::{CurrentUser, KeyAccess};
 
 impl CurrentUser {
     /// Refuses a request made with an API key: changing the password and managing keys need a
@@ -56,51 +41,44 @@ impl CurrentUser {
     }
 }
 
-/// What the session (or the API key) claims: a user id, and for a session the security stamp and
-/// login id recorded at login. A session is read without the database; [`SessionUser::check`]
-/// holds the claim against the user's row, so a view can do that inside its own single database
-/// trip (one blocking closure per request, see `docs/architecture.md`).
+/// What the session (or the API key) claims ([`Claim`]), with the session to end when the claim
+/// no longer holds. A session is read without the database; the claim is checked against the
+/// user's row by [`SessionUser::check`], or by a service inside its own database trip.
 pub struct SessionUser {
-    pub id: UserId,
-    proof: Proof,
+    claim: Claim,
+    session: Option<Session>,
 }
 
-enum Proof {
-    Session {
-        stamp: Option<String>,
-        login_id: String,
-        session: Session,
-    },
-    Key(KeyAccess),
+impl std::ops::Deref for SessionUser {
+    type Target = Claim;
+
+    fn deref(&self) -> &Claim {
+        &self.claim
+    }
 }
 
 impl SessionUser {
     /// The current user if the row is active and, for a session, its stamp matches the session's.
     pub fn check(&self, row: Option<users::User>) -> Result<CurrentUser, AppError> {
-        let Some(user) = row.filter(|u| u.is_active) else {
-            return Err(AppError::Unauthorized);
-        };
-        let (login_id, key) = match &self.proof {
-            Proof::Session {
-                stamp, login_id, ..
-            } if stamp.as_deref() == Some(user.security_stamp.as_str()) => (login_id.clone(), None),
-            Proof::Session { .. } => return Err(AppError::Unauthorized),
-            Proof::Key(access) => (String::new(), Some(*access)),
-        };
-        Ok(CurrentUser {
-            id: user.id(),
-            username: user.username,
-            is_admin: user.is_admin,
-            login_id,
-            key,
-        })
+        self.claim.check(row).ok_or(AppError::Unauthorized)
     }
 
     /// Ends the session after a failed check (a key has no session to end).
     pub fn end(&self) {
-        if let Proof::Session { session, .. } = &self.proof {
+        if let Some(session) = &self.session {
             end(session);
         }
+    }
+
+    /// Ends the session when a view found that its claim no longer holds.
+    pub fn ended_if_refused<T>(
+        &self,
+        answer: Result<T, crate::services::mono::ViewError>,
+    ) -> Result<T, crate::services::mono::ViewError> {
+        if let Err(crate::services::mono::ViewError::NotLoggedIn) = &answer {
+            self.end();
+        }
+        answer
     }
 }
 
@@ -119,8 +97,11 @@ impl FromRequest for SessionUser {
         // Checked by [`check_key`] before the view's extractors ran.
         if let Some(KeyClaim { user, access }) = req.extensions().get::<KeyClaim>().copied() {
             return Either::Left(std::future::ready(Ok(SessionUser {
-                id: user,
-                proof: Proof::Key(access),
+                claim: Claim {
+                    id: user,
+                    proof: Proof::Key(access),
+                },
+                session: None,
             })));
         }
         let req = req.clone();
@@ -145,8 +126,12 @@ pub async fn check_key(
     if api_keys::presented(req.request()).is_some() {
         match key_user(req.request()).await {
             Ok(SessionUser {
-                id,
-                proof: Proof::Key(access),
+                claim:
+                    Claim {
+                        id,
+                        proof: Proof::Key(access),
+                    },
+                ..
             }) => {
                 req.extensions_mut().insert(KeyClaim { user: id, access });
             }
@@ -168,16 +153,18 @@ fn session_user(req: &HttpRequest) -> Result<SessionUser, AppError> {
         .and_then(|id| id.parse().ok())
         .ok_or(AppError::Unauthorized)?;
     Ok(SessionUser {
-        id: UserId(id),
-        proof: Proof::Session {
-            stamp: session.get::<String>(STAMP_KEY).ok().flatten(),
-            login_id: session
-                .get::<String>(LOGIN_ID_KEY)
-                .ok()
-                .flatten()
-                .unwrap_or_default(),
-            session,
+        claim: Claim {
+            id: UserId(id),
+            proof: Proof::Session {
+                stamp: session.get::<String>(STAMP_KEY).ok().flatten(),
+                login_id: session
+                    .get::<String>(LOGIN_ID_KEY)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+            },
         },
+        session: Some(session),
     })
 }
 
@@ -196,7 +183,8 @@ fn state(req: &HttpRequest) -> Result<(&DbPool, &Hot), AppError> {
 /// address has presented too many (its locks grow as a login's do; a 401 still, as the key is
 /// refused either way, and API tools expect one); only the start of a run is logged.
 fn refuse_bad_key(req: &HttpRequest) -> AppError {
-    use crate::auth::throttle::{client_ip, client_key, BadKey, BadKeys};
+    use crate::auth::throttle::{client_key, BadKey, BadKeys};
+    use crate::http::client::client_ip;
     let (Some(bad_keys), Some(clock), Some(settings)) = (
         req.app_data::<web::Data<BadKeys>>(),
         req.app_data::<web::Data<monobank::clock::SharedClock>>(),
@@ -227,7 +215,7 @@ const KEY_USE_WRITE_SECS: i64 = 60;
 async fn key_user(req: &HttpRequest) -> Result<SessionUser, AppError> {
     let key = api_keys::presented(req).unwrap_or_default();
     let (pool, hot) = state(req)?;
-    let hash = api_keys::hash(key);
+    let hash = key_rules::hash(key);
     let mark = hot.api_keys.read_mark();
     let row = match hot.api_keys.get(&hash) {
         Some(row) => row,
@@ -270,8 +258,11 @@ async fn key_user(req: &HttpRequest) -> Result<SessionUser, AppError> {
         }
     }
     Ok(SessionUser {
-        id: UserId(row.user_id),
-        proof: Proof::Key(KeyAccess { id: row.id, scope }),
+        claim: Claim {
+            id: UserId(row.user_id),
+            proof: Proof::Key(KeyAccess { id: row.id, scope }),
+        },
+        session: None,
     })
 }
 

@@ -298,12 +298,12 @@ impl Application {
                 .app_data(hot.clone())
                 .app_data(clock.clone())
                 .app_data(bad_keys.clone())
-                .app_data(web::PayloadConfig::new(api::JSON_LIMIT))
+                .app_data(web::PayloadConfig::new(crate::http::JSON_LIMIT))
                 .app_data(body_deadline)
-                .app_data(api::form_config())
+                .app_data(crate::http::form_config())
                 .configure(routes)
                 .configure(crate::web::routes)
-                .default_service(web::to(api::not_found))
+                .default_service(web::to(crate::http::not_found))
         })
         // Database work and password hashing are the only blocking work; more threads than
         // pooled connections would only wait, and each idle thread keeps memory.
@@ -432,96 +432,107 @@ fn spawn_session_sweeper(
 
 /// Every route of the app.
 fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(api::resource("/healthz").route(web::get().to(api::health::healthz)))
-        .service(api::resource("/readyz").route(web::get().to(api::health::readyz)))
-        .service(api::resource("/api/auth/register").route(web::post().to(api::auth::register)))
-        .service(api::resource("/api/auth/login").route(web::post().to(api::auth::login)))
-        .service(api::resource("/api/auth/logout").route(web::post().to(api::auth::logout)))
-        .service(api::resource("/api/auth/me").route(web::get().to(api::auth::me)))
-        .service(api::resource("/api/auth/password").route(web::post().to(api::auth::password)))
+    cfg.service(crate::http::resource("/healthz").route(web::get().to(api::health::healthz)))
+        .service(crate::http::resource("/readyz").route(web::get().to(api::health::readyz)))
         .service(
-            api::resource("/api/auth/keys")
+            crate::http::resource("/api/auth/register").route(web::post().to(api::auth::register)),
+        )
+        .service(crate::http::resource("/api/auth/login").route(web::post().to(api::auth::login)))
+        .service(crate::http::resource("/api/auth/logout").route(web::post().to(api::auth::logout)))
+        .service(crate::http::resource("/api/auth/me").route(web::get().to(api::auth::me)))
+        .service(
+            crate::http::resource("/api/auth/password").route(web::post().to(api::auth::password)),
+        )
+        .service(
+            crate::http::resource("/api/auth/keys")
                 .route(web::get().to(api::auth::keys_list))
                 .route(web::post().to(api::auth::keys_create)),
         )
         .service(
-            api::resource("/api/auth/keys/{id}").route(web::delete().to(api::auth::keys_revoke)),
+            crate::http::resource("/api/auth/keys/{id}")
+                .route(web::delete().to(api::auth::keys_revoke)),
         )
         .service(
-            api::resource("/api/mono")
+            crate::http::resource("/api/mono")
                 .route(web::get().to(api::mono::status))
                 .route(web::post().to(api::mono::attach))
                 .route(web::put().to(api::mono::replace))
                 .route(web::delete().to(api::mono::remove)),
         )
         .service(
-            api::resource("/api/mono/connect")
+            crate::http::resource("/api/mono/connect")
                 .route(web::get().to(api::mono::connect_status))
                 .route(web::post().to(api::mono::connect_start)),
         )
         .service(
-            api::resource("/hooks/provider/connected/{secret}")
+            crate::http::resource("/hooks/provider/connected/{secret}")
                 .route(web::get().to(api::mono::connect_callback)),
         )
         .service(
-            api::resource("/hooks/provider/{secret}")
+            crate::http::resource("/hooks/provider/{secret}")
                 .route(web::post().to(crate::hooks::receive_provider)),
         )
         .service(
-            api::resource("/api/mono/currencies")
+            crate::http::resource("/api/mono/currencies")
                 .wrap(from_fn(crate::etag::conditional))
                 .route(web::get().to(api::mono::currencies)),
         )
         .service(
-            api::resource("/api/mono/currency")
+            crate::http::resource("/api/mono/currency")
                 .route(web::get().to(api::mono::currency_get))
                 .route(web::post().to(api::mono::currency_post)),
         )
         .service(
-            api::resource("/api/mono/client-info")
+            crate::http::resource("/api/mono/client-info")
                 .wrap(from_fn(crate::etag::conditional))
                 .route(web::get().to(api::mono::client_info)),
         )
         .service(
-            api::resource("/api/mono/balance")
+            crate::http::resource("/api/mono/balance")
                 .wrap(from_fn(crate::etag::conditional))
                 .route(web::get().to(api::mono::balance)),
         )
         .service(
-            api::resource("/api/mono/statement")
+            crate::http::resource("/api/mono/statement")
                 .wrap(from_fn(crate::etag::conditional))
                 .route(web::get().to(api::mono::statement_get))
                 .route(web::post().to(api::mono::statement)),
         )
         .service(
-            api::resource("/api/mono/statement.csv").route(web::get().to(api::mono::statement_csv)),
+            crate::http::resource("/api/mono/statement.csv")
+                .route(web::get().to(api::mono::statement_csv)),
         )
         .service(
-            api::resource("/api/mono/summary")
+            crate::http::resource("/api/mono/summary")
                 .wrap(from_fn(crate::etag::conditional))
                 .route(web::get().to(api::mono::summary)),
         )
         .service(
-            api::resource("/api/mono/sync")
+            crate::http::resource("/api/mono/sync")
                 .wrap(from_fn(crate::etag::conditional))
                 .route(web::get().to(api::mono::sync_progress)),
         )
         .service(
-            api::resource("/api/mono/sync/history")
+            crate::http::resource("/api/mono/sync/history")
                 .route(web::post().to(api::mono::request_history)),
         )
         .service(
-            api::resource("/hooks/mono/{secret}")
+            crate::http::resource("/hooks/mono/{secret}")
                 .route(web::get().to(crate::hooks::check))
                 .route(web::post().to(crate::hooks::receive)),
         )
-        .service(api::resource("/api/mono/webhook").route(web::post().to(api::mono::webhook)))
         .service(
-            api::resource("/api/openapi.json").route(web::get().to(api::openapi::openapi_json)),
+            crate::http::resource("/api/mono/webhook").route(web::post().to(api::mono::webhook)),
         )
-        .service(api::resource("/api/docs").route(web::get().to(api::openapi::docs)))
-        .service(api::resource("/metrics").route(web::get().to(crate::prometheus::scrape)))
-        .service(api::resource("/api/docs/{tail:.*}").route(web::get().to(api::openapi::docs)));
+        .service(
+            crate::http::resource("/api/openapi.json")
+                .route(web::get().to(api::openapi::openapi_json)),
+        )
+        .service(crate::http::resource("/api/docs").route(web::get().to(api::openapi::docs)))
+        .service(crate::http::resource("/metrics").route(web::get().to(crate::prometheus::scrape)))
+        .service(
+            crate::http::resource("/api/docs/{tail:.*}").route(web::get().to(api::openapi::docs)),
+        );
 }
 
 /// The files and directories only the service account may read: the data directory, the

@@ -2,119 +2,21 @@
 
 use actix_identity::Identity;
 use actix_session::Session;
-use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
-use rand::Rng;
+use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::SecretString;
-use serde::Deserialize;
-use validator::Validate;
 
 use super::answers::{reply, ApiKeyInfo, LoginDetail, MeDetail, NewApiKeyDetail, NewUser};
-use super::extract::ValidJson;
-use crate::auth::api_keys::Scope;
-use crate::auth::password::NewPassword;
 use crate::config::Settings;
-use crate::domain::Username;
 use crate::http::client::client_ip;
 use crate::http::current_user::CurrentUser;
 use crate::http::error::AppError;
-use crate::http::sessions::{ADDRESS_KEY, DEVICE_KEY, LOGIN_ID_KEY, STAMP_KEY};
+use crate::http::extract::ValidJson;
+use crate::http::serializers::{LoginRequest, NewKeyRequest, PasswordRequest, RegisterRequest};
+use crate::http::sessions::start_session;
+use crate::http::sessions::STAMP_KEY;
 use crate::services::accounts::Accounts;
-use crate::services::accounts::{self, capitalize};
+use crate::services::accounts::{self};
 use actix_web::http::StatusCode;
-
-/// `POST /api/auth/register` body.
-#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterRequest {
-    #[validate(length(min = 3, max = 32, message = "Username must be 3 to 32 characters."))]
-    #[schema(
-        min_length = 3,
-        max_length = 32,
-        pattern = "^[A-Za-z0-9][A-Za-z0-9._-]*$"
-    )]
-    pub username: String,
-    #[validate(length(
-        min = 12,
-        max = 128,
-        message = "Password must be 12 to 128 characters."
-    ))]
-    #[schema(min_length = 12, max_length = 128)]
-    pub password: String,
-}
-
-impl RegisterRequest {
-    /// The name and password as domain types: the name's rules, then the password's (length,
-    /// not common, not like the name).
-    pub fn parse(self) -> Result<(Username, NewPassword), AppError> {
-        let username = Username::parse(&self.username)
-            .map_err(|e| AppError::field("username", capitalize(&e.to_string())))?;
-        let password = NewPassword::parse(SecretString::from(self.password), &username)
-            .map_err(|e| AppError::field("password", capitalize(&e.0)))?;
-        Ok((username, password))
-    }
-}
-
-/// `POST /api/auth/login` body.
-#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    #[validate(length(min = 1, max = 150, message = "This field may not be blank."))]
-    #[schema(min_length = 1, max_length = 150)]
-    pub username: String,
-    #[validate(length(min = 1, max = 1024, message = "This field may not be blank."))]
-    #[schema(min_length = 1, max_length = 1024)]
-    pub password: String,
-}
-
-/// `POST /api/auth/password` body.
-#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordRequest {
-    #[validate(length(min = 1, max = 1024, message = "This field may not be blank."))]
-    #[schema(min_length = 1, max_length = 1024)]
-    pub current_password: String,
-    #[validate(length(
-        min = 12,
-        max = 128,
-        message = "Password must be 12 to 128 characters."
-    ))]
-    #[schema(min_length = 12, max_length = 128)]
-    pub new_password: String,
-}
-
-/// `POST /api/auth/keys` body.
-#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewKeyRequest {
-    /// A name to tell the key apart, e.g. the script that uses it.
-    #[validate(
-        length(min = 1, max = 64, message = "Name the key in 1 to 64 characters."),
-        custom(function = "no_control_characters")
-    )]
-    #[schema(
-        min_length = 1,
-        max_length = 64,
-        pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]+$"
-    )]
-    pub name: String,
-    /// `read` (the default): every view that only reads; `write`: also attach or remove the
-    /// token, register the webhook and ask for history.
-    #[serde(default = "read_scope")]
-    #[schema(default = "read")]
-    pub scope: Scope,
-}
-
-fn read_scope() -> Scope {
-    Scope::Read
-}
-
-fn no_control_characters(text: &str) -> Result<(), validator::ValidationError> {
-    if text.chars().any(char::is_control) {
-        return Err(validator::ValidationError::new("control")
-            .with_message("No control characters, please.".into()));
-    }
-    Ok(())
-}
 
 /// `GET /api/auth/keys`: the user's API keys, oldest first (session only).
 pub async fn keys_list(
@@ -176,38 +78,6 @@ pub async fn register(
             username: user.username,
         },
     ))
-}
-
-/// Starts a fresh session for `user`: pre-login state dropped, a new key (and so a new CSRF
-/// secret), the login id and security stamp recorded, and where it was started from (the
-/// client's address and a summary of its User-Agent, for the owner's list of sessions).
-pub fn start_session(
-    req: &HttpRequest,
-    session: &Session,
-    user: &crate::db::users::User,
-    address: Option<std::net::IpAddr>,
-) -> Result<(), AppError> {
-    session.clear();
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    let agent = req
-        .headers()
-        .get(actix_web::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    session
-        .insert(LOGIN_ID_KEY, hex::encode(bytes))
-        .and_then(|()| session.insert(STAMP_KEY, &user.security_stamp))
-        .and_then(|()| session.insert(DEVICE_KEY, crate::auth::device::summary(agent)))
-        .and_then(|()| {
-            session.insert(
-                ADDRESS_KEY,
-                address.map(|a| a.to_string()).unwrap_or_default(),
-            )
-        })
-        .map_err(AppError::internal)?;
-    Identity::login(&req.extensions(), user.id.to_string()).map_err(AppError::internal)?;
-    Ok(())
 }
 
 /// `POST /api/auth/login`: 200 `{username}` and a new session cookie.

@@ -4,18 +4,11 @@
 pub mod answers;
 pub mod auth;
 pub mod errors;
-pub mod extract;
 pub mod health;
 pub mod mono;
 pub mod openapi;
 
-use actix_web::{web, HttpResponse, Resource};
-
-use crate::http::error::AppError;
-
-/// Largest JSON body accepted (`docs/security.md`, S25); `extract::ValidJson` enforces it through the
-/// app's `PayloadConfig`.
-pub const JSON_LIMIT: usize = 64 * 1024;
+use actix_web::HttpResponse;
 
 /// A success answer in the envelope: `{"code", "detail"}` plus any `extra` top-level keys
 /// (`info`, `stale`, `fetched_at`).
@@ -36,35 +29,6 @@ pub fn respond(
     HttpResponse::build(status).json(body)
 }
 
-/// Largest form body accepted (`docs/security.md`, S25).
-pub const FORM_LIMIT: usize = 16 * 1024;
-
-/// Form bodies: at most 16 KiB (413).
-pub fn form_config() -> web::FormConfig {
-    web::FormConfig::default()
-        .limit(FORM_LIMIT)
-        .error_handler(|err, _req| {
-            use actix_web::error::UrlencodedError as E;
-            match err {
-                E::Overflow { .. } => AppError::PayloadTooLarge,
-                E::ContentType => AppError::UnsupportedMediaType,
-                other => AppError::BadRequest(format!("Could not read the form: {other}.")),
-            }
-            .into()
-        })
-}
-
-/// A resource. Its unsupported methods get the router's 405, which lists the allowed ones in
-/// `Allow` (RFC 9110, 15.5.6); `error::html_errors` gives it the envelope (or a page).
-pub fn resource(path: &str) -> Resource {
-    web::resource(path)
-}
-
-/// The app-wide fallback: 404 (as JSON under `/api`, as a page elsewhere).
-pub async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -74,6 +38,8 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
+    use crate::http::{extract, not_found, resource, JSON_LIMIT};
+    use actix_web::web;
 
     #[derive(Deserialize, validator::Validate)]
     #[serde(deny_unknown_fields)]

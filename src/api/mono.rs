@@ -9,31 +9,17 @@ use serde::Deserialize;
 use validator::{Validate, ValidationError};
 
 use super::answers;
-use super::extract::ValidJson;
 use super::respond;
 use crate::db::users::UserId;
 use crate::domain::kyiv::{parse_month, FIRST_MONTH};
 use crate::http::current_user::{CurrentUser, SessionUser};
 use crate::http::error::AppError;
+use crate::http::extract::ValidJson;
+use crate::http::serializers::{MonoTokenSerializer, WebhookSerializer};
 use crate::services::Context;
 use crate::services::{history, insight, mono, sync, tokens};
 use monobank::currency::{self, CurrencyPair, Quote};
 use monobank::MonoToken;
-
-fn token_format(raw: &str) -> Result<(), ValidationError> {
-    MonoToken::parse(raw).map(drop).map_err(|e| {
-        ValidationError::new("token_format")
-            .with_message(format!("{}.", capitalized(&e.to_string())).into())
-    })
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
 
 fn account_id(raw: &str) -> Result<(), ValidationError> {
     let ok = !raw.is_empty()
@@ -49,75 +35,17 @@ fn account_id(raw: &str) -> Result<(), ValidationError> {
     }
 }
 
-/// An http(s) URL with a host, written in printable ASCII (an international name in its
-/// punycode form): the URL parser would quietly drop tabs and newlines, and the document's
-/// pattern says the same.
-fn http_url(raw: &str) -> Result<(), ValidationError> {
-    let printable = raw.bytes().all(|b| matches!(b, b'!'..=b'~'));
-    match url::Url::parse(raw) {
-        Ok(url)
-            if printable
-                && matches!(url.scheme(), "http" | "https")
-                && url.host_str().is_some_and(|h| !h.is_empty()) =>
-        {
-            Ok(())
-        }
-        _ => Err(ValidationError::new("url")
-            .with_message("Enter a valid http:// or https:// URL.".into())),
-    }
-}
-
-/// `MonoTokenSerializer`: `{"mono_token": "<44 characters of [A-Za-z0-9_-]>"}`.
-#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MonoTokenSerializer {
-    #[validate(custom(function = "token_format"))]
-    #[schema(min_length = 44, max_length = 44, pattern = "^[A-Za-z0-9_-]{44}$")]
-    pub mono_token: String,
-}
-
 /// `MonoPeriodSerializer`: `{"period": 0..=31, "account"?: "0" | id}`.
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonoPeriodSerializer {
     #[validate(range(min = 0, max = 31, message = "Ensure this value is between 0 and 31."))]
     #[schema(minimum = 0, maximum = 31)]
-    #[serde(deserialize_with = "super::extract::whole_number")]
+    #[serde(deserialize_with = "crate::http::extract::whole_number")]
     pub period: i64,
     #[validate(custom(function = "account_id"))]
     #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")]
     pub account: Option<String>,
-}
-
-pub use webhook_serializer::WebhookSerializer;
-
-mod webhook_serializer {
-    // The field keeps Mono's (and the seed's) name, so errors name it too.
-    #![allow(non_snake_case)]
-    use serde::Deserialize;
-    use validator::Validate;
-
-    use super::http_url;
-
-    /// `WebhookSerializer`: `{"webHookUrl": "<http(s) URL, at most 2048 characters>"}`, or `{}` for
-    /// monoweb's own receiver.
-    #[derive(Debug, Default, Deserialize, Validate, utoipa::ToSchema)]
-    #[serde(deny_unknown_fields)]
-    pub struct WebhookSerializer {
-        #[serde(default)]
-        #[validate(
-            length(
-                max = 2048,
-                message = "Ensure this field has no more than 2048 characters."
-            ),
-            custom(function = "http_url")
-        )]
-        #[schema(
-            max_length = 2048,
-            pattern = r#"^[Hh][Tt][Tt][Pp][Ss]?://[!"$-.0->@-~][!-~]*$"#
-        )]
-        pub webHookUrl: Option<String>,
-    }
 }
 
 /// `StatementQuery`: `?from=YYYY-MM-DD&to=YYYY-MM-DD&account=` (Europe/Kyiv days; `account` "0"
@@ -452,7 +380,7 @@ pub async fn currency_get(
         .into_inner();
     query
         .validate()
-        .map_err(|e| AppError::Validation(super::extract::validation_errors(&e)))?;
+        .map_err(|e| AppError::Validation(crate::http::extract::validation_errors(&e)))?;
     one_pair(&state, &query.currency).await
 }
 
@@ -783,7 +711,7 @@ fn valid_query<T: Validate>(query: Result<web::Query<T>, actix_web::Error>) -> R
         .into_inner();
     query
         .validate()
-        .map_err(|e| AppError::Validation(super::extract::validation_errors(&e)))?;
+        .map_err(|e| AppError::Validation(crate::http::extract::validation_errors(&e)))?;
     Ok(query)
 }
 

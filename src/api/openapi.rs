@@ -11,9 +11,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::answers::*;
-use super::auth::{LoginRequest, PasswordRequest, RegisterRequest};
-use super::mono::{
-    MonoCurrencySerializer, MonoPeriodSerializer, MonoTokenSerializer, WebhookSerializer,
+use super::mono::{MonoCurrencySerializer, MonoPeriodSerializer};
+use crate::http::serializers::{
+    LoginRequest, MonoTokenSerializer, PasswordRequest, RegisterRequest, WebhookSerializer,
 };
 
 /// An answer whose `detail` is a message.
@@ -415,7 +415,7 @@ impl Modify for SessionCookie {
         paths::summary, paths::sync_progress, paths::request_history, paths::webhook, paths::openapi_json,
     ),
     components(schemas(
-        RegisterRequest, LoginRequest, PasswordRequest, crate::api::auth::NewKeyRequest,
+        RegisterRequest, LoginRequest, PasswordRequest, crate::http::serializers::NewKeyRequest,
         crate::auth::api_keys::Scope, ApiKeyInfo,
         ApiKeys, NewApiKey, NewApiKeyDetail, MonoTokenSerializer, MonoPeriodSerializer,
         WebhookSerializer, MonoCurrencySerializer, Message, Failure, FailureInfo, Registered, NewUser, LoggedIn,
@@ -505,7 +505,7 @@ mod paths {
     ///
     /// Makes a personal API key (`read` or `write`) to send as `Authorization: Bearer`. The key is
     /// in this answer only; the server keeps its hash. At most 20 keys per user.
-    #[utoipa::path(post, path = "/api/auth/keys", tag = "accounts", security(("session" = [])), request_body = crate::api::auth::NewKeyRequest,
+    #[utoipa::path(post, path = "/api/auth/keys", tag = "accounts", security(("session" = [])), request_body = crate::http::serializers::NewKeyRequest,
         responses((status = 201, description = "the new key, shown this once; only its hash is kept", body = NewApiKey,
                     links(("revoke" = (operation_id = "keys_revoke", description = "revoke the key just made", parameters(("id" = "$response.body#/detail/id")))))),
                    (status = 409, description = "the user holds 20 keys already", body = Failure)))]

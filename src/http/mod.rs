@@ -7,6 +7,45 @@ pub mod client;
 pub mod csrf;
 pub mod current_user;
 pub mod error;
+pub mod extract;
 pub mod keys;
+pub mod serializers;
 pub mod sessions;
 pub mod span;
+
+use actix_web::{web, HttpResponse, Resource};
+
+use error::AppError;
+
+/// Largest JSON body accepted (`docs/security.md`, S25); [`extract::ValidJson`] enforces it through the
+/// app's `PayloadConfig`.
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+/// Largest form body accepted (`docs/security.md`, S25).
+pub const FORM_LIMIT: usize = 16 * 1024;
+
+/// Form bodies: at most 16 KiB (413).
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(FORM_LIMIT)
+        .error_handler(|err, _req| {
+            use actix_web::error::UrlencodedError as E;
+            match err {
+                E::Overflow { .. } => AppError::PayloadTooLarge,
+                E::ContentType => AppError::UnsupportedMediaType,
+                other => AppError::BadRequest(format!("Could not read the form: {other}.")),
+            }
+            .into()
+        })
+}
+
+/// A resource. Its unsupported methods get the router's 405, which lists the allowed ones in
+/// `Allow` (RFC 9110, 15.5.6); `error::html_errors` gives it the envelope (or a page).
+pub fn resource(path: &str) -> Resource {
+    web::resource(path)
+}
+
+/// The app-wide fallback: 404 (as JSON under `/api`, as a page elsewhere).
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}

@@ -14,7 +14,12 @@
 
 use std::collections::HashMap;
 
+use actix_identity::Identity;
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_session::Session;
+use actix_web::{HttpMessage, HttpRequest};
+
+use super::error::AppError;
 use actix_web::cookie::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -255,4 +260,35 @@ impl SessionStore for DbSessionStore {
         self.hot.sessions.forget(&key_hash);
         Ok(())
     }
+}
+/// Starts a fresh session for `user`: pre-login state dropped, a new key (and so a new CSRF
+/// secret), the login id and security stamp recorded, and where it was started from (the
+/// client's address and a summary of its User-Agent, for the owner's list of sessions).
+pub fn start_session(
+    req: &HttpRequest,
+    session: &Session,
+    user: &crate::db::users::User,
+    address: Option<std::net::IpAddr>,
+) -> Result<(), AppError> {
+    session.clear();
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    session
+        .insert(LOGIN_ID_KEY, hex::encode(bytes))
+        .and_then(|()| session.insert(STAMP_KEY, &user.security_stamp))
+        .and_then(|()| session.insert(DEVICE_KEY, crate::auth::device::summary(agent)))
+        .and_then(|()| {
+            session.insert(
+                ADDRESS_KEY,
+                address.map(|a| a.to_string()).unwrap_or_default(),
+            )
+        })
+        .map_err(AppError::internal)?;
+    Identity::login(&req.extensions(), user.id.to_string()).map_err(AppError::internal)?;
+    Ok(())
 }

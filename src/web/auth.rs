@@ -9,11 +9,12 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{done, page, safe_next, see_other, validated, Empty, Form, FormState, Layout};
-use crate::api::auth::{start_session, LoginRequest, RegisterRequest};
 use crate::config::Registration;
 use crate::config::Settings;
 use crate::http::client::client_ip;
 use crate::http::error::AppError;
+use crate::http::serializers::{LoginRequest, RegisterRequest};
+use crate::http::sessions::start_session;
 use crate::services::accounts;
 use crate::services::accounts::Accounts;
 use crate::services::Context;

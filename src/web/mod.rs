@@ -334,7 +334,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
 pub fn validated<T: validator::Validate>(value: T) -> Result<T, AppError> {
     value
         .validate()
-        .map_err(|e| AppError::Validation(crate::api::extract::validation_errors(&e)))?;
+        .map_err(|e| AppError::Validation(crate::http::extract::validation_errors(&e)))?;
     Ok(value)
 }
 
@@ -359,7 +359,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 /// Every page route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use crate::api::resource;
+    use crate::http::resource;
     cfg.service(resource("/").route(web::get().to(dashboard::show)))
         .service(
             resource("/login")

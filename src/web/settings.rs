@@ -11,11 +11,11 @@ use serde::Deserialize;
 
 use super::format::{self, age, date_time, money, AmountStyle};
 use super::{done, flash_webhook, page, validated, Again, Empty, Form, FormState, Layout};
-use crate::api::auth::PasswordRequest;
 use crate::auth::api_keys::Scope;
 use crate::db::tokens::{CAUSE_PASSWORD, CAUSE_SESSIONS};
 use crate::http::current_user::CurrentUser;
 use crate::http::error::{AppError, FieldErrors};
+use crate::http::serializers::PasswordRequest;
 use crate::http::sessions::{stored_values, ADDRESS_KEY, DEVICE_KEY, STAMP_KEY};
 use crate::services::accounts;
 use crate::services::accounts::Accounts;
@@ -318,7 +318,7 @@ pub async fn create_key(
             "write" => Scope::Write,
             _ => return Err(AppError::field("scope", "Choose read or write.")),
         };
-        let body = validated(crate::api::auth::NewKeyRequest {
+        let body = validated(crate::http::serializers::NewKeyRequest {
             name: form.name.clone(),
             scope,
         })?;

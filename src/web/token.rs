@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::format::date_time;
 use super::{done, page, validated, Form, FormState, Layout};
-use crate::api::mono::MonoTokenSerializer;
 use crate::http::current_user::CurrentUser;
 use crate::http::error::AppError;
+use crate::http::serializers::MonoTokenSerializer;
 use crate::services::connect::{self, Connection};
 use crate::services::tokens::{self, TokenError, TokenStatus};
 use crate::services::Context;

@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::format::date_time;
 use super::{done, page, validated, Form, FormState, Layout};
-use crate::api::mono::WebhookSerializer;
 use crate::http::current_user::CurrentUser;
 use crate::http::error::AppError;
+use crate::http::serializers::WebhookSerializer;
 use crate::services::Context;
 use crate::services::{mono, sync, tokens};
 

@@ -223,6 +223,22 @@ fn nothing_below_the_http_layer_names_the_web_framework_templates_or_a_status_co
 }
 
 #[test]
+fn the_views_and_middleware_of_layer_3_are_siblings_that_share_only_the_http_layer() {
+    let mut wrong = Vec::new();
+    for (module, targets) in import_graph() {
+        if layer(&module) != Some(3) {
+            continue;
+        }
+        for (target, files) in targets {
+            if layer(&target) == Some(3) {
+                wrong.push(format!("{module} imports {target} in {}", files.join(", ")));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "siblings importing each other:\n{}", wrong.join("\n"));
+}
+
+#[test]
 fn the_http_word_check_sees_paths_and_skips_comments_and_longer_names() {
     assert_eq!(
         http_words("use actix_web::HttpRequest;\n// askama\nlet s = StatusCode::OK;"),

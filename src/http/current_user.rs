@@ -1,5 +1,5 @@
 //! `CurrentUser`: the logged-in user, or 401 (which pages turn into a redirect to the login page).
-//! Under `/api` a personal API key (`Authorization: Bearer`, see [`super::api_keys`]) stands in
+//! Under `/api` a personal API key (`Authorization: Bearer`, see [`super::keys`]) stands in
 //! for the session.
 //!
 //! Each request checks the user's row (kept in memory for at most a second, see
@@ -19,13 +19,13 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use super::keys as api_keys;
 use super::sessions::{LOGIN_ID_KEY, STAMP_KEY};
 use crate::auth::api_keys::{self as key_rules, Scope};
+use crate::auth::claim::{Claim, Proof};
 use crate::cache::Hot;
 use crate::db::users::{self, UserId};
 use crate::db::DbPool;
 use crate::db::{self};
 use crate::http::error::AppError;
 
-use crate::auth::claim::{Claim, Proof};
 pub use crate::auth::claim::{CurrentUser, KeyAccess};
 
 impl CurrentUser {

@@ -235,7 +235,11 @@ fn the_views_and_middleware_of_layer_3_are_siblings_that_share_only_the_http_lay
             }
         }
     }
-    assert!(wrong.is_empty(), "siblings importing each other:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "siblings importing each other:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]

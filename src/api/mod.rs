@@ -1,5 +1,6 @@
-//! The JSON API: views under `/api/...` plus the health probes. Every response is the
-//! `{code, detail}` envelope of [`crate::error`].
+//! The JSON API: views under `/api/...` plus the health probes. Every answer is the
+//! `{code, detail}` envelope: the typed ones of [`answers`], the failures of
+//! [`crate::http::error`].
 
 pub mod answers;
 pub mod auth;
@@ -8,38 +9,15 @@ pub mod health;
 pub mod mono;
 pub mod openapi;
 
-use actix_web::HttpResponse;
-
-/// A success answer in the envelope: `{"code", "detail"}` plus any `extra` top-level keys
-/// (`info`, `stale`, `fetched_at`).
-pub fn respond(
-    status: actix_web::http::StatusCode,
-    detail: impl serde::Serialize,
-    extra: &[(&str, serde_json::Value)],
-) -> HttpResponse {
-    let mut body = serde_json::Map::new();
-    body.insert("code".into(), status.as_u16().into());
-    body.insert(
-        "detail".into(),
-        serde_json::to_value(detail).unwrap_or(serde_json::Value::Null),
-    );
-    for (key, value) in extra {
-        body.insert((*key).to_owned(), value.clone());
-    }
-    HttpResponse::build(status).json(body)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use actix_web::http::StatusCode;
-    use actix_web::{middleware, test, App};
+    use actix_web::{middleware, test, web, App, HttpResponse};
     use serde::Deserialize;
     use serde_json::Value;
 
-    use super::*;
     use crate::http::{extract, not_found, resource, JSON_LIMIT};
-    use actix_web::web;
 
     #[derive(Deserialize, validator::Validate)]
     #[serde(deny_unknown_fields)]

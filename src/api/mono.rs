@@ -9,7 +9,6 @@ use serde::Deserialize;
 use validator::{Validate, ValidationError};
 
 use super::answers;
-use super::respond;
 use crate::db::users::UserId;
 use crate::domain::kyiv::{parse_month, FIRST_MONTH};
 use crate::http::current_user::{CurrentUser, SessionUser};
@@ -298,7 +297,7 @@ pub async fn connect_status(
         return Err(AppError::NotFound);
     }
     let connection = crate::services::connect::status(&state, user.id).await?;
-    Ok(respond(StatusCode::OK, connection, &[]))
+    Ok(answers::reply(StatusCode::OK, connection))
 }
 
 /// `POST /api/mono/connect`: starts connecting through the provider API (or answers the request
@@ -309,7 +308,7 @@ pub async fn connect_start(
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let connection = crate::services::connect::start(&state, user.id).await?;
-    Ok(respond(StatusCode::OK, connection, &[]))
+    Ok(answers::reply(StatusCode::OK, connection))
 }
 
 /// `GET /hooks/provider/connected/{secret}`: the bank's callback when a user accepts (with
@@ -474,24 +473,23 @@ pub async fn webhook(
         Some(url) => mono::set_webhook(&state, user.id, url).await?,
         None => sync::register_own_webhook(&state, user.id).await?,
     }
-    Ok(respond(StatusCode::OK, "Webhook registered.", &[]))
+    Ok(answers::reply(StatusCode::OK, "Webhook registered."))
 }
 
-/// The validated statement query (the serializer, from the query string) and the statement it
-/// asks for: the store's rows of the range, filtered and sorted, with own transfers marked when
-/// every account is asked for.
+/// The statement a validated query asks for: the store's rows of the range, filtered and sorted,
+/// the ids of own transfers (when every account is asked for), and the order the rows are in.
 async fn filtered_statement(
     state: &Context,
     user: UserId,
-    query: StatementQuery,
-) -> Result<(StatementQuery, history::Stored, HashSet<String>), AppError> {
+    query: &StatementQuery,
+) -> Result<(history::Stored, HashSet<String>, insight::Sort), AppError> {
     let (from, to) = query.bounds()?;
     let filter = query.filter()?;
     let mut stored = history::statement(state, user, query.account.clone(), from, to).await?;
     let transfers = insight::own_transfer_ids(&stored);
     filter.apply(&mut stored.items);
     filter.apply(&mut stored.unconfirmed);
-    Ok((query, stored, transfers))
+    Ok((stored, transfers, filter.sort))
 }
 
 /// `GET /api/mono/statement/?from=&to=&account=`: any range, from the transaction store; with
@@ -504,8 +502,7 @@ pub async fn statement_get(
 ) -> Result<HttpResponse, AppError> {
     let query = valid_query(query)?;
     let asked = query.page()?;
-    let sort = query.filter()?.sort;
-    let (_, mut stored, transfers) = filtered_statement(&state, user.id, query).await?;
+    let (mut stored, transfers, sort) = filtered_statement(&state, user.id, &query).await?;
     let next = asked.map(|asked| {
         insight::page(&mut stored.items, asked.cursor.as_ref(), asked.limit, sort)
             .map(|cursor| next_link(req.query_string(), &cursor))
@@ -578,7 +575,7 @@ pub async fn statement_csv(
             "The CSV holds the whole range: limit and cursor are for GET /api/mono/statement/.",
         ));
     }
-    let (query, stored, _) = filtered_statement(&state, user.id, query).await?;
+    let (stored, _, _) = filtered_statement(&state, user.id, &query).await?;
     // A partial range says so in its name, so a saved file cannot pass for the whole range.
     let partial = if stored.complete { "" } else { "-partial" };
     let filename = format!("monoweb-{}-{}{partial}.csv", query.from, query.to);
@@ -784,7 +781,7 @@ pub async fn request_history(
         ));
     }
     let progress = history::request_history(&state, user.id, body.account, from).await?;
-    Ok(respond(StatusCode::ACCEPTED, progress, &[]))
+    Ok(answers::reply(StatusCode::ACCEPTED, progress))
 }
 
 /// `GET /api/mono/sync/`: the background sync's progress.
@@ -793,5 +790,5 @@ pub async fn sync_progress(
     user: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let progress = history::progress(&state, user.id).await?;
-    Ok(respond(StatusCode::OK, progress, &[]))
+    Ok(answers::reply(StatusCode::OK, progress))
 }

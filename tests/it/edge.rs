@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::TestApp;
 use crate::history::{default_account, json_of, owner, run_backfill, spawn_syncing};
+use crate::insight::ids;
 
 /// A write key and a read key of a logged-in user; returns (cookie, read key).
 async fn read_key(app: &TestApp) -> (String, String) {
@@ -45,15 +46,15 @@ async fn a_key_is_decided_before_the_body_is_read_on_every_route() {
     for _ in 0..8 {
         for (method, path) in &writes {
             for (content_type, body) in &bodies {
-                let res = app
-                    .client
-                    .request(method.clone(), app.url(path))
-                    .bearer_auth(&unknown)
-                    .header("content-type", *content_type)
-                    .body(body.clone())
-                    .send()
-                    .await
-                    .unwrap();
+                let send = |key: &str| {
+                    app.client
+                        .request(method.clone(), app.url(path))
+                        .bearer_auth(key)
+                        .header("content-type", *content_type)
+                        .body(body.clone())
+                        .send()
+                };
+                let res = send(&unknown).await.unwrap();
                 assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
                 assert_eq!(
                     res.headers()["www-authenticate"],
@@ -67,15 +68,7 @@ async fn a_key_is_decided_before_the_body_is_read_on_every_route() {
                         || detail.starts_with("Too many unknown API keys"),
                     "{detail}"
                 );
-                let res = app
-                    .client
-                    .request(method.clone(), app.url(path))
-                    .bearer_auth(&read)
-                    .header("content-type", *content_type)
-                    .body(body.clone())
-                    .send()
-                    .await
-                    .unwrap();
+                let res = send(&read).await.unwrap();
                 assert_eq!(
                     res.status(),
                     StatusCode::FORBIDDEN,
@@ -268,15 +261,6 @@ async fn the_polled_reads_answer_304_to_the_tag_of_an_unchanged_answer() {
     assert!(res.headers().get("etag").is_none());
 }
 
-fn item_ids(body: &Value) -> Vec<String> {
-    body["detail"]["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no items: {body}"))
-        .iter()
-        .map(|i| i["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn statement_pages_follow_their_next_links_through_the_whole_range_once() {
     let (app, sandbox) = spawn_syncing(20, 1.0).await;
@@ -299,7 +283,7 @@ async fn statement_pages_follow_their_next_links_through_the_whole_range_once() 
             whole["detail"].get("next").is_none(),
             "no next without a limit"
         );
-        let expected = item_ids(&whole);
+        let expected = ids(&whole);
         assert!(expected.len() > 20, "enough to page: {}", expected.len());
         let mut link = format!("/api/mono/statement/?{query}&limit=7");
         let mut seen = Vec::new();
@@ -311,7 +295,7 @@ async fn statement_pages_follow_their_next_links_through_the_whole_range_once() 
                 .get("link")
                 .map(|v| v.to_str().unwrap().to_owned());
             let page = json_of(res).await;
-            let ids = item_ids(&page);
+            let ids = ids(&page);
             assert!(ids.len() <= 7);
             seen.extend(ids);
             assert_eq!(page["detail"]["complete"], whole["detail"]["complete"]);
@@ -371,7 +355,7 @@ async fn statement_pages_follow_their_next_links_through_the_whole_range_once() 
     // A cursor alone is the rest of the range after it.
     let rest = json_of(app.get_as(&format!("{base}&cursor={made}"), &cookie).await).await;
     let whole = json_of(app.get_as(&base, &cookie).await).await;
-    assert_eq!(item_ids(&rest), item_ids(&whole)[3..].to_vec());
+    assert_eq!(ids(&rest), ids(&whole)[3..].to_vec());
     assert!(rest["detail"]["next"].is_null());
     let res = app
         .get_as(&format!("/api/mono/statement.csv?{range}&limit=5"), &cookie)

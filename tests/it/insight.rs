@@ -37,7 +37,8 @@ async fn ledgers(
     out
 }
 
-fn ids(body: &Value) -> Vec<String> {
+/// The ids of a statement answer's items, in order.
+pub(crate) fn ids(body: &Value) -> Vec<String> {
     body["detail"]["items"]
         .as_array()
         .unwrap_or_else(|| panic!("no items: {body}"))

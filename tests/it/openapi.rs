@@ -152,24 +152,19 @@ async fn every_parameter_is_where_the_server_reads_it() {
             "to"
         ]
     );
-    let params = &doc["paths"]["/api/mono/summary"]["get"]["parameters"];
-    let names: Vec<&str> = params
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["from", "to", "If-None-Match"]);
+    let names = |path: &str| -> Vec<String> {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names("/api/mono/summary"), ["from", "to", "If-None-Match"]);
     // The statement's pages, on the JSON form only.
-    let params = &doc["paths"]["/api/mono/statement"]["get"]["parameters"];
-    let names: Vec<&str> = params
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let names = names("/api/mono/statement");
     assert!(
-        names.contains(&"limit") && names.contains(&"cursor"),
+        names.iter().any(|n| n == "limit") && names.iter().any(|n| n == "cursor"),
         "{names:?}"
     );
 }

@@ -133,7 +133,7 @@ fn release_webhook(
     let Some(url) = row.webhook_url.clone() else {
         return Ok(());
     };
-    let own = url == crate::services::sync::own_prefix_of(&settings.public_url);
+    let own = url == crate::services::receiver::own_prefix_of(&settings.public_url);
     if row.kind == token_rows::PROVIDER || (cause.is_some() && own) {
         return Ok(());
     }

@@ -17,7 +17,7 @@ use crate::db::transactions::{self, Source, TransactionRow};
 use crate::db::users::UserId;
 use crate::db::{self, snapshots, sync};
 use crate::http::error::AppError;
-use crate::services::sync::secret_hash;
+use crate::services::receiver::secret_hash;
 use crate::services::Context;
 use crate::upstream::Upstream;
 use monobank::types::{WebhookEvent, STATEMENT_ITEM_EVENT};
@@ -309,7 +309,7 @@ async fn store_event(
                 tracing::warn!("webhook deferred: the user's accounts have not been read yet");
                 return Err(AppError::Unavailable("Try again later.".into()));
             };
-            if crate::services::history::currency_of(&info, &account).is_none() {
+            if crate::services::client_info::currency_of(&info, &account).is_none() {
                 tracing::warn!("webhook refused: the account is not one of the user's");
                 return Err(AppError::Forbidden("Unknown account.".into()));
             }

@@ -12,7 +12,7 @@
 use rand::Rng;
 use serde::Serialize;
 
-use super::sync::secret_hash;
+use super::receiver::secret_hash;
 use super::tokens;
 use super::Context;
 use crate::crypto::Sealed;

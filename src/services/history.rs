@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::mono::default_account;
+use super::client_info::{account_ids, currency_of, default_account};
 use super::tokens::TokenError;
 use super::Context;
 use crate::db::sync::{self, SyncAccount};
@@ -21,6 +21,10 @@ use monobank::currency::{format_minor, CurrencyCode};
 use monobank::limit::Endpoint;
 use monobank::statement::StatementCursor;
 use monobank::types::{StatementItem, UserInfo};
+
+/// How far apart in time the two sides of an own transfer may be (the rule is
+/// `insight::own_transfers`); a statement also loads the rows this close outside its range.
+pub const TRANSFER_WINDOW_SECS: i64 = 120;
 
 /// The spans of time (Unix s, inclusive) that statement fetches have read completely: the
 /// finished span and the parts fetched so far by the fetches in progress.
@@ -207,7 +211,7 @@ pub struct Stored {
     /// The currency of each account and jar the statement holds.
     pub currencies: HashMap<String, CurrencyCode>,
     /// With every account: the rows just outside the range (within
-    /// [`super::insight::TRANSFER_WINDOW_SECS`]), the possible partners of own transfers at its
+    /// [`TRANSFER_WINDOW_SECS`]), the possible partners of own transfers at its
     /// edges. Not part of the statement.
     pub edges: Vec<TransactionRow>,
     /// The operations of the range. Never an unsigned event's row: see `unconfirmed`.
@@ -242,23 +246,6 @@ fn resolve(
     };
     let currency = currency_of(info, &id).ok_or_else(unknown)?;
     Ok((id, currency))
-}
-
-/// The currency of one of the client's accounts or jars, `None` for an id that is neither.
-pub fn currency_of(info: &UserInfo, id: &str) -> Option<CurrencyCode> {
-    let account = info
-        .accounts
-        .iter()
-        .find(|a| a.id == id)
-        .map(|a| a.currency_code);
-    let jar = || {
-        info.jars
-            .iter()
-            .flatten()
-            .find(|j| j.id == id)
-            .map(|j| j.currency_code)
-    };
-    account.or_else(jar).map(CurrencyCode)
 }
 
 /// The transactions of an account between two instants (Unix s, inclusive), newest first, from
@@ -296,7 +283,7 @@ pub async fn statement(
     };
     let all = requested.as_deref() == Some(ALL_ACCOUNTS);
     let (account, currency, currencies) = if all {
-        let currencies: HashMap<String, CurrencyCode> = super::sync::account_ids(&info)
+        let currencies: HashMap<String, CurrencyCode> = account_ids(&info)
             .into_iter()
             .filter_map(|id| currency_of(&info, &id).map(|c| (id, c)))
             .collect();
@@ -307,7 +294,7 @@ pub async fn statement(
     };
     let ids: Vec<String> = currencies.keys().cloned().collect();
     let fingerprint = token.fingerprint.clone();
-    let margin = super::insight::TRANSFER_WINDOW_SECS;
+    let margin = TRANSFER_WINDOW_SECS;
     let (sync_rows, sync_user, rows, superseded, lane, edges) = db::run(&ctx.pool, move |conn| {
         // Coverage first: rows read after it are at least as new as what it claims.
         let mut sync_rows = Vec::with_capacity(ids.len());
@@ -411,7 +398,7 @@ pub async fn request_history(
     let history_days = i64::from(ctx.history_days);
     let ids: Vec<String> = match &account {
         Some(id) => vec![id.clone()],
-        None => super::sync::account_ids(&info),
+        None => account_ids(&info),
     };
     db::run(&ctx.pool, move |conn| {
         db::write_transaction(conn, |conn| {

@@ -21,8 +21,7 @@ use crate::domain::{kyiv, mcc};
 pub const MAX_QUERY_CHARS: usize = 100;
 /// The largest amount a filter takes, in major units (a trillion).
 const MAX_AMOUNT_MINOR: i64 = 100_000_000_000_000;
-/// How far apart in time the two sides of an own transfer may be.
-pub const TRANSFER_WINDOW_SECS: i64 = 120;
+pub use history::TRANSFER_WINDOW_SECS;
 /// Monobank's merchant category code for money transfers.
 pub const TRANSFER_MCC: i32 = 4829;
 

@@ -4,10 +4,12 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod client_info;
 pub mod connect;
 pub mod history;
 pub mod insight;
 pub mod mono;
+pub mod receiver;
 pub mod sync;
 pub mod tokens;
 pub mod users;

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::client_info::{currency_of, default_account};
 use super::tokens::{self, Attached, TokenError};
 use super::Context;
 use crate::auth::claim::Claim;
@@ -102,19 +103,6 @@ pub async fn client_info(ctx: &Context, claim: &Claim) -> Result<Answer<Arc<User
         .upstream
         .client_info_for_view(user, &attached.credential, stored)
         .await?)
-}
-
-/// The account Mono serves as `0`: the first black UAH card, else the first UAH account. Mono's
-/// order is not stable, so ties go to the smallest id.
-pub fn default_account(info: &UserInfo) -> Option<&monobank::types::Account> {
-    let uah = |a: &&monobank::types::Account| a.currency_code == UAH.0;
-    let smallest = |a: &&monobank::types::Account, b: &&monobank::types::Account| a.id.cmp(&b.id);
-    info.accounts
-        .iter()
-        .filter(uah)
-        .filter(|a| a.kind == "black")
-        .min_by(smallest)
-        .or_else(|| info.accounts.iter().filter(uah).min_by(smallest))
 }
 
 /// An exact amount of money as the API answers it: a JSON number written with exactly the
@@ -366,7 +354,7 @@ async fn fetch_statement(
     // spending the token's minute on it ("0" is Monobank's name for the default card).
     if account != "0" {
         match accounts {
-            Some((info, _)) if super::history::currency_of(&info, &account).is_some() => {}
+            Some((info, _)) if currency_of(&info, &account).is_some() => {}
             Some(_) => return Err(ViewError::UnknownAccount),
             None => return Err(ViewError::AccountsNotRead),
         }

@@ -22,11 +22,12 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::Rng;
-use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use tracing::Instrument;
 
+use super::client_info::{account_ids, default_account};
 use super::mono::ViewError;
+use super::receiver::{own_prefix, secret_hash};
 use super::tokens::{self, Attached, TokenError};
 use super::Context;
 use crate::db::sync::{self, SyncAccount};
@@ -289,21 +290,6 @@ pub async fn run_once(ctx: &Context) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The URL prefix of monoweb's own receiver (the secret follows it).
-pub fn own_prefix(ctx: &Context) -> String {
-    own_prefix_of(&ctx.public_url)
-}
-
-/// monoweb's own receiver under `public_url` (the CLI has no [`Context`]).
-pub fn own_prefix_of(public_url: &url::Url) -> String {
-    format!("{}/hooks/mono/", public_url.as_str().trim_end_matches('/'))
-}
-
-/// The stored hash of a receiver secret.
-pub fn secret_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
 /// Reads client-info if its lane is open (the gateway stores the snapshot) and tracks new
 /// accounts and jars. `None` when the lane is closed or Monobank failed (logged).
 async fn read_accounts(
@@ -348,15 +334,6 @@ async fn save_if_current(
     })
     .await
     .map(drop)
-}
-
-/// Every account and jar id of a client-info.
-pub fn account_ids(info: &UserInfo) -> Vec<String> {
-    info.accounts
-        .iter()
-        .map(|a| a.id.clone())
-        .chain(info.jars.iter().flatten().map(|j| j.id.clone()))
-        .collect()
 }
 
 /// A genuine event could not be stored: webhook coverage is cut at now (a `receiver_failed`
@@ -757,7 +734,7 @@ async fn sync_user(ctx: &Context, user: UserId) -> Result<(), StoreError> {
         .collect();
     let preferred = info
         .as_ref()
-        .and_then(|info| super::mono::default_account(info).map(|a| a.id.clone()));
+        .and_then(|info| default_account(info).map(|a| a.id.clone()));
     let shown = ctx.sync.shown(user, now);
     let outlook = Outlook {
         holds,

@@ -5,7 +5,7 @@
 //! record the change for the `/webhook` page.
 
 use super::tokens::{self, TokenError};
-use super::{sync, Context};
+use super::{receiver, sync, Context};
 use crate::db::tokens::{self as token_rows, WebhookReset, RESET_REMOVED, RESET_TO_OWN};
 use crate::db::users::UserId;
 use crate::db::StoreError;
@@ -60,7 +60,7 @@ async fn take_back(
     };
     if attached.credential.secret.is_provider()
         || attached.rejected_at.is_some()
-        || from == sync::own_prefix(ctx)
+        || from == receiver::own_prefix(ctx)
     {
         return Ok(Outcome::Untouched);
     }

@@ -8,6 +8,7 @@ use super::format::{age, date_time, money};
 use super::{ok, Layout};
 use crate::http::current_user::{CurrentUser, SessionUser};
 use crate::http::error::AppError;
+use crate::services::client_info;
 use crate::services::mono::{self, ViewError};
 use crate::services::tokens::TokenError;
 use crate::services::Context;
@@ -127,7 +128,7 @@ fn currency_rank(code: u16) -> (u8, u16) {
 }
 
 fn ordered_accounts(info: &UserInfo) -> Vec<&Account> {
-    let default_id = mono::default_account(info).map(|a| a.id.as_str());
+    let default_id = client_info::default_account(info).map(|a| a.id.as_str());
     let mut accounts: Vec<&Account> = info.accounts.iter().collect();
     accounts.sort_by(|a, b| {
         let key = |x: &Account| {
@@ -195,7 +196,7 @@ fn jar_card(jar: &Jar) -> JarCard {
 
 /// The cards of a client-info, in the order of [`account_names`].
 pub fn cards(info: &UserInfo) -> (Vec<AccountCard>, Vec<JarCard>) {
-    let default_id = mono::default_account(info).map(|a| a.id.as_str());
+    let default_id = client_info::default_account(info).map(|a| a.id.as_str());
     let accounts = ordered_accounts(info)
         .into_iter()
         .map(|a| account_card(a, default_id))

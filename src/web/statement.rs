@@ -19,7 +19,7 @@ use crate::http::error::{AppError, FieldErrors};
 use crate::services::mono::ViewError;
 use crate::services::tokens::TokenError;
 use crate::services::Context;
-use crate::services::{history, insight, mono};
+use crate::services::{client_info, history, insight, mono};
 use monobank::currency::CurrencyCode;
 use monobank::types::{StatementItem, UserInfo};
 
@@ -193,7 +193,7 @@ fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Requ
     let mut fail = |field: &str, message: &str| {
         errors.insert(field.into(), vec![message.into()]);
     };
-    let default_account = mono::default_account(info).map(|a| a.id.clone());
+    let default_account = client_info::default_account(info).map(|a| a.id.clone());
     let account = query
         .account
         .clone()
@@ -202,7 +202,7 @@ fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Requ
     let currency = if account == history::ALL_ACCOUNTS {
         Some(monobank::currency::UAH)
     } else {
-        history::currency_of(info, &account)
+        client_info::currency_of(info, &account)
     };
     if currency.is_none() {
         fail("account", "Choose one of your accounts or jars.");

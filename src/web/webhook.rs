@@ -12,7 +12,7 @@ use crate::http::current_user::CurrentUser;
 use crate::http::error::AppError;
 use crate::http::serializers::WebhookSerializer;
 use crate::services::Context;
-use crate::services::{mono, sync, tokens};
+use crate::services::{mono, receiver, sync, tokens};
 
 #[derive(Template)]
 #[template(path = "webhook.html")]
@@ -78,7 +78,7 @@ async fn render(
             layout: Layout::new(session, user, "webhook", "Webhook")?,
             connected: token.connected,
             provider: token.kind == Some(crate::db::tokens::PROVIDER),
-            own: token.webhook_url.as_deref() == Some(sync::own_prefix(state).as_str()),
+            own: token.webhook_url.as_deref() == Some(receiver::own_prefix(state).as_str()),
             current: token.webhook_url.unwrap_or_default(),
             reset: token.webhook_reset.map(ResetNote::of),
             form,

@@ -1,6 +1,6 @@
 //! The app's modules form layers whose dependencies point down (`docs/architecture.md`): this test
 //! reads every file under `src/` and fails when a module names a module of a higher layer, or
-//! when the graph of top-level modules has a cycle. It also holds the `monobank` crate to its
+//! when the modules of any level (the top-level ones, or the files of one directory) import each other in a circle. It also holds the `monobank` crate to its
 //! promise of knowing nothing of web frameworks or databases.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -252,13 +252,171 @@ fn the_http_word_check_sees_paths_and_skips_comments_and_longer_names() {
     assert!(http_words("struct AppErrorish; fn x() -> MyStatusCode {}").is_empty());
 }
 
-#[test]
-fn the_top_level_modules_form_no_cycle() {
-    let graph = import_graph();
-    // Depth-first search; a back edge is a cycle.
+/// A module path inside the crate (`["services", "history"]`; empty for the crate root).
+type ModulePath = Vec<String>;
+
+/// Every module of `src/` that is a file, by its path: `src/services/history.rs` is
+/// `services::history`, `src/services/mod.rs` is `services`. The binary's `main.rs` is left out
+/// (its `crate::` is another crate).
+fn file_modules() -> BTreeMap<ModulePath, PathBuf> {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut modules = BTreeMap::new();
+    for file in files {
+        let relative = file.strip_prefix(&src).unwrap().with_extension("");
+        let mut path: ModulePath = relative
+            .components()
+            .map(|c| c.as_os_str().to_str().unwrap().to_owned())
+            .collect();
+        if path == ["main"] {
+            continue;
+        }
+        if path.last().is_some_and(|l| l == "mod" || l == "lib") {
+            path.pop();
+        }
+        modules.insert(path, file);
+    }
+    modules
+}
+
+/// The code of a file without its comments and without its test module (whose `super` is the
+/// file itself).
+fn code_without_tests(text: &str) -> String {
+    let code = code_of(text);
+    let cut = code.find("#[cfg(test)]\nmod ").unwrap_or(code.len());
+    code[..cut].to_owned()
+}
+
+/// The paths a use-tree or path names, from `rest` on (just after `crate::`, `super::` or
+/// `self::`): `db::{self, x::y}` → `db`, `db::x::y`.
+fn use_tree(rest: &str) -> Vec<ModulePath> {
+    fn tree(chars: &[char], at: &mut usize, prefix: &ModulePath, out: &mut Vec<ModulePath>) {
+        let mut path = prefix.clone();
+        loop {
+            while chars.get(*at).is_some_and(|c| c.is_whitespace()) {
+                *at += 1;
+            }
+            if chars.get(*at) == Some(&'{') {
+                *at += 1;
+                loop {
+                    tree(chars, at, &path, out);
+                    while chars.get(*at).is_some_and(|c| c.is_whitespace()) {
+                        *at += 1;
+                    }
+                    match chars.get(*at) {
+                        Some(',') => *at += 1,
+                        Some('}') => {
+                            *at += 1;
+                            return;
+                        }
+                        _ => return,
+                    }
+                    while chars.get(*at).is_some_and(|c| c.is_whitespace()) {
+                        *at += 1;
+                    }
+                    if chars.get(*at) == Some(&'}') {
+                        *at += 1;
+                        return;
+                    }
+                }
+            }
+            let start = *at;
+            while chars
+                .get(*at)
+                .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+            {
+                *at += 1;
+            }
+            let word: String = chars[start..*at].iter().collect();
+            if !word.is_empty() && word != "self" {
+                path.push(word);
+            }
+            if chars.get(*at) == Some(&':') && chars.get(*at + 1) == Some(&':') {
+                *at += 2;
+            } else {
+                out.push(path);
+                return;
+            }
+        }
+    }
+    let chars: Vec<char> = rest.chars().collect();
+    let mut out = Vec::new();
+    tree(&chars, &mut 0, &Vec::new(), &mut out);
+    out
+}
+
+/// The file modules `module`'s code names through `crate::`, `super::` and `self::` paths.
+fn named_file_modules(
+    module: &[String],
+    code: &str,
+    modules: &BTreeMap<ModulePath, PathBuf>,
+) -> BTreeSet<ModulePath> {
+    let mut named = BTreeSet::new();
+    for start in ["crate::", "super::", "self::"] {
+        for (i, _) in code.match_indices(start) {
+            let before = code[..i].chars().last();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue; // `monobank_sandbox::…`, or the second `super::` of a chain
+            }
+            let mut base: ModulePath = match start {
+                "crate::" => Vec::new(),
+                "self::" => module.to_vec(),
+                _ => module[..module.len().saturating_sub(1)].to_vec(),
+            };
+            let mut rest = &code[i + start.len()..];
+            while let Some(r) = rest.strip_prefix("super::") {
+                base.pop();
+                rest = r;
+            }
+            for tail in use_tree(rest) {
+                let mut path = base.clone();
+                path.extend(tail);
+                // The longest prefix that is a file module: `services::history::statement` →
+                // `services::history`.
+                while !path.is_empty() && !modules.contains_key(&path) {
+                    path.pop();
+                }
+                named.insert(path);
+            }
+        }
+    }
+    named
+}
+
+/// For each module, the import graph among its children: `services` → {`history` → `mono`, …}.
+/// An import from `a::b::c` of `a::d::e` is the edge `b` → `d` among the children of `a`;
+/// imports between a module and its own ancestors are not edges.
+fn sibling_graphs() -> BTreeMap<ModulePath, BTreeMap<String, BTreeSet<String>>> {
+    let modules = file_modules();
+    let mut graphs: BTreeMap<ModulePath, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for (module, file) in &modules {
+        let code = code_without_tests(&std::fs::read_to_string(file).unwrap());
+        for target in named_file_modules(module, &code, &modules) {
+            let common = module
+                .iter()
+                .zip(&target)
+                .take_while(|(a, b)| a == b)
+                .count();
+            if common == module.len() || common == target.len() {
+                continue;
+            }
+            graphs
+                .entry(module[..common].to_vec())
+                .or_default()
+                .entry(module[common].clone())
+                .or_default()
+                .insert(target[common].clone());
+        }
+    }
+    graphs
+}
+
+/// A cycle of `graph`, if it has one (depth-first search; a back edge closes a cycle).
+fn cycle_of(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
     fn visit(
         node: &str,
-        graph: &BTreeMap<String, BTreeMap<String, Vec<String>>>,
+        graph: &BTreeMap<String, BTreeSet<String>>,
         done: &mut BTreeSet<String>,
         path: &mut Vec<String>,
     ) -> Option<Vec<String>> {
@@ -271,7 +429,7 @@ fn the_top_level_modules_form_no_cycle() {
             return None;
         }
         path.push(node.to_owned());
-        for next in graph.get(node).into_iter().flat_map(|t| t.keys()) {
+        for next in graph.get(node).into_iter().flatten() {
             if let Some(cycle) = visit(next, graph, done, path) {
                 return Some(cycle);
             }
@@ -280,14 +438,73 @@ fn the_top_level_modules_form_no_cycle() {
         None
     }
     let mut done = BTreeSet::new();
-    for node in graph.keys() {
-        let cycle = visit(node, &graph, &mut done, &mut Vec::new());
-        assert!(
-            cycle.is_none(),
-            "import cycle: {}",
-            cycle.unwrap().join(" → ")
-        );
+    graph
+        .keys()
+        .find_map(|node| visit(node, graph, &mut done, &mut Vec::new()))
+}
+
+#[test]
+fn no_import_circle_among_the_modules_of_any_level() {
+    let mut circles = Vec::new();
+    for (parent, graph) in sibling_graphs() {
+        if let Some(cycle) = cycle_of(&graph) {
+            let within = if parent.is_empty() {
+                "crate".to_owned()
+            } else {
+                parent.join("::")
+            };
+            circles.push(format!("in {within}: {}", cycle.join(" → ")));
+        }
     }
+    assert!(
+        circles.is_empty(),
+        "import circles:\n{}",
+        circles.join("\n")
+    );
+}
+
+#[test]
+fn the_circle_check_reads_use_trees_super_and_self() {
+    assert_eq!(
+        use_tree("db::{self, x::{y, z}}, w;"),
+        [
+            vec!["db".to_owned()],
+            vec!["db".into(), "x".into(), "y".into()],
+            vec!["db".into(), "x".into(), "z".into()],
+        ]
+    );
+    let modules: BTreeMap<ModulePath, PathBuf> = [
+        vec![],
+        vec!["services".to_owned()],
+        vec!["services".into(), "history".into()],
+        vec!["services".into(), "sync".into()],
+        vec!["db".into()],
+    ]
+    .into_iter()
+    .map(|m| (m, PathBuf::new()))
+    .collect();
+    let here = ["services".to_owned(), "history".to_owned()];
+    let named = named_file_modules(
+        &here,
+        "use super::sync::x; use super::super::db::y; let a = crate::services::Context; self::f();",
+        &modules,
+    );
+    let expected: BTreeSet<ModulePath> = [
+        vec!["services".to_owned(), "sync".into()],
+        vec!["db".into()],
+        vec!["services".into()],
+        here.to_vec(),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(named, expected);
+    let graph: BTreeMap<String, BTreeSet<String>> = [
+        ("a".to_owned(), BTreeSet::from(["b".to_owned()])),
+        ("b".to_owned(), BTreeSet::from(["a".to_owned()])),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(cycle_of(&graph).unwrap(), ["a", "b", "a"]);
 }
 
 #[test]

@@ -21,7 +21,7 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, TestSandbox};
 use monoweb::db::users::UserId;
-use monoweb::services::{history, sync};
+use monoweb::services::{client_info, history, sync};
 
 /// How many seeds CI runs.
 const SEEDS: u64 = 200;
@@ -203,7 +203,7 @@ impl World {
             let (info, _) = monoweb::db::snapshots::client_info(&mut conn, USER)
                 .unwrap()
                 .expect("the accounts were read when the token was attached");
-            sync::account_ids(&info)
+            client_info::account_ids(&info)
         };
         let mut world = World {
             app,

@@ -232,10 +232,10 @@ impl Application {
         });
         if settings.sync.enabled {
             crate::services::sync::spawn(context.clone());
-            crate::hooks::spawn_key_refresh(upstream, sync.clone());
+            crate::services::ingest::spawn_key_refresh(upstream, sync.clone());
         }
         if settings.mono_mode.provider() {
-            crate::hooks::spawn_provider_webhook(context.clone());
+            crate::services::ingest::spawn_provider_webhook(context.clone());
         }
         let shared_context = context.clone();
         let context = web::Data::from(context);

@@ -106,7 +106,8 @@ pub fn run(settings: &Settings, command: ProviderCommand) -> Result<(), Failure>
             let key = load_key(settings)?;
             let secret = crate::crypto::load(&settings.secret_key_file)
                 .map_err(|e| Failure::Usage(e.to_string()))?;
-            let url = crate::hooks::provider_webhook_url_of(&secret, &settings.public_url);
+            let url =
+                crate::services::ingest::provider_webhook_url_of(&secret, &settings.public_url);
             let client = super::mono_client(settings)?;
             runtime()?
                 .block_on(client.set_corp_webhook(&key, &url))

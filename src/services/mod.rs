@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod client_info;
 pub mod connect;
 pub mod history;
+pub mod ingest;
 pub mod insight;
 pub mod mono;
 pub mod receiver;

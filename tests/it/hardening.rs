@@ -303,8 +303,10 @@ async fn any_post_that_is_not_an_event_is_the_banks_test_and_gets_200() {
         })
         .start_with_sandbox(1.0)
         .await;
-    let hook =
-        monoweb::hooks::provider_webhook_url_of(&app.context.secret, &app.context.public_url);
+    let hook = monoweb::services::ingest::provider_webhook_url_of(
+        &app.context.secret,
+        &app.context.public_url,
+    );
     let tests: [(Option<&str>, &str); 7] = [
         (None, ""),
         (Some("application/json"), ""),

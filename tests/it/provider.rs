@@ -330,8 +330,10 @@ async fn a_provider_user_connects_in_the_app_and_every_view_and_the_history_matc
 
     // The provider webhook's own checks: the bank's test POST, a forged signature, an account
     // nobody connected, an unsigned event (kept, marked unsigned).
-    let hook =
-        monoweb::hooks::provider_webhook_url_of(&app.context.secret, &app.context.public_url);
+    let hook = monoweb::services::ingest::provider_webhook_url_of(
+        &app.context.secret,
+        &app.context.public_url,
+    );
     let post = |body: Vec<u8>, sign: Option<(String, String)>| {
         let mut req = app
             .client

@@ -3,20 +3,19 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use std::collections::HashSet;
 
 use serde::Deserialize;
 use validator::{Validate, ValidationError};
 
 use super::answers;
 use crate::db::users::UserId;
-use crate::domain::kyiv::{parse_month, FIRST_MONTH};
+use crate::domain::kyiv::parse_month;
 use crate::http::current_user::{CurrentUser, SessionUser};
 use crate::http::error::AppError;
 use crate::http::extract::ValidJson;
 use crate::http::serializers::{MonoTokenSerializer, WebhookSerializer};
 use crate::services::Context;
-use crate::services::{history, insight, mono, sync, tokens};
+use crate::services::{history, insight, mono, statement, sync, tokens};
 use monobank::currency::{self, CurrencyPair, Quote};
 use monobank::MonoToken;
 
@@ -56,10 +55,10 @@ pub struct MonoPeriodSerializer {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct StatementQuery {
-    #[validate(custom(function = "kyiv_day"))]
+    /// The first day (Europe/Kyiv), not after today.
     #[param(format = Date, example = "2026-11-01")]
     pub from: String,
-    #[validate(custom(function = "kyiv_day"))]
+    /// The last day, not before `from` and less than 3,660 days (ten years) after it.
     #[param(format = Date, example = "2026-11-30")]
     pub to: String,
     #[validate(custom(function = "account_id"))]
@@ -153,18 +152,21 @@ impl StatementQuery {
         Ok(Some(PageAsked { limit, cursor }))
     }
 
-    /// The filter fields, checked.
-    fn filter(&self) -> Result<insight::Filter, AppError> {
-        insight::RawFilter {
-            q: self.q.clone(),
-            category: self.category.clone(),
-            direction: self.direction.clone(),
-            min: self.min.clone(),
-            max: self.max.clone(),
-            sort: self.sort.clone(),
+    /// The statement fields as the statement service reads them.
+    fn raw(&self) -> statement::RawQuery {
+        statement::RawQuery {
+            account: self.account.clone(),
+            from: Some(self.from.clone()),
+            to: Some(self.to.clone()),
+            filter: insight::RawFilter {
+                q: self.q.clone(),
+                category: self.category.clone(),
+                direction: self.direction.clone(),
+                min: self.min.clone(),
+                max: self.max.clone(),
+                sort: self.sort.clone(),
+            },
         }
-        .check()
-        .map_err(AppError::Validation)
     }
 }
 
@@ -178,33 +180,6 @@ fn kyiv_day(raw: &str) -> Result<(), ValidationError> {
 fn day(field: &str, raw: &str) -> Result<jiff::civil::Date, AppError> {
     raw.parse()
         .map_err(|_| AppError::field(field, "Enter a date as YYYY-MM-DD."))
-}
-
-/// The longest range one statement query may ask for.
-const MAX_RANGE_DAYS: i32 = 3_660;
-
-impl StatementQuery {
-    /// The first and last second of the range, in Kyiv days.
-    pub fn bounds(&self) -> Result<(i64, i64), AppError> {
-        let (from, to) = (day("from", &self.from)?, day("to", &self.to)?);
-        if from > to {
-            return Err(AppError::field(
-                "to",
-                "The end date must not be before the start date.",
-            ));
-        }
-        if (to - from).get_days() >= MAX_RANGE_DAYS {
-            return Err(AppError::field(
-                "to",
-                "Ask for at most ten years at a time.",
-            ));
-        }
-        let start = crate::domain::kyiv::day_bounds(from).map(|b| b.0);
-        let end = crate::domain::kyiv::day_bounds(to).map(|b| b.1);
-        start
-            .zip(end)
-            .ok_or_else(|| AppError::field("from", "Enter a date as YYYY-MM-DD."))
-    }
 }
 
 /// `MonoCurrencySerializer`: `{"currency": "USDUAH"}` (also `USD/UAH`, `usd-uah`, `840/980`);
@@ -476,20 +451,16 @@ pub async fn webhook(
     Ok(answers::reply(StatusCode::OK, "Webhook registered."))
 }
 
-/// The statement a validated query asks for: the store's rows of the range, filtered and sorted,
-/// the ids of own transfers (when every account is asked for), and the order the rows are in.
-async fn filtered_statement(
+/// The statement a query asks for ([`statement::read`]), its fields checked first.
+async fn checked_statement(
     state: &Context,
     user: UserId,
     query: &StatementQuery,
-) -> Result<(history::Stored, HashSet<String>, insight::Sort), AppError> {
-    let (from, to) = query.bounds()?;
-    let filter = query.filter()?;
-    let mut stored = history::statement(state, user, query.account.clone(), from, to).await?;
-    let transfers = insight::own_transfer_ids(&stored);
-    filter.apply(&mut stored.items);
-    filter.apply(&mut stored.unconfirmed);
-    Ok((stored, transfers, filter.sort))
+) -> Result<statement::Statement, AppError> {
+    let today = crate::domain::kyiv::day_of(state.clock.now())
+        .ok_or_else(|| AppError::internal("no Kyiv day for now"))?;
+    let query = query.raw().check(today).map_err(AppError::Validation)?;
+    Ok(statement::read(state, user, &query).await?)
 }
 
 /// `GET /api/mono/statement/?from=&to=&account=`: any range, from the transaction store; with
@@ -502,7 +473,11 @@ pub async fn statement_get(
 ) -> Result<HttpResponse, AppError> {
     let query = valid_query(query)?;
     let asked = query.page()?;
-    let (mut stored, transfers, sort) = filtered_statement(&state, user.id, &query).await?;
+    let statement::Statement {
+        mut stored,
+        transfers,
+        sort,
+    } = checked_statement(&state, user.id, &query).await?;
     let next = asked.map(|asked| {
         insight::page(&mut stored.items, asked.cursor.as_ref(), asked.limit, sort)
             .map(|cursor| next_link(req.query_string(), &cursor))
@@ -575,7 +550,7 @@ pub async fn statement_csv(
             "The CSV holds the whole range: limit and cursor are for GET /api/mono/statement/.",
         ));
     }
-    let (stored, _, _) = filtered_statement(&state, user.id, &query).await?;
+    let stored = checked_statement(&state, user.id, &query).await?.stored;
     // A partial range says so in its name, so a saved file cannot pass for the whole range.
     let partial = if stored.complete { "" } else { "-partial" };
     let filename = format!("monoweb-{}-{}{partial}.csv", query.from, query.to);
@@ -630,54 +605,6 @@ fn month_field(raw: &str) -> Result<(), ValidationError> {
     })
 }
 
-impl SummaryQuery {
-    /// The first days of the first and last month, checked against `today`.
-    pub fn months(
-        &self,
-        today: jiff::civil::Date,
-    ) -> Result<(jiff::civil::Date, jiff::civil::Date), AppError> {
-        let month = |field: &str, raw: &Option<String>| match raw {
-            None => Ok(None),
-            Some(raw) => parse_month(raw)
-                .map(Some)
-                .ok_or_else(|| AppError::field(field, "Enter a month as YYYY-MM.")),
-        };
-        let current = today.first_of_month();
-        let to = month("to", &self.to)?.unwrap_or(current);
-        if to > current {
-            return Err(AppError::field(
-                "to",
-                "The month must not be in the future.",
-            ));
-        }
-        let year_before = to
-            .checked_sub(jiff::Span::new().months(11))
-            .map_err(|_| AppError::field("to", "Enter a month as YYYY-MM."))?;
-        let from = month("from", &self.from)?.unwrap_or(year_before.max(FIRST_MONTH));
-        if from > to {
-            return Err(AppError::field(
-                "to",
-                "The last month must not be before the first.",
-            ));
-        }
-        if from < FIRST_MONTH {
-            return Err(AppError::field(
-                "from",
-                "Monobank's history starts in 2017-11; ask for that month or later.",
-            ));
-        }
-        let span = (i32::from(to.year()) - i32::from(from.year())) * 12 + i32::from(to.month())
-            - i32::from(from.month());
-        if span >= insight::MAX_MONTHS {
-            return Err(AppError::field(
-                "to",
-                "Ask for at most 120 months at a time.",
-            ));
-        }
-        Ok((from, to))
-    }
-}
-
 /// One month of a summary as the API answers it: sums are null for a month the store holds
 /// nothing of yet.
 fn summary_month(month: &insight::Month, held: insight::Held) -> answers::SummaryMonth {
@@ -722,8 +649,13 @@ pub async fn summary(
     let query = valid_query(query)?;
     let today = crate::domain::kyiv::day_of(state.clock.now())
         .ok_or_else(|| AppError::internal("no Kyiv day for now"))?;
-    let (from, to) = query.months(today)?;
-    let summary = insight::summary(&state, user.id, from, to).await?;
+    let months = statement::RawMonths {
+        from: query.from,
+        to: query.to,
+    }
+    .check(today)
+    .map_err(AppError::Validation)?;
+    let summary = statement::summary(&state, user.id, months).await?;
     Ok(HttpResponse::Ok().json(answers::MonthSummary {
         code: 200,
         detail: summary

@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod insight;
 pub mod mono;
 pub mod receiver;
+pub mod statement;
 pub mod sync;
 pub mod tokens;
 pub mod users;

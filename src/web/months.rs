@@ -11,11 +11,12 @@ use serde::Deserialize;
 
 use super::format::{day_of, signed_money};
 use super::{page, Layout};
-use crate::domain::kyiv::{parse_month, FIRST_MONTH};
+use crate::domain::kyiv::FIRST_MONTH;
 use crate::http::current_user::CurrentUser;
 use crate::http::error::AppError;
 use crate::services::history::{HistoryError, ALL_ACCOUNTS};
-use crate::services::insight::{self, Held, Month};
+use crate::services::insight::{Held, Month};
+use crate::services::statement;
 use crate::services::tokens::TokenError;
 use crate::services::Context;
 use monobank::currency::UAH;
@@ -206,21 +207,22 @@ pub async fn show(
         total_spending: String::new(),
         total_net: String::new(),
     };
-    let to = match query.to.as_deref().filter(|t| !t.is_empty()) {
-        None => current,
-        Some(raw) => match parse_month(raw) {
-            Some(month) if month <= current && month >= FIRST_MONTH => month,
-            _ => {
-                data.notice = Some(
-                    "Choose a month as YYYY-MM, from 2017-11 (Monobank's first) to this one."
-                        .into(),
-                );
-                return page(StatusCode::BAD_REQUEST, &data);
-            }
-        },
+    let asked = statement::RawMonths {
+        from: None,
+        to: query.to.filter(|t| !t.is_empty()),
+    }
+    .check(today);
+    let months = match asked {
+        Ok(months) => months,
+        Err(_) => {
+            data.notice = Some(
+                "Choose a month as YYYY-MM, from 2017-11 (Monobank's first) to this one.".into(),
+            );
+            return page(StatusCode::BAD_REQUEST, &data);
+        }
     };
-    let shift = |months: i8| to.checked_add(jiff::Span::new().months(months)).ok();
-    let from = shift(1 - MONTHS).unwrap_or(to).max(FIRST_MONTH);
+    let (from, to) = (months.from, months.to);
+    let shift = |by: i8| to.checked_add(jiff::Span::new().months(by)).ok();
     data.earlier = shift(-MONTHS)
         .filter(|_| from > FIRST_MONTH)
         .map(|earlier| months_href(earlier.max(FIRST_MONTH)));
@@ -228,7 +230,7 @@ pub async fn show(
         .map(|later| later.min(current))
         .filter(|later| *later > to)
         .map(months_href);
-    match insight::summary(&state, user.id, from, to).await {
+    match statement::summary(&state, user.id, months).await {
         Ok(summary) => {
             let stacked = stacked_categories(&summary.months);
             data.columns = columns(&summary.months, &stacked);

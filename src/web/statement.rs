@@ -19,7 +19,7 @@ use crate::http::error::{AppError, FieldErrors};
 use crate::services::mono::ViewError;
 use crate::services::tokens::TokenError;
 use crate::services::Context;
-use crate::services::{client_info, history, insight, mono};
+use crate::services::{client_info, history, insight, mono, statement};
 use monobank::currency::CurrencyCode;
 use monobank::types::{StatementItem, UserInfo};
 
@@ -27,8 +27,6 @@ use monobank::types::{StatementItem, UserInfo};
 const PAGE_SIZES: [usize; 4] = [50, 100, 200, 500];
 /// Rows per page unless asked.
 const DEFAULT_PER: usize = 100;
-/// The longest range one page asks for.
-const MAX_DAYS: i32 = 366;
 /// Bars in the chart; smaller categories are summed as "Other".
 const CHART_BARS: usize = 8;
 /// The length of the chart's bar tracks (drawn as wide as the card); each category is a label
@@ -162,15 +160,13 @@ pub struct OlderHistory {
     pub to: String,
 }
 
-/// A validated statement request.
+/// A validated statement request: the statement service's query and the page's own fields.
 struct Request {
     account: String,
     currency: CurrencyCode,
-    from: Date,
-    to: Date,
+    query: statement::Query,
     page: usize,
     per: usize,
-    filter: insight::Filter,
     raw_filter: insight::RawFilter,
 }
 
@@ -188,6 +184,9 @@ fn account_choices(info: &UserInfo, selected: &str) -> Vec<Choice> {
     .collect()
 }
 
+/// The page's request: the account (the default card unless chosen), the range (this month
+/// so far unless chosen) and the filter checked by the statement service, and the page's own
+/// page and page size.
 fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Request, FieldErrors> {
     let mut errors = FieldErrors::new();
     let mut fail = |field: &str, message: &str| {
@@ -207,27 +206,6 @@ fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Requ
     if currency.is_none() {
         fail("account", "Choose one of your accounts or jars.");
     }
-    let mut day = |field: &str, raw: Option<&str>, default: Date| match raw {
-        None | Some("") => Some(default),
-        Some(raw) => match raw.parse::<Date>() {
-            Ok(d) => Some(d),
-            Err(_) => {
-                fail(field, "Enter a date as YYYY-MM-DD.");
-                None
-            }
-        },
-    };
-    let from = day("from", query.from.as_deref(), today.first_of_month());
-    let to = day("to", query.to.as_deref(), today);
-    if let (Some(from), Some(to)) = (from, to) {
-        if from > to {
-            fail("to", "The end date must not be before the start date.");
-        } else if from > today {
-            fail("from", "The start date is in the future.");
-        } else if (to - from).get_days() >= MAX_DAYS {
-            fail("to", "Ask for at most 366 days at a time.");
-        }
-    }
     let page = match query.page.as_deref().map(str::parse::<usize>) {
         None => 1,
         Some(Ok(n)) if (1..=100_000).contains(&n) => n,
@@ -244,22 +222,28 @@ fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Requ
             DEFAULT_PER
         }
     };
-    let filter = query
-        .filter
-        .trimmed()
-        .check()
-        .map_err(|e| errors.extend(e))
-        .ok();
-    match (currency, from, to, filter) {
-        (Some(currency), Some(from), Some(to), Some(filter)) if errors.is_empty() => Ok(Request {
+    let or_default = |raw: &Option<String>, default: Date| match raw.as_deref() {
+        None | Some("") => default.to_string(),
+        Some(raw) => raw.to_owned(),
+    };
+    let raw_filter = query.filter.trimmed();
+    let checked = statement::RawQuery {
+        account: Some(account.clone()),
+        from: Some(or_default(&query.from, today.first_of_month())),
+        to: Some(or_default(&query.to, today)),
+        filter: raw_filter.clone(),
+    }
+    .check(today)
+    .map_err(|e| errors.extend(e))
+    .ok();
+    match (currency, checked) {
+        (Some(currency), Some(checked)) if errors.is_empty() => Ok(Request {
             account,
             currency,
-            from,
-            to,
+            query: checked,
             page,
             per,
-            filter,
-            raw_filter: query.filter.trimmed(),
+            raw_filter,
         }),
         _ => Err(errors),
     }
@@ -373,7 +357,7 @@ fn href(request: &Request, page: usize) -> String {
 
 /// The statement's address with another filter and page, the rest kept.
 fn href_with(request: &Request, raw: &insight::RawFilter, page: usize) -> String {
-    href_range(request, request.from, request.to, raw, page)
+    href_range(request, request.query.from, request.query.to, raw, page)
 }
 
 /// The statement's address over another range, with a filter and a page, the rest kept.
@@ -496,7 +480,7 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer, today: Date
         .map(|(row, value)| Valued { row, value: *value })
         .collect();
     page.grouped = matches!(
-        request.filter.sort,
+        request.query.filter.sort,
         insight::Sort::NewestFirst | insight::Sort::OldestFirst
     );
     // Day totals over every row of the day, whichever page it starts on.
@@ -567,12 +551,12 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer, today: Date
     page.previous_page = (current > 1).then(|| href(request, current - 1));
     page.next_page = (current < pages).then(|| href(request, current + 1));
     let month_link = |months: i8| {
-        month_beside(request.from, months)
+        month_beside(request.query.from, months)
             .map(|(label, from, to)| (label, href_range(request, from, to, &request.raw_filter, 1)))
     };
     page.previous_month = month_link(-1);
     page.next_month =
-        month_link(1).filter(|_| request.from.first_of_month() < today.first_of_month());
+        month_link(1).filter(|_| request.query.from.first_of_month() < today.first_of_month());
     page.complete = answer.complete;
     page.partial = !answer.coverage.missing.is_empty();
     let coverage = &answer.coverage;
@@ -604,20 +588,20 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer, today: Date
     if let Some(progress) = &answer.progress {
         page.progress = (progress.windows_done, progress.windows_total);
         page.history_from = date(progress.history_from);
-        let range_from = day_bounds(request.from).map_or(0, |b| b.0);
+        let range_from = day_bounds(request.query.from).map_or(0, |b| b.0);
         if range_from < progress.history_from {
-            let first = request.from.to_string().max(FIRST_DAY.to_owned());
+            let first = request.query.from.to_string().max(FIRST_DAY.to_owned());
             page.older = Some(OlderHistory {
                 account: request.account.clone(),
                 from: first,
-                to: request.to.to_string(),
+                to: request.query.to.to_string(),
             });
         }
     }
     // The CSV of the same rows: the page's query without the page and its size.
     let mut query = vec![
-        ("from", request.from.to_string()),
-        ("to", request.to.to_string()),
+        ("from", request.query.from.to_string()),
+        ("to", request.query.to.to_string()),
         ("account", request.account.clone()),
     ];
     query.extend(request.raw_filter.query_pairs());
@@ -731,35 +715,29 @@ pub async fn show(
     };
     page_data.accounts = account_choices(&info, &request.account);
     page_data.sizes = PAGE_SIZES.iter().map(|&n| (n, n == request.per)).collect();
-    page_data.filtered = request.filter.narrows();
+    page_data.filtered = request.query.filter.narrows();
     page_data.all = request.account == history::ALL_ACCOUNTS;
     let mut echo = echo;
-    echo[0].1 = request.from.to_string();
-    echo[1].1 = request.to.to_string();
+    echo[0].1 = request.query.from.to_string();
+    echo[1].1 = request.query.to.to_string();
     page_data.form = echoed(&echo);
-    let (Some((from, _)), Some((_, to))) = (day_bounds(request.from), day_bounds(request.to))
-    else {
-        return Err(AppError::internal("a Kyiv day without bounds"));
-    };
-    let stored = history::statement(&state, user.id, Some(request.account.clone()), from, to);
-    match stored.await {
-        Ok(stored) => {
-            let transfers = insight::own_transfer_ids(&stored);
+    match statement::read(&state, user.id, &request.query).await {
+        Ok(statement::Statement {
+            stored, transfers, ..
+        }) => {
             let currencies = stored.currencies;
-            let mut rows = stored.items;
+            let rows = stored.items;
             let foreign = currencies.values().any(|&c| c != monobank::currency::UAH);
             let rates = if page_data.all && foreign {
                 state.upstream.rates().await.ok()
             } else {
                 None
             };
-            request.filter.apply(&mut rows);
             // The page counts the open holds apart from the unsigned events, all of them, not
             // only those a filter shows.
             let mut coverage = stored.coverage;
             coverage.open_holds = coverage.open_holds.saturating_sub(stored.unconfirmed.len());
-            let mut unconfirmed = stored.unconfirmed;
-            request.filter.apply(&mut unconfirmed);
+            let unconfirmed = stored.unconfirmed;
             let list = rates.as_ref().map_or(&[][..], |r| r.list.as_slice());
             let values = rows
                 .iter()
@@ -901,11 +879,14 @@ mod tests {
         Request {
             account: "a".into(),
             currency: CurrencyCode(980),
-            from: jiff::civil::date(2026, 11, 1),
-            to: jiff::civil::date(2026, 11, 30),
+            query: statement::Query {
+                account: Some("a".into()),
+                from: jiff::civil::date(2026, 11, 1),
+                to: jiff::civil::date(2026, 11, 30),
+                filter: insight::Filter::default(),
+            },
             page: 1,
             per: DEFAULT_PER,
-            filter: insight::Filter::default(),
             raw_filter: insight::RawFilter::default(),
         }
     }

@@ -362,3 +362,71 @@ async fn statement_pages_follow_their_next_links_through_the_whole_range_once() 
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn the_page_the_api_and_the_csv_share_one_set_of_statement_limits() {
+    let (app, sandbox) = spawn_syncing(5, 1.0).await;
+    let cookie = owner(&app, &sandbox, 0).await;
+    let now = monobank::clock::Clock::now(&*app.clock);
+    let today: jiff::civil::Date = monoweb::web::format::date(now).parse().unwrap();
+    let back = |days: i32| {
+        today
+            .checked_sub(jiff::Span::new().days(days))
+            .unwrap()
+            .to_string()
+    };
+    let tomorrow = today.tomorrow().unwrap().to_string();
+    let longest = format!("from={}&to={today}", back(3_659));
+    let too_long = format!("from={}&to={today}", back(3_660));
+    let future = format!("from={tomorrow}&to={tomorrow}");
+    let views = [
+        "/statement?",
+        "/api/mono/statement/?",
+        "/api/mono/statement.csv?",
+    ];
+    for view in views {
+        let res = app
+            .get_as(&format!("{view}{longest}&account=all"), &cookie)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{view} ten years");
+        for (query, field, message) in [
+            (&too_long, "to", "Ask for at most ten years at a time."),
+            (&future, "from", "The start date is in the future."),
+        ] {
+            let res = app
+                .get_as(&format!("{view}{query}&account=all"), &cookie)
+                .await;
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{view}{query}");
+            let text = res.text().await.unwrap();
+            if view.starts_with("/api") {
+                let body: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(body["errors"][field], json!([message]), "{view}{query}");
+            } else {
+                assert!(text.contains(message), "{view}{query}");
+            }
+        }
+    }
+    // A year and more is one page, as it is one API call (the page's limit was 366 days).
+    let res = app
+        .get_as(
+            &format!("/statement?from={}&to={today}", back(400)),
+            &cookie,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // The month summary's limits are the same for the page and the API.
+    let next_month = today
+        .first_of_month()
+        .checked_add(jiff::Span::new().months(1))
+        .unwrap()
+        .strftime("%Y-%m")
+        .to_string();
+    let res = app
+        .get_as(&format!("/api/mono/summary/?to={next_month}"), &cookie)
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = app
+        .get_as(&format!("/months?to={next_month}"), &cookie)
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}

@@ -430,40 +430,13 @@ fn spawn_session_sweeper(
     });
 }
 
-/// Every route of the app.
+/// Every route of the app: the JSON API's operations from their one list
+/// ([`api::routes::endpoints`], which the OpenAPI document is made from too), then the probes,
+/// the webhook receivers, the provider callback, the API's documentation and the metrics.
 fn routes(cfg: &mut web::ServiceConfig) {
+    api_routes(cfg);
     cfg.service(crate::http::resource("/healthz").route(web::get().to(api::health::healthz)))
         .service(crate::http::resource("/readyz").route(web::get().to(api::health::readyz)))
-        .service(
-            crate::http::resource("/api/auth/register").route(web::post().to(api::auth::register)),
-        )
-        .service(crate::http::resource("/api/auth/login").route(web::post().to(api::auth::login)))
-        .service(crate::http::resource("/api/auth/logout").route(web::post().to(api::auth::logout)))
-        .service(crate::http::resource("/api/auth/me").route(web::get().to(api::auth::me)))
-        .service(
-            crate::http::resource("/api/auth/password").route(web::post().to(api::auth::password)),
-        )
-        .service(
-            crate::http::resource("/api/auth/keys")
-                .route(web::get().to(api::auth::keys_list))
-                .route(web::post().to(api::auth::keys_create)),
-        )
-        .service(
-            crate::http::resource("/api/auth/keys/{id}")
-                .route(web::delete().to(api::auth::keys_revoke)),
-        )
-        .service(
-            crate::http::resource("/api/mono")
-                .route(web::get().to(api::mono::status))
-                .route(web::post().to(api::mono::attach))
-                .route(web::put().to(api::mono::replace))
-                .route(web::delete().to(api::mono::remove)),
-        )
-        .service(
-            crate::http::resource("/api/mono/connect")
-                .route(web::get().to(api::mono::connect_status))
-                .route(web::post().to(api::mono::connect_start)),
-        )
         .service(
             crate::http::resource("/hooks/provider/connected/{secret}")
                 .route(web::get().to(api::mono::connect_callback)),
@@ -473,66 +446,40 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(crate::hooks::receive_provider)),
         )
         .service(
-            crate::http::resource("/api/mono/currencies")
-                .wrap(from_fn(crate::etag::conditional))
-                .route(web::get().to(api::mono::currencies)),
-        )
-        .service(
-            crate::http::resource("/api/mono/currency")
-                .route(web::get().to(api::mono::currency_get))
-                .route(web::post().to(api::mono::currency_post)),
-        )
-        .service(
-            crate::http::resource("/api/mono/client-info")
-                .wrap(from_fn(crate::etag::conditional))
-                .route(web::get().to(api::mono::client_info)),
-        )
-        .service(
-            crate::http::resource("/api/mono/balance")
-                .wrap(from_fn(crate::etag::conditional))
-                .route(web::get().to(api::mono::balance)),
-        )
-        .service(
-            crate::http::resource("/api/mono/statement")
-                .wrap(from_fn(crate::etag::conditional))
-                .route(web::get().to(api::mono::statement_get))
-                .route(web::post().to(api::mono::statement)),
-        )
-        .service(
-            crate::http::resource("/api/mono/statement.csv")
-                .route(web::get().to(api::mono::statement_csv)),
-        )
-        .service(
-            crate::http::resource("/api/mono/summary")
-                .wrap(from_fn(crate::etag::conditional))
-                .route(web::get().to(api::mono::summary)),
-        )
-        .service(
-            crate::http::resource("/api/mono/sync")
-                .wrap(from_fn(crate::etag::conditional))
-                .route(web::get().to(api::mono::sync_progress)),
-        )
-        .service(
-            crate::http::resource("/api/mono/sync/history")
-                .route(web::post().to(api::mono::request_history)),
-        )
-        .service(
             crate::http::resource("/hooks/mono/{secret}")
                 .route(web::get().to(crate::hooks::check))
                 .route(web::post().to(crate::hooks::receive)),
-        )
-        .service(
-            crate::http::resource("/api/mono/webhook").route(web::post().to(api::mono::webhook)),
-        )
-        .service(
-            crate::http::resource("/api/openapi.json")
-                .route(web::get().to(api::openapi::openapi_json)),
         )
         .service(crate::http::resource("/api/docs").route(web::get().to(api::openapi::docs)))
         .service(crate::http::resource("/metrics").route(web::get().to(crate::prometheus::scrape)))
         .service(
             crate::http::resource("/api/docs/{tail:.*}").route(web::get().to(api::openapi::docs)),
         );
+}
+
+/// The JSON API's operations, one resource per path with a route per method (so a method the
+/// path does not take is the router's 405 with `Allow`); a path with a polled read answers
+/// conditional GETs (`etag`).
+fn api_routes(cfg: &mut web::ServiceConfig) {
+    let mut paths: Vec<(String, Vec<api::openapi::Endpoint>)> = Vec::new();
+    for endpoint in api::routes::endpoints() {
+        match paths.iter_mut().find(|(path, _)| *path == endpoint.path) {
+            Some((_, endpoints)) => endpoints.push(endpoint),
+            None => paths.push((endpoint.path.clone(), vec![endpoint])),
+        }
+    }
+    for (path, endpoints) in paths {
+        let polled = endpoints.iter().any(|e| e.polled);
+        let resource = crate::http::resource(&path).wrap(actix_web::middleware::Condition::new(
+            polled,
+            from_fn(crate::etag::conditional),
+        ));
+        cfg.service(
+            endpoints
+                .into_iter()
+                .fold(resource, |resource, e| resource.route(e.into_route())),
+        );
+    }
 }
 
 /// The files and directories only the service account may read: the data directory, the

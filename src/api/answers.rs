@@ -318,3 +318,71 @@ pub struct StoredStatementDetail {
     #[schema(value_type = Option<String>, required = false)]
     pub next: Option<Option<String>>,
 }
+
+/// An answer whose `detail` is a message.
+#[derive(Serialize, ToSchema)]
+pub struct Message {
+    /// The HTTP status, repeated.
+    pub code: u16,
+    pub detail: String,
+}
+
+/// Any failure: the message, field errors for validation failures, `info` where the seed had it.
+#[derive(Serialize, ToSchema)]
+pub struct Failure {
+    pub code: u16,
+    pub detail: String,
+    /// Field name → messages (`non_field_errors` for the body as a whole).
+    pub errors: Option<BTreeMap<String, Vec<String>>>,
+    /// For an incorrect currency pair: `{"currencies pairs": [...]}`.
+    pub info: Option<FailureInfo>,
+}
+
+/// `info` of a failure, where the seed gave one.
+#[derive(Serialize, ToSchema)]
+pub struct FailureInfo {
+    /// For an incorrect currency pair: the pairs that exist (`USDUAH`, ...).
+    #[serde(rename = "currencies pairs")]
+    pub currencies_pairs: Vec<String>,
+}
+
+/// Where a provider connection stands.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStateName {
+    None,
+    Pending,
+    Expired,
+    Connected,
+    Revoked,
+}
+
+/// `detail` of `/api/mono/connect`.
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionDetail {
+    /// `none`: nothing attached or pending; `pending`: waiting for the approval in the Monobank
+    /// app; `expired`: the last request timed out or was declined; `connected`; `revoked`: the
+    /// access was ended in the Monobank app (connect again).
+    pub state: ConnectionStateName,
+    /// While pending: where the user approves (a link on the phone, a QR code on a computer).
+    #[schema(nullable = false)]
+    pub accept_url: Option<String>,
+    /// While pending: when the request is forgotten, Unix seconds.
+    #[schema(nullable = false)]
+    pub expires_at: Option<i64>,
+}
+
+/// `/api/mono/connect`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct Connection {
+    pub code: u16,
+    pub detail: ConnectionDetail,
+}
+
+/// `GET /api/mono/sync/` and `POST /api/mono/sync/history/`: the sync's progress (no Monobank
+/// data, so no `stale` or `fetched_at`).
+#[derive(Serialize, ToSchema)]
+pub struct SyncProgress {
+    pub code: u16,
+    pub detail: crate::services::history::Progress,
+}

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod health;
 pub mod mono;
 pub mod openapi;
+pub mod routes;
 
 #[cfg(test)]
 mod tests {

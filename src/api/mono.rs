@@ -8,6 +8,11 @@ use serde::Deserialize;
 use validator::{Validate, ValidationError};
 
 use super::answers;
+// The answers' schemas, named by the operations' descriptions.
+use super::answers::{
+    BalanceAnswer, ClientInfo, Connection, Currencies, Failure, Message, MonthSummary, Pair,
+    Statement, StoredStatement, SyncProgress, TokenStatusAnswer, TokenStored,
+};
 use crate::db::users::UserId;
 use crate::domain::kyiv::parse_month;
 use crate::http::current_user::{CurrentUser, SessionUser};
@@ -204,7 +209,11 @@ pub struct MonoCurrencySerializer {
     pub currency: String,
 }
 
-/// `GET /api/mono/`: whether a token is attached (never the token).
+/// Token status
+///
+/// Whether a Monobank token is attached, of which kind, its last characters, when it was
+/// attached and whether Monobank accepted or rejected it. Never the token.
+#[utoipa::path(operation_id = "token_status", get, path = "/api/mono", tag = "mono", responses((status = 200, body = TokenStatusAnswer), (status = 401, body = Failure)))]
 pub async fn status(
     state: web::Data<Context>,
     user: CurrentUser,
@@ -221,10 +230,17 @@ fn token_of(body: ValidJson<MonoTokenSerializer>) -> Result<MonoToken, AppError>
         .map_err(|_| AppError::field("mono_token", "Invalid token."))
 }
 
-/// `POST /api/mono/`: 201 "Mono added successfully." with `"verified"`: whether Monobank
-/// already answered a call made with the token (when its minute was taken it is stored unverified
-/// and the sync's first call tells); 422 "Monobank rejected this token." and nothing stored when
-/// Monobank rejects it.
+/// Attach a Monobank token
+///
+/// Stores the user's personal Monobank token (encrypted at rest) after asking Monobank whether
+/// it opens client-info; a rejected token is not stored. `verified` says whether Monobank
+/// already answered (when the token's minute was taken, the sync's first call tells).
+#[utoipa::path(operation_id = "token_attach", post, path = "/api/mono", tag = "mono", request_body = MonoTokenSerializer,
+    responses((status = 201, description = "Mono added successfully.", body = TokenStored,
+                links(("status" = (operation_id = "token_status", description = "the token just attached")), ("progress" = (operation_id = "sync_progress", description = "the sync that starts with it")))), (status = 400, body = Failure),
+               (status = 403, description = "this server takes no personal tokens (provider mode)", body = Failure),
+               (status = 409, description = "A Mono token is already attached.", body = Failure),
+               (status = 422, description = "Monobank rejected this token.", body = Failure)))]
 pub async fn attach(
     state: web::Data<Context>,
     user: CurrentUser,
@@ -238,7 +254,15 @@ pub async fn attach(
     }))
 }
 
-/// `PUT /api/mono/`: 200 "Mono changed successfully." with `"verified"` (as for `POST`).
+/// Replace the Monobank token
+///
+/// As attaching, for a user who has a token: the new one replaces it, with the webhook monoweb
+/// registered.
+#[utoipa::path(operation_id = "token_replace", put, path = "/api/mono", tag = "mono", request_body = MonoTokenSerializer,
+    responses((status = 200, description = "Mono changed successfully.", body = TokenStored), (status = 400, body = Failure),
+               (status = 403, description = "this server takes no personal tokens (provider mode)", body = Failure),
+               (status = 404, description = "Your mono has not been added yet.", body = Failure), (status = 409, body = Failure),
+               (status = 422, description = "Monobank rejected this token.", body = Failure)))]
 pub async fn replace(
     state: web::Data<Context>,
     user: CurrentUser,
@@ -252,7 +276,12 @@ pub async fn replace(
     }))
 }
 
-/// `DELETE /api/mono/`: 204.
+/// Remove the Monobank token
+///
+/// Deletes the token and takes back the webhook monoweb registered with it. The stored history
+/// stays.
+#[utoipa::path(operation_id = "token_remove", delete, path = "/api/mono", tag = "mono",
+    responses((status = 204, description = "removed, with the webhook monoweb registered"), (status = 404, body = Failure)))]
 pub async fn remove(
     state: web::Data<Context>,
     user: CurrentUser,
@@ -261,9 +290,14 @@ pub async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `GET /api/mono/connect`: where the user's provider connection stands (`none`, `pending`
-/// with the accept URL and expiry, `expired`, `connected`); a pending request is checked with
-/// the bank at most every few seconds.
+/// Provider connection status
+///
+/// Where the user's connection through the provider (corporate) API stands; a pending request
+/// is checked with Monobank at most every 5 seconds.
+#[utoipa::path(get, path = "/api/mono/connect", tag = "mono",
+    responses((status = 200, description = "where the provider connection stands; a pending request is checked with Monobank at most every 5 s", body = Connection),
+               (status = 404, description = "this server does not connect through the provider API", body = Failure),
+               (status = 502, body = Failure), (status = 503, body = Failure)))]
 pub async fn connect_status(
     state: web::Data<Context>,
     user: CurrentUser,
@@ -275,9 +309,17 @@ pub async fn connect_status(
     Ok(answers::reply(StatusCode::OK, connection))
 }
 
-/// `POST /api/mono/connect`: starts connecting through the provider API (or answers the request
-/// still pending): 200 `{"state": "pending", "accept_url", "expires_at"}`. Open the accept URL
-/// on the phone (or scan it as a QR code) and approve in the Monobank app.
+/// Connect through the provider API
+///
+/// Starts an access request (or answers the one still pending): open `accept_url` on the phone,
+/// or scan it as a QR code, and approve in the Monobank app.
+#[utoipa::path(post, path = "/api/mono/connect", tag = "mono",
+    responses((status = 200, description = "an access request is pending (the same one while it waits): open accept_url and approve in the Monobank app", body = Connection),
+               (status = 404, description = "this server does not connect through the provider API", body = Failure),
+               (status = 409, description = "A Mono token is already attached.", body = Failure),
+               (status = 429, body = Failure),
+               (status = 502, description = "Monobank refused the server's provider key or signature, or answered with an error", body = Failure),
+               (status = 503, body = Failure)))]
 pub async fn connect_start(
     state: web::Data<Context>,
     user: CurrentUser,
@@ -310,8 +352,14 @@ pub async fn connect_callback(
     }
 }
 
-/// `GET /api/mono/currencies/`: Mono's list, each rate with `currencyA`/`currencyB` codes. The
-/// list's JSON is made once per fetch; only the envelope is written per request.
+/// Exchange rates
+///
+/// Monobank's rate list, each rate with the alpha codes of its currencies. Fetched at most once
+/// a minute for the whole server; `stale` says when it is older because Monobank could not be
+/// asked.
+#[utoipa::path(get, path = "/api/mono/currencies", tag = "mono",
+    responses((status = 200, description = "Mono's rate list, each with currencyA/currencyB codes", body = Currencies),
+               (status = 429, body = Failure), (status = 503, description = "Monobank down and nothing cached", body = Failure)))]
 pub async fn currencies(
     state: web::Data<Context>,
     _user: CurrentUser,
@@ -334,7 +382,12 @@ fn ok_with_json_detail(detail: &str, stale: bool, fetched_at: i64) -> HttpRespon
         ))
 }
 
-/// `POST /api/mono/currency/`: one pair in the seed's shape.
+/// One currency pair (body)
+///
+/// The rates of one pair in the seed's shapes: buy and sell, or a cross rate. The pair is read
+/// from the body as USDUAH, USD/UAH, usd-uah or 840/980.
+#[utoipa::path(post, path = "/api/mono/currency", tag = "mono", request_body = MonoCurrencySerializer,
+    responses((status = 200, body = Pair), (status = 400, description = "Incorrect currency pair.", body = Failure)))]
 pub async fn currency_post(
     state: web::Data<Context>,
     _user: CurrentUser,
@@ -343,7 +396,11 @@ pub async fn currency_post(
     one_pair(&state, &body.into_inner().currency).await
 }
 
-/// `GET /api/mono/currency/?currency=USDUAH`: the same serializer, from the query string.
+/// One currency pair (query)
+///
+/// As the POST form, with the pair in the query string.
+#[utoipa::path(get, path = "/api/mono/currency", tag = "mono", params(MonoCurrencySerializer),
+    responses((status = 200, body = Pair), (status = 400, body = Failure)))]
 pub async fn currency_get(
     state: web::Data<Context>,
     _user: CurrentUser,
@@ -375,7 +432,15 @@ async fn one_pair(state: &Context, raw: &str) -> Result<HttpResponse, AppError> 
     }))
 }
 
-/// `GET /api/mono/client-info/`.
+/// Client info
+///
+/// Monobank's client-info for the user's token: name, accounts, cards and jars. Monobank allows
+/// one call a minute per token; between calls the last answer is served with `stale` and
+/// `fetched_at`.
+#[utoipa::path(get, path = "/api/mono/client-info", tag = "mono",
+    responses((status = 200, description = "client-info as Monobank sent it", body = ClientInfo), (status = 404, body = Failure),
+               (status = 422, description = "Monobank rejected the stored token", body = Failure), (status = 429, body = Failure),
+               (status = 502, body = Failure), (status = 503, body = Failure)))]
 pub async fn client_info(
     state: web::Data<Context>,
     user: SessionUser,
@@ -389,8 +454,13 @@ pub async fn client_info(
     }))
 }
 
-/// `GET /api/mono/balance/`: the default UAH card, every account and jar (see
-/// [`mono::balance_of`]).
+/// Balances and net worth
+///
+/// The default UAH card (Monobank's account `0`), every account and jar with exact amounts, and
+/// the net worth in hryvnias at Monobank's buying rates.
+#[utoipa::path(get, path = "/api/mono/balance", tag = "mono",
+    responses((status = 200, description = "{balance, currency, account, own_funds, credit_limit, accounts, jars, net_worth: {amount, currency: UAH, rates_at, rates}}, exact decimals; net_worth.amount is the own funds of every account and jar at Monobank's buying rates (null when a currency held has no rate)", body = BalanceAnswer),
+               (status = 404, body = Failure), (status = 422, body = Failure), (status = 429, body = Failure)))]
 pub async fn balance(
     state: web::Data<Context>,
     user: SessionUser,
@@ -414,7 +484,12 @@ pub async fn balance(
     ))
 }
 
-/// `POST /api/mono/statement/`: the last `period` days of an account, newest first.
+/// Statement of the last days (seed)
+///
+/// The seed's statement view: the last `period` days (0 to 31) of one account, newest first,
+/// asked of Monobank one call a minute; `info.complete` says whether that is all of the period.
+#[utoipa::path(post, path = "/api/mono/statement", tag = "mono", request_body = MonoPeriodSerializer,
+    responses((status = 200, body = Statement), (status = 400, body = Failure), (status = 404, body = Failure), (status = 429, body = Failure)))]
 pub async fn statement(
     state: web::Data<Context>,
     user: CurrentUser,
@@ -437,8 +512,13 @@ pub async fn statement(
     }))
 }
 
-/// `POST /api/mono/webhook/`: 200 "Webhook registered."; without `webHookUrl`, monoweb's own
-/// receiver (a new secret each time).
+/// Register a webhook
+///
+/// Points the user's Monobank webhook at a URL, or without `webHookUrl` at monoweb's own
+/// receiver (which stores every operation as it happens).
+#[utoipa::path(post, path = "/api/mono/webhook", tag = "mono", request_body = WebhookSerializer,
+    responses((status = 200, description = "Webhook registered. Without webHookUrl: monoweb's own receiver (public_url + /hooks/mono/<new secret>)", body = Message),
+               (status = 400, body = Failure)))]
 pub async fn webhook(
     state: web::Data<Context>,
     user: CurrentUser,
@@ -463,8 +543,17 @@ async fn checked_statement(
     Ok(statement::read(state, user, &query).await?)
 }
 
-/// `GET /api/mono/statement/?from=&to=&account=`: any range, from the transaction store; with
-/// `limit`, a page of it and the link to the next.
+/// Statement of any range
+///
+/// Any range of days (Kyiv time, up to ten years) of one account, or of every account and jar,
+/// from monoweb's transaction store: no call to Monobank. Filters for text, category, direction
+/// and amount, four orders, and optional pages (`limit`, `cursor`). `complete` and `coverage`
+/// say what the store holds of the range.
+#[utoipa::path(operation_id = "statement_range", get, path = "/api/mono/statement", tag = "mono", params(crate::api::mono::StatementQuery, crate::api::mono::PageParams),
+    responses((status = 200, description = "Any range, from the transaction store (changes no sync state); with `limit`, one page of it", body = StoredStatement,
+                links(("csv" = (operation_id = "statement_csv", description = "the same range as CSV", parameters(("from" = "$request.query.from"), ("to" = "$request.query.to"), ("account" = "$request.query.account"))))),
+                headers(("Link" = String, description = "with `limit`, while pages remain: `<next>; rel=\"next\"`"))),
+               (status = 400, body = Failure), (status = 404, body = Failure), (status = 503, description = "the accounts have not been read yet", body = Failure)))]
 pub async fn statement_get(
     state: web::Data<Context>,
     user: CurrentUser,
@@ -537,7 +626,17 @@ fn stored_item(
     }
 }
 
-/// `GET /api/mono/statement.csv?from=&to=&account=`: the same rows as CSV, streamed.
+/// Statement as CSV
+///
+/// The rows of the same query as a CSV file, streamed. A range the store does not hold in full
+/// says so in its headers and its file name.
+#[utoipa::path(get, path = "/api/mono/statement.csv", tag = "mono", params(crate::api::mono::StatementQuery),
+    responses((status = 200, description = "The rows as CSV, streamed: date, time, account, description, mcc, category, amount, currency, operation_amount, operation_currency, cashback, commission, balance, hold, comment, counterparty; a partial range's file name ends in -partial",
+                content_type = "text/csv", body = String,
+                headers(("Content-Disposition" = String, description = "attachment; filename=\"monoweb-<from>-<to>[-partial].csv\""),
+                        ("X-Statement-Complete" = bool, description = "whether the store holds every operation of the range"),
+                        ("X-Statement-Missing" = String, description = "the parts not in the store yet, RFC 3339 intervals start/end, comma-separated; empty when complete"))),
+               (status = 400, body = Failure), (status = 404, body = Failure)))]
 pub async fn statement_csv(
     state: web::Data<Context>,
     user: CurrentUser,
@@ -639,8 +738,13 @@ fn valid_query<T: Validate>(query: Result<web::Query<T>, actix_web::Error>) -> R
     Ok(query)
 }
 
-/// `GET /api/mono/summary/?from=YYYY-MM&to=YYYY-MM`: per month, income, spending, net and
-/// spending by category over every account and jar, in hryvnias, own transfers left out.
+/// Months
+///
+/// Per calendar month (Kyiv), income, spending, net and spending by category over every account
+/// and jar, in hryvnias; own transfers are left out.
+#[utoipa::path(get, path = "/api/mono/summary", tag = "mono", params(crate::api::mono::SummaryQuery),
+    responses((status = 200, description = "Per month, income, spending, net and spending by category over every account and jar, in hryvnias, own transfers left out", body = MonthSummary),
+               (status = 400, body = Failure), (status = 404, body = Failure)))]
 pub async fn summary(
     state: web::Data<Context>,
     user: CurrentUser,
@@ -696,8 +800,15 @@ fn history_day(raw: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
-/// `POST /api/mono/sync/history/`: 202 with the sync's progress; the sync fetches the older
-/// history (one statement call a minute) and `GET /api/mono/sync/` follows it.
+/// Fetch older history
+///
+/// Asks the background sync to fetch history back to a day (not before 2017-11-01), for one
+/// account or all. It runs at Monobank's pace, one statement call a minute; follow it with the
+/// sync progress.
+#[utoipa::path(post, path = "/api/mono/sync/history", tag = "mono", request_body = crate::api::mono::HistoryRequest,
+    responses((status = 202, description = "Progress: the sync fetches the older history, one statement call a minute", body = SyncProgress,
+                links(("progress" = (operation_id = "sync_progress", description = "follow the fetch")))),
+               (status = 400, body = Failure), (status = 404, body = Failure), (status = 503, description = "the accounts have not been read yet", body = Failure)))]
 pub async fn request_history(
     state: web::Data<Context>,
     user: CurrentUser,
@@ -716,7 +827,13 @@ pub async fn request_history(
     Ok(answers::reply(StatusCode::ACCEPTED, progress))
 }
 
-/// `GET /api/mono/sync/`: the background sync's progress.
+/// Sync progress
+///
+/// What the background sync holds and fetches: per account the history asked for, the windows
+/// fetched, gaps and failures; the webhook's state.
+#[utoipa::path(get, path = "/api/mono/sync", tag = "mono",
+    responses((status = 200, description = "Progress: per account history_from, fetched_to, windows_done, windows_total, complete, missing, closed, last_error, retry_at; transactions, own_webhook, webhook_from, last_event_at, signing_key, gaps", body = SyncProgress),
+               (status = 404, body = Failure)))]
 pub async fn sync_progress(
     state: web::Data<Context>,
     user: CurrentUser,

@@ -1,14 +1,14 @@
 //! The OpenAPI 3.1 description of every `/api` route (`GET /api/openapi.json`) and Swagger UI
 //! (`/api/docs/`), served from the binary: the UI's files are vendored at build time, no CDN.
 //!
-//! The request schemas are the serializer structs themselves; the response schemas below
-//! describe the `{code, detail}` envelope of each answer.
+//! The request schemas are the serializer structs themselves, the response schemas the answers
+//! of `api::answers`; each operation is described by its handler's `#[utoipa::path]`, and
+//! `api::routes` lists them once for the router and for [`document_of`].
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
+use actix_web::{web, FromRequest, Handler, Responder, Route};
+use utoipa::openapi::path::{HttpMethod, Operation};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
 use super::answers::*;
 use super::mono::{MonoCurrencySerializer, MonoPeriodSerializer};
@@ -16,122 +16,13 @@ use crate::http::serializers::{
     LoginRequest, MonoTokenSerializer, PasswordRequest, RegisterRequest, WebhookSerializer,
 };
 
-/// An answer whose `detail` is a message.
-#[derive(Serialize, ToSchema)]
-pub struct Message {
-    /// The HTTP status, repeated.
-    pub code: u16,
-    pub detail: String,
-}
-
-/// Any failure: the message, field errors for validation failures, `info` where the seed had it.
-#[derive(Serialize, ToSchema)]
-pub struct Failure {
-    pub code: u16,
-    pub detail: String,
-    /// Field name → messages (`non_field_errors` for the body as a whole).
-    pub errors: Option<BTreeMap<String, Vec<String>>>,
-    /// For an incorrect currency pair: `{"currencies pairs": [...]}`.
-    pub info: Option<FailureInfo>,
-}
-
-/// `info` of a failure, where the seed gave one.
-#[derive(Serialize, ToSchema)]
-pub struct FailureInfo {
-    /// For an incorrect currency pair: the pairs that exist (`USDUAH`, ...).
-    #[serde(rename = "currencies pairs")]
-    pub currencies_pairs: Vec<String>,
-}
-
-/// Where a provider connection stands.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ConnectionStateName {
-    None,
-    Pending,
-    Expired,
-    Connected,
-    Revoked,
-}
-
-/// `detail` of `/api/mono/connect`.
-#[derive(Serialize, ToSchema)]
-pub struct ConnectionDetail {
-    /// `none`: nothing attached or pending; `pending`: waiting for the approval in the Monobank
-    /// app; `expired`: the last request timed out or was declined; `connected`; `revoked`: the
-    /// access was ended in the Monobank app (connect again).
-    pub state: ConnectionStateName,
-    /// While pending: where the user approves (a link on the phone, a QR code on a computer).
-    #[schema(nullable = false)]
-    pub accept_url: Option<String>,
-    /// While pending: when the request is forgotten, Unix seconds.
-    #[schema(nullable = false)]
-    pub expires_at: Option<i64>,
-}
-
-/// `/api/mono/connect`'s answer.
-#[derive(Serialize, ToSchema)]
-pub struct Connection {
-    pub code: u16,
-    pub detail: ConnectionDetail,
-}
-
-/// `GET /api/mono/sync/` and `POST /api/mono/sync/history/`: the sync's progress (no Monobank
-/// data, so no `stale` or `fetched_at`).
-#[derive(Serialize, ToSchema)]
-pub struct SyncProgress {
-    pub code: u16,
-    pub detail: crate::services::history::Progress,
-}
-
-/// Answers every operation can give besides its own: 400 for a bad query or body, 401 without a
-/// session (operations that need one), 405 with `Allow`, 408, 413 and 415 for bodies, and the
-/// answers of the families below; all in the envelope. Added where an operation does not document
-/// them itself.
-struct CommonResponses;
-
-/// Operations that ask Monobank (or serve its answer from the cache): 429 while its limit is
-/// spent and nothing is cached, 502 when it answers garbage, 503 when it cannot be reached.
-const ASKS_MONOBANK: &[&str] = &[
-    "get /api/mono/currencies",
-    "get /api/mono/currency",
-    "post /api/mono/currency",
-    "get /api/mono/client-info",
-    "get /api/mono/balance",
-    "post /api/mono/statement",
-    "post /api/mono/webhook",
-];
-
-/// Operations that use the user's token: 404 when none is attached, 422 once Monobank rejected it.
-const USES_TOKEN: &[&str] = &[
-    "get /api/mono/client-info",
-    "get /api/mono/balance",
-    "post /api/mono/statement",
-    "get /api/mono/statement",
-    "get /api/mono/statement.csv",
-    "get /api/mono/summary",
-    "get /api/mono/sync",
-    "post /api/mono/sync/history",
-    "post /api/mono/webhook",
-];
-
-/// Operations that name an account: 503 until the user's accounts were first read.
-const NAMES_ACCOUNT: &[&str] = &[
-    "post /api/mono/statement",
-    "get /api/mono/statement",
-    "get /api/mono/statement.csv",
-    "get /api/mono/summary",
-    "post /api/mono/sync/history",
-];
-
 /// `(status, description)` of an answer.
 type Answer = (&'static str, &'static str);
 
-/// Each family and the answers its members can give besides their own.
-const FAMILIES: &[(&[&str], &[Answer])] = &[
-    (
-        ASKS_MONOBANK,
-        &[
+/// The answers a family's members can give besides their own.
+fn family_answers(family: Family) -> &'static [Answer] {
+    match family {
+        Family::AsksMonobank => &[
             (
                 "429",
                 "Monobank's limit is spent and nothing is cached (Retry-After)",
@@ -139,129 +30,184 @@ const FAMILIES: &[(&[&str], &[Answer])] = &[
             ("502", "Monobank answered with an error"),
             ("503", "Monobank cannot be reached and nothing is cached"),
         ],
-    ),
-    (
-        USES_TOKEN,
-        &[
+        Family::UsesToken => &[
             ("404", "no Monobank token is attached"),
             ("422", "Monobank rejected the stored token"),
         ],
-    ),
-    (
-        NAMES_ACCOUNT,
-        &[("503", "the accounts have not been read from Monobank yet")],
-    ),
-];
-
-impl Modify for CommonResponses {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{path::Operation, ContentBuilder, Ref, ResponseBuilder};
-        let failure = |description: &str| {
-            ResponseBuilder::new().description(description).content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Failure")))
-                    .build(),
-            )
-        };
-        let add = |op: &mut Operation, status: &str, description: &str| {
-            let response = if status == "405" {
-                failure(description)
-                    .header("Allow", string_header("the methods the path takes"))
-                    .build()
-            } else {
-                failure(description).build()
-            };
-            op.responses
-                .responses
-                .entry(status.to_owned())
-                .or_insert(response.into());
-        };
-        for (path, item) in &mut openapi.paths.paths {
-            let ops = [
-                ("get", &mut item.get),
-                ("put", &mut item.put),
-                ("post", &mut item.post),
-                ("delete", &mut item.delete),
-                ("patch", &mut item.patch),
-            ];
-            for (method, op) in ops {
-                let Some(op) = op else { continue };
-                let key = format!("{method} {path}");
-                let key = key.as_str();
-                // Anonymous, or the session is optional (an empty requirement is one choice).
-                // `security: []` (none needed) or an empty requirement among others (optional).
-                let anonymous = op.security.as_ref().is_some_and(|requirements| {
-                    requirements.is_empty()
-                        || requirements.iter().any(|r| {
-                            serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({}))
-                        })
-                });
-                if !anonymous {
-                    add(
-                        op,
-                        "401",
-                        "not logged in (no valid session cookie), or an unknown or revoked API key",
-                    );
-                }
-                // No `security` of its own: the document's, a session or an API key.
-                let takes_keys = op.security.is_none();
-                let reads = method
-                    .to_uppercase()
-                    .parse::<actix_web::http::Method>()
-                    .is_ok_and(|m| {
-                        crate::http::keys::allows(crate::auth::api_keys::Scope::Read, &m, path)
-                    });
-                if takes_keys && !reads {
-                    add(op, "403", "the API key may only read");
-                }
-                if !takes_keys && !anonymous {
-                    add(
-                        op,
-                        "403",
-                        "an API key cannot do this: it needs a logged-in session",
-                    );
-                }
-                if op.request_body.is_some() {
-                    add(op, "400", "the body is not valid (see errors)");
-                    add(
-                        op,
-                        "408",
-                        "the body did not arrive in full in time (body_timeout_secs); the \
-                         connection is closed",
-                    );
-                    add(op, "413", "the body is over 64 KiB");
-                    add(op, "415", "the body is not application/json");
-                }
-                if op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
-                    add(op, "400", "the query is not valid (see errors)");
-                }
-                add(op, "405", "this path does not take that method");
-                for (members, answers) in FAMILIES {
-                    if members.contains(&key) {
-                        for (status, description) in *answers {
-                            add(op, status, description);
-                        }
-                    }
-                }
-                if POLLED.contains(&key) {
-                    conditional(op);
-                }
-                declare_headers(op);
-            }
-        }
+        Family::NamesAccount => &[("503", "the accounts have not been read from Monobank yet")],
     }
 }
 
-/// The reads scripts poll: `ETag` on their 200, and 304 to `If-None-Match` (`crate::etag`).
-const POLLED: &[&str] = &[
-    "get /api/mono/currencies",
-    "get /api/mono/client-info",
-    "get /api/mono/balance",
-    "get /api/mono/statement",
-    "get /api/mono/summary",
-    "get /api/mono/sync",
-];
+/// Operations that share a set of answers (documented once, in `openapi`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Asks Monobank (or serves its answer from the cache): 429, 502, 503.
+    AsksMonobank,
+    /// Uses the user's token: 404 without one, 422 once Monobank rejected it.
+    UsesToken,
+    /// Names an account: 503 until the user's accounts were first read.
+    NamesAccount,
+}
+
+/// One operation: what the document says of it and the route that serves it.
+pub struct Endpoint {
+    pub method: HttpMethod,
+    pub path: String,
+    /// Its description, from its handler's `#[utoipa::path]`.
+    pub operation: Operation,
+    /// Polled by scripts: `ETag` on the 200, 304 to `If-None-Match` (`crate::etag`).
+    pub polled: bool,
+    pub families: &'static [Family],
+    route: Route,
+}
+
+impl Endpoint {
+    pub fn polled(mut self) -> Self {
+        self.polled = true;
+        self
+    }
+
+    pub fn of(mut self, families: &'static [Family]) -> Self {
+        self.families = families;
+        self
+    }
+
+    /// The route that serves it (its method's guard and its handler).
+    pub fn into_route(self) -> Route {
+        self.route
+    }
+}
+
+/// The endpoint of a handler `F` whose `#[utoipa::path]` made `P`. The attribute's `tag` is
+/// kept apart from the operation (the `OpenApi` derive adds it from `Tags`, the trait it uses
+/// for this); it is put on the operation here.
+pub fn endpoint<P, F, Args>(handler: F) -> Endpoint
+where
+    P: utoipa::Path + for<'t> utoipa::__dev::Tags<'t>,
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    let methods = P::methods();
+    let method = match methods.as_slice() {
+        [one] => one.clone(),
+        _ => panic!("{} must name exactly one method", P::path()),
+    };
+    let route = match method {
+        HttpMethod::Get => web::get(),
+        HttpMethod::Post => web::post(),
+        HttpMethod::Put => web::put(),
+        HttpMethod::Delete => web::delete(),
+        HttpMethod::Patch => web::patch(),
+        HttpMethod::Head => web::head(),
+        HttpMethod::Options | HttpMethod::Trace => {
+            panic!("{} uses a method the API does not serve", P::path())
+        }
+    };
+    let mut operation = P::operation();
+    let tags: Vec<String> = P::tags().into_iter().map(str::to_owned).collect();
+    if !tags.is_empty() {
+        operation.tags = Some(tags);
+    }
+    Endpoint {
+        method,
+        path: P::path(),
+        operation,
+        polled: false,
+        families: &[],
+        route: route.to(handler),
+    }
+}
+
+/// Adds to an endpoint's operation the answers every operation can give besides its own: 400
+/// for a bad query or body, 401 without a session (operations that need one), 403 for a key
+/// that may not, 405 with `Allow`, 408, 413 and 415 for bodies, its families' answers, the
+/// conditional GET of a polled read, and the headers every answer carries; all in the envelope.
+/// An answer the operation documents itself is left as it is.
+fn complete(endpoint: &Endpoint) -> Operation {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let mut op = endpoint.operation.clone();
+    let path = endpoint.path.as_str();
+    let failure = |description: &str| {
+        ResponseBuilder::new().description(description).content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Failure")))
+                .build(),
+        )
+    };
+    let add = |op: &mut Operation, status: &str, description: &str| {
+        let response = if status == "405" {
+            failure(description)
+                .header("Allow", string_header("the methods the path takes"))
+                .build()
+        } else {
+            failure(description).build()
+        };
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert(response.into());
+    };
+    // Anonymous, or the session is optional: `security: []` (none needed) or an empty
+    // requirement among others.
+    let anonymous = op.security.as_ref().is_some_and(|requirements| {
+        requirements.is_empty()
+            || requirements
+                .iter()
+                .any(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
+    });
+    if !anonymous {
+        add(
+            &mut op,
+            "401",
+            "not logged in (no valid session cookie), or an unknown or revoked API key",
+        );
+    }
+    // No `security` of its own: the document's, a session or an API key.
+    let takes_keys = op.security.is_none();
+    let method = serde_json::to_value(&endpoint.method)
+        .ok()
+        .and_then(|m| m.as_str().map(str::to_uppercase))
+        .and_then(|m| m.parse::<actix_web::http::Method>().ok());
+    let reads = method
+        .is_some_and(|m| crate::http::keys::allows(crate::auth::api_keys::Scope::Read, &m, path));
+    if takes_keys && !reads {
+        add(&mut op, "403", "the API key may only read");
+    }
+    if !takes_keys && !anonymous {
+        add(
+            &mut op,
+            "403",
+            "an API key cannot do this: it needs a logged-in session",
+        );
+    }
+    if op.request_body.is_some() {
+        add(&mut op, "400", "the body is not valid (see errors)");
+        add(
+            &mut op,
+            "408",
+            "the body did not arrive in full in time (body_timeout_secs); the connection is \
+             closed",
+        );
+        add(&mut op, "413", "the body is over 64 KiB");
+        add(&mut op, "415", "the body is not application/json");
+    }
+    if op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+        add(&mut op, "400", "the query is not valid (see errors)");
+    }
+    add(&mut op, "405", "this path does not take that method");
+    for family in endpoint.families {
+        for (status, description) in family_answers(*family) {
+            add(&mut op, status, description);
+        }
+    }
+    if endpoint.polled {
+        conditional(&mut op);
+    }
+    declare_headers(&mut op);
+    op
+}
 
 fn string_header(description: &str) -> utoipa::openapi::header::Header {
     use utoipa::openapi::{HeaderBuilder, ObjectBuilder, Type};
@@ -405,15 +351,6 @@ impl Modify for SessionCookie {
                        is the envelope {code, detail}; log in first, then send the session cookie, \
                        or send a personal API key as `Authorization: Bearer`.",
     ),
-    paths(
-        paths::register, paths::login, paths::logout, paths::me, paths::password,
-        paths::keys_list, paths::keys_create, paths::keys_revoke,
-        paths::token_status, paths::token_attach, paths::token_replace, paths::token_remove,
-        paths::connect_status, paths::connect_start,
-        paths::currencies, paths::currency_post, paths::currency_get, paths::client_info,
-        paths::balance, paths::statement, paths::statement_range, paths::statement_csv,
-        paths::summary, paths::sync_progress, paths::request_history, paths::webhook, paths::openapi_json,
-    ),
     components(schemas(
         RegisterRequest, LoginRequest, PasswordRequest, crate::http::serializers::NewKeyRequest,
         crate::auth::api_keys::Scope, ApiKeyInfo,
@@ -437,310 +374,22 @@ impl Modify for SessionCookie {
         (name = "meta", description = "This description of the API."),
     ),
     servers((url = "/", description = "this server (the document is served by the instance it describes)")),
-    modifiers(&SessionCookie, &CommonResponses, &CategoryNames),
+    modifiers(&SessionCookie),
     security(("session" = []), ("api_key" = [])),
 )]
-pub struct ApiDoc;
+struct ApiDoc;
 
-/// Operation descriptions; the handlers live in `api::auth` and `api::mono`.
-#[allow(dead_code)]
-mod paths {
-    use super::*;
-
-    /// Create an account
-    ///
-    /// Registers a user with a name and a password (at least 12 characters, not a common one). The
-    /// first user of a server becomes its admin. Closed unless the server allows registration;
-    /// throttled per address.
-    #[utoipa::path(post, path = "/api/auth/register", tag = "accounts", security(), request_body = RegisterRequest,
-        responses((status = 201, body = Registered), (status = 400, body = Failure), (status = 403, description = "registration is closed", body = Failure),
-                   (status = 409, description = "name taken", body = Failure), (status = 429, body = Failure)))]
-    fn register() {}
-
-    /// Log in
-    ///
-    /// Checks the name and password and starts a new session: the answer sets the session cookie
-    /// that every later request sends. One answer whether or not the user exists; failed attempts
-    /// are throttled per user and per address.
-    #[utoipa::path(post, path = "/api/auth/login", tag = "accounts", security(), request_body = LoginRequest,
-        responses((status = 200, description = "logged in; a new session cookie is set", body = LoggedIn,
-                    links(("me" = (operation_id = "me", description = "the user just logged in")))),
-                   (status = 401, description = "one message whether or not the user exists", body = Failure),
-                   (status = 429, description = "throttled; see Retry-After", body = Failure)))]
-    fn login() {}
-
-    /// Log out
-    ///
-    /// Ends the session on the server (its row is deleted); without a session there is nothing to
-    /// do.
-    #[utoipa::path(post, path = "/api/auth/logout", tag = "accounts", security((), ("session" = [])),
-        responses((status = 204, description = "the session is deleted on the server; without one, nothing to do")))]
-    fn logout() {}
-
-    /// Who am I
-    ///
-    /// The logged-in user's name, whether they are an admin and whether a Monobank token is
-    /// attached.
-    #[utoipa::path(get, path = "/api/auth/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = Failure)))]
-    fn me() {}
-
-    /// Change the password
-    ///
-    /// Needs the current password. Every other session of the user ends and every API key stops
-    /// working; a Monobank webhook pointed elsewhere goes back to monoweb's receiver.
-    #[utoipa::path(post, path = "/api/auth/password", tag = "accounts", security(("session" = [])), request_body = PasswordRequest,
-        responses((status = 200, description = "changed; every other session ends, and a webhook registered elsewhere goes back to monoweb's receiver (the detail says so)", body = Message), (status = 400, body = Failure), (status = 401, body = Failure),
-                   (status = 429, description = "too many wrong current passwords (they count as failed logins); see Retry-After", body = Failure)))]
-    fn password() {}
-
-    /// List API keys
-    ///
-    /// The user's personal API keys, oldest first: name, scope, first characters, creation and last
-    /// use. Never the keys themselves.
-    #[utoipa::path(get, path = "/api/auth/keys", tag = "accounts", security(("session" = [])),
-        responses((status = 200, description = "the user's API keys, oldest first", body = ApiKeys)))]
-    fn keys_list() {}
-
-    /// Create an API key
-    ///
-    /// Makes a personal API key (`read` or `write`) to send as `Authorization: Bearer`. The key is
-    /// in this answer only; the server keeps its hash. At most 20 keys per user.
-    #[utoipa::path(post, path = "/api/auth/keys", tag = "accounts", security(("session" = [])), request_body = crate::http::serializers::NewKeyRequest,
-        responses((status = 201, description = "the new key, shown this once; only its hash is kept", body = NewApiKey,
-                    links(("revoke" = (operation_id = "keys_revoke", description = "revoke the key just made", parameters(("id" = "$response.body#/detail/id")))))),
-                   (status = 409, description = "the user holds 20 keys already", body = Failure)))]
-    fn keys_create() {}
-
-    /// Revoke an API key
-    ///
-    /// The key stops working at once.
-    #[utoipa::path(delete, path = "/api/auth/keys/{id}", tag = "accounts", security(("session" = [])),
-        params(("id" = i64, Path, description = "the key's id")),
-        responses((status = 204, description = "revoked: the key stops working at once"),
-                   (status = 404, description = "no such key among the user's", body = Failure)))]
-    fn keys_revoke() {}
-
-    /// Token status
-    ///
-    /// Whether a Monobank token is attached, of which kind, its last characters, when it was
-    /// attached and whether Monobank accepted or rejected it. Never the token.
-    #[utoipa::path(get, path = "/api/mono", tag = "mono", responses((status = 200, body = TokenStatusAnswer), (status = 401, body = Failure)))]
-    fn token_status() {}
-
-    /// Attach a Monobank token
-    ///
-    /// Stores the user's personal Monobank token (encrypted at rest) after asking Monobank whether
-    /// it opens client-info; a rejected token is not stored. `verified` says whether Monobank
-    /// already answered (when the token's minute was taken, the sync's first call tells).
-    #[utoipa::path(post, path = "/api/mono", tag = "mono", request_body = MonoTokenSerializer,
-        responses((status = 201, description = "Mono added successfully.", body = TokenStored,
-                    links(("status" = (operation_id = "token_status", description = "the token just attached")), ("progress" = (operation_id = "sync_progress", description = "the sync that starts with it")))), (status = 400, body = Failure),
-                   (status = 403, description = "this server takes no personal tokens (provider mode)", body = Failure),
-                   (status = 409, description = "A Mono token is already attached.", body = Failure),
-                   (status = 422, description = "Monobank rejected this token.", body = Failure)))]
-    fn token_attach() {}
-
-    /// Replace the Monobank token
-    ///
-    /// As attaching, for a user who has a token: the new one replaces it, with the webhook monoweb
-    /// registered.
-    #[utoipa::path(put, path = "/api/mono", tag = "mono", request_body = MonoTokenSerializer,
-        responses((status = 200, description = "Mono changed successfully.", body = TokenStored), (status = 400, body = Failure),
-                   (status = 403, description = "this server takes no personal tokens (provider mode)", body = Failure),
-                   (status = 404, description = "Your mono has not been added yet.", body = Failure), (status = 409, body = Failure),
-                   (status = 422, description = "Monobank rejected this token.", body = Failure)))]
-    fn token_replace() {}
-
-    /// Remove the Monobank token
-    ///
-    /// Deletes the token and takes back the webhook monoweb registered with it. The stored history
-    /// stays.
-    #[utoipa::path(delete, path = "/api/mono", tag = "mono",
-        responses((status = 204, description = "removed, with the webhook monoweb registered"), (status = 404, body = Failure)))]
-    fn token_remove() {}
-
-    /// Provider connection status
-    ///
-    /// Where the user's connection through the provider (corporate) API stands; a pending request
-    /// is checked with Monobank at most every 5 seconds.
-    #[utoipa::path(get, path = "/api/mono/connect", tag = "mono",
-        responses((status = 200, description = "where the provider connection stands; a pending request is checked with Monobank at most every 5 s", body = Connection),
-                   (status = 404, description = "this server does not connect through the provider API", body = Failure),
-                   (status = 502, body = Failure), (status = 503, body = Failure)))]
-    fn connect_status() {}
-
-    /// Connect through the provider API
-    ///
-    /// Starts an access request (or answers the one still pending): open `accept_url` on the phone,
-    /// or scan it as a QR code, and approve in the Monobank app.
-    #[utoipa::path(post, path = "/api/mono/connect", tag = "mono",
-        responses((status = 200, description = "an access request is pending (the same one while it waits): open accept_url and approve in the Monobank app", body = Connection),
-                   (status = 404, description = "this server does not connect through the provider API", body = Failure),
-                   (status = 409, description = "A Mono token is already attached.", body = Failure),
-                   (status = 429, body = Failure),
-                   (status = 502, description = "Monobank refused the server's provider key or signature, or answered with an error", body = Failure),
-                   (status = 503, body = Failure)))]
-    fn connect_start() {}
-
-    /// Exchange rates
-    ///
-    /// Monobank's rate list, each rate with the alpha codes of its currencies. Fetched at most once
-    /// a minute for the whole server; `stale` says when it is older because Monobank could not be
-    /// asked.
-    #[utoipa::path(get, path = "/api/mono/currencies", tag = "mono",
-        responses((status = 200, description = "Mono's rate list, each with currencyA/currencyB codes", body = Currencies),
-                   (status = 429, body = Failure), (status = 503, description = "Monobank down and nothing cached", body = Failure)))]
-    fn currencies() {}
-
-    /// One currency pair (body)
-    ///
-    /// The rates of one pair in the seed's shapes: buy and sell, or a cross rate. The pair is read
-    /// from the body as USDUAH, USD/UAH, usd-uah or 840/980.
-    #[utoipa::path(post, path = "/api/mono/currency", tag = "mono", request_body = MonoCurrencySerializer,
-        responses((status = 200, body = Pair), (status = 400, description = "Incorrect currency pair.", body = Failure)))]
-    fn currency_post() {}
-
-    /// One currency pair (query)
-    ///
-    /// As the POST form, with the pair in the query string.
-    #[utoipa::path(get, path = "/api/mono/currency", tag = "mono", params(MonoCurrencySerializer),
-        responses((status = 200, body = Pair), (status = 400, body = Failure)))]
-    fn currency_get() {}
-
-    /// Client info
-    ///
-    /// Monobank's client-info for the user's token: name, accounts, cards and jars. Monobank allows
-    /// one call a minute per token; between calls the last answer is served with `stale` and
-    /// `fetched_at`.
-    #[utoipa::path(get, path = "/api/mono/client-info", tag = "mono",
-        responses((status = 200, description = "client-info as Monobank sent it", body = ClientInfo), (status = 404, body = Failure),
-                   (status = 422, description = "Monobank rejected the stored token", body = Failure), (status = 429, body = Failure),
-                   (status = 502, body = Failure), (status = 503, body = Failure)))]
-    fn client_info() {}
-
-    /// Balances and net worth
-    ///
-    /// The default UAH card (Monobank's account `0`), every account and jar with exact amounts, and
-    /// the net worth in hryvnias at Monobank's buying rates.
-    #[utoipa::path(get, path = "/api/mono/balance", tag = "mono",
-        responses((status = 200, description = "{balance, currency, account, own_funds, credit_limit, accounts, jars, net_worth: {amount, currency: UAH, rates_at, rates}}, exact decimals; net_worth.amount is the own funds of every account and jar at Monobank's buying rates (null when a currency held has no rate)", body = BalanceAnswer),
-                   (status = 404, body = Failure), (status = 422, body = Failure), (status = 429, body = Failure)))]
-    fn balance() {}
-
-    /// Statement of the last days (seed)
-    ///
-    /// The seed's statement view: the last `period` days (0 to 31) of one account, newest first,
-    /// asked of Monobank one call a minute; `info.complete` says whether that is all of the period.
-    #[utoipa::path(post, path = "/api/mono/statement", tag = "mono", request_body = MonoPeriodSerializer,
-        responses((status = 200, body = Statement), (status = 400, body = Failure), (status = 404, body = Failure), (status = 429, body = Failure)))]
-    fn statement() {}
-
-    /// Statement of any range
-    ///
-    /// Any range of days (Kyiv time, up to ten years) of one account, or of every account and jar,
-    /// from monoweb's transaction store: no call to Monobank. Filters for text, category, direction
-    /// and amount, four orders, and optional pages (`limit`, `cursor`). `complete` and `coverage`
-    /// say what the store holds of the range.
-    #[utoipa::path(get, path = "/api/mono/statement", tag = "mono", params(crate::api::mono::StatementQuery, crate::api::mono::PageParams),
-        responses((status = 200, description = "Any range, from the transaction store (changes no sync state); with `limit`, one page of it", body = StoredStatement,
-                    links(("csv" = (operation_id = "statement_csv", description = "the same range as CSV", parameters(("from" = "$request.query.from"), ("to" = "$request.query.to"), ("account" = "$request.query.account"))))),
-                    headers(("Link" = String, description = "with `limit`, while pages remain: `<next>; rel=\"next\"`"))),
-                   (status = 400, body = Failure), (status = 404, body = Failure), (status = 503, description = "the accounts have not been read yet", body = Failure)))]
-    fn statement_range() {}
-
-    /// Statement as CSV
-    ///
-    /// The rows of the same query as a CSV file, streamed. A range the store does not hold in full
-    /// says so in its headers and its file name.
-    #[utoipa::path(get, path = "/api/mono/statement.csv", tag = "mono", params(crate::api::mono::StatementQuery),
-        responses((status = 200, description = "The rows as CSV, streamed: date, time, account, description, mcc, category, amount, currency, operation_amount, operation_currency, cashback, commission, balance, hold, comment, counterparty; a partial range's file name ends in -partial",
-                    content_type = "text/csv", body = String,
-                    headers(("Content-Disposition" = String, description = "attachment; filename=\"monoweb-<from>-<to>[-partial].csv\""),
-                            ("X-Statement-Complete" = bool, description = "whether the store holds every operation of the range"),
-                            ("X-Statement-Missing" = String, description = "the parts not in the store yet, RFC 3339 intervals start/end, comma-separated; empty when complete"))),
-                   (status = 400, body = Failure), (status = 404, body = Failure)))]
-    fn statement_csv() {}
-
-    /// Months
-    ///
-    /// Per calendar month (Kyiv), income, spending, net and spending by category over every account
-    /// and jar, in hryvnias; own transfers are left out.
-    #[utoipa::path(get, path = "/api/mono/summary", tag = "mono", params(crate::api::mono::SummaryQuery),
-        responses((status = 200, description = "Per month, income, spending, net and spending by category over every account and jar, in hryvnias, own transfers left out", body = MonthSummary),
-                   (status = 400, body = Failure), (status = 404, body = Failure)))]
-    fn summary() {}
-
-    /// Sync progress
-    ///
-    /// What the background sync holds and fetches: per account the history asked for, the windows
-    /// fetched, gaps and failures; the webhook's state.
-    #[utoipa::path(get, path = "/api/mono/sync", tag = "mono",
-        responses((status = 200, description = "Progress: per account history_from, fetched_to, windows_done, windows_total, complete, missing, closed, last_error, retry_at; transactions, own_webhook, webhook_from, last_event_at, signing_key, gaps", body = SyncProgress),
-                   (status = 404, body = Failure)))]
-    fn sync_progress() {}
-
-    /// Fetch older history
-    ///
-    /// Asks the background sync to fetch history back to a day (not before 2017-11-01), for one
-    /// account or all. It runs at Monobank's pace, one statement call a minute; follow it with the
-    /// sync progress.
-    #[utoipa::path(post, path = "/api/mono/sync/history", tag = "mono", request_body = crate::api::mono::HistoryRequest,
-        responses((status = 202, description = "Progress: the sync fetches the older history, one statement call a minute", body = SyncProgress,
-                    links(("progress" = (operation_id = "sync_progress", description = "follow the fetch")))),
-                   (status = 400, body = Failure), (status = 404, body = Failure), (status = 503, description = "the accounts have not been read yet", body = Failure)))]
-    fn request_history() {}
-
-    /// Register a webhook
-    ///
-    /// Points the user's Monobank webhook at a URL, or without `webHookUrl` at monoweb's own
-    /// receiver (which stores every operation as it happens).
-    #[utoipa::path(post, path = "/api/mono/webhook", tag = "mono", request_body = WebhookSerializer,
-        responses((status = 200, description = "Webhook registered. Without webHookUrl: monoweb's own receiver (public_url + /hooks/mono/<new secret>)", body = Message),
-                   (status = 400, body = Failure)))]
-    fn webhook() {}
-
-    /// This document
-    ///
-    /// The OpenAPI 3.1 description of the API.
-    #[utoipa::path(get, path = "/api/openapi.json", tag = "meta", security(), responses((status = 200, description = "this document")))]
-    fn openapi_json() {}
-}
-
-/// The document as served: utoipa's, with each link's `operation_id` written `operationId`
-/// (utoipa 5.5 writes the Rust field name, which no OpenAPI tool reads). Made once.
-static DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
-    for item in doc["paths"]
-        .as_object_mut()
-        .into_iter()
-        .flat_map(|p| p.values_mut())
-    {
-        for op in item
-            .as_object_mut()
-            .into_iter()
-            .flat_map(|i| i.values_mut())
-        {
-            let responses = op.get_mut("responses").and_then(|r| r.as_object_mut());
-            for response in responses.into_iter().flat_map(|r| r.values_mut()) {
-                let links = response.get_mut("links").and_then(|l| l.as_object_mut());
-                for link in links.into_iter().flat_map(|l| l.values_mut()) {
-                    if let Some(link) = link.as_object_mut() {
-                        if let Some(id) = link.remove("operation_id") {
-                            link.insert("operationId".into(), id);
-                        }
-                    }
-                }
-            }
-        }
+/// The document of `endpoints`: what [`ApiDoc`] says of the API as a whole, and each endpoint's
+/// operation, [`complete`]d.
+pub fn document_of(endpoints: &[Endpoint]) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    for endpoint in endpoints {
+        let operation = complete(endpoint);
+        doc.paths
+            .add_path_operation(&endpoint.path, vec![endpoint.method.clone()], operation);
     }
-    doc.to_string()
-});
-
-/// `GET /api/openapi.json`.
-pub async fn openapi_json() -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Ok()
-        .content_type("application/json")
-        .body(DOCUMENT.as_str())
+    CategoryNames.modify(&mut doc);
+    doc
 }
 
 static SWAGGER_CONFIG: std::sync::LazyLock<std::sync::Arc<utoipa_swagger_ui::Config<'static>>> =
@@ -772,23 +421,5 @@ pub async fn docs(tail: Option<actix_web::web::Path<String>>) -> actix_web::Http
         }
         Ok(None) => crate::http::error::AppError::NotFound.error_response_owned(),
         Err(e) => crate::http::error::AppError::internal(e).error_response_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn every_family_names_a_documented_operation() {
-        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
-        for key in FAMILIES.iter().flat_map(|(members, _)| members.iter()) {
-            let (method, path) = key.split_once(' ').unwrap();
-            assert!(
-                doc["paths"][path][method].is_object(),
-                "{key} is not documented"
-            );
-        }
     }
 }

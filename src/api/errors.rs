@@ -85,7 +85,8 @@ impl From<MonoError> for AppError {
             M::Timeout | M::Unreachable(_) => {
                 AppError::Unavailable("Monobank is not reachable right now.".into())
             }
-            M::BadRequest(_) | M::Upstream(_) | M::Decode(_) => {
+            // A failure a newer client knows and this mapping does not: Monobank's error.
+            M::BadRequest(_) | M::Upstream(_) | M::Decode(_) | _ => {
                 AppError::BadGateway("Monobank answered with an error.".into())
             }
         }

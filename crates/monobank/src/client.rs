@@ -58,16 +58,55 @@ pub struct Client {
     clock: SharedClock,
 }
 
+/// A header a credential adds to a call. A sensitive one (the token, a request id) is marked so
+/// that no HTTP-layer log prints it, and its `Debug` shows no value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthHeader {
+    /// The header's name (`X-Token`, `X-Time`, `X-Sign`, `X-Key-Id`, `X-Request-Id`,
+    /// `X-Permissions`).
+    pub name: &'static str,
+    /// Its value, as sent.
+    pub value: String,
+    /// Whether the value is a secret (kept out of logs and `Debug`).
+    pub sensitive: bool,
+}
+
+impl AuthHeader {
+    fn plain(name: &'static str, value: &str) -> Self {
+        AuthHeader {
+            name,
+            value: value.to_owned(),
+            sensitive: false,
+        }
+    }
+
+    fn secret(name: &'static str, value: &str) -> Self {
+        AuthHeader {
+            sensitive: true,
+            ..AuthHeader::plain(name, value)
+        }
+    }
+}
+
+impl std::fmt::Debug for AuthHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = if self.sensitive {
+            "[redacted]"
+        } else {
+            self.value.as_str()
+        };
+        f.debug_struct("AuthHeader")
+            .field("name", &self.name)
+            .field("value", &value)
+            .finish()
+    }
+}
+
 /// How a data call (client-info, statement) says whose data it reads: a personal token, or a
 /// provider's signature with the user's request id.
 pub trait Authorize: Send + Sync {
-    /// Adds this credential's headers to a call to `path` signed at `now` (Unix seconds).
-    fn authorize(
-        &self,
-        builder: RequestBuilder,
-        path: &str,
-        now: i64,
-    ) -> Result<RequestBuilder, MonoError>;
+    /// The headers this credential adds to a call to `path` made at `now` (Unix seconds).
+    fn headers(&self, path: &str, now: i64) -> Result<Vec<AuthHeader>, MonoError>;
 
     /// Whether this is a provider credential (a 401 or 404 then means the access is gone).
     fn is_provider(&self) -> bool {
@@ -76,30 +115,17 @@ pub trait Authorize: Send + Sync {
 }
 
 impl Authorize for MonoToken {
-    fn authorize(
-        &self,
-        builder: RequestBuilder,
-        _path: &str,
-        _now: i64,
-    ) -> Result<RequestBuilder, MonoError> {
-        let mut value =
-            HeaderValue::from_str(self.expose()).map_err(|_| MonoError::MissingToken)?;
-        value.set_sensitive(true);
-        Ok(builder.header("X-Token", value))
+    fn headers(&self, _path: &str, _now: i64) -> Result<Vec<AuthHeader>, MonoError> {
+        Ok(vec![AuthHeader::secret("X-Token", self.expose())])
     }
 }
 
 impl Authorize for ProviderAccess {
-    fn authorize(
-        &self,
-        builder: RequestBuilder,
-        path: &str,
-        now: i64,
-    ) -> Result<RequestBuilder, MonoError> {
+    fn headers(&self, path: &str, now: i64) -> Result<Vec<AuthHeader>, MonoError> {
         let headers = self
             .key
             .headers(now, Ingredient::RequestId(self.request_id.expose()), path);
-        signed(builder, &headers, true)
+        Ok(signed(&headers, true))
     }
 
     fn is_provider(&self) -> bool {
@@ -117,15 +143,10 @@ pub enum Auth {
 }
 
 impl Authorize for Auth {
-    fn authorize(
-        &self,
-        builder: RequestBuilder,
-        path: &str,
-        now: i64,
-    ) -> Result<RequestBuilder, MonoError> {
+    fn headers(&self, path: &str, now: i64) -> Result<Vec<AuthHeader>, MonoError> {
         match self {
-            Auth::Token(token) => token.authorize(builder, path, now),
-            Auth::Provider(access) => access.authorize(builder, path, now),
+            Auth::Token(token) => token.headers(path, now),
+            Auth::Provider(access) => access.headers(path, now),
         }
     }
 
@@ -134,29 +155,40 @@ impl Authorize for Auth {
     }
 }
 
-/// Adds signed headers; `with_key_id` is false on registration calls (the bank reads the key
-/// from the body). The request id is sensitive: no HTTP-layer log prints it.
-fn signed(
-    builder: RequestBuilder,
-    headers: &SignedHeaders,
-    with_key_id: bool,
-) -> Result<RequestBuilder, MonoError> {
-    let value = |text: &str| {
-        HeaderValue::from_str(text).map_err(|_| MonoError::Decode("a header is not ASCII".into()))
-    };
-    let mut builder = builder
-        .header("X-Time", value(&headers.time)?)
-        .header("X-Sign", value(&headers.sign)?);
+/// The signed headers; `with_key_id` is false on registration calls (the bank reads the key
+/// from the body). The request id is sensitive.
+fn signed(headers: &SignedHeaders, with_key_id: bool) -> Vec<AuthHeader> {
+    let mut out = vec![
+        AuthHeader::plain("X-Time", &headers.time),
+        AuthHeader::plain("X-Sign", &headers.sign),
+    ];
     if with_key_id {
-        builder = builder.header("X-Key-Id", value(&headers.key_id)?);
+        out.push(AuthHeader::plain("X-Key-Id", &headers.key_id));
     }
     if let Some(id) = &headers.request_id {
-        let mut id = value(id)?;
-        id.set_sensitive(true);
-        builder = builder.header("X-Request-Id", id);
+        out.push(AuthHeader::secret("X-Request-Id", id));
     }
     if let Some(permissions) = &headers.permissions {
-        builder = builder.header("X-Permissions", value(permissions)?);
+        out.push(AuthHeader::plain("X-Permissions", permissions));
+    }
+    out
+}
+
+/// A request with a credential's headers.
+fn with_headers(
+    mut builder: RequestBuilder,
+    headers: Vec<AuthHeader>,
+) -> Result<RequestBuilder, MonoError> {
+    for header in headers {
+        let mut value = HeaderValue::from_str(&header.value).map_err(|_| {
+            if header.name == "X-Token" {
+                MonoError::MissingToken
+            } else {
+                MonoError::Decode("a header is not ASCII".into())
+            }
+        })?;
+        value.set_sensitive(header.sensitive);
+        builder = builder.header(header.name, value);
     }
     Ok(builder)
 }
@@ -229,8 +261,8 @@ impl Client {
         url: Url,
         auth: &A,
     ) -> Result<RequestBuilder, MonoError> {
-        let path = url.path().to_owned();
-        auth.authorize(builder(url), &path, self.clock.now())
+        let headers = auth.headers(url.path(), self.clock.now())?;
+        with_headers(builder(url), headers)
     }
 
     /// A provider's own call to `segments`, signed with `ingredient`.
@@ -244,7 +276,10 @@ impl Client {
     ) -> Result<RequestBuilder, MonoError> {
         let url = self.url(segments);
         let headers = key.headers(self.clock.now(), ingredient, url.path());
-        signed(self.http.request(method, url), &headers, with_key_id)
+        with_headers(
+            self.http.request(method, url),
+            signed(&headers, with_key_id),
+        )
     }
 
     /// `GET /bank/currency`.
@@ -446,23 +481,29 @@ impl Client {
     }
 }
 
-/// Runs one call and records it through the `metrics` facade (nothing when the application
-/// installed no recorder): `monobank_calls_total{endpoint, outcome}` (`ok` or the error's
+/// Runs one call and, with the `metrics` feature, records it through the `metrics` facade
+/// (nothing when the application installed no recorder): `monobank_calls_total{endpoint, outcome}` (`ok` or the error's
 /// [`MonoError::kind`]) and `monobank_call_seconds{endpoint}`.
 async fn observed<T>(
     endpoint: &'static str,
     call: impl Future<Output = Result<T, MonoError>>,
 ) -> Result<T, MonoError> {
+    #[cfg(feature = "metrics")]
     let started = std::time::Instant::now();
     let result = call.await;
-    let outcome = match &result {
-        Ok(_) => "ok",
-        Err(e) => e.kind(),
-    };
-    metrics::counter!("monobank_calls_total", "endpoint" => endpoint, "outcome" => outcome)
-        .increment(1);
-    metrics::histogram!("monobank_call_seconds", "endpoint" => endpoint)
-        .record(started.elapsed().as_secs_f64());
+    #[cfg(feature = "metrics")]
+    {
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(e) => e.kind(),
+        };
+        metrics::counter!("monobank_calls_total", "endpoint" => endpoint, "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("monobank_call_seconds", "endpoint" => endpoint)
+            .record(started.elapsed().as_secs_f64());
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = endpoint;
     result
 }
 

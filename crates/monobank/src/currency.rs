@@ -259,7 +259,7 @@ mod tests {
             "001",
             "unknown codes shown by number"
         );
-        // Every code Monobank lists (`docs/monobank-api.md`, M8) is in the table.
+        // Every code Monobank's rate list uses is in the table.
         for n in [
             840, 978, 826, 392, 756, 156, 784, 971, 8, 51, 973, 32, 36, 944, 50, 975, 48, 108, 96,
             68, 986, 72, 933, 124, 976, 152, 170, 188, 192, 203, 262, 208, 12, 818, 230, 981, 936,

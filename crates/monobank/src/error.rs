@@ -1,9 +1,10 @@
 //! `MonoError`: every way a call to Monobank can fail, decided from the status and the body's
-//! shape (the repository's `docs/monobank-api.md`, M5), never from the error text. The texts here are for logs; the
-//! mapping to what a user sees lives in one place, `From<MonoError> for AppError`.
+//! shape, never from the error text (Monobank changes its wording). The texts here are for logs;
+//! what a user is shown is the application's choice, made from the variant.
 
-/// How a Monobank call failed.
+/// How a Monobank call failed. New variants may come in minor versions: match with a wildcard arm.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MonoError {
     /// 429: too many requests; `retry_after` in seconds when Mono said so.
     #[error("Monobank rate limit (retry after {retry_after:?} s)")]

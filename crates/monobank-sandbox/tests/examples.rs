@@ -14,6 +14,9 @@ use tokio::net::TcpListener;
 #[path = "../../monobank/examples/currencies.rs"]
 #[allow(dead_code)]
 mod currencies;
+#[path = "../../monobank/examples/provider_access.rs"]
+#[allow(dead_code)]
+mod provider_access;
 #[path = "../../monobank/examples/statement_year.rs"]
 #[allow(dead_code)]
 mod statement_year;
@@ -155,4 +158,66 @@ async fn the_year_example_reads_every_operation_of_the_year_once_a_minute() {
         "a year is at least 12 calls: {waited:?}"
     );
     assert!(waited.iter().all(|s| (1..=60).contains(s)), "{waited:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_provider_example_waits_for_the_user_and_reads_their_accounts() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        seed: 7,
+        time_scale: 1.0,
+        clock: Arc::new(SystemClock),
+        approve_providers: true,
+    })
+    .unwrap();
+    let base = format!("http://127.0.0.1:{}", sandbox.port());
+    let expected = sandbox.tokens().remove(1).name;
+    tokio::spawn(sandbox.run_until_stopped());
+    let client = Client::new(base.parse().unwrap()).unwrap();
+    let key = monobank::provider::ProviderKey::from_secret_bytes(&[9; 32]).unwrap();
+    let registration = monobank::types::Registration {
+        pubkey: key.public_pem_base64(),
+        name: "Example".into(),
+        description: "The crate's example".into(),
+        contact_person: "Olena".into(),
+        phone: "380671234567".into(),
+        email: "olena@example.com".into(),
+        logo: "iVBORw0KGgo=".into(),
+    };
+    client.register(&key, &registration).await.unwrap();
+    let shown = std::sync::Mutex::new(None::<String>);
+    let waits = std::sync::atomic::AtomicUsize::new(0);
+    let info = provider_access::connect(
+        &client,
+        Arc::new(key),
+        |url| *shown.lock().unwrap() = Some(url.to_owned()),
+        |secs| {
+            assert_eq!(secs, 5);
+            waits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            // The user accepts as the sandbox's second client while the example waits.
+            let url = shown
+                .lock()
+                .unwrap()
+                .clone()
+                .expect("the accept URL was shown first");
+            async move {
+                let res = reqwest::Client::new()
+                    .post(url)
+                    .form(&[("client", "1")])
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(res.status().is_success());
+            }
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(info.name, expected);
+    assert!(!info.accounts.is_empty());
+    assert_eq!(
+        waits.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "pending once, then granted"
+    );
 }

@@ -117,25 +117,27 @@ impl TransactionRow {
 
     /// Back to Monobank's wire shape.
     pub fn item(&self) -> StatementItem {
-        StatementItem {
-            id: self.id.clone(),
-            time: self.time,
-            description: self.description.clone(),
-            mcc: self.mcc,
-            original_mcc: self.original_mcc,
-            amount: self.amount,
-            operation_amount: self.operation_amount,
-            currency_code: u16::try_from(self.currency_code).unwrap_or(0),
-            commission_rate: self.commission_rate,
-            cashback_amount: self.cashback_amount,
-            balance: self.balance,
-            hold: self.hold,
-            comment: self.comment.clone(),
-            receipt_id: self.receipt_id.clone(),
-            invoice_id: self.invoice_id.clone(),
-            counter_edrpou: self.counter_edrpou.clone(),
-            counter_iban: self.counter_iban.clone(),
-            counter_name: self.counter_name.clone(),
+        {
+            let mut built = StatementItem::default();
+            built.id = self.id.clone();
+            built.time = self.time;
+            built.description = self.description.clone();
+            built.mcc = self.mcc;
+            built.original_mcc = self.original_mcc;
+            built.amount = self.amount;
+            built.operation_amount = self.operation_amount;
+            built.currency_code = u16::try_from(self.currency_code).unwrap_or(0);
+            built.commission_rate = self.commission_rate;
+            built.cashback_amount = self.cashback_amount;
+            built.balance = self.balance;
+            built.hold = self.hold;
+            built.comment = self.comment.clone();
+            built.receipt_id = self.receipt_id.clone();
+            built.invoice_id = self.invoice_id.clone();
+            built.counter_edrpou = self.counter_edrpou.clone();
+            built.counter_iban = self.counter_iban.clone();
+            built.counter_name = self.counter_name.clone();
+            built
         }
     }
 }

@@ -270,14 +270,16 @@ mod tests {
     use super::*;
 
     fn jar(balance: i64, goal: Option<i64>) -> Jar {
-        Jar {
-            id: "j".into(),
-            send_id: String::new(),
-            title: "<script>x</script>".into(),
-            description: String::new(),
-            currency_code: 980,
-            balance,
-            goal,
+        {
+            let mut built = Jar::default();
+            built.id = "j".into();
+            built.send_id = String::new();
+            built.title = "<script>x</script>".into();
+            built.description = String::new();
+            built.currency_code = 980;
+            built.balance = balance;
+            built.goal = goal;
+            built
         }
     }
 

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{
     json_answer, mono_error, token_lines, webhooks, Call, FaultMode, Faults, Shared, MAX_CALLS,
 };
-use monobank::types::{StatementItem, WebhookData, WebhookEvent, STATEMENT_ITEM_EVENT};
+use monobank::types::{StatementItem, WebhookData, WebhookEvent};
 
 /// Middleware on the Mono API: applies the injected fault, then logs the call with its status.
 pub async fn gate(
@@ -200,10 +200,7 @@ pub async fn create_transaction(shared: web::Data<Shared>, body: web::Bytes) -> 
         let Some(item) = data.book(&account, item) else {
             return mono_error(StatusCode::BAD_REQUEST, "invalid account");
         };
-        let event = WebhookData {
-            account,
-            statement_item: item,
-        };
+        let event = WebhookData::new(account, item);
         (event, data.info.web_hook_url.clone(), client)
     };
     announce(&shared, client, &url, &data);
@@ -213,10 +210,7 @@ pub async fn create_transaction(shared: web::Data<Shared>, body: web::Bytes) -> 
 /// Delivers an operation to the client's webhook, if one is set, and to the webhook of every
 /// provider the client granted access to.
 fn announce(shared: &web::Data<Shared>, client: usize, url: &str, data: &WebhookData) {
-    let event = WebhookEvent {
-        kind: STATEMENT_ITEM_EVENT.into(),
-        data: data.clone(),
-    };
+    let event = WebhookEvent::statement_item(data.clone());
     webhooks::deliver_to_providers(&shared.clone().into_inner(), client, &event);
     if !url.is_empty() {
         webhooks::deliver(shared.clone().into_inner(), client, url.to_owned(), event);
@@ -291,14 +285,8 @@ pub async fn create_transfer(shared: web::Data<Shared>, body: web::Bytes) -> Htt
             return mono_error(StatusCode::BAD_REQUEST, "invalid account");
         };
         let events = [
-            WebhookData {
-                account: request.from,
-                statement_item: out,
-            },
-            WebhookData {
-                account: request.to,
-                statement_item: into,
-            },
+            WebhookData::new(request.from, out),
+            WebhookData::new(request.to, into),
         ];
         (events, data.info.web_hook_url.clone(), client)
     };
@@ -399,13 +387,7 @@ pub async fn settle_hold(shared: web::Data<Shared>, body: web::Bytes) -> HttpRes
         data.add_to_balance(&account, amount - old);
         let url = data.info.web_hook_url.clone();
         let delivery = (request.new_id && !url.is_empty()).then(|| {
-            let event = WebhookEvent {
-                kind: STATEMENT_ITEM_EVENT.into(),
-                data: WebhookData {
-                    account,
-                    statement_item: settled.clone(),
-                },
-            };
+            let event = WebhookEvent::statement_item(WebhookData::new(account, settled.clone()));
             (client, url, event)
         });
         (settled, delivery)

@@ -164,16 +164,18 @@ fn account(
     } else {
         vec![format!("5375{}******{}", digits(rng, 2), digits(rng, 4))]
     };
-    Account {
-        id: random_string(rng, 22),
-        send_id: random_string(rng, 10),
-        balance: credit_limit,
-        credit_limit,
-        kind: kind.into(),
-        currency_code: currency,
-        cashback_type: cashback.map(str::to_owned),
-        masked_pan: pan,
-        iban: format!("UA{}322001{}", digits(rng, 2), digits(rng, 19)),
+    {
+        let mut built = Account::default();
+        built.id = random_string(rng, 22);
+        built.send_id = random_string(rng, 10);
+        built.balance = credit_limit;
+        built.credit_limit = credit_limit;
+        built.kind = kind.into();
+        built.currency_code = currency;
+        built.cashback_type = cashback.map(str::to_owned);
+        built.masked_pan = pan;
+        built.iban = format!("UA{}322001{}", digits(rng, 2), digits(rng, 19));
+        built
     }
 }
 
@@ -187,23 +189,27 @@ fn client(rng: &mut StdRng, n: usize, now: i64) -> ClientData {
         account(rng, "fop", 980, 0, None),
     ];
     let jars = vec![
-        Jar {
-            id: random_string(rng, 22),
-            send_id: format!("jar/{}", random_string(rng, 10)),
-            title: "На відпустку".into(),
-            description: "Море у вересні".into(),
-            currency_code: 980,
-            balance: 0,
-            goal: Some(4_000_000),
+        {
+            let mut built = Jar::default();
+            built.id = random_string(rng, 22);
+            built.send_id = format!("jar/{}", random_string(rng, 10));
+            built.title = "На відпустку".into();
+            built.description = "Море у вересні".into();
+            built.currency_code = 980;
+            built.balance = 0;
+            built.goal = Some(4_000_000);
+            built
         },
-        Jar {
-            id: random_string(rng, 22),
-            send_id: format!("jar/{}", random_string(rng, 10)),
-            title: "Подушка безпеки".into(),
-            description: String::new(),
-            currency_code: 980,
-            balance: 0,
-            goal: None,
+        {
+            let mut built = Jar::default();
+            built.id = random_string(rng, 22);
+            built.send_id = format!("jar/{}", random_string(rng, 10));
+            built.title = "Подушка безпеки".into();
+            built.description = String::new();
+            built.currency_code = 980;
+            built.balance = 0;
+            built.goal = None;
+            built
         },
     ];
     // Operations per day on the UAH card: the first client is a heavy user.
@@ -219,14 +225,16 @@ fn client(rng: &mut StdRng, n: usize, now: i64) -> ClientData {
         (jars[0].id.clone(), sparse_history(rng, now, 980, 10)),
         (jars[1].id.clone(), sparse_history(rng, now, 980, 14)),
     ];
-    let mut info = UserInfo {
-        client_id: random_string(rng, 10),
-        name: NAMES[n].into(),
-        web_hook_url: String::new(),
-        permissions: "psfj".into(),
-        accounts,
-        jars: Some(jars),
-        managed_clients: None,
+    let mut info = {
+        let mut built = UserInfo::default();
+        built.client_id = random_string(rng, 10);
+        built.name = NAMES[n].into();
+        built.web_hook_url = String::new();
+        built.permissions = "psfj".into();
+        built.accounts = accounts;
+        built.jars = Some(jars);
+        built.managed_clients = None;
+        built
     };
     // Running balances: each item's `balance` is the account balance after it.
     for (id, items) in &mut ledgers {

@@ -398,13 +398,15 @@ fn rates(rng: &mut StdRng, now: i64) -> Vec<CurrencyInfo> {
     let round4 = |x: f64| (x * 10_000.0).round() / 10_000.0;
     let usd = round4(41.0 + rng.random_range(0.0..1.0));
     let eur = round4(47.8 + rng.random_range(0.0..1.0));
-    let buy_sell = |a: u16, b: u16, buy: f64, spread: f64, date: i64| CurrencyInfo {
-        currency_code_a: a,
-        currency_code_b: b,
-        date,
-        rate_buy: Some(buy),
-        rate_sell: Some(round4(buy * (1.0 + spread))),
-        rate_cross: None,
+    let buy_sell = |a: u16, b: u16, buy: f64, spread: f64, date: i64| {
+        let mut built = CurrencyInfo::default();
+        built.currency_code_a = a;
+        built.currency_code_b = b;
+        built.date = date;
+        built.rate_buy = Some(buy);
+        built.rate_sell = Some(round4(buy * (1.0 + spread)));
+        built.rate_cross = None;
+        built
     };
     let mut list = vec![
         buy_sell(840, 980, usd, 0.012, now - 600),
@@ -417,13 +419,15 @@ fn rates(rng: &mut StdRng, now: i64) -> Vec<CurrencyInfo> {
             Some(value) => value * rng.random_range(0.99..1.01),
             None => 10f64.powi(rng.random_range(-3..2)) * rng.random_range(1.0..9.9),
         };
-        list.push(CurrencyInfo {
-            currency_code_a: code,
-            currency_code_b: 980,
-            date: now - rng.random_range(0..86_400),
-            rate_buy: None,
-            rate_sell: None,
-            rate_cross: Some(round4(cross).max(0.0001)),
+        list.push({
+            let mut built = CurrencyInfo::default();
+            built.currency_code_a = code;
+            built.currency_code_b = 980;
+            built.date = now - rng.random_range(0..86_400);
+            built.rate_buy = None;
+            built.rate_sell = None;
+            built.rate_cross = Some(round4(cross).max(0.0001));
+            built
         });
     }
     list

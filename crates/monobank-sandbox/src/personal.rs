@@ -17,14 +17,13 @@ pub async fn currency(shared: web::Data<Shared>) -> HttpResponse {
 }
 
 pub async fn sync(shared: web::Data<Shared>) -> HttpResponse {
-    json_answer(
-        StatusCode::OK,
-        &BankSync {
-            server_key_id: shared.key_id.clone(),
-            server_pub_key: shared.keys.public_base64(),
-            server_time_msec: shared.clock.now_ms(),
-        },
-    )
+    json_answer(StatusCode::OK, &{
+        let mut built = BankSync::default();
+        built.server_key_id = shared.key_id.clone();
+        built.server_pub_key = shared.keys.public_base64();
+        built.server_time_msec = shared.clock.now_ms();
+        built
+    })
 }
 
 /// The client whose personal token the request carries, or, for a call signed by a provider,

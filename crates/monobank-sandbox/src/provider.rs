@@ -212,9 +212,11 @@ fn body_of<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Refusal> {
 }
 
 fn status_of(key_id: &str, company: &Company) -> RegistrationStatus {
-    RegistrationStatus {
-        status: company.status.clone(),
-        key_id: Some(key_id.to_owned()),
+    {
+        let mut built = RegistrationStatus::default();
+        built.status = company.status.clone();
+        built.key_id = Some(key_id.to_owned());
+        built
     }
 }
 
@@ -277,9 +279,11 @@ pub async fn register(
                 status: status.into(),
                 webhook: String::new(),
             });
-        Ok(RegistrationStatus {
-            status: company.status.clone(),
-            key_id: None,
+        Ok({
+            let mut built = RegistrationStatus::default();
+            built.status = company.status.clone();
+            built.key_id = None;
+            built
         })
     })();
     match result {
@@ -345,9 +349,11 @@ pub async fn request_access(shared: web::Data<Shared>, req: HttpRequest) -> Http
             },
         );
         let info = req.connection_info();
-        TokenRequest {
-            accept_url: format!("{}://{}/sandbox/accept/{id}", info.scheme(), info.host()),
-            token_request_id: id,
+        {
+            let mut built = TokenRequest::default();
+            built.accept_url = format!("{}://{}/sandbox/accept/{id}", info.scheme(), info.host());
+            built.token_request_id = id;
+            built
         }
     };
     json_answer(StatusCode::OK, &result)
@@ -369,16 +375,15 @@ pub async fn access_state(shared: web::Data<Shared>, req: HttpRequest) -> HttpRe
 pub async fn settings(shared: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
     let inner = shared.lock();
     match company(&shared, &inner, &req, "") {
-        Ok((_, company)) => json_answer(
-            StatusCode::OK,
-            &CorpSettings {
-                pubkey: company.registration.pubkey.clone(),
-                name: company.registration.name.clone(),
-                permission: GRANTED_PERMISSIONS.into(),
-                logo: company.registration.logo.clone(),
-                webhook: company.webhook.clone(),
-            },
-        ),
+        Ok((_, company)) => json_answer(StatusCode::OK, &{
+            let mut built = CorpSettings::default();
+            built.pubkey = company.registration.pubkey.clone();
+            built.name = company.registration.name.clone();
+            built.permission = GRANTED_PERMISSIONS.into();
+            built.logo = company.registration.logo.clone();
+            built.webhook = company.webhook.clone();
+            built
+        }),
         Err(refusal) => refusal.into(),
     }
 }

@@ -7,9 +7,10 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// One rate of `GET /bank/currency`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CurrencyInfo {
     /// The currency being priced, ISO 4217 numeric code (840 for USD).
     pub currency_code_a: u16,
@@ -33,8 +34,9 @@ pub struct CurrencyInfo {
 }
 
 /// `GET /bank/sync` (v250818): the key that signs webhook events.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct BankSync {
     /// The id of the signing key; signed webhook events are reported to name it in `X-Key-Id`.
     pub server_key_id: String,
@@ -46,9 +48,10 @@ pub struct BankSync {
 }
 
 /// `GET /personal/client-info`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct UserInfo {
     /// The client's id at Monobank.
     #[serde(default)]
@@ -75,9 +78,10 @@ pub struct UserInfo {
 }
 
 /// A card or fop account. `balance` includes the credit limit.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Account {
     /// The account id, used as the `account` of a statement request.
     pub id: String,
@@ -116,9 +120,10 @@ impl Account {
 }
 
 /// A jar ("банка"); its id works as a statement account.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Jar {
     /// The jar id; it works as the `account` of a statement request.
     pub id: String,
@@ -144,9 +149,10 @@ pub struct Jar {
 }
 
 /// A client an accountant manages (v250818).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ManagedClient {
     /// The managed client's id.
     #[serde(default)]
@@ -164,9 +170,10 @@ pub struct ManagedClient {
 
 /// An account of a [`ManagedClient`]: a shorter form of [`Account`], without cards, `sendId` or
 /// cashback.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ManagedAccount {
     /// The account id.
     pub id: String,
@@ -188,9 +195,10 @@ pub struct ManagedAccount {
 }
 
 /// One operation of a statement or a webhook event.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct StatementItem {
     /// The operation's id, unique (several operations may share a second, never an id).
     pub id: String,
@@ -283,7 +291,8 @@ impl StatementItem {
 }
 
 /// The body of a webhook POST.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WebhookEvent {
     /// The event type (`type` on the wire); [`STATEMENT_ITEM_EVENT`] is the only one known.
     #[serde(rename = "type")]
@@ -293,13 +302,34 @@ pub struct WebhookEvent {
 }
 
 /// The `data` of a [`WebhookEvent`]: the new operation and the account it belongs to.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct WebhookData {
     /// The id of the account or jar the operation belongs to.
     pub account: String,
     /// The new operation, in the same shape as in a statement.
     pub statement_item: StatementItem,
+}
+
+impl WebhookData {
+    /// An operation of `account`.
+    pub fn new(account: impl Into<String>, statement_item: StatementItem) -> Self {
+        WebhookData {
+            account: account.into(),
+            statement_item,
+        }
+    }
+}
+
+impl WebhookEvent {
+    /// The [`STATEMENT_ITEM_EVENT`] of an operation, as Monobank delivers it.
+    pub fn statement_item(data: WebhookData) -> Self {
+        WebhookEvent {
+            kind: STATEMENT_ITEM_EVENT.into(),
+            data,
+        }
+    }
 }
 
 /// The only event type Mono is known to send.
@@ -467,8 +497,9 @@ pub struct RegistrationStatusRequest {
 }
 
 /// What the bank says of a registration.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct RegistrationStatus {
     /// `New`, `Declined` or `Approved` (other words are kept as they come).
     pub status: String,
@@ -479,8 +510,9 @@ pub struct RegistrationStatus {
 
 /// `POST /personal/auth/request`'s answer: a user's access request. `Debug` hides both fields
 /// (each carries the request id, a credential once accepted).
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct TokenRequest {
     /// The request id; once accepted, the user's credential.
     pub token_request_id: String,
@@ -497,6 +529,7 @@ impl std::fmt::Debug for TokenRequest {
 /// `GET /personal/corp/settings`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CorpSettings {
     /// The registered public key (base64 of its PEM).
     #[serde(default)]

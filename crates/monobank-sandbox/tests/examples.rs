@@ -76,20 +76,29 @@ async fn receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<Received>) 
     (url, rx)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_crates_examples_run_against_the_sandbox() {
+/// A sandbox on loopback, serving in the background, on `clock`: a client of it, and its
+/// clients' tokens and names.
+fn sandbox(
+    clock: monobank::clock::SharedClock,
+) -> (Client, String, Vec<monobank_sandbox::TokenLine>) {
     let sandbox = Sandbox::start(SandboxConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
         seed: 7,
         time_scale: 1.0,
-        clock: Arc::new(SystemClock),
+        clock,
         approve_providers: true,
     })
     .unwrap();
     let base = format!("http://127.0.0.1:{}", sandbox.port());
-    let token = sandbox.tokens().remove(0).token;
+    let tokens = sandbox.tokens();
     tokio::spawn(sandbox.run_until_stopped());
-    let client = Client::new(base.parse().unwrap()).unwrap();
+    (Client::new(base.parse().unwrap()).unwrap(), base, tokens)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_crates_examples_run_against_the_sandbox() {
+    let (client, base, mut tokens) = sandbox(Arc::new(SystemClock));
+    let token = tokens.remove(0).token;
 
     let rates = currencies::rates(&client).await.unwrap();
     assert!(
@@ -124,18 +133,8 @@ async fn the_crates_examples_run_against_the_sandbox() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_year_example_reads_every_operation_of_the_year_once_a_minute() {
     let clock = ManualClock::at(1_780_000_000);
-    let sandbox = Sandbox::start(SandboxConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        seed: 7,
-        time_scale: 1.0,
-        clock: clock.clone(),
-        approve_providers: true,
-    })
-    .unwrap();
-    let base = format!("http://127.0.0.1:{}", sandbox.port());
-    let token = MonoToken::parse(&sandbox.tokens().remove(0).token).unwrap();
-    tokio::spawn(sandbox.run_until_stopped());
-    let client = Client::new(base.parse().unwrap()).unwrap();
+    let (client, _, mut tokens) = sandbox(clock.clone());
+    let token = MonoToken::parse(&tokens.remove(0).token).unwrap();
     let start = clock.now();
     // The example waits by moving the clock both it and the sandbox read.
     let waited = std::sync::Mutex::new(Vec::new());
@@ -162,18 +161,8 @@ async fn the_year_example_reads_every_operation_of_the_year_once_a_minute() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_provider_example_waits_for_the_user_and_reads_their_accounts() {
-    let sandbox = Sandbox::start(SandboxConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        seed: 7,
-        time_scale: 1.0,
-        clock: Arc::new(SystemClock),
-        approve_providers: true,
-    })
-    .unwrap();
-    let base = format!("http://127.0.0.1:{}", sandbox.port());
-    let expected = sandbox.tokens().remove(1).name;
-    tokio::spawn(sandbox.run_until_stopped());
-    let client = Client::new(base.parse().unwrap()).unwrap();
+    let (client, _, mut tokens) = sandbox(Arc::new(SystemClock));
+    let expected = tokens.remove(1).name;
     let key = monobank::provider::ProviderKey::from_secret_bytes(&[9; 32]).unwrap();
     let registration = monobank::types::Registration {
         pubkey: key.public_pem_base64(),

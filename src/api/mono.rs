@@ -566,6 +566,7 @@ pub async fn statement_get(
         mut stored,
         transfers,
         sort,
+        ..
     } = checked_statement(&state, user.id, &query).await?;
     let next = asked.map(|asked| {
         insight::page(&mut stored.items, asked.cursor.as_ref(), asked.limit, sort)

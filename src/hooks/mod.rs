@@ -3,7 +3,7 @@
 //! which checks and stores the events.
 //!
 //! GET answers 200 for a known secret (Monobank's check when the URL is registered). POST takes
-//! a JSON body of at most 64 KiB (anything else is 415), hands it to the ingest service with its
+//! a JSON body (anything else is 415; over 64 KiB, 413), hands it to the ingest service with its
 //! `X-Sign` and `X-Key-Id`, and answers 200 once it is stored; a refused event is 400, one for
 //! an account that is not the user's 403, one that came before the user's accounts were read
 //! 503 (Monobank delivers it again). An unknown secret is the same 404 as any unknown path. The
@@ -106,7 +106,13 @@ async fn take(
     if !is_json {
         return Err(AppError::UnsupportedMediaType);
     }
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    // A header that is not text is sent but cannot be right: it is checked (and fails) as an
+    // empty one, never taken for a missing one.
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap_or_default())
+    };
     let signature = Signature {
         sign: header("X-Sign"),
         key_id: header("X-Key-Id"),

@@ -16,6 +16,7 @@ pub mod sync;
 pub mod tokens;
 pub mod users;
 pub mod webhook_reset;
+pub mod worker;
 
 use std::sync::Arc;
 
@@ -36,7 +37,7 @@ pub struct Context {
     /// The one road to Monobank.
     pub upstream: Arc<Upstream>,
     /// Wakes this instance's background sync.
-    pub sync: sync::SyncHandle,
+    pub sync: worker::SyncHandle,
     /// How many days of history the sync keeps.
     pub history_days: u32,
     /// The public URL: monoweb's own webhook receiver lives under it.

@@ -62,10 +62,15 @@ impl RawQuery {
                 field_error(&mut errors, field, "This field is required.");
                 None
             }
-            Some(raw) => raw.parse::<Date>().ok().or_else(|| {
-                field_error(&mut errors, field, "Enter a date as YYYY-MM-DD.");
-                None
-            }),
+            // A day must also have Kyiv bounds (jiff parses years that Unix seconds cannot hold).
+            Some(raw) => raw
+                .parse::<Date>()
+                .ok()
+                .filter(|d| kyiv::day_bounds(*d).is_some())
+                .or_else(|| {
+                    field_error(&mut errors, field, "Enter a date as YYYY-MM-DD.");
+                    None
+                }),
         };
         let from = day("from", self.from.as_deref());
         let to = day("to", self.to.as_deref());
@@ -105,6 +110,9 @@ pub struct Statement {
     pub transfers: HashSet<String>,
     /// The order the rows are in.
     pub sort: Sort,
+    /// How many unsigned events the range holds, before the filter (the coverage's open holds
+    /// count them too).
+    pub unconfirmed_in_range: usize,
 }
 
 /// The statement a checked query asks for, from the store.
@@ -118,12 +126,14 @@ pub async fn read(ctx: &Context, user: UserId, query: &Query) -> Result<Statemen
     };
     let mut stored = history::statement(ctx, user, query.account.clone(), from, to).await?;
     let transfers = insight::own_transfer_ids(&stored);
+    let unconfirmed_in_range = stored.unconfirmed.len();
     query.filter.apply(&mut stored.items);
     query.filter.apply(&mut stored.unconfirmed);
     Ok(Statement {
         stored,
         transfers,
         sort: query.filter.sort,
+        unconfirmed_in_range,
     })
 }
 
@@ -230,6 +240,8 @@ mod tests {
         });
         assert_eq!(both["from"], ["Enter a date as YYYY-MM-DD."]);
         assert_eq!(both["to"], ["This field is required."]);
+        let unbounded = errors_of(&raw("-009999-01-01", "-009999-01-01"));
+        assert_eq!(unbounded["from"], ["Enter a date as YYYY-MM-DD."]);
         let mut filtered = raw("2026-12-01", "2026-12-06");
         filtered.filter.direction = Some("sideways".into());
         filtered.from = Some("nope".into());

@@ -723,7 +723,10 @@ pub async fn show(
     page_data.form = echoed(&echo);
     match statement::read(&state, user.id, &request.query).await {
         Ok(statement::Statement {
-            stored, transfers, ..
+            stored,
+            transfers,
+            unconfirmed_in_range,
+            ..
         }) => {
             let currencies = stored.currencies;
             let rows = stored.items;
@@ -736,7 +739,7 @@ pub async fn show(
             // The page counts the open holds apart from the unsigned events, all of them, not
             // only those a filter shows.
             let mut coverage = stored.coverage;
-            coverage.open_holds = coverage.open_holds.saturating_sub(stored.unconfirmed.len());
+            coverage.open_holds = coverage.open_holds.saturating_sub(unconfirmed_in_range);
             let unconfirmed = stored.unconfirmed;
             let list = rates.as_ref().map_or(&[][..], |r| r.list.as_slice());
             let values = rows

@@ -93,9 +93,13 @@ pub(super) async fn statement_page(
             save_if_current(ctx, user, attached, advance(&job, &holds, turn, now)).await
         }
         Err(UpstreamError::Mono(e)) => {
-            metrics::counter!("sync_statement_calls_total", "outcome" => "failed").increment(1);
-            tracing::warn!(error = %e, account = %job.row.account, "sync statement call failed");
-            save_if_current(ctx, user, attached, after_failure(job.row, &e, now)).await
+            let row = after_failure(job.row, &e, now);
+            // A closed account is said so by `after_failure`; any other failure is counted.
+            if !row.closed {
+                metrics::counter!("sync_statement_calls_total", "outcome" => "failed").increment(1);
+                tracing::warn!(error = %e, failures = row.failures, "sync statement call failed");
+            }
+            save_if_current(ctx, user, attached, row).await
         }
         Err(UpstreamError::Store(e)) => Err(e),
         // A closed lane is `Step::LaneClosed`, never the error; nothing to do either way.

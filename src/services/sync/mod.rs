@@ -23,11 +23,9 @@ mod fetch;
 mod plan;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use rand::Rng;
-use tokio::sync::Notify;
 use tracing::Instrument;
 
 use coverage::cut_coverage;
@@ -57,8 +55,7 @@ pub const GAP_MARGIN_SECS: i64 = 3_600;
 pub const RECENT_SECS: i64 = 31 * 86_400;
 /// How often the span of an account's open holds is read again.
 pub const REREAD_SECS: i64 = 3_600;
-/// How long a page's interest in an account lasts.
-pub const SHOWING_SECS: i64 = 300;
+pub use super::worker::{SyncHandle, SHOWING_SECS};
 /// How often an instance notes that it is alive.
 pub const HEARTBEAT_SECS: i64 = 5;
 /// A start this long after the last heartbeat of every instance follows downtime: webhook
@@ -75,77 +72,6 @@ pub const WEBHOOK_CHECK_SECS: i64 = 600;
 /// How often the accounts are read otherwise.
 pub const ACCOUNTS_REFRESH_SECS: i64 = 86_400;
 
-/// This instance's sync: its lease name and the bell that wakes it.
-#[derive(Clone)]
-pub struct SyncHandle {
-    pub instance: String,
-    bell: Arc<Notify>,
-    stopped: Arc<std::sync::atomic::AtomicBool>,
-    /// Turns true when the server stops: every background task of the instance ends then (and
-    /// lets go of its database connections).
-    stopping: Arc<tokio::sync::watch::Sender<bool>>,
-    /// Per user, the account a page showed last and until when that counts (Unix s).
-    showing: Arc<Mutex<HashMap<i64, (String, i64)>>>,
-}
-
-impl Default for SyncHandle {
-    fn default() -> Self {
-        let mut bytes = [0u8; 8];
-        rand::rng().fill_bytes(&mut bytes);
-        SyncHandle {
-            instance: hex::encode(bytes),
-            bell: Arc::new(Notify::new()),
-            stopped: Arc::new(std::sync::atomic::AtomicBool::new(false)),
-            stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
-            showing: Arc::default(),
-        }
-    }
-}
-
-impl SyncHandle {
-    /// Asks the loop to look for work now (a token was attached, a range was asked for).
-    pub fn wake(&self) {
-        self.bell.notify_one();
-    }
-
-    /// Ends the loop after the round in progress, and every background task waiting in
-    /// [`Self::until_stopped`] (the server is stopping).
-    pub fn stop(&self) {
-        self.stopped
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        self.bell.notify_one();
-        self.stopping.send_replace(true);
-    }
-
-    /// Returns once [`Self::stop`] was called (at once if it was already).
-    pub async fn until_stopped(&self) {
-        let mut stopping = self.stopping.subscribe();
-        // An error means the handle is gone: nothing is left to wait for either.
-        let _ = stopping.wait_for(|stopped| *stopped).await;
-    }
-
-    /// A page shows `account` of `user` without all of its range: the account goes first for a
-    /// while (this instance only: a hint, not state), and the loop is woken.
-    pub fn showing(&self, user: UserId, account: &str, now: i64) {
-        if let Ok(mut map) = self.showing.lock() {
-            map.retain(|_, (_, until)| *until > now);
-            map.insert(user.0, (account.to_owned(), now + SHOWING_SECS));
-        }
-        self.wake();
-    }
-
-    fn shown(&self, user: UserId, now: i64) -> Option<String> {
-        let map = self.showing.lock().ok()?;
-        map.get(&user.0)
-            .filter(|(_, until)| *until > now)
-            .map(|(account, _)| account.clone())
-    }
-
-    fn is_stopped(&self) -> bool {
-        self.stopped.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
 /// Starts the loop; it runs until the process ends.
 pub fn spawn(ctx: Arc<Context>) {
     let tick = Duration::from_millis(ctx.sync_tick_ms.max(1));
@@ -159,7 +85,7 @@ pub fn spawn(ctx: Arc<Context>) {
         loop {
             tokio::select! {
                 () = tokio::time::sleep(tick) => {}
-                () = ctx.sync.bell.notified() => {}
+                () = ctx.sync.rung() => {}
             }
             if ctx.sync.is_stopped() {
                 if let Err(e) = note_stop(&ctx).await {

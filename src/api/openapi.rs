@@ -58,6 +58,8 @@ pub struct Endpoint {
     /// Polled by scripts: `ETag` on the 200, 304 to `If-None-Match` (`crate::etag`).
     pub polled: bool,
     pub families: &'static [Family],
+    /// The same method as the router matches it (what API keys are checked against).
+    http_method: actix_web::http::Method,
     route: Route,
 }
 
@@ -93,13 +95,14 @@ where
         [one] => one.clone(),
         _ => panic!("{} must name exactly one method", P::path()),
     };
-    let route = match method {
-        HttpMethod::Get => web::get(),
-        HttpMethod::Post => web::post(),
-        HttpMethod::Put => web::put(),
-        HttpMethod::Delete => web::delete(),
-        HttpMethod::Patch => web::patch(),
-        HttpMethod::Head => web::head(),
+    use actix_web::http::Method;
+    let (route, http_method) = match method {
+        HttpMethod::Get => (web::get(), Method::GET),
+        HttpMethod::Post => (web::post(), Method::POST),
+        HttpMethod::Put => (web::put(), Method::PUT),
+        HttpMethod::Delete => (web::delete(), Method::DELETE),
+        HttpMethod::Patch => (web::patch(), Method::PATCH),
+        HttpMethod::Head => (web::head(), Method::HEAD),
         HttpMethod::Options | HttpMethod::Trace => {
             panic!("{} uses a method the API does not serve", P::path())
         }
@@ -115,6 +118,7 @@ where
         operation,
         polled: false,
         families: &[],
+        http_method,
         route: route.to(handler),
     }
 }
@@ -166,12 +170,11 @@ fn complete(endpoint: &Endpoint) -> Operation {
     }
     // No `security` of its own: the document's, a session or an API key.
     let takes_keys = op.security.is_none();
-    let method = serde_json::to_value(&endpoint.method)
-        .ok()
-        .and_then(|m| m.as_str().map(str::to_uppercase))
-        .and_then(|m| m.parse::<actix_web::http::Method>().ok());
-    let reads = method
-        .is_some_and(|m| crate::http::keys::allows(crate::auth::api_keys::Scope::Read, &m, path));
+    let reads = crate::http::keys::allows(
+        crate::auth::api_keys::Scope::Read,
+        &endpoint.http_method,
+        path,
+    );
     if takes_keys && !reads {
         add(&mut op, "403", "the API key may only read");
     }

@@ -108,37 +108,22 @@ fn http_words(text: &str) -> Vec<&'static str> {
         .collect()
 }
 
-/// The top-level modules a source text names through `crate::` (paths and `use` groups), with
-/// comments left out.
+/// The top-level modules a source text names through `crate::` (paths and `use` groups, read by
+/// [`use_tree`]), with comments left out.
 fn named_modules(text: &str) -> BTreeSet<String> {
     let code = code_of(text);
     let mut names = BTreeSet::new();
-    let mut rest = code.as_str();
-    while let Some(i) = rest.find("crate::") {
-        let before = rest[..i].chars().last();
-        rest = &rest[i + "crate::".len()..];
+    for (i, _) in code.match_indices("crate::") {
+        let before = code[..i].chars().last();
         if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
             continue; // `monobank_sandbox::…` and the like
         }
-        if let Some(group) = rest.strip_prefix('{') {
-            let end = group.find('}').unwrap_or(group.len());
-            for item in group[..end].split(',') {
-                let name: String = item
-                    .trim()
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                if !name.is_empty() {
-                    names.insert(name);
-                }
-            }
-        } else {
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            names.insert(name);
-        }
+        let rest = &code[i + "crate::".len()..];
+        names.extend(
+            use_tree(rest)
+                .into_iter()
+                .filter_map(|path| path.into_iter().next()),
+        );
     }
     names
 }

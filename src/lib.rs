@@ -18,6 +18,7 @@ pub mod domain;
 pub mod etag;
 pub mod hooks;
 pub mod http;
+pub mod i18n;
 pub mod prometheus;
 pub mod request_id;
 pub mod security_headers;

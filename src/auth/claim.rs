@@ -13,6 +13,8 @@ pub struct CurrentUser {
     pub id: UserId,
     pub username: String,
     pub is_admin: bool,
+    /// The language the user chose for the pages; `None` follows the browser.
+    pub language: Option<crate::i18n::Lang>,
     /// Identifies this login among the user's sessions (empty for an API key).
     pub login_id: String,
     /// The API key the request came with, instead of a session.
@@ -62,6 +64,10 @@ impl Claim {
             id: user.id(),
             username: user.username,
             is_admin: user.is_admin,
+            language: user
+                .language
+                .as_deref()
+                .and_then(crate::i18n::Lang::from_code),
             login_id,
             key,
         })

@@ -15,6 +15,7 @@ diesel::table! {
         security_stamp -> Text,
         amount_style -> Text,
         fresh_locked_until -> Nullable<BigInt>,
+        language -> Nullable<Text>,
     }
 }
 

@@ -29,6 +29,8 @@ pub struct User {
     /// The slowing down of attempts from addresses that never failed at this account (see
     /// [`Lane`]); `locked_until` is the other lane's.
     pub fresh_locked_until: Option<i64>,
+    /// The language of the user's pages (`uk`, `en`), or `None` to follow the browser.
+    pub language: Option<String>,
 }
 
 impl User {
@@ -117,6 +119,17 @@ pub fn set_password(
 pub fn set_amount_style(conn: &mut DbConnection, id: UserId, style: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(id.0))
         .set(users::amount_style.eq(style))
+        .execute(conn)
+}
+
+/// Sets the language of the user's pages (`None`: follow the browser).
+pub fn set_language(
+    conn: &mut DbConnection,
+    id: UserId,
+    language: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.0))
+        .set(users::language.eq(language))
         .execute(conn)
 }
 

@@ -275,8 +275,9 @@ pub type PageRenderer = fn(
 #[derive(Clone, Copy)]
 pub struct ErrorPages(pub PageRenderer);
 
-/// A person's title for an error status, and a sentence for the bare "Not found." kind of detail.
-pub fn words(status: StatusCode, detail: &str) -> (&'static str, String) {
+/// A person's title for an error status, and a sentence for the bare "Not found." kind of detail,
+/// in the page's language.
+pub fn words(status: StatusCode, detail: &str) -> (String, String) {
     let title = match status {
         StatusCode::NOT_FOUND => "Page not found",
         StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
@@ -288,11 +289,11 @@ pub fn words(status: StatusCode, detail: &str) -> (&'static str, String) {
     };
     let detail = match status {
         StatusCode::NOT_FOUND if detail == "Not found." => {
-            "There is nothing at this address. The link may be old or mistyped.".to_owned()
+            "There is nothing at this address. The link may be old or mistyped."
         }
-        _ => detail.to_owned(),
+        _ => detail,
     };
-    (title, detail)
+    (crate::i18n::said(title), crate::i18n::said(detail))
 }
 
 /// Renders a small standalone HTML error page.
@@ -300,7 +301,7 @@ pub fn html_page(status: StatusCode, detail: &str) -> HttpResponse {
     let (title, detail) = words(status, detail);
     let page = ErrorTemplate {
         code: status.as_u16(),
-        title,
+        title: &title,
         detail: &detail,
     };
     match page.render() {

@@ -400,6 +400,24 @@ pub async fn end_session(
     Ok(ended > 0)
 }
 
+/// Sets the language of the user's pages; `None` follows the browser.
+pub async fn set_language(
+    ctx: &Accounts,
+    user: UserId,
+    language: Option<crate::i18n::Lang>,
+) -> Result<(), AccountError> {
+    db::run(&ctx.pool, move |conn| {
+        Ok(crate::db::users::set_language(
+            conn,
+            user,
+            language.map(crate::i18n::Lang::code),
+        )?)
+    })
+    .await?;
+    ctx.hot.users.evict(&user);
+    Ok(())
+}
+
 /// Sets how the pages write amounts for the user (`uk` or `en`).
 pub async fn set_amount_style(
     ctx: &Accounts,

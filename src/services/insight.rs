@@ -53,16 +53,6 @@ impl Sort {
         (Sort::SmallestFirst, "amount"),
     ];
 
-    /// How the statement page offers it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Sort::NewestFirst => "Newest first",
-            Sort::OldestFirst => "Oldest first",
-            Sort::LargestFirst => "Largest first",
-            Sort::SmallestFirst => "Smallest first",
-        }
-    }
-
     pub fn name(self) -> &'static str {
         Sort::ALL
             .iter()

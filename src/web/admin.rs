@@ -61,7 +61,7 @@ pub async fn show(
         })
         .collect();
     ok(&AdminPage {
-        layout: Layout::new(&session, &admin, "admin", "Admin")?,
+        layout: Layout::new(&session, &admin, "admin", crate::i18n::t("nav-admin"))?,
         users: lines,
     })
 }
@@ -79,9 +79,7 @@ pub async fn set_active(
     let id = UserId(id.into_inner());
     let active = form.0.active;
     if id == admin.id && !active {
-        return Err(AppError::Forbidden(
-            "You cannot disable your own account.".into(),
-        ));
+        return Err(AppError::Forbidden(crate::i18n::t("admin-not-yourself")));
     }
     let name = db::run_with(&pool, move |conn| {
         let user = users::find_by_id(conn, id)?.ok_or(AppError::NotFound)?;
@@ -96,8 +94,16 @@ pub async fn set_active(
     } else {
         webhook_reset::reclaim(&ctx, id, CAUSE_DISABLED).await
     };
-    let verb = if active { "enabled" } else { "disabled" };
-    let answer = done(&session, format!("{name} is {verb}."), "/admin");
-    flash_webhook(&session, &webhook, &format!("{name}'s"));
+    let text = if active {
+        "admin-enabled"
+    } else {
+        "admin-disabled"
+    };
+    let answer = done(
+        &session,
+        crate::i18n::t1(text, "name", name.as_str()),
+        "/admin",
+    );
+    flash_webhook(&session, &webhook, Some(&name));
     Ok(answer)
 }

@@ -15,6 +15,7 @@ use crate::http::client::client_ip;
 use crate::http::error::AppError;
 use crate::http::serializers::{LoginRequest, RegisterRequest};
 use crate::http::sessions::start_session;
+use crate::i18n::{t, t1};
 use crate::services::accounts;
 use crate::services::accounts::Accounts;
 use crate::services::Context;
@@ -81,7 +82,7 @@ pub async fn login_page(
     page(
         StatusCode::OK,
         &LoginPage {
-            layout: Layout::guest(&req, &ctx.secret, "login", "Log in")?,
+            layout: Layout::guest(&req, &ctx.secret, "login", t("log-in"))?,
             form: FormState::default(),
             next,
             logged_out: query.is_some_and(|q| q.bye.is_some()),
@@ -120,7 +121,7 @@ pub async fn login(
             start_session(&req, &session, &user, ip)?;
             Ok(done(
                 &session,
-                format!("Welcome back, {}.", user.username),
+                t1("welcome-back", "name", user.username.as_str()),
                 &next,
             ))
         }
@@ -129,7 +130,7 @@ pub async fn login(
             again.send(page(
                 again.status,
                 &LoginPage {
-                    layout: Layout::guest(&req, &ctx.secret, "login", "Log in")?,
+                    layout: Layout::guest(&req, &ctx.secret, "login", t("log-in"))?,
                     form,
                     next,
                     logged_out: false,
@@ -157,7 +158,7 @@ pub async fn register_page(
             StatusCode::FORBIDDEN
         },
         &RegisterPage {
-            layout: Layout::guest(&req, &ctx.secret, "register", "Register")?,
+            layout: Layout::guest(&req, &ctx.secret, "register", t("register"))?,
             form: FormState::default(),
             registration_open: open(&settings),
         },
@@ -188,10 +189,7 @@ pub async fn register(
             start_session(&req, &session, &user, ip)?;
             Ok(done(
                 &session,
-                format!(
-                    "Welcome, {}. Attach your Monobank token to see your accounts.",
-                    user.username
-                ),
+                t1("welcome-new", "name", user.username.as_str()),
                 "/token",
             ))
         }
@@ -200,7 +198,7 @@ pub async fn register(
             again.send(page(
                 again.status,
                 &RegisterPage {
-                    layout: Layout::guest(&req, &ctx.secret, "register", "Register")?,
+                    layout: Layout::guest(&req, &ctx.secret, "register", t("register"))?,
                     form,
                     registration_open: open(&settings),
                 },

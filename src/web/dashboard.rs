@@ -8,6 +8,7 @@ use super::format::{age, date_time, money};
 use super::{ok, Layout};
 use crate::http::current_user::{CurrentUser, SessionUser};
 use crate::http::error::AppError;
+use crate::i18n::{t, t1};
 use crate::services::client_info;
 use crate::services::mono::{self, ViewError};
 use crate::services::tokens::TokenError;
@@ -62,17 +63,18 @@ struct DashboardPage {
 
 /// A person's name for an account type.
 fn kind_label(kind: &str) -> String {
-    match kind {
-        "black" => "Black card".into(),
-        "white" => "White card".into(),
-        "platinum" => "Platinum card".into(),
-        "iron" => "Iron card".into(),
-        "yellow" => "Yellow card".into(),
-        "fop" => "FOP account".into(),
-        "eAid" => "eAid card".into(),
-        "madeInUkraine" => "Made in Ukraine card".into(),
-        other => other.to_owned(),
-    }
+    let id = match kind {
+        "black" => "card-black",
+        "white" => "card-white",
+        "platinum" => "card-platinum",
+        "iron" => "card-iron",
+        "yellow" => "card-yellow",
+        "fop" => "card-fop",
+        "eAid" => "card-eaid",
+        "madeInUkraine" => "card-made-in-ukraine",
+        other => return other.to_owned(),
+    };
+    t(id)
 }
 
 /// The statement of one account or jar.
@@ -101,7 +103,7 @@ fn account_name(account: &Account) -> String {
 
 /// The name of a jar ("Jar «Holiday»").
 fn jar_name(jar: &Jar) -> String {
-    format!("Jar «{}»", jar.title)
+    t1("jar-name", "title", jar.title.as_str())
 }
 
 /// Every account and jar of a client-info as (id, name), in the order the pages show them: the
@@ -213,7 +215,7 @@ pub async fn show(
     session_user: SessionUser,
 ) -> Result<HttpResponse, AppError> {
     let mut page = DashboardPage {
-        layout: Layout::new(&session, &user, "dashboard", "Dashboard")?,
+        layout: Layout::new(&session, &user, "dashboard", t("nav-dashboard"))?,
         connected: true,
         notice: None,
         name: String::new(),
@@ -259,7 +261,7 @@ pub async fn show(
         Err(ViewError::Token(_)) => page.connected = false,
         Err(e) => match AppError::from(e) {
             e @ (AppError::Unauthorized | AppError::Internal(_)) => return Err(e),
-            e => page.notice = Some(e.detail()),
+            e => page.notice = Some(super::words_of(&e)),
         },
     }
     ok(&page)

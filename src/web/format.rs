@@ -111,13 +111,14 @@ pub fn number(value: f64, places: usize) -> String {
     }
 }
 
-/// "3 min ago", for data age.
+/// "3 min ago", for data age, in the page's language.
 pub fn age(seconds: i64) -> String {
+    use crate::i18n::{t, t1};
     match seconds.max(0) {
-        s if s < 60 => "just now".into(),
-        s if s < 3_600 => format!("{} min ago", s / 60),
-        s if s < 86_400 => format!("{} h ago", s / 3_600),
-        s => format!("{} days ago", s / 86_400),
+        s if s < 60 => t("age-just-now"),
+        s if s < 3_600 => t1("age-minutes", "n", s / 60),
+        s if s < 86_400 => t1("age-hours", "n", s / 3_600),
+        s => t1("age-days", "n", s / 86_400),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod assets;
 pub mod auth;
 pub mod dashboard;
 pub mod format;
+pub mod language;
 pub mod months;
 pub mod rates;
 pub mod settings;
@@ -35,6 +36,7 @@ use crate::crypto::MasterSecret;
 use crate::http::csrf;
 use crate::http::current_user::CurrentUser;
 use crate::http::error::{AppError, FieldErrors};
+use crate::i18n::{self, Lang};
 
 /// The session key of pending flash messages.
 const FLASH_KEY: &str = "flash";
@@ -129,21 +131,38 @@ pub fn flash(session: &Session, kind: &str, text: impl Into<String>) {
     }
 }
 
-/// Tells what became of `whose` webhook taken back ("Your", "alice's"; nothing when it was
-/// untouched).
+/// Tells what became of a webhook taken back: the reader's own (`whose` is `None`) or the named
+/// user's; nothing when it was untouched.
 pub fn flash_webhook(
     session: &Session,
     outcome: &crate::services::webhook_reset::Outcome,
-    whose: &str,
+    whose: Option<&str>,
 ) {
     use crate::services::webhook_reset::Outcome;
-    if let Some(text) = outcome.sentence(whose) {
-        let kind = if matches!(outcome, Outcome::Failed { .. }) {
-            "error"
-        } else {
-            "info"
-        };
-        flash(session, kind, text);
+    let (id, from) = match outcome {
+        Outcome::Untouched => return,
+        Outcome::Own { from } => ("webhook-outcome-own", from.as_str()),
+        Outcome::Removed { from } => ("webhook-outcome-removed", from.as_str()),
+        Outcome::Failed { from } => ("webhook-outcome-failed", from.as_str()),
+        Outcome::Unchecked => ("webhook-outcome-unchecked", ""),
+    };
+    let text = match whose {
+        None => i18n::t1(&format!("{id}-yours"), "from", from),
+        Some(name) => i18n::t2(&format!("{id}-users"), "from", from, "name", name),
+    };
+    let kind = if matches!(outcome, Outcome::Failed { .. }) {
+        "error"
+    } else {
+        "info"
+    };
+    flash(session, kind, text);
+}
+
+/// What an error says on a page, in the page's language (the API says [`AppError::detail`]).
+pub fn words_of(error: &AppError) -> String {
+    match error {
+        AppError::RateLimited { retry_after } => i18n::t1("said-try-again-in", "n", *retry_after),
+        other => i18n::said(&other.detail()),
     }
 }
 
@@ -160,15 +179,15 @@ pub fn see_other(location: &str) -> HttpResponse {
 pub fn rejected_notice(error: &crate::services::tokens::TokenError) -> Option<String> {
     use crate::services::tokens::TokenError;
     match error {
-        TokenError::Rejected { at } => Some(format!(
-            "Monobank rejected your token on {}: it was revoked or mistyped. Replace it on the \
-             Token page; until then nothing is fetched.",
-            format::date_time(*at)
+        TokenError::Rejected { at } => Some(i18n::t1(
+            "notice-token-rejected",
+            "when",
+            format::date_time(*at),
         )),
-        TokenError::AccessRevoked { at } => Some(format!(
-            "Access was revoked in the Monobank app on {}: connect again on the Token page; \
-             until then nothing is fetched.",
-            format::date_time(*at)
+        TokenError::AccessRevoked { at } => Some(i18n::t1(
+            "notice-access-revoked",
+            "when",
+            format::date_time(*at),
         )),
         _ => None,
     }
@@ -256,7 +275,14 @@ impl FormState {
         };
         let mut state = FormState::with(values);
         match error {
-            AppError::Validation(errors) => state.errors = errors,
+            AppError::Validation(errors) => {
+                state.errors = errors
+                    .into_iter()
+                    .map(|(field, messages)| {
+                        (field, messages.iter().map(|m| i18n::said(m)).collect())
+                    })
+                    .collect();
+            }
             // Failures that are the user's to fix are shown on the form; others are error pages.
             AppError::LoginFailed
             | AppError::Conflict(_)
@@ -265,7 +291,7 @@ impl FormState {
             | AppError::Unprocessable(_)
             | AppError::BadGateway(_)
             | AppError::Unavailable(_)
-            | AppError::RateLimited { .. } => state.message = Some(error.detail()),
+            | AppError::RateLimited { .. } => state.message = Some(words_of(&error)),
             other => return Err(other),
         }
         Ok((again, state))
@@ -392,6 +418,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(webhook::show))
                 .route(web::post().to(webhook::save)),
         )
+        .service(resource("/language").route(web::post().to(language::set)))
         .service(resource("/settings").route(web::get().to(settings::show)))
         .service(resource("/settings/password").route(web::post().to(settings::password)))
         .service(resource("/settings/amounts").route(web::post().to(settings::amount_style)))
@@ -407,31 +434,69 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/static/{file}").route(web::get().to(assets::serve)));
 }
 
-/// How the logged-in user of a request reads amounts; `None` for visitors, or when the user
-/// cannot be read (the page itself then answers the error).
-async fn user_style(req: &HttpRequest) -> Option<format::AmountStyle> {
+/// The cookie that keeps a visitor's choice of language (and a user's, for the login page
+/// after logging out).
+pub const LANG_COOKIE: &str = "monoweb_lang";
+
+/// The stored row of the request's logged-in user; `None` for visitors, or when the user cannot
+/// be read (the page itself then answers the error).
+async fn user_row(req: &HttpRequest) -> Option<crate::db::users::User> {
     let claim = crate::http::current_user::SessionUser::from_request(req, &mut Payload::None)
         .await
         .ok()?;
     let pool = req.app_data::<web::Data<crate::db::DbPool>>()?;
     let hot = req.app_data::<web::Data<crate::cache::Hot>>()?;
-    let row = crate::http::current_user::user_row(pool, hot, claim.id)
+    crate::http::current_user::user_row(pool, hot, claim.id)
         .await
-        .ok()??;
-    Some(format::AmountStyle::from_stored(&row.amount_style))
+        .ok()?
 }
 
-/// Middleware: a page is answered with amounts in its user's style ([`format::AmountStyle`]);
-/// the JSON API is left alone (its amounts are numbers).
-pub async fn amount_style(
+/// The language of a page: the user's setting, else the visitor's remembered choice, else the
+/// browser's `Accept-Language`, else Ukrainian.
+fn page_lang(req: &HttpRequest, setting: Option<&str>) -> Lang {
+    setting
+        .and_then(Lang::from_code)
+        .or_else(|| {
+            req.cookie(LANG_COOKIE)
+                .and_then(|c| Lang::from_code(c.value()))
+        })
+        .or_else(|| browser_lang(req))
+        .unwrap_or_default()
+}
+
+/// The language the browser asks for in `Accept-Language`, if it names one of ours.
+fn browser_lang(req: &HttpRequest) -> Option<Lang> {
+    req.headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
+}
+
+/// Middleware: a page is answered in its reader's language ([`page_lang`], `Content-Language`
+/// says which) with amounts in the user's style ([`format::AmountStyle`]); the JSON API is
+/// left alone (its messages are the documented English ones, its amounts numbers). It wraps
+/// the error pages too, so they speak the same language.
+pub async fn preferences(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     if crate::http::error::is_json_path(req.path()) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    let style = user_style(req.request()).await.unwrap_or_default();
-    let res = format::with_style(style, next.call(req)).await?;
+    let row = user_row(req.request()).await;
+    let style = row
+        .as_ref()
+        .map(|r| format::AmountStyle::from_stored(&r.amount_style))
+        .unwrap_or_default();
+    let lang = page_lang(
+        req.request(),
+        row.as_ref().and_then(|r| r.language.as_deref()),
+    );
+    let mut res = i18n::with_lang(lang, format::with_style(style, next.call(req))).await?;
+    res.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        header::HeaderValue::from_static(lang.code()),
+    );
     Ok(res.map_into_boxed_body())
 }
 
@@ -460,7 +525,7 @@ pub fn error_page(
             Ok(user) => csrf::session_form_token(&req.get_session())
                 .ok()
                 .map(|csrf| Layout {
-                    title: title.to_owned(),
+                    title: title.clone(),
                     active: "",
                     user: Some(user),
                     flashes: Vec::new(),
@@ -469,9 +534,9 @@ pub fn error_page(
             Err(_) => None,
         };
         let page = ErrorPage {
-            layout: layout.unwrap_or_else(|| Layout::plain(title)),
+            layout: layout.unwrap_or_else(|| Layout::plain(title.as_str())),
             code: status.as_u16(),
-            title,
+            title: &title,
             detail: &detail,
         };
         page.render()

@@ -158,17 +158,19 @@ fn columns(months: &[(Month, Held)], stacked: &[&'static str]) -> Vec<Column> {
             blocks.retain(|b| b.height != "0.0");
             let income = scale(month.income);
             Column {
-                label: first.strftime("%b").to_string(),
-                title: format!(
-                    "{}: in {}, out {}{}",
-                    first.strftime("%B %Y"),
-                    signed_money(month.income, UAH),
-                    signed_money(-month.spending, UAH),
+                label: crate::i18n::month_short(first.month()),
+                title: crate::i18n::t3(
                     match held {
-                        Held::All => "",
-                        Held::Part => " (partial)",
-                        Held::Nothing => " (not fetched yet)",
-                    }
+                        Held::All => "months-bar-title",
+                        Held::Part => "months-bar-title-partial",
+                        Held::Nothing => "months-bar-title-not-fetched",
+                    },
+                    "month",
+                    crate::i18n::month_year(first.month(), first.year()),
+                    "in",
+                    signed_money(month.income, UAH),
+                    "out",
+                    signed_money(-month.spending, UAH),
                 ),
                 href: statement_href(first),
                 x: n * COLUMN,
@@ -192,7 +194,7 @@ pub async fn show(
     let today = day_of(state.clock.now()).unwrap_or_default();
     let current = today.first_of_month();
     let mut data = MonthsPage {
-        layout: Layout::new(&session, &user, "months", "Months")?,
+        layout: Layout::new(&session, &user, "months", crate::i18n::t("nav-months"))?,
         connected: true,
         notice: None,
         columns: Vec::new(),
@@ -215,9 +217,7 @@ pub async fn show(
     let months = match asked {
         Ok(months) => months,
         Err(_) => {
-            data.notice = Some(
-                "Choose a month as YYYY-MM, from 2017-11 (Monobank's first) to this one.".into(),
-            );
+            data.notice = Some(crate::i18n::t("months-choose"));
             return page(StatusCode::BAD_REQUEST, &data);
         }
     };
@@ -236,8 +236,10 @@ pub async fn show(
             data.columns = columns(&summary.months, &stacked);
             data.legend = stacked
                 .iter()
-                .map(|n| (*n).to_owned())
-                .chain(std::iter::once("Other".to_owned()))
+                .map(|n| crate::i18n::category(n))
+                .chain(std::iter::once(crate::i18n::category(
+                    crate::domain::mcc::OTHER,
+                )))
                 .zip(0..)
                 .collect();
             let (mut income, mut spending) = (0i64, 0i64);
@@ -250,7 +252,7 @@ pub async fn show(
                     spending += m.spending;
                     let first = m.first;
                     Row {
-                        month: first.strftime("%B %Y").to_string(),
+                        month: crate::i18n::month_year(first.month(), first.year()),
                         href: statement_href(first),
                         income: signed_money(m.income, UAH),
                         spending: signed_money(-m.spending, UAH),
@@ -271,7 +273,7 @@ pub async fn show(
         Err(HistoryError::Token(TokenError::NotAdded)) => data.connected = false,
         Err(e) => match AppError::from(e) {
             e @ (AppError::Unauthorized | AppError::Internal(_)) => return Err(e),
-            e => data.notice = Some(e.detail()),
+            e => data.notice = Some(super::words_of(&e)),
         },
     }
     page(StatusCode::OK, &data)

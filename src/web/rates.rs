@@ -30,7 +30,7 @@ pub struct RateRow {
     /// The bank's buying and selling rate (`41.0500 / 41.5505`), or its cross rate.
     pub rate: String,
     /// Which of the two `rate` is: `buy / sell` or `cross`.
-    pub kind: &'static str,
+    pub kind: String,
     pub pinned: bool,
     pub date: String,
 }
@@ -101,10 +101,12 @@ fn rows(list: &[CurrencyInfo], filter: &str) -> Vec<RateRow> {
             let (rate, kind) = match (r.rate_buy, r.rate_sell, r.rate_cross) {
                 (Some(buy), Some(sell), _) => (
                     format!("{} / {}", rate_text(buy), rate_text(sell)),
-                    "buy / sell",
+                    crate::i18n::t("rate-buy-sell"),
                 ),
-                (_, _, Some(cross)) => (rate_text(cross), "cross"),
-                (Some(one), None, None) | (None, Some(one), None) => (rate_text(one), "buy / sell"),
+                (_, _, Some(cross)) => (rate_text(cross), crate::i18n::t("rate-cross")),
+                (Some(one), None, None) | (None, Some(one), None) => {
+                    (rate_text(one), crate::i18n::t("rate-buy-sell"))
+                }
                 (None, None, None) => return None,
             };
             // The pinned pairs rank by their place in the list, the rest after them.
@@ -189,10 +191,7 @@ fn validate(
         None => Some(100.0),
         Some(Some(a)) if a > 0.0 && a <= MAX_AMOUNT => Some(a),
         Some(_) => {
-            errors.insert(
-                "amount".into(),
-                vec!["Enter an amount greater than 0 and at most 1,000,000,000,000.".into()],
-            );
+            errors.insert("amount".into(), vec![crate::i18n::t("rates-amount-range")]);
             None
         }
     };
@@ -205,10 +204,7 @@ fn validate(
         match code {
             Some(code) if known.iter().any(|(_, c)| *c == code) => Some(code),
             _ => {
-                errors.insert(
-                    field.into(),
-                    vec!["Choose a currency from the list.".into()],
-                );
+                errors.insert(field.into(), vec![crate::i18n::t("rates-choose-currency")]);
                 None
             }
         }
@@ -237,7 +233,7 @@ pub async fn show(
         ("to", query.to.as_deref().unwrap_or("UAH")),
     ];
     let mut page_data = RatesPage {
-        layout: Layout::new(&session, &user, "rates", "Exchange rates")?,
+        layout: Layout::new(&session, &user, "rates", crate::i18n::t("rates-title"))?,
         notice: None,
         rows: Vec::new(),
         updated: String::new(),
@@ -264,16 +260,16 @@ pub async fn show(
     let rates = match state.upstream.rates().await {
         Ok(rates) => rates,
         Err(e) => {
-            page_data.notice = Some(AppError::from(e).detail());
+            page_data.notice = Some(super::words_of(&AppError::from(e)));
             return page(StatusCode::OK, &page_data);
         }
     };
     let filter = page_data.filter.clone();
     if filter.chars().count() > 40 || filter.chars().any(char::is_control) {
-        page_data.form.errors.insert(
-            "q".into(),
-            vec!["Filter by at most 40 letters, such as USD or zloty.".into()],
-        );
+        page_data
+            .form
+            .errors
+            .insert("q".into(), vec![crate::i18n::t("rates-filter-length")]);
         return page(StatusCode::BAD_REQUEST, &page_data);
     }
     page_data.rows = rows(&rates.list, &filter);
@@ -316,9 +312,12 @@ pub async fn show(
             }
             None => {
                 status = StatusCode::BAD_REQUEST;
-                page_data.form.message = Some(format!(
-                    "Monobank publishes no rate between {} and {}.",
-                    c.from, c.to
+                page_data.form.message = Some(crate::i18n::t2(
+                    "rates-no-rate",
+                    "from",
+                    c.from.to_string(),
+                    "to",
+                    c.to.to_string(),
                 ));
             }
         },

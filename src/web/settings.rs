@@ -17,6 +17,7 @@ use crate::http::current_user::CurrentUser;
 use crate::http::error::{AppError, FieldErrors};
 use crate::http::serializers::PasswordRequest;
 use crate::http::sessions::{stored_values, ADDRESS_KEY, DEVICE_KEY, STAMP_KEY};
+use crate::i18n::{t, t1};
 use crate::services::accounts;
 use crate::services::accounts::Accounts;
 use crate::services::{api_keys, webhook_reset, Context};
@@ -62,6 +63,8 @@ struct SettingsPage {
     made: Option<MadeKey>,
     /// The amount styles as (value, example, chosen).
     styles: Vec<(&'static str, String, bool)>,
+    /// The language choices as (value, label, chosen): `auto`, then each language.
+    languages: Vec<(&'static str, String, bool)>,
 }
 
 /// What the page shows besides the password form: the key form's state, a key just made.
@@ -101,7 +104,7 @@ async fn render(
                 started: date_time(s.created_at),
                 last_seen: age(now - s.last_seen_at),
                 current: s.login_id.as_deref() == Some(user.login_id.as_str()),
-                device: device.unwrap_or_else(|| "Unknown client".into()),
+                device: device.unwrap_or_else(|| t("unknown-client")),
                 address: address.unwrap_or_default(),
                 login_id: s.login_id.unwrap_or_default(),
             }
@@ -119,13 +122,13 @@ async fn render(
             created: date_time(k.created_at),
             last_used: k
                 .last_used_at
-                .map_or_else(|| "never".to_owned(), |t| age(now - t)),
+                .map_or_else(|| t("never"), |at| age(now - at)),
         })
         .collect();
     page(
         status,
         &SettingsPage {
-            layout: Layout::new(session, user, "settings", "Settings")?,
+            layout: Layout::new(session, user, "settings", t("nav-settings"))?,
             form,
             sessions,
             others,
@@ -137,11 +140,22 @@ async fn render(
                 .map(|style| {
                     let chosen = style == format::style();
                     let example = match style {
-                        AmountStyle::Ukrainian => "1 338 439,09 ₴ (Ukrainian)",
-                        AmountStyle::English => "₴1,338,439.09 (English)",
+                        AmountStyle::Ukrainian => {
+                            t1("style-ukrainian", "example", "1 338 439,09 ₴")
+                        }
+                        AmountStyle::English => t1("style-english", "example", "₴1,338,439.09"),
                     };
-                    (style.as_str(), example.to_owned(), chosen)
+                    (style.as_str(), example, chosen)
                 })
+                .collect(),
+            languages: std::iter::once(("auto", t("language-auto"), user.language.is_none()))
+                .chain(crate::i18n::Lang::ALL.into_iter().map(|l| {
+                    (
+                        l.code(),
+                        l.native_name().to_owned(),
+                        user.language == Some(l),
+                    )
+                }))
                 .collect(),
         },
     )
@@ -182,7 +196,7 @@ pub async fn password(
         if form.new_password != form.confirm_password {
             return Err(AppError::Validation(FieldErrors::from([(
                 "confirm_password".to_owned(),
-                vec!["The two new passwords differ.".to_owned()],
+                vec![t("passwords-differ")],
             )])));
         }
         let body = validated(PasswordRequest {
@@ -205,12 +219,8 @@ pub async fn password(
                 .insert(STAMP_KEY, stamp)
                 .map_err(AppError::internal)?;
             let webhook = webhook_reset::reclaim(&ctx, user.id, CAUSE_PASSWORD).await;
-            let answer = done(
-                &session,
-                "Password changed. Your other sessions have ended.",
-                "/settings",
-            );
-            flash_webhook(&session, &webhook, "Your");
+            let answer = done(&session, t("password-changed"), "/settings");
+            flash_webhook(&session, &webhook, None);
             Ok(answer)
         }
         Err(error) => {
@@ -243,12 +253,11 @@ pub async fn end_sessions(
     // Whatever those sessions pointed the webhook at, it comes back too.
     let webhook = webhook_reset::reclaim(&ctx, user.id, CAUSE_SESSIONS).await;
     let text = match ended {
-        0 => "There were no other sessions.".to_owned(),
-        1 => "1 other session ended.".to_owned(),
-        n => format!("{n} other sessions ended."),
+        0 => t("no-other-sessions"),
+        n => t1("other-sessions-ended", "n", n),
     };
     let answer = done(&session, text, "/settings");
-    flash_webhook(&session, &webhook, "Your");
+    flash_webhook(&session, &webhook, None);
     Ok(answer)
 }
 
@@ -268,7 +277,7 @@ pub async fn end_session(
     if !accounts::end_session(&state, user.id, login_id, user.login_id.clone()).await? {
         return Err(AppError::NotFound);
     }
-    Ok(done(&session, "The session ended.", "/settings"))
+    Ok(done(&session, t("session-ended"), "/settings"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -285,12 +294,12 @@ pub async fn amount_style(
     form: Form<StyleForm>,
 ) -> Result<HttpResponse, AppError> {
     let style = AmountStyle::parse(&form.0.style)
-        .ok_or_else(|| AppError::field("style", "Choose one of the two styles."))?;
+        .ok_or_else(|| AppError::field("style", t("choose-style")))?;
     accounts::set_amount_style(&state, user.id, style).await?;
     let example = format::with_style(style, async { money(133_843_909, UAH) }).await;
     Ok(done(
         &session,
-        format!("Amounts are now written as {example}."),
+        t1("amounts-now", "example", example),
         "/settings",
     ))
 }
@@ -316,7 +325,7 @@ pub async fn create_key(
         let scope = match form.scope.as_str() {
             "read" | "" => Scope::Read,
             "write" => Scope::Write,
-            _ => return Err(AppError::field("scope", "Choose read or write.")),
+            _ => return Err(AppError::field("scope", t("choose-scope"))),
         };
         let body = validated(crate::http::serializers::NewKeyRequest {
             name: form.name.clone(),
@@ -372,5 +381,5 @@ pub async fn revoke_key(
     _form: Form<Empty>,
 ) -> Result<HttpResponse, AppError> {
     api_keys::revoke(&ctx, user.id, id.into_inner()).await?;
-    Ok(done(&session, "API key revoked.", "/settings"))
+    Ok(done(&session, t("key-revoked"), "/settings"))
 }

@@ -16,6 +16,7 @@ use crate::db::transactions::TransactionRow;
 use crate::domain::mcc;
 use crate::http::current_user::{CurrentUser, SessionUser};
 use crate::http::error::{AppError, FieldErrors};
+use crate::i18n::{t, t1};
 use crate::services::mono::ViewError;
 use crate::services::tokens::TokenError;
 use crate::services::Context;
@@ -101,8 +102,8 @@ struct StatementPage {
     form: FormState,
     accounts: Vec<Choice>,
     sizes: Vec<(usize, bool)>,
-    categories: Vec<(&'static str, bool)>,
-    sorts: Vec<(&'static str, &'static str, bool)>,
+    categories: Vec<(&'static str, String, bool)>,
+    sorts: Vec<(&'static str, String, bool)>,
     /// Whether a filter narrows the rows (the filter box starts open).
     filtered: bool,
     /// Rows grouped by day (date order).
@@ -171,17 +172,14 @@ struct Request {
 }
 
 fn account_choices(info: &UserInfo, selected: &str) -> Vec<Choice> {
-    std::iter::once((
-        history::ALL_ACCOUNTS.to_owned(),
-        "All accounts and jars".to_owned(),
-    ))
-    .chain(super::dashboard::account_names(info))
-    .map(|(id, label)| Choice {
-        selected: id == selected,
-        id,
-        label,
-    })
-    .collect()
+    std::iter::once((history::ALL_ACCOUNTS.to_owned(), t("all-accounts-and-jars")))
+        .chain(super::dashboard::account_names(info))
+        .map(|(id, label)| Choice {
+            selected: id == selected,
+            id,
+            label,
+        })
+        .collect()
 }
 
 /// The page's request: the account (the default card unless chosen), the range (this month
@@ -204,13 +202,13 @@ fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Requ
         client_info::currency_of(info, &account)
     };
     if currency.is_none() {
-        fail("account", "Choose one of your accounts or jars.");
+        fail("account", &t("choose-account"));
     }
     let page = match query.page.as_deref().map(str::parse::<usize>) {
         None => 1,
         Some(Ok(n)) if (1..=100_000).contains(&n) => n,
         Some(_) => {
-            fail("page", "Not a page of this statement.");
+            fail("page", &t("not-a-page"));
             1
         }
     };
@@ -218,7 +216,7 @@ fn validate(query: &StatementQuery, info: &UserInfo, today: Date) -> Result<Requ
         None => DEFAULT_PER,
         Some(Ok(n)) if PAGE_SIZES.contains(&n) => n,
         Some(_) => {
-            fail("per", "Choose 50, 100, 200 or 500 rows per page.");
+            fail("per", &t("choose-page-size"));
             DEFAULT_PER
         }
     };
@@ -256,7 +254,7 @@ fn row(item: &StatementItem, currency: CurrencyCode) -> Row {
         date: date(item.time),
         time: time(item.time),
         description: item.description.clone(),
-        category: mcc::category(item.mcc).to_owned(),
+        category: crate::i18n::category(mcc::category(item.mcc)),
         amount: signed_money(item.amount, currency),
         direction: if item.amount < 0 { "out" } else { "in" },
         operation: if item.currency_code != 0 && operation_currency != currency {
@@ -317,7 +315,7 @@ fn spending(items: &[Valued]) -> Vec<(String, i64)> {
     sorted
 }
 
-/// The chart's label for the categories summed together.
+/// The chart's key for the categories summed together (its label is the catalog's).
 const OTHERS: &str = "All other categories";
 
 /// The chart's geometry: one labelled bar per category, scaled to the largest, with its share
@@ -342,7 +340,11 @@ fn chart(items: &[Valued], request: &Request) -> Option<Chart> {
             };
             Bar {
                 value: format!("{} · {share}%", money(value, request.currency)),
-                label,
+                label: if label == OTHERS {
+                    t("chart-others")
+                } else {
+                    crate::i18n::category(&label)
+                },
                 href,
                 width: format!("{width:.1}"),
             }
@@ -408,7 +410,7 @@ fn month_beside(day: Date, months: i8) -> Option<(String, Date, Date)> {
         .checked_add(jiff::Span::new().months(months))
         .ok()?;
     Some((
-        first.strftime("%B %Y").to_string(),
+        crate::i18n::month_year(first.month(), first.year()),
         first,
         first.last_of_month(),
     ))
@@ -506,7 +508,9 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer, today: Date
             if page.grouped && shown.date != last_day {
                 last_day.clone_from(&shown.date);
                 let total = day_totals.get(&shown.date).copied().unwrap_or(0);
-                shown.day = Some((shown.date.clone(), signed_money(total, request.currency)));
+                let heading =
+                    day_of(v.row.time).map_or_else(|| shown.date.clone(), crate::i18n::day_heading);
+                shown.day = Some((heading, signed_money(total, request.currency)));
             }
             if page.all {
                 shown.account = answer
@@ -644,7 +648,7 @@ pub async fn show(
         )
     };
     let mut page_data = StatementPage {
-        layout: Layout::new(&session, &user, "statement", "Statement")?,
+        layout: Layout::new(&session, &user, "statement", t("nav-statement"))?,
         connected: true,
         notice: None,
         form: echoed(&echo),
@@ -699,7 +703,7 @@ pub async fn show(
         Err(e) => match AppError::from(e) {
             e @ (AppError::Unauthorized | AppError::Internal(_)) => return Err(e),
             e => {
-                page_data.notice = Some(e.detail());
+                page_data.notice = Some(super::words_of(&e));
                 return page(StatusCode::OK, &page_data);
             }
         },
@@ -772,27 +776,43 @@ pub async fn show(
         }
         Err(e) => match AppError::from(e) {
             e @ (AppError::Unauthorized | AppError::Internal(_)) => return Err(e),
-            e => page_data.notice = Some(e.detail()),
+            e => page_data.notice = Some(super::words_of(&e)),
         },
     }
     page(StatusCode::OK, &page_data)
 }
 
 /// The category filter's choices: any, then every category.
-fn category_choices(selected: Option<&str>) -> Vec<(&'static str, bool)> {
+fn category_choices(selected: Option<&str>) -> Vec<(&'static str, String, bool)> {
     let selected = selected.unwrap_or("");
-    std::iter::once(("", selected.is_empty()))
-        .chain(mcc::names().map(|c| (c, c.eq_ignore_ascii_case(selected))))
+    std::iter::once(("", t("category-any"), selected.is_empty()))
+        .chain(mcc::names().map(|c| {
+            (
+                c,
+                crate::i18n::category(c),
+                c.eq_ignore_ascii_case(selected),
+            )
+        }))
         .collect()
 }
 
+/// The catalog's name of an order.
+fn sort_label(sort: insight::Sort) -> &'static str {
+    match sort {
+        insight::Sort::NewestFirst => "sort-newest",
+        insight::Sort::OldestFirst => "sort-oldest",
+        insight::Sort::LargestFirst => "sort-largest",
+        insight::Sort::SmallestFirst => "sort-smallest",
+    }
+}
+
 /// The sort choices as (value, label, selected).
-fn sort_choices(selected: Option<&str>) -> Vec<(&'static str, &'static str, bool)> {
+fn sort_choices(selected: Option<&str>) -> Vec<(&'static str, String, bool)> {
     let default = insight::Sort::default().name();
     let selected = selected.filter(|s| !s.is_empty()).unwrap_or(default);
     insight::Sort::ALL
         .iter()
-        .map(|&(sort, value)| (value, sort.label(), value == selected))
+        .map(|&(sort, value)| (value, t(sort_label(sort)), value == selected))
         .collect()
 }
 
@@ -831,23 +851,20 @@ pub async fn request_history(
         super::flash(
             &session,
             "error",
-            format!("Enter a day from {FIRST_DAY} (Monobank's first day) on."),
+            t1("history-day-from", "first", FIRST_DAY),
         );
         return Ok(super::see_other(&back));
     };
     match history::request_history(&state, user.id, Some(form.account.clone()), from).await {
         Ok(_) => Ok(super::done(
             &session,
-            format!(
-                "monoweb is fetching this account's history back to {}, one month a minute.",
-                form.from
-            ),
+            t1("history-requested", "from", form.from.as_str()),
             &back,
         )),
         Err(e) => match AppError::from(e) {
             e @ (AppError::Unauthorized | AppError::Internal(_)) => Err(e),
             e => {
-                super::flash(&session, "error", e.detail());
+                super::flash(&session, "error", super::words_of(&e));
                 Ok(super::see_other(&back))
             }
         },

@@ -120,16 +120,16 @@ async fn render(
     };
     let provider = token.kind == Some(crate::db::tokens::PROVIDER);
     let title = match (confirming, provider) {
-        (true, true) => "Disconnect Monobank",
-        (true, false) => "Remove the Monobank token",
-        (false, true) => "Monobank connection",
-        (false, false) if !state.mono_mode.personal() => "Monobank connection",
-        (false, false) => "Monobank token",
+        (true, true) => "token-title-disconnect",
+        (true, false) => "token-title-remove",
+        (false, true) => "token-title-connection",
+        (false, false) if !state.mono_mode.personal() => "token-title-connection",
+        (false, false) => "token-title",
     };
     page(
         status,
         &TokenPage {
-            layout: Layout::new(session, user, "token", title)?,
+            layout: Layout::new(session, user, "token", crate::i18n::t(title))?,
             personal_mode: state.mono_mode.personal(),
             provider_mode: state.mono_mode.provider(),
             connected: token.connected,
@@ -173,15 +173,11 @@ pub async fn connect(
     _form: Form<super::Empty>,
 ) -> Result<HttpResponse, AppError> {
     match connect::start(&state, user.id).await {
-        Ok(_) => Ok(done(
-            &session,
-            "Open the link on your phone, or scan the code with it, and approve in the Monobank app.",
-            "/token",
-        )),
+        Ok(_) => Ok(done(&session, crate::i18n::t("connect-started"), "/token")),
         Err(e) => match AppError::from(e) {
             e @ (AppError::Unauthorized | AppError::Internal(_)) => Err(e),
             e => {
-                super::flash(&session, "error", e.detail());
+                super::flash(&session, "error", super::words_of(&e));
                 Ok(super::see_other("/token"))
             }
         },
@@ -201,18 +197,18 @@ pub async fn save(
             mono_token: form.0.mono_token,
         })?;
         let token = MonoToken::parse(&body.mono_token)
-            .map_err(|_| AppError::field("mono_token", "Invalid token."))?;
+            .map_err(|_| AppError::field("mono_token", crate::i18n::t("invalid-token")))?;
         let (stored, message) = if current.connected {
             let stored = tokens::replace(&state, user.id, token).await?;
-            (stored, "Mono changed successfully.")
+            (stored, "token-replaced")
         } else {
             let stored = tokens::attach(&state, user.id, token).await?;
-            (stored, "Mono added successfully.")
+            (stored, "token-attached")
         };
         Ok(if stored.verified {
-            message.to_owned()
+            crate::i18n::t(message)
         } else {
-            format!("{message} Monobank has not confirmed it yet; the first sync will.")
+            crate::i18n::t(&format!("{message}-unconfirmed"))
         })
     };
     match attempt.await {
@@ -266,7 +262,7 @@ pub async fn remove(
     }
     match tokens::remove(&state, user.id).await {
         Ok(()) | Err(TokenError::NotAdded) => {
-            Ok(done(&session, "Mono deleted successfully.", "/token"))
+            Ok(done(&session, crate::i18n::t("token-removed"), "/token"))
         }
         Err(e) => Err(e.into()),
     }

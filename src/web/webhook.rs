@@ -34,7 +34,7 @@ struct WebhookPage {
 struct ResetNote {
     when: String,
     /// Why: the password changed, other sessions were logged out, the account was disabled.
-    why: &'static str,
+    why: String,
     from: String,
     /// Now monoweb's own receiver (else removed).
     own: bool,
@@ -45,11 +45,11 @@ impl ResetNote {
         use crate::db::tokens::{CAUSE_DISABLED, CAUSE_SESSIONS, RESET_TO_OWN};
         Self {
             when: date_time(reset.at),
-            why: match reset.cause.as_str() {
-                CAUSE_SESSIONS => "your other sessions were logged out",
-                CAUSE_DISABLED => "an administrator disabled your account",
-                _ => "your password was changed",
-            },
+            why: crate::i18n::t(match reset.cause.as_str() {
+                CAUSE_SESSIONS => "reset-cause-sessions",
+                CAUSE_DISABLED => "reset-cause-disabled",
+                _ => "reset-cause-password",
+            }),
             own: reset.to == RESET_TO_OWN,
             from: reset.from,
         }
@@ -75,7 +75,7 @@ async fn render(
     page(
         status,
         &WebhookPage {
-            layout: Layout::new(session, user, "webhook", "Webhook")?,
+            layout: Layout::new(session, user, "webhook", crate::i18n::t("nav-webhook"))?,
             connected: token.connected,
             provider: token.kind == Some(crate::db::tokens::PROVIDER),
             own: token.webhook_url.as_deref() == Some(receiver::own_prefix(state).as_str()),
@@ -120,7 +120,11 @@ pub async fn save(
         Ok(mono::set_webhook(&state, user.id, body.webHookUrl.unwrap_or_default()).await?)
     };
     match attempt.await {
-        Ok(()) => Ok(done(&session, "Webhook registered.", "/webhook")),
+        Ok(()) => Ok(done(
+            &session,
+            crate::i18n::t("webhook-registered"),
+            "/webhook",
+        )),
         Err(error) => {
             let (again, form) = FormState::again(&[("webHookUrl", &url)], error)?;
             again.send(render(&state, again.status, &session, &user, form).await)

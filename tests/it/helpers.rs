@@ -430,7 +430,15 @@ impl AppBuilder {
         let stop = std::sync::Arc::new(app.stopper());
         let context = app.context();
         tokio::spawn(app.run_until_stopped());
+        // The suite reads the pages in English, as a browser asking for it does; the Ukrainian
+        // pages have their own tests (`languages.rs`).
+        let mut english = reqwest::header::HeaderMap::new();
+        english.insert(
+            reqwest::header::ACCEPT_LANGUAGE,
+            reqwest::header::HeaderValue::from_static("en"),
+        );
         let client = reqwest::Client::builder()
+            .default_headers(english)
             .redirect(reqwest::redirect::Policy::none())
             // Idle connections are dropped well before the server's 5-s keep-alive ends them,
             // so none is reused at the instant the server closes it.

@@ -33,6 +33,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("domain", 8),
     ("config", 8),
     ("telemetry", 8),
+    ("i18n", 8),
 ];
 
 /// The lowest layer that speaks HTTP: below it, no module names the web framework, the

@@ -252,7 +252,7 @@ async fn every_form_without_its_token_is_refused_and_changes_nothing() {
     // With the token the same form works: a token that belongs to no one is attached.
     let page = v.submit("/token", &[("mono_token", &other)]).await;
     assert!(
-        page.body.contains("Mono added successfully."),
+        page.body.contains("The token is attached."),
         "{}",
         page.body
     );
@@ -300,7 +300,7 @@ async fn every_job_works_without_javascript() {
     );
     let token = sandbox.tokens[0].token.clone();
     let page = v.submit("/token", &[("mono_token", &token)]).await;
-    assert!(page.body.contains("Mono added successfully."));
+    assert!(page.body.contains("The token is attached."));
     let last4 = &token[token.len() - 4..];
     assert!(page.body.contains(&format!("…{last4}")));
     assert!(!page.body.contains(&token), "only the last four characters");
@@ -540,7 +540,7 @@ async fn every_job_works_without_javascript() {
         "still attached"
     );
     let page = v.submit("/token/remove", &[("confirm", "yes")]).await;
-    assert!(page.body.contains("Mono deleted successfully."));
+    assert!(page.body.contains("The token is removed."));
     assert_eq!(
         v.get("/token/remove").await.status,
         303,

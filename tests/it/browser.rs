@@ -258,6 +258,34 @@ async fn the_whole_flow_in_headless_chromium() {
     c.goto(&app.url("/statement?account=all")).await.unwrap();
     wait(&c, "#range").await;
     shoot(&c, "statement-dark").await;
+
+    // In Ukrainian, chosen with the button at the foot of the page; the setting then holds on
+    // every page, light and dark.
+    click(&c, "#languages button[value=uk]").await;
+    wait(&c, "html[lang=uk]").await;
+    assert_eq!(text(&c, "nav .nav a[href='/statement']").await, "Виписка");
+    for (path, ready, name) in [
+        ("/", "#accounts", "uk-dashboard-dark"),
+        ("/statement?account=all", "#range", "uk-statement-dark"),
+        ("/months", "#months-chart", "uk-months-dark"),
+        ("/settings", "#language", "uk-settings-dark"),
+        ("/rates", "#rates", "uk-rates-dark"),
+    ] {
+        c.goto(&app.url(path)).await.unwrap();
+        wait(&c, ready).await;
+        assert_eq!(
+            c.find(Locator::Css("html"))
+                .await
+                .unwrap()
+                .attr("lang")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("uk"),
+            "{path}"
+        );
+        shoot(&c, name).await;
+    }
     c.close().await.unwrap();
 }
 

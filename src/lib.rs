@@ -3,7 +3,7 @@
 //! Layers, with dependencies pointing down only (`docs/architecture.md`; `tests/it/layers.rs`
 //! fails on an import that points up or a cycle):
 //! `cli → startup → {api, web, hooks} → http → services → {upstream, auth} → {db, crypto, cache}
-//! → {domain, config, telemetry}`, all over the `monobank` crate.
+//! → {domain, config, telemetry, i18n}`, all over the `monobank` crate.
 
 pub mod api;
 pub mod auth;

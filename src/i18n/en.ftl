@@ -518,4 +518,16 @@ said-title-unavailable = Not available just now
 said-title-bad-request = Bad Request
 said-title-unprocessable = Unprocessable Entity
 said-title-bad-gateway = Bad Gateway
-said-try-again-in = Too many requests. Try again in { $n } seconds.
+said-try-again-in = { $n ->
+    [one] Too many requests. Try again in { $n } second.
+   *[other] Too many requests. Try again in { $n } seconds.
+}
+connect-qr-label = QR code of the link to approve in the Monobank app
+said-invalid-input = Invalid input.
+said-username-chars = Username may contain only letters a-z, digits, '.', '_' and '-'.
+said-username-start = Username must start with a letter or digit.
+said-title-timeout = Request Timeout
+said-title-conflict = Conflict
+said-title-too-large = Payload Too Large
+said-title-media-type = Unsupported Media Type
+said-media-type = Unsupported media type: send the body as application/json.

@@ -365,8 +365,20 @@ mod tests {
     #[test]
     fn ukrainian_counts_take_their_plural_forms() {
         let holds = |n: i64| in_lang(Lang::Uk, || t1("statement-holds-pending", "n", n));
-        assert!(holds(1).starts_with("1 утримання"), "{}", holds(1));
-        assert!(holds(21).starts_with("21 утримання"), "{}", holds(21));
+        assert!(
+            holds(1).starts_with(
+                "1 блокування коштів у цьому періоді ще не завершене: банк може списати іншу суму"
+            ),
+            "{}",
+            holds(1)
+        );
+        assert!(
+            holds(21).starts_with(
+                "21 блокування коштів у цьому періоді ще не завершене: банк може списати інші суми"
+            ),
+            "{}",
+            holds(21)
+        );
         let ops = |n: i64| in_lang(Lang::Uk, || t1("operations", "n", n));
         assert_eq!(ops(1), "1 операція");
         assert_eq!(ops(3), "3 операції");

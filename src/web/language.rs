@@ -45,7 +45,18 @@ pub async fn set(
     if let Some(user) = &user {
         accounts::set_language(&accounts, user.id, chosen).await?;
     }
-    let next = safe_next(form.next.as_deref());
+    // Back to the page the menu was on: the form's `next`, else the page that posted it (the
+    // referrer policy sends same-origin referrers; the origin check has already held).
+    let referer = req
+        .headers()
+        .get(actix_web::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        });
+    let next = safe_next(form.next.as_deref().or(referer.as_deref()));
     let https = crate::http::csrf::is_https(&req);
     let cookie = match chosen {
         Some(lang) => Cookie::build(LANG_COOKIE, lang.code())

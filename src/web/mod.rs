@@ -158,6 +158,14 @@ pub fn flash_webhook(
     flash(session, kind, text);
 }
 
+/// Field errors of the services (English) in the page's language.
+pub fn said_errors(errors: FieldErrors) -> FieldErrors {
+    errors
+        .into_iter()
+        .map(|(field, messages)| (field, messages.iter().map(|m| i18n::said(m)).collect()))
+        .collect()
+}
+
 /// What an error says on a page, in the page's language (the API says [`AppError::detail`]).
 pub fn words_of(error: &AppError) -> String {
     match error {
@@ -275,14 +283,7 @@ impl FormState {
         };
         let mut state = FormState::with(values);
         match error {
-            AppError::Validation(errors) => {
-                state.errors = errors
-                    .into_iter()
-                    .map(|(field, messages)| {
-                        (field, messages.iter().map(|m| i18n::said(m)).collect())
-                    })
-                    .collect();
-            }
+            AppError::Validation(errors) => state.errors = said_errors(errors),
             // Failures that are the user's to fix are shown on the form; others are error pages.
             AppError::LoginFailed
             | AppError::Conflict(_)

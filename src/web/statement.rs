@@ -713,7 +713,7 @@ pub async fn show(
         Err(errors) => {
             page_data.accounts = account_choices(&info, query.account.as_deref().unwrap_or(""));
             page_data.filtered = true;
-            page_data.form.errors = errors;
+            page_data.form.errors = super::said_errors(errors);
             return page(StatusCode::BAD_REQUEST, &page_data);
         }
     };

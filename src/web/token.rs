@@ -91,7 +91,10 @@ fn qr_svg(text: &str) -> String {
     match drawn.find("<svg") {
         Some(at) => drawn[at..].replacen(
             "<svg ",
-            "<svg role=\"img\" aria-label=\"QR code of the link to approve in the Monobank app\" ",
+            &format!(
+                "<svg role=\"img\" aria-label=\"{}\" ",
+                crate::i18n::t("connect-qr-label")
+            ),
             1,
         ),
         None => String::new(),

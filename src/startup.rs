@@ -291,6 +291,7 @@ impl Application {
                 .wrap(from_fn(crate::request_id::assign))
                 .wrap(NormalizePath::trim())
                 .wrap(from_fn(crate::body_deadline::hold))
+                .wrap(from_fn(crate::http::head_as_get))
                 .app_data(context.clone())
                 .app_data(accounts.clone())
                 .app_data(settings.clone())

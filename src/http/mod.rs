@@ -49,3 +49,16 @@ pub fn resource(path: &str) -> Resource {
 pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
+
+/// Middleware: a `HEAD` request is answered as its `GET` would be, without the body (RFC 9110
+/// §9.3.2), so every page and read answers it, not 405. The connection's encoder knows the
+/// request was a `HEAD` and sends the headers only, with the `GET`'s `Content-Length`.
+pub async fn head_as_get(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}

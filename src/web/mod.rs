@@ -432,7 +432,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/settings/keys/{id}/revoke").route(web::post().to(settings::revoke_key)))
         .service(resource("/admin").route(web::get().to(admin::show)))
         .service(resource("/admin/users/{id}/active").route(web::post().to(admin::set_active)))
-        .service(resource("/static/{file}").route(web::get().to(assets::serve)));
+        .service(resource("/static/{file}").route(web::get().to(assets::serve)))
+        .service(resource("/favicon.ico").route(web::get().to(assets::favicon)))
+        .service(resource("/manifest.webmanifest").route(web::get().to(assets::manifest)));
 }
 
 /// The cookie that keeps a visitor's choice of language (and a user's, for the login page

@@ -14,6 +14,7 @@ mod helpers;
 mod history;
 mod hot;
 mod insight;
+mod installable;
 mod languages;
 mod layers;
 mod metrics;

@@ -34,15 +34,6 @@ use crate::upstream::Upstream;
 use crate::{compression, security_headers};
 use monobank::clock::{SharedClock, SystemClock};
 
-/// The session cookie's name: with the `__Host-` prefix whenever cookies are Secure.
-pub fn session_cookie_name(https: bool) -> &'static str {
-    if https {
-        "__Host-monoweb_session"
-    } else {
-        "monoweb_session"
-    }
-}
-
 /// Blocking threads per worker (for `db::run`).
 const BLOCKING_THREADS_PER_WORKER: usize = 8;
 
@@ -248,7 +239,7 @@ impl Application {
         let state_sync = sync;
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(store.clone(), cookie_key.clone())
-                .cookie_name(session_cookie_name(https).to_owned())
+                .cookie_name(crate::http::sessions::session_cookie_name(https).to_owned())
                 .cookie_secure(https)
                 .cookie_http_only(true)
                 .cookie_same_site(SameSite::Lax)
@@ -277,8 +268,10 @@ impl Application {
                 .wrap(from_fn(crate::body_deadline::enforce))
                 .wrap(from_fn(error::html_errors))
                 .wrap(from_fn(crate::web::preferences))
+                .wrap(from_fn(crate::http::sessions::mark_remembered))
                 .wrap(identity)
                 .wrap(sessions)
+                .wrap(from_fn(crate::http::sessions::remember_cookie))
                 .wrap(from_fn(security_headers::add))
                 .wrap(from_fn(compression::leave_small))
                 .wrap(Compress::default())

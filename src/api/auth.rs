@@ -133,7 +133,7 @@ pub async fn login(
         SecretString::from(body.password),
     )
     .await?;
-    start_session(&req, &session, &user, ip)?;
+    start_session(&req, &session, &user, ip, false)?;
     Ok(reply(
         StatusCode::OK,
         LoginDetail {

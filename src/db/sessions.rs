@@ -17,6 +17,8 @@ pub struct SessionRow {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    /// Started with "stay signed in": never ended for being idle (only at `expires_at`).
+    pub remembered: bool,
 }
 
 #[derive(Insertable)]
@@ -29,6 +31,7 @@ pub struct NewSession<'a> {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    pub remembered: bool,
 }
 
 pub fn find(conn: &mut DbConnection, key_hash: &str) -> QueryResult<Option<SessionRow>> {
@@ -120,13 +123,14 @@ pub fn delete_login(conn: &mut DbConnection, user: UserId, login_id: &str) -> Qu
     .execute(conn)
 }
 
-/// Removes sessions past their absolute deadline or idle longer than `idle_secs`.
+/// Removes sessions past their absolute deadline, and those not remembered that have been idle
+/// longer than `idle_secs`.
 pub fn purge_expired(conn: &mut DbConnection, now: i64, idle_secs: i64) -> QueryResult<usize> {
     diesel::delete(
         sessions::table.filter(
-            sessions::expires_at
-                .lt(now)
-                .or(sessions::last_seen_at.lt(now - idle_secs)),
+            sessions::expires_at.lt(now).or(sessions::remembered
+                .eq(false)
+                .and(sessions::last_seen_at.lt(now - idle_secs))),
         ),
     )
     .execute(conn)

@@ -43,6 +43,25 @@ pub const DEVICE_KEY: &str = "device";
 /// The session-state key of the client address the session was started from.
 pub const ADDRESS_KEY: &str = "address";
 
+/// The session cookie's name: with the `__Host-` prefix whenever cookies are Secure.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-monoweb_session"
+    } else {
+        "monoweb_session"
+    }
+}
+
+/// The session-state key of "stay signed in on this device", set at login.
+pub const REMEMBER_KEY: &str = "remember";
+/// How long a remembered session lasts from its login, idle or not: 30 days.
+pub const REMEMBER_SECS: i64 = 30 * 86_400;
+
+/// Whether a session's state says it was started with "stay signed in".
+fn remembered(state: &State) -> bool {
+    state.contains_key(REMEMBER_KEY)
+}
+
 /// How far the stored `last_seen_at` may fall behind before a request writes it (at most half
 /// the idle timeout). The sweeper allows for it; another instance reading the row may end a
 /// session up to this much early.
@@ -89,7 +108,12 @@ impl DbSessionStore {
         let key_hash = hash_key(&key);
         let text = serde_json::to_string(&state)?;
         let now = self.clock.now();
-        let max = self.max_secs;
+        let remembered = remembered(&state);
+        let max = if remembered {
+            REMEMBER_SECS
+        } else {
+            self.max_secs
+        };
         let cached = CachedSession {
             user_id: user_id_of(&state),
             login_id: state_str(&state, LOGIN_ID_KEY),
@@ -109,6 +133,7 @@ impl DbSessionStore {
                     created_at: now,
                     last_seen_at: now,
                     expires_at: row.expires_at,
+                    remembered,
                 },
             )?)
         })
@@ -176,7 +201,8 @@ impl SessionStore for DbSessionStore {
         };
         let now = self.clock.now();
         let last_seen = self.hot.sessions.last_seen(&key_hash).unwrap_or(now);
-        if now > row.expires_at || now - last_seen > self.idle_secs {
+        let idle_too_long = !remembered(&row.state) && now - last_seen > self.idle_secs;
+        if now > row.expires_at || idle_too_long {
             let deleted = key_hash.clone();
             db::run(&self.pool, move |conn| {
                 Ok(sessions::delete(conn, &deleted)?)
@@ -225,7 +251,7 @@ impl SessionStore for DbSessionStore {
         }
         // The session ended while this request ran: keep what it stored, but not the login.
         self.hot.sessions.forget(&key_hash);
-        for key in [USER_ID_KEY, LOGIN_ID_KEY, STAMP_KEY] {
+        for key in [USER_ID_KEY, LOGIN_ID_KEY, STAMP_KEY, REMEMBER_KEY] {
             state.remove(key);
         }
         self.insert(state).await.map_err(UpdateError::Other)
@@ -269,8 +295,14 @@ pub fn start_session(
     session: &Session,
     user: &crate::db::users::User,
     address: Option<std::net::IpAddr>,
+    remember: bool,
 ) -> Result<(), AppError> {
     session.clear();
+    if remember {
+        session
+            .insert(REMEMBER_KEY, "1")
+            .map_err(AppError::internal)?;
+    }
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
     let agent = req
@@ -291,4 +323,57 @@ pub fn start_session(
         .map_err(AppError::internal)?;
     Identity::login(&req.extensions(), user.id.to_string()).map_err(AppError::internal)?;
     Ok(())
+}
+
+/// Marks the answer of a remembered session's request, while its state is still readable (the
+/// session middleware takes it when it writes the cookie): see [`remember_cookie`].
+pub async fn mark_remembered(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_session::SessionExt;
+    let res = next.call(req).await?.map_into_boxed_body();
+    let remember = res
+        .request()
+        .get_session()
+        .get::<String>(REMEMBER_KEY)
+        .ok()
+        .flatten()
+        .is_some();
+    if remember {
+        res.request().extensions_mut().insert(Remembered);
+    }
+    Ok(res)
+}
+
+/// A remembered session's request (see [`mark_remembered`]).
+#[derive(Clone, Copy)]
+struct Remembered;
+
+/// Middleware outside the session middleware: the cookie of a remembered session outlives the
+/// browser (`Max-Age` of [`REMEMBER_SECS`]); every other session's cookie ends with it. The
+/// server ends either kind on its own deadlines, whatever the cookie says.
+pub async fn remember_cookie(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if res.request().extensions().get::<Remembered>().is_none() {
+        return Ok(res);
+    }
+    let https = super::csrf::is_https(res.request());
+    let name = session_cookie_name(https);
+    let cookie = res
+        .response()
+        .cookies()
+        .find(|c| c.name() == name && !c.value().is_empty())
+        .map(|c| c.into_owned());
+    if let Some(mut cookie) = cookie {
+        cookie.set_max_age(Duration::seconds(REMEMBER_SECS));
+        res.response_mut().del_cookie(name);
+        res.response_mut()
+            .add_cookie(&cookie)
+            .map_err(AppError::internal)?;
+    }
+    Ok(res)
 }

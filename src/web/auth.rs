@@ -52,6 +52,8 @@ pub struct LoginForm {
     #[serde(default)]
     password: String,
     next: Option<String>,
+    /// "Stay signed in on this device": present when ticked.
+    remember: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,6 +104,7 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
     let next = safe_next(form.next.as_deref());
+    let remember = form.remember.is_some();
     let ip = client_ip(&req, &settings.trusted_proxies);
     let attempt = async {
         let body = validated(LoginRequest {
@@ -118,7 +121,7 @@ pub async fn login(
     };
     match attempt.await {
         Ok(user) => {
-            start_session(&req, &session, &user, ip)?;
+            start_session(&req, &session, &user, ip, remember)?;
             Ok(done(
                 &session,
                 t1("welcome-back", "name", user.username.as_str()),
@@ -126,7 +129,11 @@ pub async fn login(
             ))
         }
         Err(error) => {
-            let (again, form) = FormState::again(&[("username", &form.username)], error)?;
+            let kept = [
+                ("username", form.username.as_str()),
+                ("remember", if remember { "1" } else { "" }),
+            ];
+            let (again, form) = FormState::again(&kept, error)?;
             again.send(page(
                 again.status,
                 &LoginPage {
@@ -186,7 +193,7 @@ pub async fn register(
     };
     match attempt.await {
         Ok(user) => {
-            start_session(&req, &session, &user, ip)?;
+            start_session(&req, &session, &user, ip, false)?;
             Ok(done(
                 &session,
                 t1("welcome-new", "name", user.username.as_str()),

@@ -33,6 +33,8 @@ pub struct SessionLine {
     pub address: String,
     /// Names the session in the form that ends it.
     pub login_id: String,
+    /// When a session started with "stay signed in" ends (it is not ended for being idle).
+    pub remembered_until: Option<String>,
 }
 
 /// One API key as the page lists it.
@@ -107,6 +109,7 @@ async fn render(
                 device: device.unwrap_or_else(|| t("unknown-client")),
                 address: address.unwrap_or_default(),
                 login_id: s.login_id.unwrap_or_default(),
+                remembered_until: s.remembered.then(|| date_time(s.expires_at)),
             }
         })
         .collect();

@@ -869,3 +869,103 @@ async fn a_weaker_stored_hash_is_upgraded_at_login() {
     );
     assert!(after.last_login_at.is_some());
 }
+
+/// Logs in with the login page's form, ticking "stay signed in" or not; answers the session
+/// cookie and the `Set-Cookie` header that carried it.
+async fn page_login(app: &TestApp, username: &str, remember: bool) -> (String, String) {
+    let res = app.get("/login").await;
+    let guest = crate::helpers::guest_cookie(&res).unwrap();
+    let csrf = crate::helpers::csrf_of(&res.text().await.unwrap()).unwrap();
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("username", username),
+        ("password", PASSWORD),
+    ];
+    if remember {
+        fields.push(("remember", "1"));
+    }
+    let res = app.post_form_as("/login", &guest, &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "login of {username}");
+    let set = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("monoweb_session="))
+        .unwrap();
+    (crate::helpers::session_cookie(&res).unwrap(), set)
+}
+
+#[tokio::test]
+async fn stay_signed_in_outlives_idleness_and_the_browser_but_not_a_logout_elsewhere() {
+    let app = TestApp::builder().start().await;
+    assert_eq!(app.register("alice", PASSWORD).await.status(), 201);
+    let (kept, set) = page_login(&app, "alice", true).await;
+    assert!(
+        set.contains("Max-Age=2592000"),
+        "a cookie for 30 days: {set}"
+    );
+    let (plain, set) = page_login(&app, "alice", false).await;
+    assert!(
+        !set.contains("Max-Age"),
+        "a cookie for this browser only: {set}"
+    );
+
+    // Two idle hours end the plain session and not the kept one; the settings say which is which.
+    app.clock.advance(2 * 3_600);
+    assert_eq!(me(&app, &plain).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(&app, &kept).await, StatusCode::OK);
+    let settings = app.get_as("/settings", &kept).await.text().await.unwrap();
+    assert!(settings.contains("stays signed in until"), "{settings}");
+    // A state change (a flash message) sets the cookie again: it keeps its 30 days.
+    let csrf = app.form_token("/settings", &kept).await;
+    let res = app
+        .post_form_as(
+            "/language",
+            &kept,
+            &[("csrf", csrf.as_str()), ("language", "en")],
+        )
+        .await;
+    let again = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("monoweb_session="));
+    let again = again.expect("the session middleware sets a changed session's cookie again");
+    assert!(again.contains("Max-Age=2592000"), "{again}");
+    // The sweeper leaves it too.
+    let swept = {
+        use monobank::clock::Clock;
+        let mut conn = app.db();
+        monoweb::db::sessions::purge_expired(&mut conn, app.clock.now(), 1_800).unwrap()
+    };
+    assert_eq!(
+        swept, 0,
+        "the plain session was already gone; the kept one stays"
+    );
+    assert_eq!(me(&app, &kept).await, StatusCode::OK);
+
+    // "Log out other sessions" from another device ends it.
+    let other = app.login("alice", PASSWORD).await;
+    let csrf = app.form_token("/settings", &other).await;
+    let res = app
+        .post_form_as("/settings/sessions", &other, &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(me(&app, &kept).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_kept_session_still_ends_thirty_days_after_login() {
+    let app = TestApp::builder().start().await;
+    assert_eq!(app.register("alice", PASSWORD).await.status(), 201);
+    let (kept, _) = page_login(&app, "alice", true).await;
+    for _ in 0..29 {
+        app.clock.advance(86_400);
+        assert_eq!(me(&app, &kept).await, StatusCode::OK);
+    }
+    app.clock.advance(86_400 + 1);
+    assert_eq!(me(&app, &kept).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.session_rows(), 0);
+}

@@ -53,7 +53,7 @@ pub async fn serve(file: web::Path<String>) -> Result<HttpResponse, AppError> {
     FILES
         .iter()
         .find(|(name, _, _)| *name == file.as_str())
-        .map(|(_, content_type, bytes)| cached(content_type, *bytes))
+        .map(|(_, content_type, bytes)| cached(content_type, bytes))
         .ok_or(AppError::NotFound)
 }
 

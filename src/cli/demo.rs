@@ -86,11 +86,17 @@ pub fn run(mut settings: Settings, keep_data_dir: bool) -> Result<(), Failure> {
         println!("  log in as: demo");
         println!("  password:  {password}");
         println!("  fake Monobank (sandbox): {sandbox_url}");
-        if settings.mono_mode.provider() {
-            println!(
+        match (settings.mono_mode.personal(), settings.mono_mode.provider()) {
+            (false, true) => println!(
                 "  provider mode: press Connect Monobank on {url}/token, then approve on the \
                  sandbox page it links (as any sandbox client)"
-            );
+            ),
+            (true, true) => println!(
+                "  both modes: the demo user has a personal token attached; to try the provider \
+                 connection, remove it on {url}/token, press Connect Monobank, then approve on \
+                 the sandbox page it links"
+            ),
+            _ => {}
         }
         match &throwaway.0 {
             Some(dir) => println!("  data: {} (deleted when the demo stops)", dir.display()),

@@ -535,3 +535,5 @@ remember-me = Stay signed in on this device
 remember-me-hint = For 30 days, even when the browser is closed or you are away; not on a shared computer. Logging out, changing the password or “log out other sessions” still ends it.
 session-remembered = stays signed in until { $until }
 session-remembered-title = Started with “stay signed in on this device”: it does not end after 30 idle minutes.
+cashback-line = cashback { $amount }
+balance-line = balance { $amount }

@@ -94,6 +94,18 @@ pub async fn register(
     Ok(created.user)
 }
 
+/// Records that a user just registered on the page is logged in (the registration page logs
+/// the new user in; the JSON registration does not), so the admin page shows when.
+pub async fn note_login(ctx: &Accounts, user: UserId) -> Result<(), AccountError> {
+    let now = ctx.clock.now();
+    db::run(&ctx.pool, move |conn| {
+        Ok(user_rows::record_login(conn, user, now, None)?)
+    })
+    .await?;
+    ctx.hot.users.evict(&user);
+    Ok(())
+}
+
 fn check_ip(ctx: &Accounts, ip: Option<IpAddr>) -> Result<(), AccountError> {
     if let Some(ip) = ip {
         ctx.throttle.check_ip(ip).map_err(|retry_after| {

@@ -194,6 +194,7 @@ pub async fn register(
     match attempt.await {
         Ok(user) => {
             start_session(&req, &session, &user, ip, false)?;
+            accounts::note_login(&accounts, user.id()).await?;
             Ok(done(
                 &session,
                 t1("welcome-new", "name", user.username.as_str()),

@@ -236,7 +236,7 @@ pub async fn show(
             page.jars = jars;
             page.updated = date_time(answer.fetched_at);
             page.age = age(state.clock.now() - answer.fetched_at);
-            page.stale = answer.stale;
+            page.stale = super::shown_stale(answer.stale, state.clock.now() - answer.fetched_at);
             let rates = crate::services::insight::net_worth_rates(&state, &answer.data).await;
             let list = rates.as_ref().map_or(&[][..], |r| r.list.as_slice());
             let worth = crate::services::insight::net_worth(&answer.data, list);

@@ -174,6 +174,13 @@ pub fn words_of(error: &AppError) -> String {
     }
 }
 
+/// Whether a page marks data "stale": Monobank could not be asked for it, and it is at least a
+/// minute old. Fresher data is not stale in any sense a reader cares about (the lane was only
+/// busy with the sync), and marking it so beside "just now" only makes the badge flicker.
+pub fn shown_stale(stale: bool, age_secs: i64) -> bool {
+    stale && age_secs >= 60
+}
+
 /// 303 to `location`.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -276,7 +276,7 @@ pub async fn show(
     page_data.total = rates.list.len();
     page_data.updated = date_time(rates.fetched_at);
     page_data.age = age(state.clock.now() - rates.fetched_at);
-    page_data.stale = rates.stale;
+    page_data.stale = super::shown_stale(rates.stale, state.clock.now() - rates.fetched_at);
     let known = currencies(&rates.list);
     page_data.choices = known
         .iter()

@@ -336,7 +336,8 @@ fn chart(items: &[Valued], request: &Request) -> Option<Chart> {
                 let mut filter = request.raw_filter.clone();
                 filter.category = Some(label.clone());
                 filter.direction = Some("out".into());
-                href_with(request, &filter, 1)
+                // To the list it filtered, not the top of the page.
+                href_with(request, &filter, 1) + "#statement"
             };
             Bar {
                 value: format!("{} · {share}%", money(value, request.currency)),
@@ -554,13 +555,15 @@ fn fill(page: &mut StatementPage, request: &Request, answer: Answer, today: Date
         .collect();
     page.previous_page = (current > 1).then(|| href(request, current - 1));
     page.next_page = (current < pages).then(|| href(request, current + 1));
-    let month_link = |months: i8| {
-        month_beside(request.query.from, months)
+    // The whole months before the range's first day and after its last: a custom range of
+    // several months steps out of either end, not from its first month.
+    let month_link = |day: Date, months: i8| {
+        month_beside(day, months)
             .map(|(label, from, to)| (label, href_range(request, from, to, &request.raw_filter, 1)))
     };
-    page.previous_month = month_link(-1);
-    page.next_month =
-        month_link(1).filter(|_| request.query.from.first_of_month() < today.first_of_month());
+    page.previous_month = month_link(request.query.from, -1);
+    page.next_month = month_link(request.query.to, 1)
+        .filter(|_| request.query.to.first_of_month() < today.first_of_month());
     page.complete = answer.complete;
     page.partial = !answer.coverage.missing.is_empty();
     let coverage = &answer.coverage;

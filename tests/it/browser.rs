@@ -21,7 +21,7 @@ use crate::helpers::{TestApp, PASSWORD};
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const DESKTOP: (u32, u32) = (1280, 900);
-const PHONE: (u32, u32) = (390, 844);
+const PHONE: (u32, u32) = (360, 800);
 
 /// chromedriver as a child process, stopped on drop.
 struct Driver(Child);
@@ -214,6 +214,84 @@ async fn click(c: &Client, css: &str) {
     }
 }
 
+/// The logged-in pages: path, an element that shows the page is ready, name.
+const PAGES: [(&str, &str, &str); 9] = [
+    ("/", "#accounts", "dashboard"),
+    ("/statement?account=all", "#range", "statement"),
+    ("/months", "#months-chart", "months"),
+    ("/rates", "#rates", "rates"),
+    ("/token", "#token-hint", "token"),
+    ("/token/remove", "#confirm-remove", "token-remove"),
+    ("/webhook", "#use-own", "webhook"),
+    ("/settings", "#language", "settings"),
+    ("/admin", "#users", "admin"),
+];
+
+/// The language a page says it is in.
+async fn page_lang(c: &Client) -> String {
+    let html = c.find(Locator::Css("html")).await.unwrap();
+    html.attr("lang").await.unwrap().unwrap_or_default()
+}
+
+/// Picks a language with the buttons at the foot of the page.
+async fn switch_language(c: &Client, code: &str) {
+    click(c, &format!("#languages button[value={code}]")).await;
+    wait(c, &format!("html[lang={code}]")).await;
+}
+
+/// Shoots every page in the session's language, as `{lang}-{scheme}-{page}`; each must speak
+/// that language and name no missing message.
+async fn every_page(
+    c: &Client,
+    app: &crate::helpers::TestApp,
+    pages: &[(&str, &str, &str)],
+    scheme: &str,
+) {
+    for (path, ready, name) in pages {
+        c.goto(&app.url(path)).await.unwrap();
+        wait(c, ready).await;
+        let lang = page_lang(c).await;
+        let source = c.source().await.unwrap();
+        assert!(
+            !source.contains('⟦'),
+            "{path} in {lang} names a missing message"
+        );
+        shoot(c, &format!("{lang}-{scheme}-{name}")).await;
+    }
+}
+
+/// From a logged-in English session: every page in English, then in Ukrainian; the visitor's
+/// pages in Ukrainian, then in English; and logged in again, in English.
+async fn both_languages(c: &Client, app: &crate::helpers::TestApp, scheme: &str) {
+    every_page(c, app, &PAGES, scheme).await;
+    switch_language(c, "uk").await;
+    assert_eq!(text(c, "nav .nav a[href='/statement']").await, "Виписка");
+    every_page(c, app, &PAGES, scheme).await;
+    click(c, "#logout").await;
+    let visitor = [
+        ("/login", "#username", "login"),
+        ("/register", "#username", "register"),
+    ];
+    every_page(c, app, &visitor, scheme).await;
+    assert_eq!(
+        page_lang(c).await,
+        "uk",
+        "the cookie keeps the user's choice after logout"
+    );
+    switch_language(c, "en").await;
+    every_page(c, app, &visitor, scheme).await;
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "username", "browser").await;
+    fill(c, "password", "a fresh browser passphrase").await;
+    click(c, "form[action='/login'] button[type=submit]").await;
+    assert_eq!(
+        page_lang(c).await,
+        "uk",
+        "the user's setting wins over the visitor's choice"
+    );
+    switch_language(c, "en").await;
+}
+
 #[tokio::test]
 #[cfg_attr(
     browser_absent,
@@ -225,6 +303,8 @@ async fn the_whole_flow_in_headless_chromium() {
     let profile = tempfile::tempdir().unwrap();
     let c = connect(port, profile.path()).await;
     flow(&c, &app, &sandbox).await;
+    // Every page in both languages, light.
+    both_languages(&c, &app, "light").await;
     c.close().await.unwrap();
 
     // Dark mode, as a system set to dark asks for it.
@@ -259,33 +339,8 @@ async fn the_whole_flow_in_headless_chromium() {
     wait(&c, "#range").await;
     shoot(&c, "statement-dark").await;
 
-    // In Ukrainian, chosen with the button at the foot of the page; the setting then holds on
-    // every page, light and dark.
-    click(&c, "#languages button[value=uk]").await;
-    wait(&c, "html[lang=uk]").await;
-    assert_eq!(text(&c, "nav .nav a[href='/statement']").await, "Виписка");
-    for (path, ready, name) in [
-        ("/", "#accounts", "uk-dashboard-dark"),
-        ("/statement?account=all", "#range", "uk-statement-dark"),
-        ("/months", "#months-chart", "uk-months-dark"),
-        ("/settings", "#language", "uk-settings-dark"),
-        ("/rates", "#rates", "uk-rates-dark"),
-    ] {
-        c.goto(&app.url(path)).await.unwrap();
-        wait(&c, ready).await;
-        assert_eq!(
-            c.find(Locator::Css("html"))
-                .await
-                .unwrap()
-                .attr("lang")
-                .await
-                .unwrap()
-                .as_deref(),
-            Some("uk"),
-            "{path}"
-        );
-        shoot(&c, name).await;
-    }
+    // Every page in both languages, dark.
+    both_languages(&c, &app, "dark").await;
     c.close().await.unwrap();
 }
 

@@ -440,8 +440,14 @@ async fn every_job_works_without_javascript() {
     let script_cookie = crate::helpers::session_cookie(&script).unwrap();
     let settings = v.get("/settings").await;
     assert!(settings.body.contains("Log out other sessions (2)"));
-    assert!(settings.body.contains("<td>curl</td>"), "{}", settings.body);
-    assert!(settings.body.contains("<td>Unknown client</td>"));
+    assert!(
+        settings.body.contains("<td class=\"whole\">curl</td>"),
+        "{}",
+        settings.body
+    );
+    assert!(settings
+        .body
+        .contains("<td class=\"whole\">Unknown client</td>"));
     assert!(settings.body.contains("127.0.0.1"));
     let ends: Vec<String> = settings
         .body
@@ -460,7 +466,7 @@ async fn every_job_works_without_javascript() {
     let row = settings
         .body
         .split("<tr>")
-        .find(|row| row.contains("<td>curl</td>"))
+        .find(|row| row.contains("<td class=\"whole\">curl</td>"))
         .unwrap();
     let end = row
         .split("action=\"/settings/sessions/")
@@ -478,7 +484,7 @@ async fn every_job_works_without_javascript() {
         app.get_as("/api/auth/me", &script_cookie).await.status(),
         401
     );
-    assert!(!page.body.contains("<td>curl</td>"));
+    assert!(!page.body.contains("<td class=\"whole\">curl</td>"));
     assert!(
         page.body.contains("Log out other sessions (1)"),
         "the browser's stays"

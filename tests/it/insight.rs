@@ -452,7 +452,7 @@ async fn own_transfers_are_marked_and_months_and_net_worth_add_up_to_the_ledgers
         .iter()
         .all(|m| m["fetched"] == true || m["income"].is_null()));
     assert_eq!(
-        html.matches("not-fetched\">not fetched yet").count(),
+        html.matches("not-fetched whole\">not fetched yet").count(),
         count(false, false)
     );
     // Each partial month, and the total of months not all held.

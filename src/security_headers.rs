@@ -15,7 +15,7 @@ pub async fn add(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let https = crate::http::csrf::is_https(req.request());
+    let https = crate::http::is_https(req.request());
     let mut res = next.call(req).await?.map_into_boxed_body();
     let headers = res.headers_mut();
     let mut set = |name: HeaderName, value: &'static str| {

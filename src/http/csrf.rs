@@ -147,7 +147,7 @@ pub async fn guest_cookie(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let https = is_https(req.request());
+    let https = super::is_https(req.request());
     let name = guest_cookie_name(https);
     let existing = req
         .cookie(name)
@@ -255,16 +255,10 @@ pub fn verify_form_token(
         .is_some();
     let of_guest = !logged_in
         && req
-            .cookie(guest_cookie_name(is_https(req)))
+            .cookie(guest_cookie_name(super::is_https(req)))
             .map(|c| secret.fingerprint(GUEST_LABEL, c.value().as_bytes()))
             .is_some_and(|expected| constant_time_eq(expected.as_bytes(), &token));
     of_session | of_guest
-}
-
-/// Whether the public URL is https (cookies are then `Secure` with the `__Host-` prefix).
-pub fn is_https(req: &HttpRequest) -> bool {
-    req.app_data::<web::Data<Settings>>()
-        .is_some_and(|s| s.is_https())
 }
 
 /// Whether `a` equals `b`, in time that does not depend on where they differ.

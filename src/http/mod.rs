@@ -62,3 +62,9 @@ pub async fn head_as_get(
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }
+
+/// Whether the public URL is https (cookies are then `Secure` with the `__Host-` prefix).
+pub fn is_https(req: &actix_web::HttpRequest) -> bool {
+    req.app_data::<web::Data<crate::config::Settings>>()
+        .is_some_and(|s| s.is_https())
+}

@@ -361,7 +361,7 @@ pub async fn remember_cookie(
     if res.request().extensions().get::<Remembered>().is_none() {
         return Ok(res);
     }
-    let https = super::csrf::is_https(res.request());
+    let https = super::is_https(res.request());
     let name = session_cookie_name(https);
     let cookie = res
         .response()

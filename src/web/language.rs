@@ -57,7 +57,7 @@ pub async fn set(
             None => u.path().to_owned(),
         });
     let next = safe_next(form.next.as_deref().or(referer.as_deref()));
-    let https = crate::http::csrf::is_https(&req);
+    let https = crate::http::is_https(&req);
     let cookie = match chosen {
         Some(lang) => Cookie::build(LANG_COOKIE, lang.code())
             .max_age(Duration::days(365))

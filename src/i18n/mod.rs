@@ -169,32 +169,121 @@ pub fn text_in(lang: Lang, id: &str, args: Option<&FluentArgs>) -> String {
 }
 
 /// The services' English sentences that pages show (form errors, notices, error pages), as
-/// `said-*` messages of the English catalog: sentence → id.
-static SAID: LazyLock<std::collections::HashMap<String, String>> = LazyLock::new(|| {
+/// `said-*` messages of the English catalog: sentence → id for those without arguments, and a
+/// pattern for those with them.
+struct Said {
+    exact: std::collections::HashMap<String, String>,
+    patterns: Vec<SaidPattern>,
+}
+
+/// A `said-*` message with arguments, as the literal text around them ("Search for at most ",
+/// " characters.") and their names in order.
+struct SaidPattern {
+    id: String,
+    literals: Vec<String>,
+    names: Vec<String>,
+}
+
+/// The private-use marks that stand for an argument while a pattern is read.
+const MARK: char = '\u{E000}';
+
+static SAID: LazyLock<Said> = LazyLock::new(|| {
     let [_, (_, english)] = CATALOGS;
-    english
-        .lines()
-        // A sentence with arguments is not looked up by its text: the page formats it itself.
-        .filter(|line| line.starts_with("said-") && !line.contains('{'))
-        .filter_map(|line| line.split_once(" = ").map(|(id, _)| id.trim_end()))
-        .map(|id| (text_in(Lang::En, id, None), id.to_owned()))
-        .collect()
+    let mut said = Said {
+        exact: std::collections::HashMap::new(),
+        patterns: Vec::new(),
+    };
+    for line in english.lines().filter(|l| l.starts_with("said-")) {
+        let Some((id, value)) = line.split_once(" = ") else {
+            continue;
+        };
+        let id = id.trim_end();
+        if !value.contains('{') {
+            said.exact
+                .insert(text_in(Lang::En, id, None), id.to_owned());
+            continue;
+        }
+        // A message that picks a form by a number (`->`) is formatted by the page itself.
+        if value.contains("->") || value.trim_end().ends_with('{') {
+            continue;
+        }
+        let names: Vec<String> = value
+            .split("{ $")
+            .skip(1)
+            .filter_map(|rest| rest.split_once(" }").map(|(name, _)| name.to_owned()))
+            .collect();
+        let mut args = FluentArgs::new();
+        for name in &names {
+            args.set(name.clone(), MARK.to_string());
+        }
+        let marked = text_in(Lang::En, id, Some(&args));
+        said.patterns.push(SaidPattern {
+            id: id.to_owned(),
+            literals: marked.split(MARK).map(str::to_owned).collect(),
+            names,
+        });
+    }
+    said
 });
+
+impl SaidPattern {
+    /// The arguments of `sentence` when it is this pattern's sentence.
+    fn read<'s>(&self, sentence: &'s str) -> Option<Vec<&'s str>> {
+        let (first, rest) = self.literals.split_first()?;
+        let mut tail = sentence.strip_prefix(first.as_str())?;
+        let mut values = Vec::with_capacity(self.names.len());
+        for (i, literal) in rest.iter().enumerate() {
+            let last = i + 1 == rest.len();
+            let at = if last {
+                tail.len()
+                    .checked_sub(literal.len())
+                    .filter(|&at| tail[at..] == **literal && tail.is_char_boundary(at))?
+            } else {
+                tail.get(1..)?.find(literal.as_str())? + 1
+            };
+            let value = &tail[..at];
+            if value.is_empty() {
+                return None;
+            }
+            values.push(value);
+            tail = &tail[at + literal.len()..];
+        }
+        tail.is_empty().then_some(values)
+    }
+}
 
 /// An English sentence of the services (the JSON API's words) in the page's language. The
 /// catalogs hold each sentence a user can meet on a page as a `said-*` message whose English
-/// text is the sentence itself; one without a message is shown as it is, in English.
+/// text is the sentence itself; a sentence with numbers or names in it is matched against the
+/// English message's text around its arguments, which are carried over (a number as a number,
+/// so it picks its plural form). One without a message is shown as it is, in English.
 pub fn said(english: &str) -> String {
-    match lang() {
-        Lang::En => english.to_owned(),
-        lang => match SAID.get(english) {
-            Some(id) => text_in(lang, id, None),
-            None => {
-                tracing::debug!(english, "sentence not in the catalogs");
-                english.to_owned()
-            }
-        },
+    if lang() == Lang::En {
+        return english.to_owned();
     }
+    let said = &*SAID;
+    if let Some(id) = said.exact.get(english) {
+        return t(id);
+    }
+    for pattern in &said.patterns {
+        if let Some(values) = pattern.read(english) {
+            let args: Vec<(&str, FluentValue<'_>)> = pattern
+                .names
+                .iter()
+                .zip(values)
+                .map(|(name, value)| {
+                    let value = match value.parse::<i64>() {
+                        Ok(n) => FluentValue::from(n),
+                        Err(_) => FluentValue::from(value),
+                    };
+                    (name.as_str(), value)
+                })
+                .collect();
+            return ta(&pattern.id, &args);
+        }
+    }
+    tracing::debug!(english, "sentence not in the catalogs");
+    english.to_owned()
 }
 
 /// The message `id` in the request's language.
@@ -283,6 +372,17 @@ pub fn category(name: &str) -> String {
         })
         .collect();
     t(&format!("category-{slug}"))
+}
+
+/// The name of a currency (`alpha` its ISO 4217 code) in the page's language: the catalog's
+/// `currency-…` message for the currencies people meet most, else `english` (ISO 4217's name).
+pub fn currency_name(alpha: &str, english: String) -> String {
+    let id = format!("currency-{}", alpha.to_ascii_lowercase());
+    if lang().bundle().has_message(&id) {
+        t(&id)
+    } else {
+        english
+    }
 }
 
 /// The name of month `month` (1-12) on its own ("Листопад", "November").
@@ -408,6 +508,37 @@ mod tests {
         );
         assert_eq!(in_lang(Lang::Uk, || month_year(11, 2026)), "Листопад 2026");
         assert_eq!(in_lang(Lang::En, || month_year(3, 2026)), "March 2026");
+    }
+
+    #[test]
+    fn the_services_sentences_are_found_with_their_numbers() {
+        let uk = |english: &str| in_lang(Lang::Uk, || said(english));
+        assert_eq!(
+            uk("Invalid username or password."),
+            "Неправильне ім’я користувача або пароль."
+        );
+        assert_eq!(
+            uk("Password must be at least 12 characters (it has 5)."),
+            "Пароль має містити щонайменше 12 символів (зараз 5)."
+        );
+        assert_eq!(
+            uk("You have 21 API keys already; revoke one first."),
+            "У вас уже 21 ключ API; спершу відкличте один."
+        );
+        assert_eq!(
+            uk("You have 25 API keys already; revoke one first."),
+            "У вас уже 25 ключів API; спершу відкличте один."
+        );
+        // Not quite the sentence: left as it is.
+        assert_eq!(uk("Password must be at least"), "Password must be at least");
+        assert_eq!(
+            uk("Search for at most characters."),
+            "Search for at most characters."
+        );
+        assert_eq!(
+            in_lang(Lang::En, || said("You have 3 API keys")),
+            "You have 3 API keys"
+        );
     }
 
     #[test]

@@ -547,3 +547,42 @@ session-remembered = не виходить до { $until }
 session-remembered-title = Почато з «Не виходити на цьому пристрої»: не завершується після 30 хвилин бездіяльності.
 cashback-line = кешбек { $amount }
 balance-line = залишок { $amount }
+said-password-short = Пароль має містити щонайменше { $min } символів (зараз { $chars }).
+said-password-long = Пароль має містити не більше ніж { $max } символів.
+said-too-many-keys = { $n ->
+    [one] У вас уже { $n } ключ API; спершу відкличте один.
+    [few] У вас уже { $n } ключі API; спершу відкличте один.
+   *[many] У вас уже { $n } ключів API; спершу відкличте один.
+}
+said-search-length = Шукайте щонайбільше за { $n } символами.
+said-not-a-category = Такої категорії немає. Оберіть одну з: { $names }.
+
+## Валюти, які трапляються найчастіше (решта — з англійською назвою ISO 4217)
+
+currency-uah = Українська гривня
+currency-usd = Долар США
+currency-eur = Євро
+currency-pln = Польський злотий
+currency-gbp = Британський фунт
+currency-chf = Швейцарський франк
+currency-czk = Чеська крона
+currency-huf = Угорський форинт
+currency-ron = Румунський лей
+currency-mdl = Молдовський лей
+currency-bgn = Болгарський лев
+currency-sek = Шведська крона
+currency-nok = Норвезька крона
+currency-dkk = Данська крона
+currency-jpy = Японська єна
+currency-cny = Китайський юань
+currency-cad = Канадський долар
+currency-aud = Австралійський долар
+currency-try = Турецька ліра
+currency-gel = Грузинський ларі
+currency-ils = Новий ізраїльський шекель
+currency-aed = Дирхам ОАЕ
+currency-kzt = Казахстанський тенге
+currency-egp = Єгипетський фунт
+currency-thb = Тайський бат
+currency-inr = Індійська рупія
+device-on = { $browser }, { $system }

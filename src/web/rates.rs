@@ -83,6 +83,11 @@ fn rate_text(rate: f64) -> String {
 }
 
 fn name_of(code: CurrencyCode) -> String {
+    crate::i18n::currency_name(&code.to_string(), english_name(code))
+}
+
+/// ISO 4217's (English) name of a currency, which the filter finds in either language.
+fn english_name(code: CurrencyCode) -> String {
     code.name().unwrap_or_default()
 }
 
@@ -125,8 +130,13 @@ fn rows(list: &[CurrencyInfo], filter: &str) -> Vec<RateRow> {
                 date: date_time(r.date),
             };
             let text = format!(
-                "{} {} {} {}",
-                row.base, row.base_name, row.quote, row.quote_name
+                "{} {} {} {} {} {}",
+                row.base,
+                row.base_name,
+                english_name(a),
+                row.quote,
+                row.quote_name,
+                english_name(b)
             );
             let text = text.to_lowercase().replace('ł', "l");
             if !filter.is_empty() && !text.contains(&filter) {

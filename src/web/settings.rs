@@ -86,6 +86,16 @@ pub struct PasswordForm {
     confirm_password: String,
 }
 
+/// A stored client summary ("Firefox on Linux", `auth::device`) in the page's language.
+fn device_words(summary: &str) -> String {
+    match summary.split_once(" on ") {
+        Some((browser, system)) => {
+            crate::i18n::t2("device-on", "browser", browser, "system", system)
+        }
+        None => summary.to_owned(),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn render(
     state: &Accounts,
@@ -106,7 +116,7 @@ async fn render(
                 started: date_time(s.created_at),
                 last_seen: age(now - s.last_seen_at),
                 current: s.login_id.as_deref() == Some(user.login_id.as_str()),
-                device: device.unwrap_or_else(|| t("unknown-client")),
+                device: device.map_or_else(|| t("unknown-client"), |d| device_words(&d)),
                 address: address.unwrap_or_default(),
                 login_id: s.login_id.unwrap_or_default(),
                 remembered_until: s.remembered.then(|| date_time(s.expires_at)),

@@ -283,6 +283,15 @@ async fn every_page_renders_in_both_languages() {
             assert!(!body.contains(other), "{path} in {lang} holds {other:?}");
         }
     }
+    // Currencies have Ukrainian names, and the filter finds them by either name.
+    for q in ["злотий", "zloty"] {
+        let (_, body) = page_in(&app, &format!("/rates?q={q}"), &cookie, "uk").await;
+        assert!(
+            body.contains(">PLN</abbr>") && !body.contains(">USD</abbr>/"),
+            "{q}"
+        );
+        assert!(body.contains("Польський злотий"), "{q}");
+    }
     // The visitors' pages and an error page too.
     for (path, ukrainian) in [
         ("/login", "Увійти"),

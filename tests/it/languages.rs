@@ -459,3 +459,71 @@ async fn a_form_error_is_shown_in_the_pages_language() {
         "{body}"
     );
 }
+
+/// The text of the element with `id` (its first text run).
+fn link_text<'a>(body: &'a str, id: &str) -> Option<&'a str> {
+    let at = body.find(&format!("id=\"{id}\">"))? + id.len() + 6;
+    body[at..].split('<').next()
+}
+
+#[tokio::test]
+async fn month_links_step_out_of_either_end_of_a_custom_range() {
+    let (app, sandbox) = TestApp::builder().start_with_sandbox(100.0).await;
+    let cookie = app.with_token(&sandbox, 0, "olena").await;
+    let (_, body) = page_in(
+        &app,
+        "/statement?account=all&from=2026-09-10&to=2026-11-20",
+        &cookie,
+        "en",
+    )
+    .await;
+    assert_eq!(
+        link_text(&body, "previous-month"),
+        Some("← August 2026"),
+        "before the first day"
+    );
+    assert_eq!(
+        link_text(&body, "next-month"),
+        Some("December 2026 →"),
+        "after the last day"
+    );
+    // The previous month's link is that whole month, in the page's language too.
+    let (_, body) = page_in(
+        &app,
+        "/statement?account=all&from=2026-09-10&to=2026-11-20",
+        &cookie,
+        "uk",
+    )
+    .await;
+    assert_eq!(link_text(&body, "previous-month"), Some("← Серпень 2026"));
+    assert!(
+        body.contains("from=2026-08-01&#38;to=2026-08-31"),
+        "a whole month"
+    );
+}
+
+#[tokio::test]
+async fn registering_on_the_page_counts_as_the_first_login() {
+    let app = TestApp::builder().start().await;
+    let res = app.get("/register").await;
+    let guest = guest_cookie(&res).unwrap();
+    let csrf = csrf_of(&res.text().await.unwrap()).unwrap();
+    let res = app
+        .post_form_as(
+            "/register",
+            &guest,
+            &[
+                ("csrf", csrf.as_str()),
+                ("username", "olena"),
+                ("password", crate::helpers::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let cookie = session_cookie(&res).unwrap();
+    let admin = app.get_as("/admin", &cookie).await.text().await.unwrap();
+    assert!(
+        !admin.contains(">never<"),
+        "the new admin is logged in: {admin}"
+    );
+}

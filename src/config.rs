@@ -34,6 +34,7 @@ pub enum Key {
     AllowedHosts,
     SessionIdleSecs,
     SessionMaxSecs,
+    SessionRememberDays,
     SyncHistoryDays,
     BodyTimeoutSecs,
     MetricsToken,
@@ -81,7 +82,7 @@ pub struct Spec {
 }
 
 /// Every setting, in the order `--help` and the README list them.
-pub const SETTINGS: [Spec; 19] = [
+pub const SETTINGS: [Spec; 20] = [
     Spec {
         key: Key::Bind,
         name: "bind",
@@ -208,6 +209,14 @@ pub const SETTINGS: [Spec; 19] = [
         value_name: "SECS",
         help: "Session absolute timeout, seconds",
         default: DefaultValue::Value("43200"),
+        secret: false,
+    },
+    Spec {
+        key: Key::SessionRememberDays,
+        name: "session_remember_days",
+        value_name: "DAYS",
+        help: "How long \"stay signed in on this device\" keeps a session, days (0: not offered)",
+        default: DefaultValue::Value("30"),
         secret: false,
     },
     Spec {
@@ -377,6 +386,9 @@ pub struct Settings {
     pub allowed_hosts: Vec<String>,
     pub session_idle_secs: u64,
     pub session_max_secs: u64,
+    /// How long a session started with "stay signed in on this device" lasts, idle or not, in
+    /// days; 0 when the login page does not offer it.
+    pub session_remember_days: u32,
     pub sync_history_days: u32,
     /// Time a request body has to arrive in full, in seconds.
     pub body_timeout_secs: u64,
@@ -690,6 +702,8 @@ impl Resolver {
                 ),
             });
         }
+        let session_remember_days =
+            self.value(Key::SessionRememberDays, |raw| parse_number(raw, 0, 365))?;
         let sync_history_days =
             self.value(Key::SyncHistoryDays, |raw| parse_number(raw, 1, 3650))?;
         Ok(Settings {
@@ -706,6 +720,7 @@ impl Resolver {
             allowed_hosts,
             session_idle_secs,
             session_max_secs,
+            session_remember_days: u32::try_from(session_remember_days).unwrap_or(30),
             sync_history_days: u32::try_from(sync_history_days).unwrap_or(365),
             body_timeout_secs,
             metrics_token,

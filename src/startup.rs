@@ -171,6 +171,7 @@ impl Application {
             hot.clone(),
             settings.session_idle_secs,
             settings.session_max_secs,
+            settings.session_remember_days,
         );
         let client = monobank::Client::with_options(
             settings.mono_api_url.clone(),

@@ -412,6 +412,7 @@ mod form_token_tests {
             std::sync::Arc::default(),
             1800,
             43_200,
+            30,
         );
         let app = test::init_service(
             App::new()

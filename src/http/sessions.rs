@@ -54,8 +54,11 @@ pub fn session_cookie_name(https: bool) -> &'static str {
 
 /// The session-state key of "stay signed in on this device", set at login.
 pub const REMEMBER_KEY: &str = "remember";
-/// How long a remembered session lasts from its login, idle or not: 30 days.
-pub const REMEMBER_SECS: i64 = 30 * 86_400;
+
+/// How long a remembered session lasts from its login, idle or not (`session_remember_days`).
+fn remember_secs(days: u32) -> i64 {
+    i64::from(days) * 86_400
+}
 
 /// Whether a session's state says it was started with "stay signed in".
 fn remembered(state: &State) -> bool {
@@ -77,6 +80,7 @@ pub struct DbSessionStore {
     hot: Arc<Hot>,
     idle_secs: i64,
     max_secs: i64,
+    remember_secs: i64,
 }
 
 impl DbSessionStore {
@@ -86,6 +90,7 @@ impl DbSessionStore {
         hot: Arc<Hot>,
         idle_secs: u64,
         max_secs: u64,
+        remember_days: u32,
     ) -> Self {
         DbSessionStore {
             pool,
@@ -93,6 +98,7 @@ impl DbSessionStore {
             hot,
             idle_secs: i64::try_from(idle_secs).unwrap_or(i64::MAX),
             max_secs: i64::try_from(max_secs).unwrap_or(i64::MAX),
+            remember_secs: remember_secs(remember_days),
         }
     }
 
@@ -110,7 +116,7 @@ impl DbSessionStore {
         let now = self.clock.now();
         let remembered = remembered(&state);
         let max = if remembered {
-            REMEMBER_SECS
+            self.remember_secs
         } else {
             self.max_secs
         };
@@ -351,7 +357,7 @@ pub async fn mark_remembered(
 struct Remembered;
 
 /// Middleware outside the session middleware: the cookie of a remembered session outlives the
-/// browser (`Max-Age` of [`REMEMBER_SECS`]); every other session's cookie ends with it. The
+/// browser (`Max-Age` of `session_remember_days`); every other session's cookie ends with it. The
 /// server ends either kind on its own deadlines, whatever the cookie says.
 pub async fn remember_cookie(
     req: actix_web::dev::ServiceRequest,
@@ -362,6 +368,10 @@ pub async fn remember_cookie(
         return Ok(res);
     }
     let https = super::is_https(res.request());
+    let days = res
+        .request()
+        .app_data::<actix_web::web::Data<crate::config::Settings>>()
+        .map_or(0, |s| s.session_remember_days);
     let name = session_cookie_name(https);
     let cookie = res
         .response()
@@ -369,7 +379,7 @@ pub async fn remember_cookie(
         .find(|c| c.name() == name && !c.value().is_empty())
         .map(|c| c.into_owned());
     if let Some(mut cookie) = cookie {
-        cookie.set_max_age(Duration::seconds(REMEMBER_SECS));
+        cookie.set_max_age(Duration::seconds(remember_secs(days)));
         res.response_mut().del_cookie(name);
         res.response_mut()
             .add_cookie(&cookie)

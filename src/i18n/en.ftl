@@ -532,9 +532,12 @@ said-title-too-large = Payload Too Large
 said-title-media-type = Unsupported Media Type
 said-media-type = Unsupported media type: send the body as application/json.
 remember-me = Stay signed in on this device
-remember-me-hint = For 30 days, even when the browser is closed or you are away; not on a shared computer. Logging out, changing the password or “log out other sessions” still ends it.
+remember-me-hint = For { $days ->
+    [one] a day
+   *[other] { $days } days
+}, even when the browser is closed or you are away; not on a shared computer. Logging out, changing the password or “log out other sessions” still ends it.
 session-remembered = stays signed in until { $until }
-session-remembered-title = Started with “stay signed in on this device”: it does not end after 30 idle minutes.
+session-remembered-title = Started with “stay signed in on this device”: it does not end for being idle.
 cashback-line = cashback { $amount }
 balance-line = balance { $amount }
 said-password-short = Password must be at least { $min } characters (it has { $chars }).

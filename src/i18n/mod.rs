@@ -217,6 +217,11 @@ static SAID: LazyLock<Said> = LazyLock::new(|| {
             args.set(name.clone(), MARK.to_string());
         }
         let marked = text_in(Lang::En, id, Some(&args));
+        // A pattern that starts with an argument would match too much: not supported.
+        if marked.starts_with(MARK) {
+            tracing::error!(id, "a said-* message starts with an argument");
+            continue;
+        }
         said.patterns.push(SaidPattern {
             id: id.to_owned(),
             literals: marked.split(MARK).map(str::to_owned).collect(),
@@ -235,11 +240,14 @@ impl SaidPattern {
         for (i, literal) in rest.iter().enumerate() {
             let last = i + 1 == rest.len();
             let at = if last {
-                tail.len()
-                    .checked_sub(literal.len())
-                    .filter(|&at| tail[at..] == **literal && tail.is_char_boundary(at))?
+                if !tail.ends_with(literal.as_str()) {
+                    return None;
+                }
+                tail.len() - literal.len()
             } else {
-                tail.get(1..)?.find(literal.as_str())? + 1
+                // An argument is never empty: look for the next literal after its first char.
+                let first = tail.chars().next()?.len_utf8();
+                tail[first..].find(literal.as_str())? + first
             };
             let value = &tail[..at];
             if value.is_empty() {
@@ -528,6 +536,11 @@ mod tests {
         assert_eq!(
             uk("You have 25 API keys already; revoke one first."),
             "У вас уже 25 ключів API; спершу відкличте один."
+        );
+        // Arguments of any script are carried over whole.
+        assert_eq!(
+            uk("Not a category. Choose one of: Продукти, Кафе."),
+            "Такої категорії немає; оберіть одну зі списку."
         );
         // Not quite the sentence: left as it is.
         assert_eq!(uk("Password must be at least"), "Password must be at least");

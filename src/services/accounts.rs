@@ -369,7 +369,9 @@ pub async fn sessions_of(
     .await?;
     Ok(rows
         .into_iter()
-        .filter(|s| s.last_seen_at >= now.saturating_sub(idle))
+        // A remembered session is live however long it has been idle: it must be listed, so
+        // it can be ended from another device.
+        .filter(|s| s.remembered || s.last_seen_at >= now.saturating_sub(idle))
         .collect())
 }
 

@@ -24,6 +24,8 @@ use crate::services::Context;
 #[template(path = "login.html")]
 struct LoginPage {
     layout: Layout,
+    /// How long "stay signed in" keeps a session, in days; 0 when it is not offered.
+    remember_days: u32,
     form: FormState,
     next: String,
     logged_out: bool,
@@ -85,6 +87,7 @@ pub async fn login_page(
         StatusCode::OK,
         &LoginPage {
             layout: Layout::guest(&req, &ctx.secret, "login", t("log-in"))?,
+            remember_days: settings.session_remember_days,
             form: FormState::default(),
             next,
             logged_out: query.is_some_and(|q| q.bye.is_some()),
@@ -104,7 +107,7 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
     let next = safe_next(form.next.as_deref());
-    let remember = form.remember.is_some();
+    let remember = form.remember.is_some() && settings.session_remember_days > 0;
     let ip = client_ip(&req, &settings.trusted_proxies);
     let attempt = async {
         let body = validated(LoginRequest {
@@ -138,6 +141,7 @@ pub async fn login(
                 again.status,
                 &LoginPage {
                     layout: Layout::guest(&req, &ctx.secret, "login", t("log-in"))?,
+                    remember_days: settings.session_remember_days,
                     form,
                     next,
                     logged_out: false,

@@ -946,8 +946,12 @@ async fn stay_signed_in_outlives_idleness_and_the_browser_but_not_a_logout_elsew
     );
     assert_eq!(me(&app, &kept).await, StatusCode::OK);
 
-    // "Log out other sessions" from another device ends it.
+    // Idle for hours, it is still listed on another device, which can end it.
+    app.clock.advance(3 * 3_600);
     let other = app.login("alice", PASSWORD).await;
+    let listed = app.get_as("/settings", &other).await.text().await.unwrap();
+    assert!(listed.contains("stays signed in until"), "{listed}");
+    assert!(listed.contains("Log out other sessions (1)"), "{listed}");
     let csrf = app.form_token("/settings", &other).await;
     let res = app
         .post_form_as("/settings/sessions", &other, &[("csrf", csrf.as_str())])
@@ -968,4 +972,20 @@ async fn a_kept_session_still_ends_thirty_days_after_login() {
     app.clock.advance(86_400 + 1);
     assert_eq!(me(&app, &kept).await, StatusCode::UNAUTHORIZED);
     assert_eq!(app.session_rows(), 0);
+}
+
+#[tokio::test]
+async fn an_operator_can_turn_stay_signed_in_off() {
+    let app = TestApp::builder()
+        .configure(|s| s.session_remember_days = 0)
+        .start()
+        .await;
+    assert_eq!(app.register("alice", PASSWORD).await.status(), 201);
+    let login = app.get("/login").await.text().await.unwrap();
+    assert!(!login.contains("name=\"remember\""), "not offered");
+    // A posted box is ignored: the session ends with the browser and when idle.
+    let (cookie, set) = page_login(&app, "alice", true).await;
+    assert!(!set.contains("Max-Age"), "{set}");
+    app.clock.advance(1_801);
+    assert_eq!(me(&app, &cookie).await, StatusCode::UNAUTHORIZED);
 }

@@ -41,6 +41,7 @@ pub mod clock;
 pub mod currency;
 pub mod error;
 pub mod limit;
+pub mod mcc;
 pub mod provider;
 pub mod signature;
 pub mod statement;

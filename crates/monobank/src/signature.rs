@@ -34,9 +34,7 @@ impl PublicKey {
         let bytes = BASE64
             .decode(text.trim())
             .map_err(|_| SignatureError::BadKey)?;
-        VerifyingKey::from_sec1_bytes(&bytes)
-            .map(PublicKey)
-            .map_err(|_| SignatureError::BadKey)
+        PublicKey::from_sec1_bytes(&bytes)
     }
 
     /// Parses a provider's `pubkey` as the bank receives it: base64 of a whole `PUBLIC KEY`
@@ -52,8 +50,15 @@ impl PublicKey {
             .map_err(|_| SignatureError::BadKey)
     }
 
-    /// The key of a verifying key.
-    pub fn from_verifying(key: VerifyingKey) -> Self {
+    /// Parses a SEC1-encoded secp256k1 point (65 bytes uncompressed or 33 compressed).
+    pub fn from_sec1_bytes(bytes: &[u8]) -> Result<Self, SignatureError> {
+        VerifyingKey::from_sec1_bytes(bytes)
+            .map(PublicKey)
+            .map_err(|_| SignatureError::BadKey)
+    }
+
+    /// The key of a verifying key (within the crate: no `k256` type in the public API).
+    pub(crate) fn from_verifying(key: VerifyingKey) -> Self {
         PublicKey(key)
     }
 
@@ -107,6 +112,22 @@ impl KeyPair {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn a_key_reads_from_its_sec1_bytes_in_either_form() {
+        let pair = KeyPair::from_bytes(&[7; 32]).unwrap();
+        let uncompressed = BASE64.decode(pair.public_base64()).unwrap();
+        let compressed = pair.0.verifying_key().to_encoded_point(true);
+        let long = PublicKey::from_sec1_bytes(&uncompressed).unwrap();
+        let short = PublicKey::from_sec1_bytes(compressed.as_bytes()).unwrap();
+        assert_eq!(long.key_id(), short.key_id());
+        let sign = pair.sign_base64(b"{}");
+        assert_eq!(short.verify(b"{}", &sign), Ok(()));
+        assert_eq!(
+            PublicKey::from_sec1_bytes(&uncompressed[1..]).err(),
+            Some(SignatureError::BadKey)
+        );
+    }
 
     #[test]
     fn signatures_verify_raw_and_der_and_reject_tampering() {

@@ -332,20 +332,21 @@ pub fn start_session(
 }
 
 /// Marks the answer of a remembered session's request, while its state is still readable (the
-/// session middleware takes it when it writes the cookie): see [`remember_cookie`].
+/// session middleware takes it when it writes the cookie): see [`remember_cookie`]. Only a
+/// changed or renewed session gets a cookie (a browser-session cookie is not re-sent for an
+/// unchanged one), so an unchanged session's state is not read at all.
 pub async fn mark_remembered(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    use actix_session::SessionExt;
+    use actix_session::{SessionExt, SessionStatus};
     let res = next.call(req).await?.map_into_boxed_body();
-    let remember = res
-        .request()
-        .get_session()
-        .get::<String>(REMEMBER_KEY)
-        .ok()
-        .flatten()
-        .is_some();
+    let session = res.request().get_session();
+    let cookie_sent = matches!(
+        session.status(),
+        SessionStatus::Changed | SessionStatus::Renewed
+    );
+    let remember = cookie_sent && session.get::<String>(REMEMBER_KEY).ok().flatten().is_some();
     if remember {
         res.request().extensions_mut().insert(Remembered);
     }

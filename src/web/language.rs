@@ -58,21 +58,16 @@ pub async fn set(
         });
     let next = safe_next(form.next.as_deref().or(referer.as_deref()));
     let https = crate::http::is_https(&req);
-    let cookie = match chosen {
-        Some(lang) => Cookie::build(LANG_COOKIE, lang.code())
-            .max_age(Duration::days(365))
-            .finish(),
-        None => {
-            let mut gone = Cookie::build(LANG_COOKIE, "").finish();
-            gone.make_removal();
-            gone
-        }
-    };
-    let mut cookie = cookie;
-    cookie.set_path("/");
-    cookie.set_http_only(true);
-    cookie.set_secure(https);
-    cookie.set_same_site(SameSite::Lax);
+    let mut cookie = Cookie::build(LANG_COOKIE, chosen.map_or("", Lang::code))
+        .path("/")
+        .http_only(true)
+        .secure(https)
+        .same_site(SameSite::Lax)
+        .max_age(Duration::days(365))
+        .finish();
+    if chosen.is_none() {
+        cookie.make_removal();
+    }
     // The message is written in the language the next page speaks.
     let lang = chosen.or_else(|| browser_lang(&req)).unwrap_or_default();
     let text = i18n::with_lang(lang, async { i18n::t("language-saved") }).await;

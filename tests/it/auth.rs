@@ -873,9 +873,7 @@ async fn a_weaker_stored_hash_is_upgraded_at_login() {
 /// Logs in with the login page's form, ticking "stay signed in" or not; answers the session
 /// cookie and the `Set-Cookie` header that carried it.
 async fn page_login(app: &TestApp, username: &str, remember: bool) -> (String, String) {
-    let res = app.get("/login").await;
-    let guest = crate::helpers::guest_cookie(&res).unwrap();
-    let csrf = crate::helpers::csrf_of(&res.text().await.unwrap()).unwrap();
+    let (guest, csrf) = app.guest_form("/login", "en").await;
     let mut fields = vec![
         ("csrf", csrf.as_str()),
         ("username", username),

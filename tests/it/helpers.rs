@@ -186,6 +186,21 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A visitor's guest cookie and form token, from the form page at `path` read in the
+    /// language `accept` asks for.
+    pub async fn guest_form(&self, path: &str, accept: &str) -> (String, String) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .header("Accept-Language", accept)
+            .send()
+            .await
+            .unwrap();
+        let guest = guest_cookie(&res).expect("a guest cookie");
+        let csrf = csrf_of(&res.text().await.unwrap()).expect("a form");
+        (guest, csrf)
+    }
+
     /// The form token of a page `cookie`'s session sees.
     pub async fn form_token(&self, path: &str, cookie: &str) -> String {
         let page = self.get_as(path, cookie).await.text().await.unwrap();

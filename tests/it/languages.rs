@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::helpers::{csrf_of, guest_cookie, session_cookie, TestApp};
+use crate::helpers::{session_cookie, TestApp};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -231,19 +231,6 @@ async fn page_in(app: &TestApp, path: &str, cookie: &str, accept: &str) -> (Stri
     (language, res.text().await.unwrap())
 }
 
-/// A visitor's guest cookie and form token, from the login page in Ukrainian.
-async fn ukrainian_login_form(app: &TestApp) -> (String, String) {
-    let res = app
-        .client
-        .get(app.url("/login"))
-        .header("Accept-Language", "uk")
-        .send()
-        .await
-        .unwrap();
-    let guest = guest_cookie(&res).unwrap();
-    (guest, csrf_of(&res.text().await.unwrap()).unwrap())
-}
-
 #[tokio::test]
 async fn every_page_renders_in_both_languages() {
     // The first user is the admin, so the admin page is among the pages.
@@ -335,7 +322,7 @@ async fn the_language_is_the_setting_else_the_cookie_else_the_browser_else_ukrai
 
     // A visitor picks English at the foot of the login page: a cookie keeps it against the
     // browser's Ukrainian.
-    let (guest, csrf) = ukrainian_login_form(&app).await;
+    let (guest, csrf) = app.guest_form("/login", "uk").await;
     let res = app
         .client
         .post(app.url("/language"))
@@ -438,7 +425,7 @@ async fn the_language_is_the_setting_else_the_cookie_else_the_browser_else_ukrai
 #[tokio::test]
 async fn a_form_error_is_shown_in_the_pages_language() {
     let app = TestApp::builder().start().await;
-    let (guest, csrf) = ukrainian_login_form(&app).await;
+    let (guest, csrf) = app.guest_form("/login", "uk").await;
     let res = app
         .client
         .post(app.url("/login"))
@@ -505,9 +492,7 @@ async fn month_links_step_out_of_either_end_of_a_custom_range() {
 #[tokio::test]
 async fn registering_on_the_page_counts_as_the_first_login() {
     let app = TestApp::builder().start().await;
-    let res = app.get("/register").await;
-    let guest = guest_cookie(&res).unwrap();
-    let csrf = csrf_of(&res.text().await.unwrap()).unwrap();
+    let (guest, csrf) = app.guest_form("/register", "en").await;
     let res = app
         .post_form_as(
             "/register",
